@@ -1,0 +1,19 @@
+// The public face of the library: everything a notebook, a test or a benchmark imports.
+// Notebooks: import { Dense, ReLU } from "./lib/index";   (the kernel runs in the project root)
+export * from "./matrix";
+export * from "./backend";
+export * from "./random";
+export * from "./layers";
+export * from "./losses";
+export * from "./network";
+export * from "./gradcheck";
+export * from "./optimizers";
+export * from "./train";
+export * from "./persist";
+export * from "./data/idx";
+export * from "./data/csv";
+export * from "./data/mnist";
+export * from "./plot";
+export * from "./figures";
+export * from "./curves";
+export * from "./exercise";
