@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// npm run notebooks [-- --html] [files...]
+//
+// Executes notebooks through the project's tslab kernel (a fresh kernel per notebook, cell by cell),
+// writes executed copies to build/notebooks/ and, with --html, HTML exports to build/html/.
+// Default: every notebooks/*.ipynb, in order. On an error it prints the notebook, the cell, its source
+// and the error, and exits non-zero. The work is done by scripts/run_notebooks.py (nbclient); this
+// wrapper picks the Python that has Jupyter and points JUPYTER_PATH at the project's kernelspec.
+
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { findPython, jupyterEnv, ROOT } from "./setup.mjs";
+
+const python = findPython(["jupyter_client", "nbclient", "nbconvert", "nbformat"]);
+if (!python) {
+  console.error("No Python with Jupyter (jupyter_client, nbclient, nbconvert) found: run `npm run setup` first.");
+  process.exit(1);
+}
+
+const child = spawn(python.exe, [join(ROOT, "scripts", "run_notebooks.py"), ...process.argv.slice(2)], {
+  cwd: ROOT,
+  env: jupyterEnv(),
+  stdio: "inherit",
+});
+
+// Pass signals on; the runner shuts its kernel down and exits (it ignores repeats while cleaning up).
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (child.exitCode === null) child.kill(signal);
+  });
+}
+
+// `npm run` starts us through `sh -c`, which dies on SIGTERM without passing it on: if our parent
+// goes away, stop the runner as if we had been sent SIGTERM.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent && child.exitCode === null) child.kill("SIGTERM");
+}, 500).unref();
+
+child.on("exit", (code, signal) => {
+  process.exit(code ?? (signal ? 128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1) : 1));
+});

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// npm test (after scripts/setup.mjs --for test): every check the project has, in order, stopping at the
+// first that fails:
+//   1. types      tsc --noEmit -p .   (strict; tslab itself does not type-check lib/ strictly)
+//   2. unit       vitest run          (test/*.test.ts)
+//   3. notebooks  every notebooks/*.ipynb executed in a fresh tslab kernel, exported to build/html/
+//   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
+
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./setup.mjs";
+
+const bin = (name) => join(ROOT, "node_modules", ".bin", name);
+// The HTML check looks at the exports of today's notebooks only (build/ may hold older ones).
+const exports = readdirSync(join(ROOT, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort()
+  .map((f) => join(ROOT, "build", "html", f.replace(/\.ipynb$/, ".html")));
+const STEPS = [
+  { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
+  { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
+  { name: "notebooks", what: "execute notebooks/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
+  { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
+].filter((step) => step.name !== "html" || exports.length > 0);
+
+let current = null;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (current && current.exitCode === null) current.kill(signal);
+  });
+}
+
+// `npm test` runs us through `sh -c`, which dies on SIGTERM without passing it on: if our parent goes
+// away, stop the current step as if we had been sent SIGTERM.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent && current && current.exitCode === null) current.kill("SIGTERM");
+}, 500).unref();
+
+function run(step) {
+  return new Promise((resolveRun) => {
+    current = spawn(step.cmd, step.args, { cwd: ROOT, stdio: "inherit" });
+    current.on("error", (e) => resolveRun({ code: 1, error: e }));
+    current.on("exit", (code, signal) => resolveRun({ code: code ?? 1, signal }));
+  });
+}
+
+const began = Date.now();
+const timings = [];
+for (const [i, step] of STEPS.entries()) {
+  console.log(`\n━━ ${i + 1}/${STEPS.length} ${step.name}: ${step.what}`);
+  const t0 = Date.now();
+  const { code, signal, error } = await run(step);
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  timings.push(`${step.name} ${seconds} s`);
+  if (code !== 0 || signal) {
+    const why = error ? error.message : signal ? `stopped by ${signal}` : `exit code ${code}`;
+    console.error(`\nnpm test FAILED at step ${i + 1} (${step.name}: ${step.what}), ${why}. See the messages above.`);
+    process.exit(code || 1);
+  }
+}
+console.log(`\nnpm test passed in ${((Date.now() - began) / 1000).toFixed(1)} s (${timings.join(", ")})`);
