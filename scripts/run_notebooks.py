@@ -265,7 +265,8 @@ def clear(paths):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="default: every notebooks/*.ipynb, in order")
+    parser.add_argument("notebooks", nargs="*",
+                        help="default: every notebooks/*.ipynb in order, then notebooks/solutions/*.ipynb")
     parser.add_argument("--html", action="store_true", help="also export each executed notebook to build/html/")
     parser.add_argument("--out", default=os.path.join(ROOT, "build"), help="where executed copies go (default build/)")
     parser.add_argument("--clear", action="store_true", help="do not run: clear outputs in place (before committing)")
@@ -275,8 +276,11 @@ def main():
 
     paths = args.notebooks
     if not paths:
-        folder = os.path.join(ROOT, "notebooks")
-        paths = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".ipynb"))
+        # the chapters, then their solutions (which must pass the chapters' exercise checks)
+        paths = []
+        for folder in (os.path.join(ROOT, "notebooks"), os.path.join(ROOT, "notebooks", "solutions")):
+            if os.path.isdir(folder):
+                paths += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".ipynb"))
     missing = [p for p in paths if not os.path.isfile(p)]
     if missing:
         print("no such notebook: " + ", ".join(missing), file=sys.stderr)

@@ -3,7 +3,8 @@
 // first that fails:
 //   1. types      tsc --noEmit -p .   (strict; tslab itself does not type-check lib/ strictly)
 //   2. unit       vitest run          (test/*.test.ts)
-//   3. notebooks  every notebooks/*.ipynb executed in a fresh tslab kernel, exported to build/html/
+//   3. notebooks  every notebooks/*.ipynb, then notebooks/solutions/*.ipynb, each executed in a fresh tslab
+//                 kernel and exported to build/html/
 //   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
 
 import { spawn } from "node:child_process";
@@ -20,7 +21,7 @@ const exports = readdirSync(join(ROOT, "notebooks"))
 const STEPS = [
   { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
   { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
-  { name: "notebooks", what: "execute notebooks/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
+  { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 

@@ -1,0 +1,242 @@
+// Sequential: a network is a list of layers applied one after another.
+//   forward:  A⁰ = X,  Aˡ = layerˡ(Aˡ⁻¹)            (batch × units at every step)
+//   backward: from the loss gradient back through every layer, last to first (the chain rule)
+import { Matrix, argmaxRows, type DType } from "./matrix";
+import { Random } from "./random";
+import {
+  Layer,
+  Dense,
+  ReLU,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  NO_INPUT_GRAD,
+  layerFromConfig,
+  type Init,
+  type LayerConfig,
+  type Param,
+  type DenseOptions,
+} from "./layers";
+import type { LossFn } from "./losses";
+
+/** Rows evaluated at once by predict, accuracy and evaluate: big enough to be fast, small enough to fit. */
+export const EVAL_BATCH_SIZE = 1000;
+
+export class Sequential {
+  readonly layers: Layer[];
+
+  /** Checks that Dense sizes chain (each Dense takes as many inputs as the previous one gives outputs). */
+  constructor(layers: Layer[]) {
+    if (layers.length === 0) throw new Error("Sequential: a network needs at least one layer");
+    checkChain(layers);
+    this.layers = layers.slice();
+    // The first layer's input is the data: nobody needs ∂L/∂X, so its Dense skips dX = dZ·Wᵀ.
+    // (Set net.layers[0].computeInputGrad = true to get it, e.g. for a saliency map.)
+    const first = this.layers[0];
+    if (first instanceof Dense) first.computeInputGrad = false;
+  }
+
+  /** The network's output for a batch x (batch × inputs). Returns the last layer's buffer. */
+  forward(x: Matrix, training = false): Matrix {
+    let a = x;
+    for (const layer of this.layers) a = layer.forward(a, training);
+    return a;
+  }
+
+  /**
+   * Backpropagation: dOut = ∂L/∂output (from the loss) goes through every layer from the last to the
+   * first; each stores its parameters' gradients. Returns ∂L/∂X, or null when the first layer skips it.
+   */
+  backward(dOut: Matrix): Matrix | null {
+    let g = dOut;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      g = this.layers[i].backward(g);
+      if (g === NO_INPUT_GRAD) {
+        if (i > 0) {
+          throw new Error(`Sequential.backward: layer ${i} (${this.layers[i].describe()}) has computeInputGrad = false, so layers 0..${i - 1} would get no gradient`);
+        }
+        return null;
+      }
+    }
+    return g;
+  }
+
+  /** Every learnable parameter, first layer first (W then b for each Dense). */
+  params(): Param[] {
+    const all: Param[] = [];
+    for (const layer of this.layers) for (const p of layer.params()) all.push(p);
+    return all;
+  }
+
+  /** How many numbers the network learns. */
+  parameterCount(): number {
+    let n = 0;
+    for (const p of this.params()) n += p.value.rows * p.value.cols;
+    return n;
+  }
+
+  /** The predicted class of each row of x (argmax of the output), evaluated batchSize rows at a time. */
+  predict(x: Matrix, batchSize = EVAL_BATCH_SIZE): Int32Array {
+    checkBatchSize("predict", batchSize);
+    const predictions = new Int32Array(x.rows);
+    for (let start = 0; start < x.rows; start += batchSize) {
+      const end = Math.min(start + batchSize, x.rows);
+      const output = this.forward(x.rowRange(start, end)); // a view of rows start..end−1, no copy
+      argmaxRows(output, predictions.subarray(start, end));
+    }
+    return predictions;
+  }
+
+  /** The fraction of rows whose predicted class equals the label, in [0, 1]. */
+  accuracy(x: Matrix, labels: ArrayLike<number>, batchSize = EVAL_BATCH_SIZE): number {
+    checkLabels("accuracy", x, labels);
+    const predictions = this.predict(x, batchSize);
+    let correct = 0;
+    for (let i = 0; i < predictions.length; i++) if (predictions[i] === labels[i]) correct++;
+    return x.rows === 0 ? 0 : correct / x.rows;
+  }
+
+  /**
+   * The mean loss and the accuracy over a whole data set, batchSize rows at a time (so 60,000 rows never
+   * need 60,000-row buffers). Labels default to the argmax of each target row.
+   */
+  evaluate(
+    x: Matrix,
+    targets: Matrix,
+    loss: LossFn,
+    labels?: ArrayLike<number>,
+    batchSize = EVAL_BATCH_SIZE,
+  ): { loss: number; accuracy: number } {
+    checkBatchSize("evaluate", batchSize);
+    if (targets.rows !== x.rows) {
+      throw new Error(`evaluate: x is ${x.shape} but targets are ${targets.shape}; expected one target row per example`);
+    }
+    const truth = labels ?? argmaxRows(targets);
+    checkLabels("evaluate", x, truth);
+    if (x.rows === 0) throw new Error("evaluate: the data set is empty (0 rows)");
+    let totalLoss = 0;
+    let correct = 0;
+    let grad: Matrix | undefined; // the loss's gradient buffer, reused while the chunk size stays the same
+    let predicted = new Int32Array(0);
+    for (let start = 0; start < x.rows; start += batchSize) {
+      const end = Math.min(start + batchSize, x.rows);
+      const rows = end - start;
+      const output = this.forward(x.rowRange(start, end));
+      if (grad === undefined || grad.rows !== rows) grad = Matrix.zeros(rows, output.cols, output.dtype);
+      totalLoss += loss(output, targets.rowRange(start, end), grad).loss * rows; // the loss is a mean: weight by rows
+      if (predicted.length !== rows) predicted = new Int32Array(rows);
+      argmaxRows(output, predicted);
+      for (let i = 0; i < rows; i++) if (predicted[i] === truth[start + i]) correct++;
+    }
+    return { loss: totalLoss / x.rows, accuracy: correct / x.rows };
+  }
+
+  /** The layer configs: enough to rebuild the architecture with Sequential.fromConfig. */
+  config(): LayerConfig[] {
+    return this.layers.map((layer) => layer.config());
+  }
+
+  /** A network with fresh weights from configs; Dense layers share one generator (options.rng or seed). */
+  static fromConfig(configs: LayerConfig[], options: DenseOptions = {}): Sequential {
+    const rng = options.rng ?? new Random(options.seed ?? 0);
+    return new Sequential(configs.map((c) => layerFromConfig(c, { ...options, rng })));
+  }
+
+  /** A table of the layers: index, layer, output shape and parameter count. */
+  summary(): string {
+    const rows: string[][] = [["#", "layer", "output", "parameters"]];
+    let width = inputWidth(this.layers);
+    let total = 0;
+    this.layers.forEach((layer, i) => {
+      if (layer instanceof Dense) width = layer.outputs;
+      let count = 0;
+      for (const p of layer.params()) count += p.value.rows * p.value.cols;
+      total += count;
+      rows.push([String(i), layer.describe(), `batch × ${width ?? "?"}`, count.toLocaleString("en-US")]);
+    });
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ");
+    return [line(rows[0]), ...rows.slice(1).map(line), `total parameters: ${total.toLocaleString("en-US")}`].join("\n");
+  }
+}
+
+/** The width of the network's input (the first Dense's inputs), or null without a Dense. */
+function inputWidth(layers: Layer[]): number | null {
+  for (const layer of layers) if (layer instanceof Dense) return layer.inputs;
+  return null;
+}
+
+/** Each Dense must take as many inputs as the Dense before it gives outputs (activations keep the width). */
+function checkChain(layers: Layer[]): void {
+  let previous: { index: number; layer: Dense } | null = null;
+  layers.forEach((layer, index) => {
+    if (!(layer instanceof Layer)) {
+      throw new Error(`Sequential: item ${index} is not a Layer (got ${String(layer)})`);
+    }
+    if (!(layer instanceof Dense)) return;
+    if (previous !== null && previous.layer.outputs !== layer.inputs) {
+      throw new Error(
+        `Sequential: layer ${index} (${layer.describe()}) takes ${layer.inputs} inputs, but layer ${previous.index} ` +
+          `(${previous.layer.describe()}) gives ${previous.layer.outputs} outputs`,
+      );
+    }
+    previous = { index, layer };
+  });
+}
+
+function checkBatchSize(op: string, batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${op}: batchSize must be a whole number ≥ 1, got ${batchSize}`);
+}
+
+function checkLabels(op: string, x: Matrix, labels: ArrayLike<number>): void {
+  if (labels.length !== x.rows) throw new Error(`${op}: x has ${x.rows} rows (${x.shape}) but there are ${labels.length} labels`);
+}
+
+export type ActivationName = "relu" | "sigmoid" | "tanh";
+
+export interface MlpOptions {
+  /** the activation after every hidden Dense; default "relu" */
+  activation?: ActivationName;
+  /** default "he" for relu, "xavier" for sigmoid and tanh */
+  init?: Init;
+  /** one generator with this seed draws every layer's weights; default 0 */
+  seed?: number;
+  /** default "float32" */
+  dtype?: DType;
+  /** end with a Softmax layer (for crossEntropy or mse on probabilities); default false: the output is logits */
+  outputSoftmax?: boolean;
+}
+
+/**
+ * A multilayer perceptron: mlp([784, 256, 10]) is Dense(784→256), ReLU, Dense(256→10).
+ * No activation after the last Dense (its outputs are logits for softmaxCrossEntropy) unless outputSoftmax.
+ */
+export function mlp(sizes: number[], options: MlpOptions = {}): Sequential {
+  if (sizes.length < 2) throw new Error(`mlp: needs at least two sizes (inputs and outputs), got [${sizes.join(", ")}]`);
+  sizes.forEach((n, i) => {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`mlp: size ${i} must be a whole number ≥ 1, got ${n}`);
+  });
+  const activation = options.activation ?? "relu";
+  const init = options.init ?? (activation === "relu" ? "he" : "xavier");
+  const rng = new Random(options.seed ?? 0);
+  const layers: Layer[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    layers.push(new Dense(sizes[l], sizes[l + 1], { init, rng, dtype: options.dtype }));
+    if (l + 2 < sizes.length) layers.push(activationLayer(activation));
+  }
+  if (options.outputSoftmax) layers.push(new Softmax());
+  return new Sequential(layers);
+}
+
+function activationLayer(name: ActivationName): Layer {
+  switch (name) {
+    case "relu":
+      return new ReLU();
+    case "sigmoid":
+      return new Sigmoid();
+    case "tanh":
+      return new Tanh();
+    default:
+      throw new Error(`mlp: unknown activation ${JSON.stringify(name)}; expected "relu", "sigmoid" or "tanh"`);
+  }
+}

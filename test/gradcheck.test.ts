@@ -1,0 +1,161 @@
+// Every backward against finite differences, in float64: the analytic gradients of each layer, each loss
+// and whole networks must agree with (f(θ+h) − f(θ−h))-style differences to a relative error below 1e-7.
+import { describe, expect, it } from "vitest";
+import { Matrix } from "../lib/matrix";
+import { Random } from "../lib/random";
+import { Dense, ReLU, Sigmoid, Tanh, Softmax, type Layer } from "../lib/layers";
+import { softmaxCrossEntropy, crossEntropy, mse, type LossFn } from "../lib/losses";
+import { Sequential, mlp } from "../lib/network";
+import { gradcheckLayer, gradcheckLoss, gradcheckNetwork, relativeError } from "../lib/gradcheck";
+
+const TOLERANCE = 1e-7;
+const rng = new Random(2024);
+
+function randn(rows: number, cols: number, std = 1): Matrix {
+  const m = Matrix.zeros(rows, cols, "float64");
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
+  return m;
+}
+
+function oneHot(rows: number, classes: number): Matrix {
+  const y = Matrix.zeros(rows, classes, "float64");
+  for (let i = 0; i < rows; i++) y.set(i, rng.int(classes), 1);
+  return y;
+}
+
+/** The smallest |input| over every ReLU of the layers when x goes through them. */
+function nearestReluInput(layers: Layer[], x: Matrix): number {
+  let nearest = Infinity;
+  let a = x;
+  for (const layer of layers) {
+    if (layer instanceof ReLU) nearest = Math.min(nearest, ...Array.from(a.data, Math.abs));
+    a = layer.forward(a);
+  }
+  return nearest;
+}
+
+/**
+ * Finite differences are wrong across a kink: a ReLU input must stay further from 0 than the steps move
+ * it (2h = 0.002 times an input of a few units). Draws inputs until no ReLU input is within `margin` of 0.
+ */
+function inputAwayFromKinks(layers: Layer[], draw: () => Matrix, margin = 0.02): Matrix {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const x = draw();
+    if (nearestReluInput(layers, x) > margin) return x;
+  }
+  throw new Error("no input found whose ReLU inputs all stay away from 0");
+}
+
+describe("gradcheckLayer: every layer's backward matches finite differences", () => {
+  it("Dense: dX, dW and db", () => {
+    for (const init of ["he", "xavier", "normal", "uniform"] as const) {
+      const r = gradcheckLayer(new Dense(5, 4, { init, seed: 1, dtype: "float64" }), randn(3, 5));
+      expect(r.checked).toBe(3 * 5 + 5 * 4 + 4);
+      expect(r.maxRelError, `${init}: ${r.where}`).toBeLessThan(TOLERANCE);
+    }
+  });
+
+  it("Dense with computeInputGrad = false is still checked on dX (the check turns it on, then restores it)", () => {
+    const d = new Dense(4, 3, { seed: 2, dtype: "float64" });
+    d.computeInputGrad = false;
+    const r = gradcheckLayer(d, randn(2, 4));
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+    expect(d.computeInputGrad).toBe(false);
+  });
+
+  it("ReLU (inputs away from the kink at 0)", () => {
+    const x = inputAwayFromKinks([new ReLU()], () => randn(4, 6));
+    const r = gradcheckLayer(new ReLU(), x);
+    expect(r.checked).toBe(24);
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+  });
+
+  for (const [name, make] of [["Sigmoid", () => new Sigmoid()], ["Tanh", () => new Tanh()], ["Softmax", () => new Softmax()]] as const) {
+    it(name, () => {
+      const r = gradcheckLayer(make(), randn(4, 6, 2));
+      expect(r.checked).toBe(24);
+      expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+    });
+  }
+});
+
+describe("gradcheckLoss: every loss's gradient matches finite differences", () => {
+  it("softmaxCrossEntropy on logits", () => {
+    const r = gradcheckLoss(softmaxCrossEntropy, randn(5, 10), oneHot(5, 10));
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+  });
+
+  it("crossEntropy on probabilities", () => {
+    const probs = new Softmax().forward(randn(5, 4, 0.5)).clone();
+    const r = gradcheckLoss(crossEntropy, probs, oneHot(5, 4));
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+  });
+
+  it("mse", () => {
+    const r = gradcheckLoss(mse, randn(5, 4), oneHot(5, 4));
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe("gradcheckNetwork: backpropagation through 3-layer networks matches finite differences", () => {
+  const cases: [string, LossFn, boolean][] = [
+    ["softmaxCrossEntropy on logits", softmaxCrossEntropy, false],
+    ["Softmax layer + crossEntropy", crossEntropy, true],
+    ["Softmax layer + mse", mse, true],
+  ];
+  for (const activation of ["relu", "sigmoid", "tanh"] as const) {
+    for (const [lossName, loss, outputSoftmax] of cases) {
+      it(`${activation}, ${lossName}`, () => {
+        const net = mlp([6, 5, 4, 3], { activation, outputSoftmax, seed: 11, dtype: "float64" });
+        // non-zero biases, as after some training (with zero biases a dead row feeds exact zeros into the next ReLU)
+        for (const p of net.params()) if (p.name === "b") p.value.data.set(randn(1, p.value.cols, 0.5).data);
+        const x = inputAwayFromKinks(net.layers, () => randn(7, 6));
+        const r = gradcheckNetwork(net, x, oneHot(7, 3), loss);
+        expect(r.checked).toBe(6 * 5 + 5 + 5 * 4 + 4 + 4 * 3 + 3);
+        expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+      });
+    }
+  }
+});
+
+describe("the checker itself", () => {
+  it("catches a wrong backward and says where (a Sigmoid that forgets the (1 − A) factor)", () => {
+    class WrongSigmoid extends Sigmoid {
+      backward(dA: Matrix): Matrix {
+        const dZ = super.backward(dA);
+        const a = this.a!;
+        for (let i = 0; i < dZ.data.length; i++) dZ.data[i] = dA.data[i] * a.data[i]; // should be A(1 − A)
+        return dZ;
+      }
+    }
+    const net = new Sequential([
+      new Dense(4, 3, { seed: 1, dtype: "float64" }),
+      new WrongSigmoid(),
+      new Dense(3, 2, { seed: 2, dtype: "float64" }),
+    ]);
+    const r = gradcheckNetwork(net, randn(5, 4), oneHot(5, 2), softmaxCrossEntropy);
+    expect(r.maxRelError).toBeGreaterThan(0.1);
+    expect(r.where).toMatch(/^layer 0 \(Dense\) d[Wb]\[\d+,\d+\]/); // only the layer below the bug is wrong
+  });
+
+  it("samples at most maxPerTensor entries of each tensor", () => {
+    const r = gradcheckLayer(new Dense(20, 10, { dtype: "float64" }), randn(3, 20), { maxPerTensor: 7 });
+    expect(r.checked).toBe(7 + 7 + 7); // dX, dW, db
+    expect(r.maxRelError).toBeLessThan(TOLERANCE);
+  });
+
+  it("the classic 3-point difference also agrees, less tightly", () => {
+    const r = gradcheckLayer(new Tanh(), randn(3, 4), { stencil: 3 });
+    expect(r.maxRelError, r.where).toBeLessThan(1e-6);
+  });
+
+  it("refuses float32, where rounding would swamp the differences", () => {
+    expect(() => gradcheckLayer(new Dense(3, 2), Matrix.zeros(2, 3))).toThrow("found a float32 2×3 matrix; gradient checks need float64");
+  });
+
+  it("relativeError is |a − n| / max(|a|, |n|, tiny)", () => {
+    expect(relativeError(1, 1.1)).toBeCloseTo(0.1 / 1.1, 15);
+    expect(relativeError(0, 0)).toBe(0);
+    expect(relativeError(0, 1e-12)).toBeCloseTo(0.01, 15); // tiny = 1e-10 floors the denominator
+  });
+});
