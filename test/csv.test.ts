@@ -1,0 +1,130 @@
+// The digits CSV reader (Kaggle's train.csv / test.csv form): hand-made files read right, the
+// committed samples equal the real MNIST rows, and every malformed file is refused with the file,
+// the line, the column and what was found.
+import { describe, expect, test } from "vitest";
+import * as path from "path";
+import { loadCsv, parseDigitsCsv, readDigitsCsv } from "../lib/data/csv";
+import { loadMnist } from "../lib/data/mnist";
+
+const ROOT = path.resolve(__dirname, "..");
+const pixelNames = Array.from({ length: 784 }, (_, j) => `pixel${j}`);
+const HEADER = ["label", ...pixelNames].join(",");
+const TEST_HEADER = pixelNames.join(",");
+
+/** 784 pixels: pixel j = (j + shift) mod 256. */
+const pixels = (shift: number) => Array.from({ length: 784 }, (_, j) => (j + shift) % 256);
+const row = (label: number, shift: number) => [label, ...pixels(shift)].join(",");
+
+describe("parseDigitsCsv reads", () => {
+  test("a labelled file: labels, and pixels divided by 255", () => {
+    const { images, labels } = parseDigitsCsv(`${HEADER}\n${row(7, 0)}\n${row(0, 100)}\n`, "train.csv");
+    expect(Array.from(labels!)).toEqual([7, 0]);
+    expect(images.shape).toBe("2×784");
+    expect(Array.from(images.row(0))).toEqual(pixels(0).map((v) => Math.fround(v / 255)));
+    expect(Array.from(images.row(1))).toEqual(pixels(100).map((v) => Math.fround(v / 255)));
+  });
+
+  test("the unlabelled test form (784 columns): labels null", () => {
+    const { images, labels } = parseDigitsCsv(`${TEST_HEADER}\n${pixels(3).join(",")}\n`, "test.csv");
+    expect(labels).toBeNull();
+    expect(images.get(0, 0)).toBe(Math.fround(3 / 255));
+    expect(images.get(0, 783)).toBe(Math.fround(((783 + 3) % 256) / 255));
+  });
+
+  test("CRLF line endings, no final newline, blank lines, a byte-order mark, no header, bytes or text", () => {
+    const reference = parseDigitsCsv(`${HEADER}\n${row(1, 5)}\n${row(2, 9)}\n`, "lf.csv");
+    const variants = [
+      `${HEADER}\r\n${row(1, 5)}\r\n${row(2, 9)}\r\n`,
+      `${HEADER}\r\n${row(1, 5)}\r\n\r\n${row(2, 9)}`,
+      `${HEADER}\n${row(1, 5)}\n${row(2, 9)}`,
+      `${HEADER}\n${row(1, 5)}\n\n${row(2, 9)}\n\n\n`,
+      `\ufeff${HEADER}\n${row(1, 5)}\n${row(2, 9)}\n`,
+      `${row(1, 5)}\n${row(2, 9)}\n`,
+    ];
+    for (const text of variants) {
+      for (const input of [text, Buffer.from(text, "utf8")]) {
+        const d = parseDigitsCsv(input, "variant.csv");
+        expect(d.labels).toEqual(reference.labels);
+        expect(d.images.data).toEqual(reference.images.data);
+      }
+    }
+  });
+
+  test("limit: only the first rows; dtype float64: x / 255 in double precision", () => {
+    const d = parseDigitsCsv(`${HEADER}\n${row(1, 5)}\n${row(2, 9)}\n${row(3, 0)}\n`, "t.csv", { limit: 2, dtype: "float64" });
+    expect(Array.from(d.labels!)).toEqual([1, 2]);
+    expect(d.images.dtype).toBe("float64");
+    expect(d.images.get(1, 0)).toBe(9 / 255);
+  });
+});
+
+describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", () => {
+  const good = row(4, 0);
+  const cells = good.split(",");
+
+  test("a short row (783 pixels)", () => {
+    const short = cells.slice(0, 784).join(",");
+    expect(() => parseDigitsCsv(`${HEADER}\n${good}\n${short}\n`, "train.csv")).toThrow(
+      "train.csv: line 3: expected 785 columns like the first line, found 784",
+    );
+  });
+
+  test("a long row", () => {
+    expect(() => parseDigitsCsv(`${HEADER}\n${good},0,0\n`, "train.csv")).toThrow("train.csv: line 2: expected 785 columns like the first line, found 787");
+  });
+
+  test("a non-numeric cell, and an empty one", () => {
+    const bad = [...cells.slice(0, 4), "abc", ...cells.slice(5)].join(",");
+    expect(() => parseDigitsCsv(`${HEADER}\n${bad}\n`, "train.csv")).toThrow(
+      'train.csv: line 2, column 5 (pixel3): expected a whole number 0–255, found "abc"',
+    );
+    const decimal = [...cells.slice(0, 9), "12.5", ...cells.slice(10)].join(",");
+    expect(() => parseDigitsCsv(`${HEADER}\n${good}\n${decimal}\n`, "train.csv")).toThrow(
+      'train.csv: line 3, column 10 (pixel8): expected a whole number 0–255, found "12.5"',
+    );
+    const empty = ["", ...cells.slice(1)].join(",");
+    expect(() => parseDigitsCsv(`${HEADER}\n${empty}\n`, "train.csv")).toThrow('train.csv: line 2, column 1 (label): expected a whole number 0–255, found ""');
+  });
+
+  test("a pixel of 256", () => {
+    const bad = [...cells.slice(0, 784), "256"].join(",");
+    expect(() => parseDigitsCsv(`${HEADER}\n${bad}\n`, "train.csv")).toThrow("train.csv: line 2, column 785 (pixel783): expected a pixel 0–255, found 256");
+  });
+
+  test("a label of 10", () => {
+    expect(() => parseDigitsCsv(`${HEADER}\n${good}\n${row(10, 0)}\n`, "train.csv")).toThrow("train.csv: line 3, column 1 (label): expected a digit 0–9, found 10");
+  });
+
+  test("an empty file, a header with no rows, a header of the wrong width", () => {
+    expect(() => parseDigitsCsv("", "empty.csv")).toThrow("empty.csv: the file is empty");
+    expect(() => parseDigitsCsv("\n\n", "blank.csv")).toThrow("blank.csv: the file is empty");
+    expect(() => parseDigitsCsv(`${HEADER}\n`, "header.csv")).toThrow("header.csv: no rows of pixels after the header");
+    expect(() => parseDigitsCsv("label,pixel0,pixel1\n1,2,3\n", "narrow.csv")).toThrow(
+      "narrow.csv: line 1: expected 785 columns (label,pixel0,…,pixel783) or 784 (pixel0,…,pixel783, the unlabelled form), found 3",
+    );
+  });
+});
+
+describe("the committed CSV samples", () => {
+  test("data/train-sample.csv is the first 2,000 training examples of MNIST", () => {
+    const csv = loadCsv(path.join(ROOT, "data", "train-sample.csv"));
+    const idx = loadMnist("train", { limit: 2000 });
+    expect(csv.images.shape).toBe("2000×784");
+    expect(Buffer.compare(Buffer.from(csv.labels), Buffer.from(idx.labels))).toBe(0);
+    expect(Buffer.compare(Buffer.from(csv.images.data.buffer), Buffer.from(idx.images.data.buffer))).toBe(0);
+  });
+
+  test("data/test-sample.csv is the first 100 test images, unlabelled; loadCsv refuses it", () => {
+    const file = path.join(ROOT, "data", "test-sample.csv");
+    const csv = readDigitsCsv(file);
+    expect(csv.labels).toBeNull();
+    const idx = loadMnist("test", { limit: 100 });
+    expect(Buffer.compare(Buffer.from(csv.images.data.buffer), Buffer.from(idx.images.data.buffer))).toBe(0);
+    expect(() => loadCsv(file)).toThrow(`loadCsv: ${file} has no label column`);
+  });
+
+  test("limit reads the first rows of a file", () => {
+    const d = loadCsv(path.join(ROOT, "data", "train-sample.csv"), { limit: 8 });
+    expect(Array.from(d.labels)).toEqual([5, 0, 4, 1, 9, 2, 1, 3]);
+  });
+});
