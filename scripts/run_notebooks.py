@@ -143,8 +143,21 @@ def stop_kernel(client, pid):
             time.sleep(0.2)
 
 
+# The line lib/exercise.ts's check() prints: "<name>: Correct!", "<name>: Not quite: …" or "<name>: Not answered yet — …"
+EXERCISE_VERDICT = re.compile(r"^.*: (Correct!|Not quite: .*|Not answered yet — .*)$")
+
+
+def exercise_verdicts(cell):
+    """The verdict lines check() printed in a cell's standard output."""
+    text = "".join(o.get("text", "") for o in cell.outputs
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return [line for line in text.splitlines() if EXERCISE_VERDICT.match(line)]
+
+
 def run_notebook(path, out_dir, html, timeout):
     nb = nbformat.read(path, as_version=4)
+    # a solutions notebook fills in every exercise's answer: each check it runs must say Correct!
+    solutions = os.path.basename(os.path.dirname(os.path.abspath(path))) == "solutions"
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -177,6 +190,7 @@ def run_notebook(path, out_dir, html, timeout):
                   file=sys.stderr)
         client.start_new_kernel_client()
         count = 0
+        correct = 0
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
@@ -208,6 +222,16 @@ def run_notebook(path, out_dir, html, timeout):
             if stderr and "allow-stderr" not in tags:
                 raise CellFailure(index, count, cell, cell_error_text(cell, reply) +
                                   "\n(the cell wrote to stderr; tag it allow-stderr if that is intended)")
+            if solutions:
+                verdicts = exercise_verdicts(cell)
+                wrong = [line for line in verdicts if not line.endswith("Correct!")]
+                if wrong:
+                    raise CellFailure(index, count, cell, "a solution did not pass its exercise check:\n  " +
+                                      "\n  ".join(wrong))
+                correct += len(verdicts)
+        if solutions and correct == 0:
+            raise CellFailure(len(nb.cells) - 1, count, nb.cells[-1],
+                              "a solutions notebook must run at least one exercise check, and none printed Correct!")
     except CellFailure as e:
         failure = e
     finally:
