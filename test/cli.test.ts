@@ -1,0 +1,135 @@
+// The command line, run as a user runs it: `tsx scripts/train.ts …` in a child process.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadModel } from "../lib/persist";
+import { loadMnist } from "../lib/data/mnist";
+
+const TSX = path.resolve("node_modules/.bin/tsx");
+interface Run { code: number; stdout: string; stderr: string }
+
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(TSX, ["scripts/train.ts", ...args], { encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+const tinyRun = (batch: string) =>
+  ["--data", "data/mnist-sample", "--train-limit", "300", "--test-limit", "100", "--layers", "784,16,10", "--epochs", "2", "--batch-size", batch];
+const tiny = tinyRun("32");
+// Every run starts at once (each child spends most of its time starting up); the tests then read the results.
+let runs: Record<string, Promise<Run>>;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
+  const j = (name: string) => path.join(dir, name);
+  runs = {
+    help: cli(["--help"]),
+    unknown: cli(["--bogus", "3"]),
+    badValue: cli(["--lr", "fast"]),
+    badChoice: cli(["--optimizer", "sgdx"]),
+    zeroBatch: cli(tinyRun("0")),
+    tinyA: cli([...tiny, "--seed", "5", "--json", j("a.json"), "--save", j("model.json")]),
+    tinyB: cli([...tiny, "--seed", "5", "--json", j("b.json")]),
+    csv: cli(["--csv", "data/train-sample.csv", "--dev", "200", "--train-limit", "400", "--layers", "784,10,10", "--init", "uniform",
+      "--batch-size", "full", "--epochs", "3", "--lr", "0.1", "--json", j("csv.json")]),
+    diverge: cli([...tiny, "--lr", "1e6", "--json", j("diverge.json")]),
+  };
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const readJson = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
+const oneLine = (s: string) => s.trim().split("\n").length === 1 && !/\n\s+at /.test(s);
+
+describe("npm run train", () => {
+  it("--help lists every option with its default and exits 0", async () => {
+    const r = await runs.help;
+    expect(r.code).toBe(0);
+    for (const opt of ["layers", "activation", "loss", "init", "optimizer", "batch-size", "epochs", "lr", "momentum", "weight-decay",
+      "schedule", "seed", "train-limit", "data", "csv", "dev", "json", "save", "backend", "help"]) {
+      expect(r.stdout).toContain(`--${opt}`);
+    }
+    expect(r.stdout).toContain("(default 784,256,10)");
+    expect(r.stdout).toContain("(default 64)");
+  });
+
+  it("an unknown option exits 2 with one line naming it, no stack trace", async () => {
+    const r = await runs.unknown;
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("train: unknown option --bogus (see --help)");
+  });
+
+  it("a bad value exits 2 with one line saying what was expected and found", async () => {
+    const r = await runs.badValue;
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('train: --lr: expected a number, found "fast"');
+    const c = await runs.badChoice;
+    expect(c.code).toBe(2);
+    expect(c.stderr.trim()).toBe('train: --optimizer: expected one of gd, momentum, nesterov, adam, found "sgdx"');
+  });
+
+  it("a refused value (batch size 0) exits non-zero with the guard rail's one line", async () => {
+    const r = await runs.zeroBatch;
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr.trim()).toBe('train: batchSize must be "full" or an integer from 1 to 300 (the number of training examples), found 0');
+  });
+
+  it("a tiny run writes { options, history, final } with accuracies as fractions", async () => {
+    const r = await runs.tinyA;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/final: train accuracy \d+\.\d\d%, test accuracy \d+\.\d\d% after 2 epochs \(20 updates\); \d+\.\d\d s per epoch/);
+    const out = readJson("a.json");
+    expect(Object.keys(out).sort()).toEqual(["final", "history", "options", "stopped"]);
+    expect(out.options).toMatchObject({ layers: [784, 16, 10], batchSize: 32, epochs: 2, lr: 0.1, seed: 5, optimizer: "gd", trainLimit: 300 });
+    expect(out.history).toHaveLength(2);
+    for (const [i, h] of out.history.entries()) {
+      expect(Object.keys(h).sort()).toEqual(["epoch", "lr", "seconds", "testAccuracy", "testLoss", "trainAccuracy", "trainLoss", "updates"]);
+      expect(h.epoch).toBe(i + 1);
+      expect(h.updates).toBe(10 * (i + 1));
+      expect(h.testAccuracy).toBeGreaterThan(0);
+      expect(h.testAccuracy).toBeLessThanOrEqual(1);
+    }
+    expect(out.final.trainAccuracy).toBe(out.history[1].trainAccuracy);
+    expect(out.final.testAccuracy).toBe(out.history[1].testAccuracy);
+    expect(out.stopped).toBeNull();
+  });
+
+  it("two runs with the same seed write the same JSON except the seconds", async () => {
+    await Promise.all([runs.tinyA, runs.tinyB]);
+    const strip = (o: any) => ({ ...o, options: { ...o.options, json: null, save: null }, history: o.history.map(({ seconds, ...rest }: any) => rest) });
+    expect(strip(readJson("a.json"))).toEqual(strip(readJson("b.json")));
+  });
+
+  it("--save writes a model that loads and scores as the run said", async () => {
+    await runs.tinyA;
+    const net = loadModel(path.join(dir, "model.json"));
+    const test = loadMnist("test", { dir: "data/mnist-sample", limit: 100 });
+    expect(net.accuracy(test.images, test.labels)).toBe(readJson("a.json").final.testAccuracy);
+  });
+
+  it("--csv FILE --dev N: a Kaggle-style table, the first N shuffled rows as the dev set", async () => {
+    const r = await runs.csv;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("dev accuracy");
+    const out = readJson("csv.json");
+    expect(out.options).toMatchObject({ testSet: "dev", trainExamples: 400, testExamples: 200, batchSize: "full", init: "uniform" });
+    expect(out.history.map((h: any) => h.updates)).toEqual([1, 2, 3]);
+  });
+
+  it("divergence: a message naming epoch and step, exit code 3, the history still written", async () => {
+    const r = await runs.diverge;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/training stopped: the loss (became NaN|became Infinity|exploded to .*) at epoch \d+, step \d+ .*try a smaller learning rate/);
+    const out = readJson("diverge.json");
+    expect(out.stopped.reason).toMatch(/smaller learning rate/);
+    expect(Array.isArray(out.history)).toBe(true);
+  });
+});
