@@ -197,6 +197,8 @@ export interface GemmKernels {
   matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
   /** C[m×n] = A·Bᵀ, A m×k, B stored n×k */
   matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
+  /** Optional: out = a + s·b over out.length floats (a, b and out may be the same array). */
+  addScaled?(a: Float32Array, b: Float32Array, s: number, out: Float32Array): void;
 }
 
 /**

@@ -14,7 +14,7 @@
 // g = dW + λ·W. By convention it applies to weights, not to biases: a parameter whose name ends in
 // "b" or "bias" (e.g. "dense1.b", "bias") is not decayed unless `decayBiases` is true.
 import type { Param } from "./layers";
-import type { FloatArray } from "./matrix";
+import { addScaled, type FloatArray } from "./matrix";
 
 export interface Optimizer {
   name: string;
@@ -137,7 +137,8 @@ export function gd(options: { lr: number } & DecayOptions): Optimizer {
         const p = params[k];
         checkShapes(p, where);
         const w = p.value.data, dw = p.grad.data, lam = decayFor(p, wd, decayBiases);
-        for (let i = 0; i < w.length; i++) w[i] -= a * (dw[i] + lam * w[i]); // W ← W − α·(dW + λW)
+        if (lam === 0) addScaled(p.value, p.grad, -a, p.value); // W ← W − α·dW
+        else for (let i = 0; i < w.length; i++) w[i] -= a * (dw[i] + lam * w[i]); // W ← W − α·(dW + λW)
       }
     },
     reset(): void {},
