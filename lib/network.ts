@@ -6,9 +6,6 @@ import { Random } from "./random";
 import {
   Layer,
   Dense,
-  ReLU,
-  Sigmoid,
-  Tanh,
   Softmax,
   NO_INPUT_GRAD,
   layerFromConfig,
@@ -229,14 +226,8 @@ export function mlp(sizes: number[], options: MlpOptions = {}): Sequential {
 }
 
 function activationLayer(name: ActivationName): Layer {
-  switch (name) {
-    case "relu":
-      return new ReLU();
-    case "sigmoid":
-      return new Sigmoid();
-    case "tanh":
-      return new Tanh();
-    default:
-      throw new Error(`mlp: unknown activation ${JSON.stringify(name)}; expected "relu", "sigmoid" or "tanh"`);
+  if (name !== "relu" && name !== "sigmoid" && name !== "tanh") {
+    throw new Error(`mlp: unknown activation ${JSON.stringify(name)}; expected "relu", "sigmoid" or "tanh"`);
   }
+  return layerFromConfig({ type: name });
 }
