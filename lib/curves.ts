@@ -18,7 +18,7 @@ import { evaluateDataset, type EpochRecord, type History, type StepInfo } from "
 import type { Sequential } from "./network";
 import type { Dataset } from "./data/mnist";
 import type { Schedule } from "./optimizers";
-import { figureHtml, type Trace } from "./plot";
+import { figureHtml, kernelRequire, keepKernelOutputFlowing, type Trace } from "./plot";
 
 /** A plotly figure for show(): like plot.ts's Figure, with the layout always present. */
 export interface CurveFigure {
@@ -443,46 +443,6 @@ export function readRunIfPresent(path: string, name?: string): (Run & { history:
 
 /** Where a LiveCurves draws: `update` false for the first drawing, true to replace it. */
 export type HtmlSink = (html: string, update: boolean) => void;
-
-let outputFlowing = false;
-
-/**
- * Inside the tslab kernel: let a long synchronous cell send as many outputs as it likes.
- * zeromq.js answers every 512th send on a socket "later", and a second send before the event loop turns
- * throws "Socket is busy writing"; tslab does not catch it, so lines of console.log vanish and display
- * updates throw in the middle of training. A send timeout of 0 makes every send immediate (a
- * publisher socket never blocks). Returns true when the kernel's sockets are patched (idempotent);
- * false outside the kernel, where there is nothing to do.
- */
-export function keepKernelOutputFlowing(): boolean {
-  if (outputFlowing) return true;
-  const req = kernelRequire();
-  if (req === null) return false;
-  try {
-    const zmq = req("zeromq");
-    const proto = zmq?.Publisher?.prototype;
-    const send = proto?.send;
-    if (typeof send !== "function") return false;
-    Object.defineProperty(proto, "send", {
-      configurable: true,
-      writable: true,
-      value: function (this: { sendTimeout: number }, message: unknown) {
-        if (this.sendTimeout !== 0) this.sendTimeout = 0;
-        return send.call(this, message);
-      },
-    });
-    outputFlowing = true;
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The kernel's `require` (tslab puts it on globalThis.__tslab__) when running in tslab, else null. */
-function kernelRequire(): ((id: string) => any) | null {
-  const host = (globalThis as { __tslab__?: { require?: (id: string) => any } }).__tslab__;
-  return host && typeof host.require === "function" ? host.require : null;
-}
 
 /** A sink that draws into one output of the current notebook cell and replaces it later; null outside the kernel. */
 export function kernelSink(): HtmlSink | null {

@@ -213,6 +213,7 @@ export function writeFileAtomic(file: string, text: string): void {
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {
+    fs.mkdirSync(dir, { recursive: true }); // a missing folder is made (a fresh checkout has no build/ yet)
     fd = fs.openSync(tmp, "w");
     fs.writeSync(fd, text);
     fs.fsyncSync(fd);
@@ -221,7 +222,7 @@ export function writeFileAtomic(file: string, text: string): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    if (fs.existsSync(tmp)) fs.rmSync(tmp, { force: true });
     throw new Error(`${file}: cannot write: ${(err as Error).message}`);
   }
 }

@@ -222,16 +222,56 @@ interface TslabDisplay {
   html(s: string): void;
 }
 
+let outputFlowing = false;
+
+/**
+ * Inside the tslab kernel: let a long synchronous cell send as many outputs as it likes.
+ * zeromq.js answers every 512th send on a socket "later", and a second send before the event loop turns
+ * throws "Socket is busy writing"; tslab does not catch it, so lines of console.log vanish and display
+ * updates throw in the middle of training. A send timeout of 0 makes every send immediate (a
+ * publisher socket never blocks). Returns true when the kernel's sockets are patched (idempotent);
+ * false outside the kernel, where there is nothing to do.
+ */
+export function keepKernelOutputFlowing(): boolean {
+  if (outputFlowing) return true;
+  const req = kernelRequire();
+  if (req === null) return false;
+  try {
+    const zmq = req("zeromq");
+    const proto = zmq?.Publisher?.prototype;
+    const send = proto?.send;
+    if (typeof send !== "function") return false;
+    Object.defineProperty(proto, "send", {
+      configurable: true,
+      writable: true,
+      value: function (this: { sendTimeout: number }, message: unknown) {
+        if (this.sendTimeout !== 0) this.sendTimeout = 0;
+        return send.call(this, message);
+      },
+    });
+    outputFlowing = true;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kernel's `require` (tslab puts it on globalThis.__tslab__) when running in tslab, else null. */
+export function kernelRequire(): ((id: string) => any) | null {
+  const host = (globalThis as { __tslab__?: { require?: (id: string) => any } }).__tslab__;
+  return host && typeof host.require === "function" ? host.require : null;
+}
+
 /** tslab's display, when this code runs inside the tslab kernel; an Error that says why otherwise. */
 function notebookDisplay(what: string): TslabDisplay {
-  const host = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
-  if (!host || typeof host.require !== "function") {
+  const req = kernelRequire();
+  if (req === null) {
     throw new Error(
       `${what} draws in a Jupyter notebook running the tslab kernel, and there is none here (vitest, tsx or node). ` +
         "Outside a notebook use figureHtml(figure) to get the chart as HTML.",
     );
   }
-  const tslab = host.require("tslab") as { display?: TslabDisplay };
+  const tslab = req("tslab") as { display?: TslabDisplay };
   if (!tslab || !tslab.display || typeof tslab.display.html !== "function") {
     throw new Error(`${what}: this tslab has no display.html (tslab 1.0.22 has it; check node_modules/tslab)`);
   }
@@ -240,6 +280,7 @@ function notebookDisplay(what: string): TslabDisplay {
 
 /** Put plotly.js on the notebook page. Call it once, in the first code cell of a notebook. */
 export function loadPlotly(): void {
+  keepKernelOutputFlowing(); // once per kernel: no output of a long cell is lost
   notebookDisplay("loadPlotly()").html(plotlyBundleHtml());
 }
 

@@ -7,7 +7,6 @@ import {
   PALETTE,
   Probe,
   StepLog,
-  keepKernelOutputFlowing,
   kernelSink,
   movingAverage,
   readRun,
@@ -18,6 +17,7 @@ import {
   trainingCurves,
   xValues,
 } from "../lib/curves";
+import { keepKernelOutputFlowing } from "../lib/plot";
 import type { EpochRecord, History } from "../lib/train";
 import { mlp, type Sequential } from "../lib/network";
 import type { Dense } from "../lib/layers";

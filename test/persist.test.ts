@@ -141,7 +141,14 @@ describe("atomic writes", () => {
     expect(fs.readFileSync(file, "utf8")).toBe("second");
     expect(fs.readdirSync(dir).some((f) => f.includes(".tmp"))).toBe(false);
   });
-  it("a write into a missing folder fails with the file name and leaves nothing", () => {
-    expect(() => writeFileAtomic(path.join(dir, "missing", "x.json"), "x")).toThrow(/missing\/x\.json: cannot write/);
+  it("a write into a missing folder makes the folder", () => {
+    writeFileAtomic(path.join(dir, "missing", "deeper", "x.json"), "x");
+    expect(fs.readFileSync(path.join(dir, "missing", "deeper", "x.json"), "utf8")).toBe("x");
+  });
+
+  it("a write that cannot happen (a file where a folder should be) fails with the file name and leaves nothing", () => {
+    fs.writeFileSync(path.join(dir, "blocker"), "a file, not a folder");
+    expect(() => writeFileAtomic(path.join(dir, "blocker", "x.json"), "x")).toThrow(/blocker\/x\.json: cannot write/);
+    expect(fs.readFileSync(path.join(dir, "blocker"), "utf8")).toBe("a file, not a folder");
   });
 });
