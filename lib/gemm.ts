@@ -199,6 +199,21 @@ export interface GemmKernels {
   matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
   /** Optional: out = a + s·b over out.length floats (a, b and out may be the same array). */
   addScaled?(a: Float32Array, b: Float32Array, s: number, out: Float32Array): void;
+  /**
+   * Optional: a zero-filled array of `length` floats placed where these kernels read it without a copy
+   * (WebAssembly memory), or null to let Matrix.zeros make an ordinary one.
+   */
+  allocate?(length: number): Float32Array | null;
+  // Optional element-wise passes. Each returns false, having done nothing, when it cannot run on these
+  // arrays; the caller then runs its own JavaScript loop. Each must give exactly what that loop gives.
+  /** out[i, j] = a[i, j] + b[j], a and out m×n (out may be a) */
+  addRowVector?(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean;
+  /** out[j] = Σ_i a[i, j], a m×n, summed from row 0 down */
+  sumRows?(a: Float32Array, out: Float32Array, m: number, n: number): boolean;
+  /** a = max(0, z) over a.length floats */
+  reluForward?(z: Float32Array, a: Float32Array): boolean;
+  /** d = g ⊙ 1[a > 0] over d.length floats (0 where a ≤ 0, but NaN stays NaN, as g·0 does) */
+  reluBackward?(g: Float32Array, a: Float32Array, d: Float32Array): boolean;
 }
 
 /**

@@ -3,7 +3,7 @@
 // so each gradient carries the 1/m and the layers do not divide again.
 //
 // Each takes an optional `gradOut` buffer (the shape of the output) so a training loop allocates nothing.
-import { Matrix, type FloatArray } from "./matrix";
+import { Matrix, sharesMemory, type FloatArray } from "./matrix";
 import { rowMax } from "./layers";
 
 export interface LossResult {
@@ -106,7 +106,7 @@ function gradBuffer(op: string, output: Matrix, gradOut: Matrix | undefined): Ma
   if (gradOut.rows !== output.rows || gradOut.cols !== output.cols) {
     throw new Error(`${op}: gradOut is ${gradOut.shape} but the output is ${output.shape}`);
   }
-  if (gradOut.data.buffer === output.data.buffer) {
+  if (sharesMemory(gradOut, output)) {
     throw new Error(`${op}: gradOut shares memory with the output; pass a separate buffer`);
   }
   return gradOut;

@@ -110,7 +110,9 @@ export class Matrix {
   }
 
   clone(): Matrix {
-    return new Matrix(this.rows, this.cols, this.data.slice());
+    const out = Matrix.zeros(this.rows, this.cols, this.dtype);
+    out.data.set(this.data);
+    return out;
   }
 
   /** A copy in the other precision (or a plain copy when the dtype is already `dtype`). */
@@ -151,8 +153,12 @@ function checkDimension(where: string, what: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: ${what} must be a whole number ≥ 0, got ${n}`);
 }
 
-function allocate(dtype: DType, length: number): FloatArray {
-  if (dtype === "float32") return new Float32Array(length);
+/**
+ * A zero-filled array for a matrix of `length` numbers. Float32 ones go where the active kernels can read
+ * them in place, if they say where (the wasm backend: WebAssembly memory); otherwise an ordinary array.
+ */
+export function allocate(dtype: DType, length: number): FloatArray {
+  if (dtype === "float32") return activeKernels().allocate?.(length) ?? new Float32Array(length);
   if (dtype === "float64") return new Float64Array(length);
   throw new Error(`Matrix: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
 }
@@ -214,6 +220,8 @@ export function addRowVector(a: Matrix, rowVec: Matrix, out?: Matrix): Matrix {
   }
   const z = prepareElementwiseOut("addRowVector", out, a, rowVec);
   const m = a.rows, n = a.cols, x = a.data, b = rowVec.data, y = z.data;
+  const k = gemm(a, rowVec, z);
+  if (k.addRowVector?.(x as Float32Array, b as Float32Array, y as Float32Array, m, n)) return z; // the same sums, in WebAssembly SIMD
   for (let i = 0; i < m; i++) {
     const r = i * n;
     for (let j = 0; j < n; j++) y[r + j] = x[r + j] + b[j];
@@ -225,6 +233,7 @@ export function addRowVector(a: Matrix, rowVec: Matrix, out?: Matrix): Matrix {
 export function sumRows(a: Matrix, out?: Matrix): Matrix {
   const s = prepareOut("sumRows", out, 1, a.cols, a, a, "Σ_rows A");
   const m = a.rows, n = a.cols, x = a.data, y = s.data;
+  if (gemm(a, a, s).sumRows?.(x as Float32Array, y as Float32Array, m, n)) return s; // the same sums, in WebAssembly SIMD
   y.fill(0);
   for (let i = 0; i < m; i++) {
     const r = i * n;
@@ -327,6 +336,11 @@ function gemm(a: Matrix, b: Matrix, c: Matrix): GemmKernels {
 /** The dtype of a result: float64 if any input is float64. */
 function resultType(a: Matrix, b: Matrix): DType {
   return a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32";
+}
+
+/** Whether two matrices share any memory (a view of the other, or the same array). */
+export function sharesMemory(a: Matrix, b: Matrix): boolean {
+  return overlaps(a.data, b.data);
 }
 
 function overlaps(x: FloatArray, y: FloatArray): boolean {

@@ -14,7 +14,7 @@
 // g = dW + λ·W. By convention it applies to weights, not to biases: a parameter whose name ends in
 // "b" or "bias" (e.g. "dense1.b", "bias") is not decayed unless `decayBiases` is true.
 import type { Param } from "./layers";
-import { addScaled, type FloatArray } from "./matrix";
+import { addScaled, allocate, type FloatArray } from "./matrix";
 
 export interface Optimizer {
   name: string;
@@ -96,7 +96,7 @@ function checkShapes(p: Param, where: string): void {
 
 /** A zero buffer of the same kind (Float32Array / Float64Array) and length as `like`. */
 function zerosLike(like: FloatArray): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(like.length) : new Float32Array(like.length);
+  return allocate(like instanceof Float64Array ? "float64" : "float32", like.length);
 }
 
 /**

@@ -1,14 +1,15 @@
-// The WebAssembly implementation of GemmKernels (see lib/matrix.ts): the same three products as the
-// plain TypeScript loops, computed by lib/wasm/gemm.wasm (source: lib/wasm/assembly/gemm.ts).
+// The WebAssembly implementation of GemmKernels (see lib/gemm.ts): the same three products as the plain
+// TypeScript loops, and the element-wise passes of a layer (bias, ReLU, Σ over rows, the update), computed
+// by lib/wasm/gemm.wasm (source: lib/wasm/assembly/).
 //
-// Memory. A Matrix keeps its numbers in an ordinary Float32Array, which WebAssembly cannot see: it
-// only reads its own linear memory. So each product copies its operands into a scratch region of that
-// memory, runs, and copies C back. The copies are memcpy (TypedArray.set): ~20 GB/s while the data is in
-// cache, 3–8 GB/s from main memory. Measured: about 10 % of an epoch at batch 64 (~0.2 ms a step: W1 in,
-// dW1 out, X twice) and 15 % of a full-batch step. We never keep a copy of an operand between calls
-// (e.g. the weights): nothing tells us whether the caller changed it in between.
-// Operands larger than CHUNK_FLOATS are streamed through in chunks, so memory stays bounded
-// (the full 60,000×784 training set goes through in slices of ~10,000 rows).
+// Memory. WebAssembly only reads its own linear memory. While this backend is active, Matrix.zeros puts
+// float32 matrices of 1,024 numbers or more in that memory (lib/wasm/heap.ts: they are still Float32Arrays),
+// so a product or a ReLU reads its operands where they are. An operand that lives elsewhere (a small
+// matrix, one made before the backend was switched on, any Float32Array) is copied into scratch memory
+// for the product and the result copied back out: memcpy, 3–8 GB/s from main memory. Operands copied
+// that way and larger than CHUNK_FLOATS go through in chunks, so memory stays bounded.
+// The element-wise kernels run only on arrays in memory (they would spend longer copying than the JS loop
+// spends computing); the caller loops in JavaScript when they say no.
 //
 // Threads. Products of at least `minThreadFlops` are split between the main thread and the worker
 // threads of lib/wasm/pool.ts, by rows of C (or by columns when C is wide and short, like a 64×256
@@ -17,11 +18,18 @@
 import type { GemmKernels } from "../matrix";
 import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn } from "./pool";
 import { wasmApi, type WasmMemory, type WasmModule } from "./api";
+import { WasmHeap } from "./heap";
 
 const PAGE = 65536; // bytes in a WebAssembly memory page
-const MAX_PAGES = 16384; // the memory never grows beyond 1 GiB; a product that would need more uses the fallback
-const CHUNK_FLOATS = 1 << 23; // 8 Mi floats (32 MB): larger operands go through in chunks
+// The memory grows up to just under 2 GiB (addresses then fit the Int32 fields of the thread pool's
+// control block). Past that, new matrices are ordinary arrays and products that do not fit use the fallback.
+const MAX_PAGES = 32767;
+const CHUNK_FLOATS = 1 << 23; // 8 Mi floats (32 MB): larger copied operands go through in chunks
 const MR = 4, NR = 8; // the register tile of gemm.ts: thread splits are multiples of it
+/** Matrices of at least this many float32 numbers are made in WebAssembly memory. */
+export const HEAP_MIN_FLOATS = 1024;
+/** A small operand of an element-wise kernel (a bias row) is copied in when it is not in memory. */
+const SMALL_FLOATS = 1 << 16;
 
 
 export interface WasmKernelsOptions {
@@ -36,6 +44,8 @@ export interface WasmKernelsOptions {
 /** A product that does not fit (more than 1 GiB of operands) or whose threads failed goes here. */
 type Fallback = GemmKernels;
 
+type AddScaledFn = (n: number, a: number, b: number, s: number, out: number) => void;
+
 export class WasmKernels implements GemmKernels {
   readonly name = "wasm";
   /** Threads in all, the main thread included. */
@@ -43,12 +53,17 @@ export class WasmKernels implements GemmKernels {
   minThreadFlops: number;
   private readonly chunkFloats: number;
   private readonly memory: WasmMemory;
+  private readonly heap: WasmHeap;
   private readonly gemm: GemmFn;
   private readonly kBlock: (k: number) => number;
-  private readonly addScaledFn: (n: number, a: number, b: number, s: number, out: number) => void;
+  private readonly addScaledFn: AddScaledFn;
+  private readonly addRowVectorFn: (m: number, n: number, a: number, b: number, out: number) => void;
+  private readonly sumRowsFn: (m: number, n: number, a: number, out: number) => void;
+  private readonly reluForwardFn: (n: number, z: number, a: number) => void;
+  private readonly reluBackwardFn: (n: number, g: number, a: number, d: number) => void;
   private readonly workBytes: number;
-  private readonly operandBase: number; // byte offset where operands go
-  private f32: Float32Array; // a view of all of memory (renewed when memory grows)
+  private scratchAt = -1; // a heap block for copied operands, kept from call to call
+  private scratchBytes = 0;
   private readonly pool: WorkerPool | null;
   private readonly task = new Int32Array(TASK_INTS);
 
@@ -57,17 +72,31 @@ export class WasmKernels implements GemmKernels {
     this.minThreadFlops = options.minThreadFlops ?? DEFAULT_MIN_THREAD_FLOPS;
     this.chunkFloats = options.chunkFloats ?? CHUNK_FLOATS;
     const workers = this.threads - 1;
-    // a one-page instance to read WORK_BYTES, then the real memory
+    // a one-page instance to read WORK_BYTES, then the real memory: control block, each thread's scratch, heap
     const probe = new (api().Instance)(module, { env: { memory: sharedMemory(1, 1), abort } });
     this.workBytes = (probe.exports.WORK_BYTES as { value: number }).value;
-    this.operandBase = CONTROL_BYTES + this.threads * this.workBytes;
-    this.memory = sharedMemory(Math.ceil((this.operandBase + (1 << 20)) / PAGE), MAX_PAGES);
-    const instance = new (api().Instance)(module, { env: { memory: this.memory, abort } });
-    this.gemm = instance.exports.gemm as GemmFn;
-    this.kBlock = instance.exports.kBlock as (k: number) => number;
-    this.addScaledFn = instance.exports.addScaled as (n: number, a: number, b: number, s: number, out: number) => void;
-    this.f32 = new Float32Array(this.memory.buffer);
+    const heapBase = align(CONTROL_BYTES + this.threads * this.workBytes);
+    this.memory = sharedMemory(Math.ceil((heapBase + (1 << 20)) / PAGE), MAX_PAGES);
+    this.heap = new WasmHeap(this.memory, heapBase, MAX_PAGES * PAGE);
+    const exports = new (api().Instance)(module, { env: { memory: this.memory, abort } }).exports;
+    this.gemm = exports.gemm as GemmFn;
+    this.kBlock = exports.kBlock as (k: number) => number;
+    this.addScaledFn = exports.addScaled as AddScaledFn;
+    this.addRowVectorFn = exports.addRowVector as (m: number, n: number, a: number, b: number, out: number) => void;
+    this.sumRowsFn = exports.sumRows as (m: number, n: number, a: number, out: number) => void;
+    this.reluForwardFn = exports.reluForward as (n: number, z: number, a: number) => void;
+    this.reluBackwardFn = exports.reluBackward as (n: number, g: number, a: number, d: number) => void;
     this.pool = workers > 0 ? new WorkerPool(module, this.memory, workers) : null;
+  }
+
+  /** A zero-filled array in WebAssembly memory for matrices of HEAP_MIN_FLOATS or more; null otherwise or when full. */
+  allocate(length: number): Float32Array | null {
+    return length >= HEAP_MIN_FLOATS ? this.heap.allocate(length) : null;
+  }
+
+  /** Whether the kernels read this array in place (it lives in their memory). */
+  isResident(array: Float32Array): boolean {
+    return this.heap.addressOf(array) >= 0;
   }
 
   /** C[m×n] = A[m×k]·B[k×n] */
@@ -98,14 +127,20 @@ export class WasmKernels implements GemmKernels {
     if (a.length < n || b.length < n) {
       throw new Error(`wasm addScaled: a has ${a.length} and b ${b.length} numbers, out needs ${n}`);
     }
-    const chunk = Math.max(4, Math.floor(this.chunkFloats / 2));
-    const aAt = this.operandBase, bAt = align(aAt + 4 * Math.min(n, chunk));
     if (n === 0) return;
-    if (!this.ensure(bAt + 4 * Math.min(n, chunk))) {
+    const heap = this.heap;
+    const aHome = heap.addressOf(a), bHome = heap.addressOf(b), outHome = heap.addressOf(out);
+    if (aHome >= 0 && bHome >= 0 && outHome >= 0) {
+      this.addScaledFn(n, aHome, bHome, s, outHome);
+      return;
+    }
+    const chunk = Math.max(4, Math.floor(this.chunkFloats / 2));
+    const aAt = this.scratch(2 * align(4 * Math.min(n, chunk)));
+    if (aAt < 0) {
       for (let i = 0; i < n; i++) out[i] = a[i] + s * b[i];
       return;
     }
-    const f32 = this.f32;
+    const bAt = aAt + align(4 * Math.min(n, chunk)), f32 = heap.f32;
     for (let i0 = 0; i0 < n; i0 += chunk) {
       const i1 = Math.min(n, i0 + chunk);
       f32.set(a.subarray(i0, i1), aAt >> 2);
@@ -115,9 +150,52 @@ export class WasmKernels implements GemmKernels {
     }
   }
 
-  /** Bytes of WebAssembly memory in use, and threads ready now. */
-  stats(): { memoryBytes: number; threads: number; workersReady: number } {
-    return { memoryBytes: this.memory.buffer.byteLength, threads: this.threads, workersReady: this.pool?.readyCount() ?? 0 };
+  /** out[i, j] = a[i, j] + b[j] for an m×n a; false (nothing done) unless a and out are in memory. */
+  addRowVector(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean {
+    const aAt = this.heap.addressOf(a), outAt = this.heap.addressOf(out);
+    if (aAt < 0 || outAt < 0 || a.length < m * n || out.length < m * n || b.length < n) return false;
+    const bAt = this.placeSmall(b, n);
+    if (bAt < 0) return false;
+    this.addRowVectorFn(m, n, aAt, bAt, outAt);
+    return true;
+  }
+
+  /** out[j] = Σ_i a[i, j] for an m×n a; false (nothing done) unless a is in memory. */
+  sumRows(a: Float32Array, out: Float32Array, m: number, n: number): boolean {
+    const aAt = this.heap.addressOf(a);
+    if (aAt < 0 || a.length < m * n || out.length < n) return false;
+    const outHome = this.heap.addressOf(out);
+    const outAt = outHome >= 0 ? outHome : this.placeSmall(null, n);
+    if (outAt < 0) return false;
+    this.sumRowsFn(m, n, aAt, outAt);
+    if (outHome < 0) out.set(this.heap.f32.subarray(outAt >> 2, (outAt >> 2) + n));
+    return true;
+  }
+
+  /** a = max(0, z) over a.length floats; false (nothing done) unless both are in memory. */
+  reluForward(z: Float32Array, a: Float32Array): boolean {
+    const zAt = this.heap.addressOf(z), aAt = this.heap.addressOf(a);
+    if (zAt < 0 || aAt < 0 || z.length < a.length) return false;
+    this.reluForwardFn(a.length, zAt, aAt);
+    return true;
+  }
+
+  /** d = g ⊙ 1[a > 0] over d.length floats; false (nothing done) unless all three are in memory. */
+  reluBackward(g: Float32Array, a: Float32Array, d: Float32Array): boolean {
+    const gAt = this.heap.addressOf(g), aAt = this.heap.addressOf(a), dAt = this.heap.addressOf(d);
+    if (gAt < 0 || aAt < 0 || dAt < 0 || g.length < d.length || a.length < d.length) return false;
+    this.reluBackwardFn(d.length, gAt, aAt, dAt);
+    return true;
+  }
+
+  /** Bytes of WebAssembly memory in all and in matrices, and threads ready now. */
+  stats(): { memoryBytes: number; heapBytes: number; threads: number; workersReady: number } {
+    return {
+      memoryBytes: this.memory.buffer.byteLength,
+      heapBytes: this.heap.bytesInUse,
+      threads: this.threads,
+      workersReady: this.pool?.readyCount() ?? 0,
+    };
   }
 
   /** Starts the worker threads now instead of at the first large product; waits (up to timeoutMs) until they are ready. */
@@ -152,39 +230,64 @@ export class WasmKernels implements GemmKernels {
   }
 
   /**
-   * A·B (bps = n, bjs = 1) and A·Bᵀ (bps = 1, bjs = k): B is copied once, A and C go through in chunks of rows.
-   * A is m×k row-major (ais = k, aps = 1).
+   * A·B (bps = n, bjs = 1) and A·Bᵀ (bps = 1, bjs = k); A is m×k row-major (ais = k, aps = 1).
+   * Operands in memory are used in place. Otherwise B is copied once, and A and C go through in chunks of rows.
    */
   private byRows(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
                  ais: number, aps: number, bps: number, bjs: number): boolean {
-    const rows = chunkLength(this.chunkFloats, m, k * n, k + n, MR);
-    const bAt = this.operandBase, aAt = align(bAt + 4 * k * n), cAt = align(aAt + 4 * rows * k);
-    if (!this.ensure(cAt + 4 * rows * n)) return false;
-    const f32 = this.f32, kc = this.kBlock(k);
-    f32.set(b.subarray(0, k * n), bAt >> 2);
+    const heap = this.heap;
+    const aHome = heap.addressOf(a), bHome = heap.addressOf(b), cHome = heap.addressOf(c);
+    const bCopy = bHome < 0 ? k * n : 0, perRow = (aHome < 0 ? k : 0) + (cHome < 0 ? n : 0);
+    const rows = perRow === 0 ? m : chunkLength(this.chunkFloats, m, bCopy, perRow, MR);
+    const bBytes = align(4 * bCopy), aBytes = aHome < 0 ? align(4 * rows * k) : 0;
+    const base = this.scratch(bBytes + aBytes + (cHome < 0 ? 4 * rows * n : 0));
+    if (base < 0) return false;
+    const f32 = heap.f32, kc = this.kBlock(k);
+    const bAt = bHome >= 0 ? bHome : base, aBuf = base + bBytes, cBuf = aBuf + aBytes;
+    if (bHome < 0) f32.set(b.subarray(0, k * n), bAt >> 2);
     for (let r0 = 0; r0 < m; r0 += rows) {
       const r1 = Math.min(m, r0 + rows);
-      f32.set(a.subarray(r0 * k, r1 * k), aAt >> 2);
+      let aAt = aHome + 4 * r0 * k;
+      if (aHome < 0) {
+        f32.set(a.subarray(r0 * k, r1 * k), aBuf >> 2);
+        aAt = aBuf;
+      }
+      const cAt = cHome >= 0 ? cHome + 4 * r0 * n : cBuf;
       this.compute(r1 - r0, n, k, kc, aAt, ais, aps, bAt, bps, bjs, cAt, n, 0);
-      c.set(f32.subarray(cAt >> 2, (cAt >> 2) + (r1 - r0) * n), r0 * n);
+      if (cHome < 0) c.set(f32.subarray(cBuf >> 2, (cBuf >> 2) + (r1 - r0) * n), r0 * n);
     }
     return true;
   }
 
-  /** Aᵀ·B: C (m×n) stays in memory while the rows of A (k×m) and B (k×n) go through in chunks, summed into C. */
+  /**
+   * Aᵀ·B, A stored k×m, B k×n. Operands in memory are used in place. Otherwise C stays in scratch memory
+   * while the rows of A and B go through in chunks of whole k blocks, summed into C.
+   */
   private byDepth(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): boolean {
+    const heap = this.heap;
+    const aHome = heap.addressOf(a), bHome = heap.addressOf(b), cHome = heap.addressOf(c);
     const kc = this.kBlock(k); // chunks are whole k blocks, so the sums are grouped as without chunks
-    const depth = chunkLength(this.chunkFloats, k, m * n, m + n, kc);
-    const cAt = this.operandBase, aAt = align(cAt + 4 * m * n), bAt = align(aAt + 4 * depth * m);
-    if (!this.ensure(bAt + 4 * depth * n)) return false;
-    const f32 = this.f32;
+    const cCopy = cHome < 0 ? m * n : 0, perStep = (aHome < 0 ? m : 0) + (bHome < 0 ? n : 0);
+    const depth = perStep === 0 ? k : chunkLength(this.chunkFloats, k, cCopy, perStep, kc);
+    const cBytes = align(4 * cCopy), aBytes = aHome < 0 ? align(4 * depth * m) : 0;
+    const base = this.scratch(cBytes + aBytes + (bHome < 0 ? 4 * depth * n : 0));
+    if (base < 0) return false;
+    const f32 = heap.f32;
+    const cAt = cHome >= 0 ? cHome : base, aBuf = base + cBytes, bBuf = aBuf + aBytes;
     for (let p0 = 0; p0 < k; p0 += depth) {
       const p1 = Math.min(k, p0 + depth);
-      f32.set(a.subarray(p0 * m, p1 * m), aAt >> 2);
-      f32.set(b.subarray(p0 * n, p1 * n), bAt >> 2);
+      let aAt = aHome + 4 * p0 * m, bAt = bHome + 4 * p0 * n;
+      if (aHome < 0) {
+        f32.set(a.subarray(p0 * m, p1 * m), aBuf >> 2);
+        aAt = aBuf;
+      }
+      if (bHome < 0) {
+        f32.set(b.subarray(p0 * n, p1 * n), bBuf >> 2);
+        bAt = bBuf;
+      }
       this.compute(m, n, p1 - p0, kc, aAt, 1, m, bAt, n, 1, cAt, n, p0 > 0 ? 1 : 0);
     }
-    c.set(f32.subarray(cAt >> 2, (cAt >> 2) + m * n));
+    if (cHome < 0) c.set(f32.subarray(cAt >> 2, (cAt >> 2) + m * n));
     return true;
   }
 
@@ -229,17 +332,29 @@ export class WasmKernels implements GemmKernels {
 
   // --- memory ----------------------------------------------------------------------------------------
 
-  /** Grows memory to at least `bytes`; false if that would pass MAX_PAGES. */
-  private ensure(bytes: number): boolean {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return true;
-    const pages = Math.ceil(bytes / PAGE);
-    if (pages > MAX_PAGES) return false;
-    // grow by at least a quarter, so that a slowly growing batch size does not grow it every call
-    const want = Math.min(MAX_PAGES, Math.max(pages, Math.ceil((have / PAGE) * 1.25)));
-    this.memory.grow(want - have / PAGE);
-    this.f32 = new Float32Array(this.memory.buffer);
-    return true;
+  /** The scratch block, at least `bytes` long (0 needs none): its address, or −1 if memory is full. */
+  private scratch(bytes: number): number {
+    if (bytes === 0) return 0;
+    if (bytes <= this.scratchBytes) return this.scratchAt;
+    if (this.scratchAt >= 0) this.heap.release(this.scratchAt);
+    // grow by at least a quarter, so that a slowly growing batch size does not move it every call
+    const size = Math.max(bytes, Math.ceil(this.scratchBytes * 1.25));
+    this.scratchAt = this.heap.reserve(size);
+    this.scratchBytes = this.scratchAt >= 0 ? size : 0;
+    return this.scratchAt;
+  }
+
+  /** The address of a small array (≤ SMALL_FLOATS) in memory: where it lives, or a copy at the end of scratch; −1 if neither. */
+  private placeSmall(array: Float32Array | null, length: number): number {
+    if (array !== null) {
+      const home = this.heap.addressOf(array);
+      if (home >= 0) return home;
+    }
+    if (length > SMALL_FLOATS) return -1;
+    const at = this.scratch(4 * SMALL_FLOATS);
+    if (at < 0) return -1;
+    if (array !== null) this.heap.f32.set(array.subarray(0, length), at >> 2);
+    return at;
   }
 }
 

@@ -322,16 +322,5 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Element-wise: the parameter update W ← W − α·dW is out = a + s·b over n floats (a, b, out may be the
-// same memory). Memory-bound, but 4 floats per instruction instead of one JS number at a time.
-
-/** out[i] = a[i] + s·b[i] for i < n */
-export function addScaled(n: i32, a: usize, b: usize, s: f32, out: usize): void {
-  const sv = f32x4.splat(s);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(out + o, f32x4.add(v128.load(a + o), f32x4.mul(sv, v128.load(b + o))));
-  }
-  for (; i < n; i++) store<f32>(addr(out, i), load<f32>(addr(a, i)) + s * load<f32>(addr(b, i)));
-}
+// The element-wise kernels (the parameter update, a layer's bias, ReLU) are in elementwise.ts.
+export { addScaled, addRowVector, sumRows, reluForward, reluBackward } from "./elementwise";
