@@ -1,7 +1,9 @@
 // Which code runs the float32 matrix products (matmul, matmulTransA, matmulTransB):
 //   "js"    the plain TypeScript loops of lib/matrix.ts — what a student reads, and the oracle;
 //   "wasm"  our WebAssembly kernels (lib/wasm/): SIMD, cache blocking, and worker threads for large products.
-// Everything else (float64 products, element-wise work, the layers) is the same TypeScript either way.
+// "wasm" also keeps float32 matrices of 1,024 numbers or more in WebAssembly memory (Matrix.zeros puts them
+// there), so the kernels read them without copying, and runs the bias, ReLU and Σ-rows passes over them.
+// Everything else (float64, softmax and the losses, the optimizers' loops) is the same TypeScript either way.
 //
 // On import the library picks the fastest backend that works here: "wasm" if lib/wasm/gemm.wasm loads and
 // passes a quick self-test against the JS loops, otherwise "js" (silently; backendInfo().reason says why).
@@ -17,6 +19,8 @@ export type BackendName = "js" | "wasm";
 export interface BackendOptions {
   /** threads in all for "wasm", the main thread included (default: the machine's cores, at most 8) */
   threads?: number;
+  /** the most WebAssembly memory "wasm" may use, in bytes (default just under 2 GiB); matrices past it are ordinary arrays */
+  maxMemoryBytes?: number;
   /** products with fewer floating-point operations than this stay on the main thread (default 4,000,000) */
   minThreadFlops?: number;
   /** operands larger than this many floats go through WebAssembly memory in chunks (default 8 Mi) */
@@ -34,6 +38,10 @@ export interface BackendInfo {
   workersReady: number;
   /** how the backend was chosen, or why "wasm" is unavailable */
   reason: string;
+  /** bytes of WebAssembly memory reserved so far (0 for "js") */
+  memoryBytes: number;
+  /** of which float32 matrices living in it, read by the kernels without a copy */
+  matrixBytes: number;
 }
 
 const MAX_DEFAULT_THREADS = 8;
@@ -59,9 +67,11 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(`setBackend: threads must be a whole number ≥ 1, got ${threads}`);
   }
-  if (wasmKernels === null || wasmKernels.threads !== threads) {
+  const maxMemoryBytes = options.maxMemoryBytes ?? wasmKernels?.maxMemoryBytes;
+  if (wasmKernels === null || wasmKernels.threads !== threads || wasmKernels.maxMemoryBytes !== maxMemoryBytes) {
+    // new kernels have a new memory: matrices made before stay valid, as ordinary arrays to the new kernels
     wasmKernels?.shutdown();
-    wasmKernels = new WasmKernels(module, jsKernels, { threads });
+    wasmKernels = new WasmKernels(module, jsKernels, { threads, maxMemoryBytes });
   }
   if (options.minThreadFlops !== undefined) wasmKernels.minThreadFlops = options.minThreadFlops;
   useKernels(wasmKernels);
@@ -85,6 +95,8 @@ export function backendInfo(): BackendInfo {
     threads: stats?.threads ?? 1,
     workersReady: stats?.workersReady ?? 0,
     reason: wasmAvailable ? reason : `${reason}; wasm unavailable: ${wasmError}`,
+    memoryBytes: stats?.memoryBytes ?? 0,
+    matrixBytes: stats?.heapBytes ?? 0,
   };
 }
 
@@ -118,7 +130,7 @@ function loadWasm(): WasmModule | null {
     wasmError = loaded.error;
     return null;
   }
-  const failure = selfTest(new WasmKernels(loaded.module, jsKernels, { threads: 1 }));
+  const failure = selfTest(new WasmKernels(loaded.module, jsKernels, { threads: 1, maxMemoryBytes: 8 << 20 }));
   if (failure !== null) {
     wasmError = failure;
     return null;

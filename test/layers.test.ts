@@ -134,6 +134,16 @@ describe("activations", () => {
     expect(r.backward(g).toRows()).toEqual([[0, 0, 3], [4, 0, 6]]);
   });
 
+  it("ReLU at the edges: max(0, −∞) = 0, max(0, −0) = +0, NaN stays NaN, ∞ stays ∞", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      const a = new ReLU().forward(Matrix.fromRows([[-Infinity, -0, NaN, Infinity]], dtype));
+      expect(Object.is(a.get(0, 0), 0)).toBe(true);
+      expect(Object.is(a.get(0, 1), 0)).toBe(true);
+      expect(a.get(0, 2)).toBeNaN();
+      expect(a.get(0, 3)).toBe(Infinity);
+    }
+  });
+
   it("Sigmoid: A = 1/(1 + e^(−Z)) and dZ = dA ⊙ A(1 − A)", () => {
     const s = new Sigmoid();
     const a = s.forward(z);

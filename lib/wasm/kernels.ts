@@ -39,6 +39,8 @@ export interface WasmKernelsOptions {
   minThreadFlops?: number;
   /** operands larger than this many floats go through memory in chunks (default 8 Mi; tests make it small) */
   chunkFloats?: number;
+  /** the most WebAssembly memory to use, in bytes (default just under 2 GiB; tests make it small) */
+  maxMemoryBytes?: number;
 }
 
 /** A product that does not fit (more than 1 GiB of operands) or whose threads failed goes here. */
@@ -50,6 +52,8 @@ export class WasmKernels implements GemmKernels {
   readonly name = "wasm";
   /** Threads in all, the main thread included. */
   readonly threads: number;
+  /** The limit given to the constructor (undefined: the default, just under 2 GiB). */
+  readonly maxMemoryBytes: number | undefined;
   minThreadFlops: number;
   private readonly chunkFloats: number;
   private readonly memory: WasmMemory;
@@ -71,13 +75,17 @@ export class WasmKernels implements GemmKernels {
     this.threads = Math.max(1, Math.min(options.threads ?? 1, MAX_WORKERS + 1));
     this.minThreadFlops = options.minThreadFlops ?? DEFAULT_MIN_THREAD_FLOPS;
     this.chunkFloats = options.chunkFloats ?? CHUNK_FLOATS;
+    this.maxMemoryBytes = options.maxMemoryBytes;
     const workers = this.threads - 1;
     // a one-page instance to read WORK_BYTES, then the real memory: control block, each thread's scratch, heap
     const probe = new (api().Instance)(module, { env: { memory: sharedMemory(1, 1), abort } });
     this.workBytes = (probe.exports.WORK_BYTES as { value: number }).value;
     const heapBase = align(CONTROL_BYTES + this.threads * this.workBytes);
-    this.memory = sharedMemory(Math.ceil((heapBase + (1 << 20)) / PAGE), MAX_PAGES);
-    this.heap = new WasmHeap(this.memory, heapBase, MAX_PAGES * PAGE);
+    const maxPages = Math.min(MAX_PAGES, Math.floor((options.maxMemoryBytes ?? MAX_PAGES * PAGE) / PAGE));
+    const pages = Math.ceil((heapBase + (1 << 20)) / PAGE);
+    if (pages > maxPages) throw new Error(`WasmKernels: maxMemoryBytes must be at least ${pages * PAGE} for ${this.threads} thread(s)`);
+    this.memory = sharedMemory(pages, maxPages);
+    this.heap = new WasmHeap(this.memory, heapBase, maxPages * PAGE);
     const exports = new (api().Instance)(module, { env: { memory: this.memory, abort } }).exports;
     this.gemm = exports.gemm as GemmFn;
     this.kBlock = exports.kBlock as (k: number) => number;
