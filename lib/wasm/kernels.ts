@@ -86,14 +86,14 @@ export class WasmKernels implements GemmKernels {
     if (pages > maxPages) throw new Error(`WasmKernels: maxMemoryBytes must be at least ${pages * PAGE} for ${this.threads} thread(s)`);
     this.memory = sharedMemory(pages, maxPages);
     this.heap = new WasmHeap(this.memory, heapBase, maxPages * PAGE);
-    const exports = new (api().Instance)(module, { env: { memory: this.memory, abort } }).exports;
-    this.gemm = exports.gemm as GemmFn;
-    this.kBlock = exports.kBlock as (k: number) => number;
-    this.addScaledFn = exports.addScaled as AddScaledFn;
-    this.addRowVectorFn = exports.addRowVector as (m: number, n: number, a: number, b: number, out: number) => void;
-    this.sumRowsFn = exports.sumRows as (m: number, n: number, a: number, out: number) => void;
-    this.reluForwardFn = exports.reluForward as (n: number, z: number, a: number) => void;
-    this.reluBackwardFn = exports.reluBackward as (n: number, g: number, a: number, d: number) => void;
+    const fns = new (api().Instance)(module, { env: { memory: this.memory, abort } }).exports; // (not "exports": that is CommonJS's, in tslab)
+    this.gemm = fns.gemm as GemmFn;
+    this.kBlock = fns.kBlock as (k: number) => number;
+    this.addScaledFn = fns.addScaled as AddScaledFn;
+    this.addRowVectorFn = fns.addRowVector as (m: number, n: number, a: number, b: number, out: number) => void;
+    this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
+    this.reluForwardFn = fns.reluForward as (n: number, z: number, a: number) => void;
+    this.reluBackwardFn = fns.reluBackward as (n: number, g: number, a: number, d: number) => void;
     this.pool = workers > 0 ? new WorkerPool(module, this.memory, workers) : null;
   }
 
