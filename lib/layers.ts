@@ -6,8 +6,8 @@
 // The 1/m of a batch average is inside the loss gradient (softmaxCrossEntropy gives (p − y)/m), so
 // dW = Xᵀ·dZ here has no extra 1/m.
 //
-// Layers keep their output and gradient buffers and reuse them from batch to batch; a buffer is
-// reallocated only when the batch size (or dtype) changes. The returned matrices are those buffers:
+// Layers keep their output and gradient buffers and reuse them from batch to batch; a new buffer is made
+// only for a batch size (or dtype) not among the last three used. The returned matrices are those buffers:
 // the next forward/backward overwrites them, so clone() a result you want to keep.
 import {
   Matrix,
@@ -56,11 +56,30 @@ export abstract class Layer {
   }
 }
 
-/** A buffer of the wanted shape and dtype: `current` if it already fits, otherwise a new one. */
-function reuse(current: Matrix | null, rows: number, cols: number, dtype: DType): Matrix {
-  if (current !== null && current.rows === rows && current.cols === cols && current.dtype === dtype) return current;
-  return Matrix.zeros(rows, cols, dtype);
+/**
+ * A layer's output or gradient buffer, reused from call to call. It keeps the last few shapes it was asked
+ * for, so that training batches, the short last batch of an epoch and evaluation chunks, taking turns, do not
+ * make a new matrix each time (a large one made every epoch would wait for the garbage collector).
+ */
+class Buffers {
+  private readonly kept: Matrix[] = []; // most recently used first
+
+  get(rows: number, cols: number, dtype: DType): Matrix {
+    const kept = this.kept;
+    for (let i = 0; i < kept.length; i++) {
+      const m = kept[i];
+      if (m.rows !== rows || m.cols !== cols || m.dtype !== dtype) continue;
+      for (let j = i; j > 0; j--) kept[j] = kept[j - 1]; // to the front, without allocating
+      kept[0] = m;
+      return m;
+    }
+    if (kept.length === BUFFER_SHAPES) kept.pop();
+    const m = Matrix.zeros(rows, cols, dtype);
+    kept.unshift(m);
+    return m;
+  }
 }
+const BUFFER_SHAPES = 3;
 
 /** Returned by Dense.backward when computeInputGrad is false: an empty 0×0 matrix, not a gradient. */
 export const NO_INPUT_GRAD: Matrix = Matrix.zeros(0, 0);
@@ -101,8 +120,8 @@ export class Dense extends Layer {
   computeInputGrad = true;
 
   private x: Matrix | null = null; // the input of the last forward, kept for backward
-  private z: Matrix | null = null; // output buffer: batch × out
-  private dX: Matrix | null = null; // input-gradient buffer: batch × in
+  private readonly zBuffers = new Buffers(); //  output Z: batch × out
+  private readonly dXBuffers = new Buffers(); // input gradient dX: batch × in
   private readonly paramW: Param;
   private readonly paramB: Param;
   private readonly paramList: Param[];
@@ -139,7 +158,7 @@ export class Dense extends Layer {
       );
     }
     this.x = x;
-    const z = (this.z = reuse(this.z, x.rows, this.outputs, this.dtype));
+    const z = this.zBuffers.get(x.rows, this.outputs, this.dtype);
     matmul(x, this.weights, z);
     return addRowVector(z, this.bias, z);
   }
@@ -154,8 +173,7 @@ export class Dense extends Layer {
     matmulTransA(x, dZ, this.dW);
     sumRows(dZ, this.db);
     if (!this.computeInputGrad) return NO_INPUT_GRAD;
-    this.dX = reuse(this.dX, x.rows, this.inputs, this.dtype);
-    return matmulTransB(dZ, this.weights, this.dX);
+    return matmulTransB(dZ, this.weights, this.dXBuffers.get(x.rows, this.inputs, this.dtype));
   }
 
   params(): Param[] {
@@ -211,11 +229,12 @@ function initialise(w: Matrix, b: Matrix, init: Init, rng: Random): void {
  */
 export abstract class Activation extends Layer {
   protected a: Matrix | null = null; // output A of the last forward: batch × units
-  protected dZ: Matrix | null = null; // gradient buffer: batch × units
+  private readonly aBuffers = new Buffers();
+  private readonly dZBuffers = new Buffers(); // gradient dZ: batch × units
 
-  /** The output buffer for input z (same shape and dtype), reused while the shape stays the same. */
+  /** The output buffer for input z (same shape and dtype), reused from call to call. */
   protected outputFor(z: Matrix): Matrix {
-    this.a = reuse(this.a, z.rows, z.cols, z.dtype);
+    this.a = this.aBuffers.get(z.rows, z.cols, z.dtype);
     return this.a;
   }
 
@@ -231,8 +250,7 @@ export abstract class Activation extends Layer {
 
   /** The buffer dZ is written into (the shape of A). */
   protected gradFor(a: Matrix): Matrix {
-    this.dZ = reuse(this.dZ, a.rows, a.cols, a.dtype);
-    return this.dZ;
+    return this.dZBuffers.get(a.rows, a.cols, a.dtype);
   }
 }
 

@@ -43,7 +43,7 @@ describe("allocation", () => {
     expect(Matrix.created - warm).toBe(0);
   });
 
-  it("a different batch size reallocates exactly the batch-sized buffers once, then allocates nothing again", () => {
+  it("a new batch size makes exactly the batch-sized buffers once; the last three sizes are kept", () => {
     const rng = new Random(2);
     const net = mlp([784, 256, 10], { seed: 2 });
     const b64 = batch(64, rng), b32 = batch(32, rng);
@@ -62,8 +62,20 @@ describe("allocation", () => {
     expect(Matrix.created - warm).toBe(0);
 
     const back = Matrix.created;
-    step(net, b64.x, b64.y, grad64); // back to 64 rows: the same five again
-    expect(Matrix.created - back).toBe(5);
+    step(net, b64.x, b64.y, grad64); // back to 64 rows: its buffers were kept
+    step(net, b32.x, b32.y, grad32);
+    expect(Matrix.created - back).toBe(0);
+
+    const b16 = batch(16, rng), b8 = batch(8, rng), grad16 = Matrix.zeros(16, 10), grad8 = Matrix.zeros(8, 10);
+    step(net, b16.x, b16.y, grad16); // a third size: five new buffers, and 64, 32, 16 are kept
+    step(net, b8.x, b8.y, grad8); //   a fourth: five more, and the oldest (64) is let go
+    const fourth = Matrix.created;
+    step(net, b32.x, b32.y, grad32);
+    step(net, b16.x, b16.y, grad16);
+    step(net, b8.x, b8.y, grad8);
+    expect(Matrix.created - fourth).toBe(0);
+    step(net, b64.x, b64.y, grad64);
+    expect(Matrix.created - fourth).toBe(5);
   });
 
   it("the counter does count: zeros and clone each create one matrix", () => {
