@@ -273,6 +273,7 @@ export async function run(): Promise<void> {
   console.log(`* JS loops timed on ${JS_EPOCH_BATCHES} of ${Math.ceil(n / BATCH)} batches, ${JS_FULL_ROWS.toLocaleString("en")} of ` +
     `${n.toLocaleString("en")} rows and ${JS_SGD_STEPS} of ${SGD_STEPS} steps, then scaled.`);
   console.log("Losses: mean over the epoch's batches, and the first full-batch loss; same start and order everywhere, so they must agree.");
-  console.log("Ours: WebAssembly SIMD kernels (lib/wasm) for the matrix products, TypeScript for the rest. Each workload's fastest NumPy row is the reference.");
+  console.log("Ours: WebAssembly SIMD (lib/wasm) for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
+  console.log("TypeScript for softmax, the loss and gathering batches. Each workload's fastest NumPy row is the reference.");
   for (const note of notes) console.log(`note: ${note}`);
 }

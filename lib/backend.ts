@@ -68,7 +68,9 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
     throw new Error(`setBackend: threads must be a whole number ≥ 1, got ${threads}`);
   }
   const maxMemoryBytes = options.maxMemoryBytes ?? wasmKernels?.maxMemoryBytes;
-  if (wasmKernels === null || wasmKernels.threads !== threads || wasmKernels.maxMemoryBytes !== maxMemoryBytes) {
+  if (wasmKernels !== null && threads <= wasmKernels.capacity && wasmKernels.maxMemoryBytes === maxMemoryBytes) {
+    wasmKernels.setThreads(threads); // the same memory: matrices already in it stay there
+  } else {
     // new kernels have a new memory: matrices made before stay valid, as ordinary arrays to the new kernels
     wasmKernels?.shutdown();
     wasmKernels = new WasmKernels(module, jsKernels, { threads, maxMemoryBytes });
@@ -130,7 +132,7 @@ function loadWasm(): WasmModule | null {
     wasmError = loaded.error;
     return null;
   }
-  const failure = selfTest(new WasmKernels(loaded.module, jsKernels, { threads: 1, maxMemoryBytes: 8 << 20 }));
+  const failure = selfTest(new WasmKernels(loaded.module, jsKernels, { threads: 1, capacity: 1, maxMemoryBytes: 8 << 20 }));
   if (failure !== null) {
     wasmError = failure;
     return null;

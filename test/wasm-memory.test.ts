@@ -149,15 +149,15 @@ describe("products read operands in WebAssembly memory in place", () => {
   }
 
   it("when memory is full, new matrices are ordinary arrays and products still come out right", () => {
-    const small = wasmBackendKernels({ threads: 1, maxMemoryBytes: 8 << 20 })!;
+    const small = wasmBackendKernels({ threads: 1, maxMemoryBytes: 16 << 20 })!; // ~10 MB of it is the threads' scratch
     const held: Float32Array[] = [];
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 20; i++) {
       const x = small.allocate(1 << 18); // 1 MB each
       if (x === null) break;
       held.push(x);
     }
     expect(held.length).toBeGreaterThan(2);
-    expect(held.length).toBeLessThan(8); // the limit was reached
+    expect(held.length).toBeLessThan(16); // the limit was reached
     expect(small.allocate(1 << 18)).toBeNull();
     const rng = new Random(9);
     const m = 512, k = 784, n = 64; // 1.6 MB of A: more than is left, so the product falls back to the JS loops
@@ -260,6 +260,21 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
     expect(plain.data.constructor).toBe(Float32Array);
     expect(backendInfo().matrixBytes).toBe(0);
     setBackend("wasm");
+  });
+
+  it("setBackend with another thread count keeps the same memory: matrices made before are still read in place", () => {
+    setBackend("wasm", { threads: 2 });
+    const x = Matrix.zeros(300, 784);
+    const before = activeKernels() as GemmKernels & WasmKernels;
+    setBackend("wasm", { threads: 1 });
+    const after = activeKernels() as GemmKernels & WasmKernels;
+    expect(after).toBe(before);
+    expect(after.threads).toBe(1);
+    expect(after.isResident(x.data as Float32Array)).toBe(true);
+    setBackend("wasm", { threads: 2 });
+    expect(backendInfo().threads).toBe(2);
+    expect(after.isResident(x.data as Float32Array)).toBe(true);
+    expect(() => after.setThreads(after.capacity + 1)).toThrow(/from 1 to/);
   });
 
   it("two different matrices in the one memory are not 'shared memory' to the losses; the same one is", () => {

@@ -16,7 +16,7 @@
 // batch), in parts of whole 4×8 register tiles that the threads claim one at a time. Every entry of C is
 // summed in the same order whatever the split, so the result does not depend on the number of threads.
 import type { GemmKernels } from "../matrix";
-import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn } from "./pool";
+import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn, type SlotCounter } from "./pool";
 import { wasmApi, type WasmMemory, type WasmModule } from "./api";
 import { WasmHeap } from "./heap";
 
@@ -33,8 +33,10 @@ const SMALL_FLOATS = 1 << 16;
 
 
 export interface WasmKernelsOptions {
-  /** threads in all, the main thread included (default: the machine's cores, at most 8) */
+  /** threads in all, the main thread included (default 1) */
   threads?: number;
+  /** the most threads setThreads may ask for later without a new memory (default: threads, at least 8) */
+  capacity?: number;
   /** products with fewer floating-point operations (2·m·n·k) stay on the main thread */
   minThreadFlops?: number;
   /** operands larger than this many floats go through memory in chunks (default 8 Mi; tests make it small) */
@@ -50,8 +52,10 @@ type AddScaledFn = (n: number, a: number, b: number, s: number, out: number) => 
 
 export class WasmKernels implements GemmKernels {
   readonly name = "wasm";
-  /** Threads in all, the main thread included. */
-  readonly threads: number;
+  /** Threads in all, the main thread included (setThreads changes it). */
+  threads: number;
+  /** The most threads the memory has scratch space for. */
+  readonly capacity: number;
   /** The limit given to the constructor (undefined: the default, just under 2 GiB). */
   readonly maxMemoryBytes: number | undefined;
   minThreadFlops: number;
@@ -68,22 +72,25 @@ export class WasmKernels implements GemmKernels {
   private readonly workBytes: number;
   private scratchAt = -1; // a heap block for copied operands, kept from call to call
   private scratchBytes = 0;
-  private readonly pool: WorkerPool | null;
+  private pool: WorkerPool | null;
+  private readonly slots: SlotCounter = { next: 0 };
+  private readonly module: WasmModule;
   private readonly task = new Int32Array(TASK_INTS);
 
   constructor(module: WasmModule, private readonly fallback: Fallback, options: WasmKernelsOptions = {}) {
     this.threads = Math.max(1, Math.min(options.threads ?? 1, MAX_WORKERS + 1));
+    this.capacity = Math.max(this.threads, Math.min(options.capacity ?? DEFAULT_CAPACITY, MAX_WORKERS + 1));
+    this.module = module;
     this.minThreadFlops = options.minThreadFlops ?? DEFAULT_MIN_THREAD_FLOPS;
     this.chunkFloats = options.chunkFloats ?? CHUNK_FLOATS;
     this.maxMemoryBytes = options.maxMemoryBytes;
-    const workers = this.threads - 1;
     // a one-page instance to read WORK_BYTES, then the real memory: control block, each thread's scratch, heap
     const probe = new (api().Instance)(module, { env: { memory: sharedMemory(1, 1), abort } });
     this.workBytes = (probe.exports.WORK_BYTES as { value: number }).value;
-    const heapBase = align(CONTROL_BYTES + this.threads * this.workBytes);
+    const heapBase = align(CONTROL_BYTES + this.capacity * this.workBytes);
     const maxPages = Math.min(MAX_PAGES, Math.floor((options.maxMemoryBytes ?? MAX_PAGES * PAGE) / PAGE));
     const pages = Math.ceil((heapBase + (1 << 20)) / PAGE);
-    if (pages > maxPages) throw new Error(`WasmKernels: maxMemoryBytes must be at least ${pages * PAGE} for ${this.threads} thread(s)`);
+    if (pages > maxPages) throw new Error(`WasmKernels: maxMemoryBytes must be at least ${pages * PAGE} for ${this.capacity} thread(s)`);
     this.memory = sharedMemory(pages, maxPages);
     this.heap = new WasmHeap(this.memory, heapBase, maxPages * PAGE);
     const fns = new (api().Instance)(module, { env: { memory: this.memory, abort } }).exports; // (not "exports": that is CommonJS's, in tslab)
@@ -94,7 +101,21 @@ export class WasmKernels implements GemmKernels {
     this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
     this.reluForwardFn = fns.reluForward as (n: number, z: number, a: number) => void;
     this.reluBackwardFn = fns.reluBackward as (n: number, g: number, a: number, d: number) => void;
-    this.pool = workers > 0 ? new WorkerPool(module, this.memory, workers) : null;
+    this.pool = this.threads > 1 ? new WorkerPool(module, this.memory, this.threads - 1, this.slots) : null;
+  }
+
+  /**
+   * Uses `threads` threads in all from now on, on the same memory: matrices already in it stay there.
+   * Up to `capacity`; the workers of the old count are stopped, the new ones start at the next large product.
+   */
+  setThreads(threads: number): void {
+    if (!Number.isInteger(threads) || threads < 1 || threads > this.capacity) {
+      throw new Error(`WasmKernels.setThreads: expected a whole number from 1 to ${this.capacity}, got ${threads}`);
+    }
+    if (threads === this.threads) return;
+    this.pool?.shutdown();
+    this.threads = threads;
+    this.pool = threads > 1 ? new WorkerPool(this.module, this.memory, threads - 1, this.slots) : null;
   }
 
   /** A zero-filled array in WebAssembly memory for matrices of HEAP_MIN_FLOATS or more; null otherwise or when full. */
@@ -371,6 +392,9 @@ export class WasmKernels implements GemmKernels {
  * and waiting for it costs ~15–30 µs, which pays once the product takes ~150 µs (measured; see bench/train.ts).
  */
 export const DEFAULT_MIN_THREAD_FLOPS = 4_000_000;
+
+/** Threads a memory has scratch space for unless asked otherwise (~1.2 MB each, untouched until used). */
+const DEFAULT_CAPACITY = 8;
 
 /** How many rows (or depth steps) of a streamed operand fit beside the resident one in `budget` floats, in multiples of `unit`. */
 function chunkLength(budget: number, total: number, residentFloats: number, floatsPerRow: number, unit: number): number {

@@ -115,13 +115,22 @@ interface PoolWorker {
 /** How long the main thread waits for a worker before it gives up on threads (ms). */
 const WORKER_TIMEOUT_MS = 60_000;
 
+/**
+ * Which control-block slot the next worker on a memory gets. Slots go round and are not re-used at once, so a
+ * stopped worker that has not exited yet can never be handed a job meant for its successor.
+ */
+export interface SlotCounter {
+  next: number;
+}
+
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly ctl: Int32Array;
   private broken = false;
 
   /** `size` workers; worker i is thread i + 1 (the main thread is thread 0) for the scratch memory it uses. */
-  constructor(private readonly module: WasmModule, private readonly memory: WasmMemory, readonly size: number) {
+  constructor(private readonly module: WasmModule, private readonly memory: WasmMemory, readonly size: number,
+              private readonly slots: SlotCounter = { next: 0 }) {
     if (size > MAX_WORKERS) throw new Error(`WorkerPool: at most ${MAX_WORKERS} workers, asked for ${size}`);
     this.ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
   }
@@ -130,7 +139,7 @@ export class WorkerPool {
   start(): void {
     if (this.broken) return;
     for (let w = this.workers.length; w < this.size; w++) {
-      const slot = FIRST_SLOT + w * SLOT_INTS;
+      const slot = FIRST_SLOT + (this.slots.next++ % MAX_WORKERS) * SLOT_INTS;
       this.ctl.fill(0, slot, slot + SLOT_INTS);
       let worker: Worker;
       try {
