@@ -1,8 +1,9 @@
 // Which code runs the float32 matrix products (matmul, matmulTransA, matmulTransB):
 //   "js"    the plain TypeScript loops of lib/matrix.ts — what a student reads, and the oracle;
 //   "wasm"  our WebAssembly kernels (lib/wasm/): SIMD, cache blocking, and worker threads for large products.
-// "wasm" also keeps float32 matrices of 1,024 numbers or more in WebAssembly memory (Matrix.zeros puts them
-// there), so the kernels read them without copying, and runs the bias, ReLU and Σ-rows passes over them.
+// "wasm" also keeps the float32 matrices the library holds on to (data sets, weights, layer buffers: made with
+// Matrix.zeros(…, { resident: true })) in WebAssembly memory, so the kernels read them without copying, and
+// runs the bias, ReLU and Σ-rows passes over them.
 // Everything else (float64, softmax and the losses, the optimizers' loops) is the same TypeScript either way.
 //
 // On import the library picks the fastest backend that works here: "wasm" if lib/wasm/gemm.wasm loads and
@@ -19,7 +20,10 @@ export type BackendName = "js" | "wasm";
 export interface BackendOptions {
   /** threads in all for "wasm", the main thread included (default: the machine's cores, at most 8) */
   threads?: number;
-  /** the most WebAssembly memory "wasm" may use, in bytes (default just under 2 GiB); matrices past it are ordinary arrays */
+  /**
+   * the most WebAssembly memory "wasm" may use, in bytes (default just under 2 GiB); resident matrices past it
+   * are ordinary arrays. It stays in force for later setBackend("wasm") calls that do not give one.
+   */
   maxMemoryBytes?: number;
   /** products with fewer floating-point operations than this stay on the main thread (default 4,000,000) */
   minThreadFlops?: number;

@@ -150,6 +150,7 @@ function kind(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return `a list of ${v.length} items`;
   if (isMatrixLike(v)) return `a ${v.rows}×${v.cols} matrix`;
+  if (v instanceof Float32Array) return "a Float32Array"; // (also one in WebAssembly memory, a subclass)
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (typeof v === "object") return "an object";
   return `${describe(v)} (a ${typeof v})`;

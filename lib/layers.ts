@@ -74,7 +74,7 @@ class Buffers {
       return m;
     }
     if (kept.length === BUFFER_SHAPES) kept.pop();
-    const m = Matrix.zeros(rows, cols, dtype);
+    const m = Matrix.zeros(rows, cols, dtype, { resident: true });
     kept.unshift(m);
     return m;
   }
@@ -136,11 +136,11 @@ export class Dense extends Layer {
     this.init = options.init ?? "he";
     const dtype = options.dtype ?? "float32";
     const rng = options.rng ?? new Random(options.seed ?? 0);
-    this.weights = Matrix.zeros(inputs, outputs, dtype);
-    this.bias = Matrix.zeros(1, outputs, dtype);
+    this.weights = Matrix.zeros(inputs, outputs, dtype, { resident: true });
+    this.bias = Matrix.zeros(1, outputs, dtype, { resident: true });
     initialise(this.weights, this.bias, this.init, rng);
-    this.dW = Matrix.zeros(inputs, outputs, dtype);
-    this.db = Matrix.zeros(1, outputs, dtype);
+    this.dW = Matrix.zeros(inputs, outputs, dtype, { resident: true });
+    this.db = Matrix.zeros(1, outputs, dtype, { resident: true });
     this.paramW = { name: "W", value: this.weights, grad: this.dW };
     this.paramB = { name: "b", value: this.bias, grad: this.db };
     this.paramList = [this.paramW, this.paramB];

@@ -43,11 +43,15 @@ export class Matrix {
     Matrix.created++;
   }
 
-  /** A rows × cols matrix of zeros. */
-  static zeros(rows: number, cols: number, dtype: DType = "float32"): Matrix {
+  /**
+   * A rows × cols matrix of zeros. `resident: true` is for a matrix that will be kept and multiplied again and
+   * again (a data set, weights, a layer's buffers): under the wasm backend it is made in WebAssembly memory,
+   * where the kernels read it without copying (see lib/wasm/heap.ts). Other matrices are ordinary arrays.
+   */
+  static zeros(rows: number, cols: number, dtype: DType = "float32", options: { resident?: boolean } = {}): Matrix {
     checkDimension("Matrix.zeros", "rows", rows);
     checkDimension("Matrix.zeros", "cols", cols);
-    return new Matrix(rows, cols, allocate(dtype, rows * cols));
+    return new Matrix(rows, cols, allocate(dtype, rows * cols, options.resident ?? false));
   }
 
   /** A matrix from nested arrays, one inner array a row: fromRows([[1, 2], [3, 4]]) is 2×2. */
@@ -154,11 +158,11 @@ function checkDimension(where: string, what: string, n: number): void {
 }
 
 /**
- * A zero-filled array for a matrix of `length` numbers. Float32 ones go where the active kernels can read
- * them in place, if they say where (the wasm backend: WebAssembly memory); otherwise an ordinary array.
+ * A zero-filled array for a matrix of `length` numbers. A resident float32 one goes where the active kernels
+ * read it in place, if they have such a place (the wasm backend: WebAssembly memory); otherwise an ordinary array.
  */
-export function allocate(dtype: DType, length: number): FloatArray {
-  if (dtype === "float32") return activeKernels().allocate?.(length) ?? new Float32Array(length);
+export function allocate(dtype: DType, length: number, resident = false): FloatArray {
+  if (dtype === "float32") return (resident ? activeKernels().allocate?.(length) : null) ?? new Float32Array(length);
   if (dtype === "float64") return new Float64Array(length);
   throw new Error(`Matrix: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
 }

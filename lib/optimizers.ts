@@ -96,7 +96,7 @@ function checkShapes(p: Param, where: string): void {
 
 /** A zero buffer of the same kind (Float32Array / Float64Array) and length as `like`. */
 function zerosLike(like: FloatArray): FloatArray {
-  return allocate(like instanceof Float64Array ? "float64" : "float32", like.length);
+  return allocate(like instanceof Float64Array ? "float64" : "float32", like.length, true);
 }
 
 /**

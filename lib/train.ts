@@ -243,7 +243,7 @@ function withGradBuffer(f: LossFn): LossFn {
   return (output, targets, gradOut) => {
     let g = gradOut ?? buffers.get(output.rows);
     if (g === undefined || g.cols !== output.cols || g.dtype !== output.dtype) {
-      g = Matrix.zeros(output.rows, output.cols, output.dtype);
+      g = Matrix.zeros(output.rows, output.cols, output.dtype, { resident: true });
       buffers.set(output.rows, g);
     }
     return f(output, targets, g);

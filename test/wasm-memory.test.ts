@@ -7,7 +7,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import {
   Matrix,
+  Dense,
   ReLU,
+  matmul,
+  loadMnist,
   addRowVector,
   sumRows,
   activeKernels,
@@ -102,6 +105,8 @@ describe("WasmHeap", () => {
     expect(((row as HeapFloat32Array).subarray(1) as HeapFloat32Array).owner).toBe(a); // a view of a view: the same owner
     expect(row[2]).toBe(1.5);
     expect(heap.addressOf(row)).toBe(a.byteOffset + 20);
+    expect(Object.keys(row)).toEqual(["0", "1", "2", "3", "4"]); // the owner is not enumerable: printing a row shows the row
+    expect(JSON.stringify(row)).toBe(JSON.stringify(new Float32Array(row)));
     const copy = a.slice(0, 10);
     expect(copy.constructor).toBe(Float32Array);
     expect(heap.addressOf(copy)).toBe(-1);
@@ -179,6 +184,13 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
     return a;
   }
 
+  /** A resident matrix (in WebAssembly memory under wasm) holding `values`. */
+  function resident(values: Float32Array, m: number, n: number): Matrix {
+    const x = Matrix.zeros(m, n, "float32", { resident: true });
+    x.data.set(values);
+    return x;
+  }
+
   /** Runs f once on the JS backend and once on wasm (with matrices made by each), returns both results. */
   function both(make: () => Matrix[], f: (ms: Matrix[]) => Matrix): [Float32Array, Float32Array] {
     setBackend("js");
@@ -203,13 +215,13 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
     for (const [m, n] of SHAPES) {
       const rng = new Random(m * n);
       const x = values(m * n, rng), b = values(n, rng);
-      const make = () => [Matrix.fromArray(x, m, n), Matrix.fromArray(b, 1, n)];
+      const make = () => [resident(x, m, n), resident(b, 1, n)];
       const [jsAdd, wasmAdd] = both(make, ([a, v]) => addRowVector(a, v));
       expectSame(wasmAdd, jsAdd, `addRowVector ${m}×${n}`);
       const [jsInPlace, wasmInPlace] = both(make, ([a, v]) => addRowVector(a, v, a));
       expectSame(wasmInPlace, jsInPlace, `addRowVector in place ${m}×${n}`);
       const finite = x.map((v) => (Number.isFinite(v) && Math.abs(v) < 1e30 ? v : 0.25)); // sums of ±∞ would be NaN either way
-      const [jsSum, wasmSum] = both(() => [Matrix.fromArray(finite, m, n)], ([a]) => sumRows(a));
+      const [jsSum, wasmSum] = both(() => [resident(finite, m, n)], ([a]) => sumRows(a));
       expectSame(wasmSum, jsSum, `sumRows ${m}×${n}`);
     }
   });
@@ -224,7 +236,7 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
         const dz = relu.backward(gm);
         return Matrix.fromArray([...a.data, ...dz.data], 2 * m, n);
       };
-      const [js, wasm] = both(() => [Matrix.fromArray(z, m, n), Matrix.fromArray(g, m, n)], run);
+      const [js, wasm] = both(() => [resident(z, m, n), resident(g, m, n)], run);
       expectSame(wasm, js, `ReLU ${m}×${n}`);
     }
   });
@@ -243,28 +255,55 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
 });
 
 describe("matrices in WebAssembly memory, seen from the library", () => {
-  it("Matrix.zeros puts float32 matrices of 1,024 numbers or more there under wasm, none under js", () => {
+  it("resident matrices of 1,024 numbers or more go there under wasm; other matrices are ordinary arrays", () => {
     setBackend("wasm");
     const k = activeKernels() as GemmKernels & WasmKernels;
     const before = backendInfo().matrixBytes;
-    const big = Matrix.zeros(64, 784), small = Matrix.zeros(1, 256), f64 = Matrix.zeros(64, 784, "float64");
+    const big = Matrix.zeros(64, 784, "float32", { resident: true });
+    const small = Matrix.zeros(1, 256, "float32", { resident: true });
+    const f64 = Matrix.zeros(64, 784, "float64", { resident: true });
     expect(k.isResident(big.data as Float32Array)).toBe(true);
     expect(backendInfo().matrixBytes - before).toBeGreaterThanOrEqual(64 * 784 * 4);
     expect(k.isResident(small.data as Float32Array)).toBe(false);
     expect(f64.data).toBeInstanceOf(Float64Array);
     expect(k.isResident(big.rowRange(3, 10).data as Float32Array)).toBe(true); // a view stays in place
-    expect(k.isResident(big.clone().data as Float32Array)).toBe(true);
     expect(Array.from(big.data.subarray(0, 3))).toEqual([0, 0, 0]);
+    // what is made and dropped in a loop stays ordinary (the garbage collector sees its size): clones, results
+    expect(k.isResident(big.clone().data as Float32Array)).toBe(false);
+    expect(k.isResident(Matrix.zeros(64, 784).data as Float32Array)).toBe(false);
+    expect(k.isResident(matmul(big, Matrix.zeros(784, 16)).data as Float32Array)).toBe(false);
+    // what the library keeps is resident: a data set, a layer's weights and outputs
+    const data = loadMnist("train", { limit: 50 });
+    expect(k.isResident(data.images.data as Float32Array)).toBe(true);
+    const dense = new Dense(784, 32);
+    expect(k.isResident(dense.weights.data as Float32Array)).toBe(true);
+    expect(k.isResident(dense.forward(data.images).data as Float32Array)).toBe(true);
     setBackend("js");
-    const plain = Matrix.zeros(64, 784);
+    const plain = Matrix.zeros(64, 784, "float32", { resident: true });
     expect(plain.data.constructor).toBe(Float32Array);
     expect(backendInfo().matrixBytes).toBe(0);
     setBackend("wasm");
   });
 
+  it("a loop that makes a new product every time does not fill WebAssembly memory", () => {
+    setBackend("wasm");
+    const x = Matrix.zeros(512, 784, "float32", { resident: true }), w = Matrix.zeros(784, 256, "float32", { resident: true });
+    const before = backendInfo().memoryBytes;
+    for (let i = 0; i < 50; i++) matmul(x, w); // 50 results of 0.5 MB, dropped at once
+    expect(backendInfo().memoryBytes - before).toBeLessThan(4 << 20);
+  });
+
+  it("a small memory limit works with one thread (scratch is reserved only for the threads asked for)", () => {
+    const small = wasmBackendKernels({ threads: 1, maxMemoryBytes: 4 << 20 })!;
+    expect(small.capacity).toBe(1);
+    const a = new Float32Array(64 * 784).fill(1), b = new Float32Array(784 * 8).fill(0.5), c = new Float32Array(64 * 8);
+    small.matmul(a, b, c, 64, 784, 8);
+    expect(c[0]).toBe(392);
+  });
+
   it("setBackend with another thread count keeps the same memory: matrices made before are still read in place", () => {
     setBackend("wasm", { threads: 2 });
-    const x = Matrix.zeros(300, 784);
+    const x = Matrix.zeros(300, 784, "float32", { resident: true });
     const before = activeKernels() as GemmKernels & WasmKernels;
     setBackend("wasm", { threads: 1 });
     const after = activeKernels() as GemmKernels & WasmKernels;
@@ -280,10 +319,14 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
   it("two different matrices in the one memory are not 'shared memory' to the losses; the same one is", () => {
     setBackend("wasm");
     const rng = new Random(3);
-    const logits = Matrix.fromArray(randomArray(128 * 10, rng), 128, 10);
+    const logits = Matrix.zeros(128, 10, "float32", { resident: true });
+    logits.data.set(randomArray(128 * 10, rng));
     const targets = Matrix.zeros(128, 10);
     for (let i = 0; i < 128; i++) targets.set(i, i % 10, 1);
-    const grad = Matrix.zeros(128, 10);
+    const grad = Matrix.zeros(128, 10, "float32", { resident: true });
+    const k = activeKernels() as GemmKernels & WasmKernels;
+    expect(k.isResident(logits.data as Float32Array) && k.isResident(grad.data as Float32Array)).toBe(true);
+    expect(logits.data.buffer).toBe(grad.data.buffer); // one memory
     expect(() => softmaxCrossEntropy(logits, targets, grad)).not.toThrow();
     expect(() => softmaxCrossEntropy(logits, targets, logits)).toThrow(/shares memory/);
   });
@@ -293,13 +336,13 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
       import { Matrix, backendInfo } from "./lib/index";
       const settle = async () => { for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); } };
       const base = backendInfo().matrixBytes;
-      let m = Matrix.zeros(1000, 1000);
+      let m = Matrix.zeros(1000, 1000, "float32", { resident: true });
       m.data.fill(2);
       const row = m.row(999);
       m = null;
       await settle();
       const whileViewed = backendInfo().matrixBytes - base;
-      const other = Matrix.zeros(1000, 1000); // must not land on the viewed block
+      const other = Matrix.zeros(1000, 1000, "float32", { resident: true }); // must not land on the viewed block
       other.data.fill(9);
       const rowIntact = row.every((v) => v === 2);
       await settle();
@@ -321,7 +364,7 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
       const base = backendInfo().matrixBytes;
       const settle = async () => { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); };
       for (let i = 0; i < 20; i++) { // 80 MB made and dropped, with a collection after every other one
-        Matrix.zeros(1000, 1000).data.fill(i);
+        Matrix.zeros(1000, 1000, "float32", { resident: true }).data.fill(i);
         if (i % 2 === 1) await settle();
       }
       for (let i = 0; i < 10 && backendInfo().matrixBytes - base > 8_000_000; i++) await settle();

@@ -116,7 +116,7 @@ export function pixelTable(dtype: DType = "float32"): FloatArray {
 /** x = byte / 255 for every byte: 0–255 grey levels → [0, 1]. */
 export function scalePixels(bytes: Uint8Array, dtype: DType = "float32"): FloatArray {
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // a Buffer seen as a plain Uint8Array
-  if (dtype === "float32") return scaleInto(plain, pixelTable("float32") as Float32Array, allocate("float32", bytes.length) as Float32Array);
+  if (dtype === "float32") return scaleInto(plain, pixelTable("float32") as Float32Array, allocate("float32", bytes.length, true) as Float32Array);
   if (dtype === "float64") return scaleInto64(plain, pixelTable("float64") as Float64Array, new Float64Array(bytes.length));
   throw new Error(`scalePixels: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
 }
@@ -226,7 +226,7 @@ export function shuffleDataset(d: Dataset, seedOrRng: number | Random): Dataset 
   checkDataset(d, "shuffleDataset");
   const n = d.labels.length;
   const order = randomFrom(seedOrRng).permutation(n);
-  const out: Dataset = { images: Matrix.zeros(n, d.images.cols, d.images.dtype), labels: new Uint8Array(n) };
+  const out: Dataset = { images: Matrix.zeros(n, d.images.cols, d.images.dtype, { resident: true }), labels: new Uint8Array(n) };
   gatherRows(d, order, 0, n, out.images.data, out.labels);
   return out;
 }
@@ -317,7 +317,7 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
   const order = new Int32Array(n); // the epoch's order of the examples
   return {
     *[Symbol.iterator]() {
-      full ??= { x: Matrix.zeros(batchSize, cols, dtype), y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
+      full ??= { x: Matrix.zeros(batchSize, cols, dtype, { resident: true }), y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
       const rest = n % batchSize;
       if (rest > 0) short ??= { x: full.x.rowRange(0, rest), y: full.y.rowRange(0, rest), labels: full.labels.subarray(0, rest), index: 0, start: 0 };
       for (let i = 0; i < n; i++) order[i] = i;

@@ -3,11 +3,15 @@
 // WebAssembly code sees only its own linear memory. A Matrix in an ordinary Float32Array has to be copied
 // in before each product and the result copied out: for a full-batch step that is the 188 MB training set
 // twice, and the copies cost about as much as the element-wise work itself. So, while the wasm backend is
-// active, Matrix.zeros places float32 matrices in this heap: a Float32Array that is a view of the
-// WebAssembly memory. JavaScript reads and writes it like any other array; the kernels use its address.
+// active, the float32 matrices the library keeps (data sets, weights, layer buffers) are made in this heap: a
+// Float32Array that is a view of the WebAssembly memory. JavaScript reads and writes it like any other array;
+// the kernels use its address.
 //
 // Lifetime. Nobody frees a matrix by hand, so a block is given back when its array is garbage-collected
-// (a FinalizationRegistry). A view of the array must keep the block alive: `subarray` on a heap array (what
+// (a FinalizationRegistry). That happens only between two turns of the event loop, and the collector does not
+// see the size of a block, only its small array object: so only long-lived matrices belong here. A loop that
+// makes a new matrix every time (a product without `out`, a clone) gets ordinary arrays, whose memory the
+// collector sees and returns promptly. A view of the array must keep the block alive: `subarray` on a heap array (what
 // Matrix.row and Matrix.rowRange use) returns a HeapFloat32Array that holds a reference to the array that
 // owns the block. (A view made by hand from `.buffer` does not; the library never makes one.)
 //
@@ -24,8 +28,11 @@ const ALIGN = 64; //   blocks start on a cache line (and a multiple of 16, for S
 
 /** A Float32Array whose numbers are in a WasmHeap; its subarrays keep the block they view alive. */
 export class HeapFloat32Array extends Float32Array {
-  /** The array that owns the block (undefined on the owner itself). Only there to keep it reachable. */
-  owner?: HeapFloat32Array;
+  /**
+   * The array that owns the block (undefined on the owner itself). Only there to keep it reachable; not
+   * enumerable, so printing or JSON of a view does not show it.
+   */
+  declare readonly owner?: HeapFloat32Array;
 
   // slice, map, filter … make ordinary arrays (copies need no heap)
   static get [Symbol.species](): Float32ArrayConstructor {
@@ -35,7 +42,7 @@ export class HeapFloat32Array extends Float32Array {
   subarray(begin?: number, end?: number): Float32Array {
     const plain = super.subarray(begin, end); // an ordinary Float32Array view (species above)
     const view = new HeapFloat32Array(plain.buffer, plain.byteOffset, plain.length);
-    view.owner = this.owner ?? this;
+    Object.defineProperty(view, "owner", { value: this.owner ?? this, enumerable: false });
     return view;
   }
 }

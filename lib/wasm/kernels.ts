@@ -2,9 +2,10 @@
 // TypeScript loops, and the element-wise passes of a layer (bias, ReLU, Σ over rows, the update), computed
 // by lib/wasm/gemm.wasm (source: lib/wasm/assembly/).
 //
-// Memory. WebAssembly only reads its own linear memory. While this backend is active, Matrix.zeros puts
-// float32 matrices of 1,024 numbers or more in that memory (lib/wasm/heap.ts: they are still Float32Arrays),
-// so a product or a ReLU reads its operands where they are. An operand that lives elsewhere (a small
+// Memory. WebAssembly only reads its own linear memory. While this backend is active, the matrices the library
+// keeps (Matrix.zeros(…, { resident: true }) of 1,024 numbers or more: data sets, weights, layer buffers) are
+// made in that memory (lib/wasm/heap.ts: they are still Float32Arrays), so a product or a ReLU reads its
+// operands where they are. An operand that lives elsewhere (a small
 // matrix, one made before the backend was switched on, any Float32Array) is copied into scratch memory
 // for the product and the result copied back out: memcpy, 3–8 GB/s from main memory. Operands copied
 // that way and larger than CHUNK_FLOATS go through in chunks, so memory stays bounded.
@@ -79,7 +80,9 @@ export class WasmKernels implements GemmKernels {
 
   constructor(module: WasmModule, private readonly fallback: Fallback, options: WasmKernelsOptions = {}) {
     this.threads = Math.max(1, Math.min(options.threads ?? 1, MAX_WORKERS + 1));
-    this.capacity = Math.max(this.threads, Math.min(options.capacity ?? DEFAULT_CAPACITY, MAX_WORKERS + 1));
+    // scratch for 8 threads by default, so setThreads can go up later; only what is asked for under a memory limit
+    const capacity = options.capacity ?? (options.maxMemoryBytes === undefined ? DEFAULT_CAPACITY : this.threads);
+    this.capacity = Math.max(this.threads, Math.min(capacity, MAX_WORKERS + 1));
     this.module = module;
     this.minThreadFlops = options.minThreadFlops ?? DEFAULT_MIN_THREAD_FLOPS;
     this.chunkFloats = options.chunkFloats ?? CHUNK_FLOATS;
