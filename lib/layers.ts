@@ -16,8 +16,7 @@ import {
   matmulTransB,
   addRowVector,
   sumRows,
-  activeKernels,
-  type GemmKernels,
+  kernelsFor,
   type DType,
   type FloatArray,
 } from "./matrix";
@@ -254,12 +253,6 @@ export abstract class Activation extends Layer {
   }
 }
 
-/** The active kernels when every matrix is float32 (they may have faster element-wise passes), else null. */
-function fastKernels(...ms: Matrix[]): GemmKernels | null {
-  for (const m of ms) if (!(m.data instanceof Float32Array)) return null;
-  return activeKernels();
-}
-
 /** ReLU: A = max(0, Z). */
 export class ReLU extends Activation {
   readonly name = "ReLU";
@@ -267,7 +260,7 @@ export class ReLU extends Activation {
   forward(z: Matrix): Matrix {
     // A = max(0, Z)
     const a = this.outputFor(z), Z = z.data, A = a.data;
-    if (fastKernels(z, a)?.reluForward?.(Z as Float32Array, A as Float32Array)) return a; // the same, in WebAssembly SIMD
+    if (kernelsFor(z, a, a).reluForward?.(Z as Float32Array, A as Float32Array)) return a; // the same, in WebAssembly SIMD
     // (Z + |Z|)/2 is max(0, Z) without a branch on the sign: random signs make a branch mispredict, 4× slower.
     // Only −∞ needs help ((−∞ + ∞)/2 is NaN): a test that is never true costs nothing.
     for (let i = 0; i < A.length; i++) {
@@ -281,7 +274,7 @@ export class ReLU extends Activation {
     // dZ = dA ⊙ 1[Z > 0]        (A > 0 exactly where Z > 0; the derivative at 0 is taken as 0)
     const a = this.savedOutput(dA), dZ = this.gradFor(a);
     const A = a.data, G = dA.data, D = dZ.data;
-    if (fastKernels(dA, dZ)?.reluBackward?.(G as Float32Array, A as Float32Array, D as Float32Array)) return dZ;
+    if (kernelsFor(dA, a, dZ).reluBackward?.(G as Float32Array, A as Float32Array, D as Float32Array)) return dZ;
     // +(A > 0) is the indicator as a number (1 or 0), again without a branch; + 0 turns −0 into 0
     for (let i = 0; i < D.length; i++) D[i] = G[i] * +(A[i] > 0) + 0;
     return dZ;

@@ -114,9 +114,7 @@ export class Matrix {
   }
 
   clone(): Matrix {
-    const out = Matrix.zeros(this.rows, this.cols, this.dtype);
-    out.data.set(this.data);
-    return out;
+    return new Matrix(this.rows, this.cols, this.data.slice());
   }
 
   /** A copy in the other precision (or a plain copy when the dtype is already `dtype`). */
@@ -185,7 +183,7 @@ function formatNumber(v: number): string {
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.cols !== b.rows) throw new Error(`matmul: cannot multiply ${a.shape} by ${b.shape}`);
   const c = prepareOut("matmul", out, a.rows, b.cols, a, b, "A·B");
-  gemm(a, b, c).matmul(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.rows, a.cols, b.cols);
+  kernelsFor(a, b, c).matmul(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.rows, a.cols, b.cols);
   return c;
 }
 
@@ -195,7 +193,7 @@ export function matmulTransA(a: Matrix, b: Matrix, out?: Matrix): Matrix {
     throw new Error(`matmulTransA: cannot multiply (${a.shape})ᵀ by ${b.shape}: Aᵀ·B needs A and B to have the same number of rows`);
   }
   const c = prepareOut("matmulTransA", out, a.cols, b.cols, a, b, "Aᵀ·B");
-  gemm(a, b, c).matmulTransA(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.cols, a.rows, b.cols);
+  kernelsFor(a, b, c).matmulTransA(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.cols, a.rows, b.cols);
   return c;
 }
 
@@ -205,7 +203,7 @@ export function matmulTransB(a: Matrix, b: Matrix, out?: Matrix): Matrix {
     throw new Error(`matmulTransB: cannot multiply ${a.shape} by (${b.shape})ᵀ: A·Bᵀ needs A and B to have the same number of columns`);
   }
   const c = prepareOut("matmulTransB", out, a.rows, b.rows, a, b, "A·Bᵀ");
-  gemm(a, b, c).matmulTransB(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.rows, a.cols, b.rows);
+  kernelsFor(a, b, c).matmulTransB(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.rows, a.cols, b.rows);
   return c;
 }
 
@@ -224,7 +222,7 @@ export function addRowVector(a: Matrix, rowVec: Matrix, out?: Matrix): Matrix {
   }
   const z = prepareElementwiseOut("addRowVector", out, a, rowVec);
   const m = a.rows, n = a.cols, x = a.data, b = rowVec.data, y = z.data;
-  const k = gemm(a, rowVec, z);
+  const k = kernelsFor(a, rowVec, z);
   if (k.addRowVector?.(x as Float32Array, b as Float32Array, y as Float32Array, m, n)) return z; // the same sums, in WebAssembly SIMD
   for (let i = 0; i < m; i++) {
     const r = i * n;
@@ -237,7 +235,7 @@ export function addRowVector(a: Matrix, rowVec: Matrix, out?: Matrix): Matrix {
 export function sumRows(a: Matrix, out?: Matrix): Matrix {
   const s = prepareOut("sumRows", out, 1, a.cols, a, a, "Σ_rows A");
   const m = a.rows, n = a.cols, x = a.data, y = s.data;
-  if (gemm(a, a, s).sumRows?.(x as Float32Array, y as Float32Array, m, n)) return s; // the same sums, in WebAssembly SIMD
+  if (kernelsFor(a, a, s).sumRows?.(x as Float32Array, y as Float32Array, m, n)) return s; // the same sums, in WebAssembly SIMD
   y.fill(0);
   for (let i = 0; i < m; i++) {
     const r = i * n;
@@ -290,7 +288,7 @@ export function scale(a: Matrix, s: number, out?: Matrix): Matrix {
 export function addScaled(a: Matrix, b: Matrix, s: number, out?: Matrix): Matrix {
   const y = elementwise("addScaled", a, b, out);
   const x = a.data, z = b.data, d = y.data;
-  const k = gemm(a, b, y);
+  const k = kernelsFor(a, b, y);
   if (k.addScaled !== undefined && d.length >= 4096) {
     k.addScaled(x as Float32Array, z as Float32Array, s, d as Float32Array); // the same sum, in WebAssembly SIMD
     return y;
@@ -331,8 +329,11 @@ export function argmaxRows(a: Matrix, out?: Int32Array): Int32Array {
 
 // --- helpers -----------------------------------------------------------------------------------------
 
-/** All-float32 products go to the active kernels; anything involving float64 to the simple loops. */
-function gemm(a: Matrix, b: Matrix, c: Matrix): GemmKernels {
+/**
+ * The kernels for an operation on these matrices: the active ones when all are float32, the simple loops when
+ * any is float64 (which have no optional element-wise passes, so callers run their own loop).
+ */
+export function kernelsFor(a: Matrix, b: Matrix, c: Matrix): GemmKernels {
   const allFloat32 = a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array;
   return allFloat32 ? activeKernels() : (simpleKernels as GemmKernels); // simpleKernels take any FloatArray
 }

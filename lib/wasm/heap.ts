@@ -11,9 +11,9 @@
 // (a FinalizationRegistry). That happens only between two turns of the event loop, and the collector does not
 // see the size of a block, only its small array object: so only long-lived matrices belong here. A loop that
 // makes a new matrix every time (a product without `out`, a clone) gets ordinary arrays, whose memory the
-// collector sees and returns promptly. A view of the array must keep the block alive: `subarray` on a heap array (what
-// Matrix.row and Matrix.rowRange use) returns a HeapFloat32Array that holds a reference to the array that
-// owns the block. (A view made by hand from `.buffer` does not; the library never makes one.)
+// collector sees and returns promptly. A view of the array must keep the block alive: `subarray` on a heap
+// array (what Matrix.row and Matrix.rowRange use) returns a HeapFloat32Array that holds a reference to the
+// array that owns the block. (A view made by hand from `.buffer` does not; the library never makes one.)
 //
 // Growing. The memory is shared (SharedArrayBuffer), so growing it never detaches arrays already handed
 // out: their views stay valid, and the new bytes come with a new buffer object. `addressOf` recognises a
@@ -23,8 +23,14 @@
 // makes an ordinary array: everything still works, through the copying path.
 import type { WasmMemory } from "./api";
 
-const PAGE = 65536; // bytes in a WebAssembly memory page
-const ALIGN = 64; //   blocks start on a cache line (and a multiple of 16, for SIMD)
+/** Bytes in a WebAssembly memory page. */
+export const PAGE = 65536;
+const ALIGN = 64; // blocks start on a cache line (and a multiple of 16, for SIMD)
+
+/** `bytes` rounded up to a whole cache line (64 bytes). */
+export function align(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
 
 /** A Float32Array whose numbers are in a WasmHeap; its subarrays keep the block they view alive. */
 export class HeapFloat32Array extends Float32Array {
@@ -62,7 +68,7 @@ export class WasmHeap {
 
   /** Manages memory from byte `base` up to `maxBytes`, growing the memory as needed. */
   constructor(private readonly memory: WasmMemory, base: number, private readonly maxBytes: number) {
-    const start = roundUp(base, ALIGN), end = memory.buffer.byteLength;
+    const start = align(base), end = memory.buffer.byteLength;
     if (end <= start) throw new Error(`WasmHeap: the memory (${end} bytes) must reach past the heap's base (${start})`);
     this.free.push({ start, end });
     this.view = new Float32Array(memory.buffer);
@@ -98,7 +104,7 @@ export class WasmHeap {
 
   /** A block of at least `bytes` bytes (scratch for the kernels): its start, or −1 if the heap is full. Give it back with release. */
   reserve(bytes: number): number {
-    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    const size = align(Math.max(bytes, 1));
     let start = this.take(size);
     if (start < 0) {
       const last = this.free[this.free.length - 1];
@@ -170,8 +176,4 @@ export class WasmHeap {
     this.insertFree(have, now.byteLength);
     return true;
   }
-}
-
-function roundUp(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
 }

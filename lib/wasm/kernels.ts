@@ -19,9 +19,8 @@
 import type { GemmKernels } from "../matrix";
 import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn, type SlotCounter } from "./pool";
 import { wasmApi, type WasmMemory, type WasmModule } from "./api";
-import { WasmHeap } from "./heap";
+import { WasmHeap, PAGE, align } from "./heap";
 
-const PAGE = 65536; // bytes in a WebAssembly memory page
 // The memory grows up to just under 2 GiB (addresses then fit the Int32 fields of the thread pool's
 // control block). Past that, new matrices are ordinary arrays and products that do not fit use the fallback.
 const MAX_PAGES = 32767;
@@ -404,10 +403,6 @@ function chunkLength(budget: number, total: number, residentFloats: number, floa
   const fit = Math.floor(Math.max(0, budget - residentFloats) / floatsPerRow);
   if (fit >= total) return total;
   return Math.max(unit, fit - (fit % unit));
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 64) * 64; // 64 bytes: a cache line
 }
 
 function sharedMemory(pages: number, maximum: number): WasmMemory {
