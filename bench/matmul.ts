@@ -2,17 +2,9 @@
 // A product of m×k by k×n does m·n·k multiply-adds, i.e. 2·m·k·n floating-point operations.
 // Each figure is the median of several timed runs after a warm-up, float32, one thread.
 // Run: npm run bench -- matmul            (add --simple to also time the simple loops of lib/gemm.ts)
-import {
-  Matrix,
-  matmul,
-  matmulTransA,
-  matmulTransB,
-  activeKernels,
-  jsKernels,
-  simpleKernels,
-  useKernels,
-  type GemmKernels,
-} from "../lib/matrix";
+import { Matrix } from "../lib/matrix";
+import { matmul, matmulTransA, matmulTransB } from "../lib/ops";
+import { activeKernels, jsKernels, simpleKernels, useKernels, type GemmKernels } from "../lib/gemm";
 import * as os from "os";
 import { Random } from "../lib/random";
 import { loadMnist } from "../lib/data/mnist";

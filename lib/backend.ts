@@ -10,7 +10,7 @@
 // passes a quick self-test against the JS loops, otherwise "js" (silently; backendInfo().reason says why).
 // Environment variables: MNIST_BACKEND=js (or wasm) forces a backend; MNIST_THREADS=1 keeps it single-threaded.
 import { availableParallelism } from "os";
-import { jsKernels, useKernels, type GemmKernels } from "./matrix";
+import { jsKernels, useKernels, type GemmKernels } from "./gemm";
 import { loadGemmModule } from "./wasm/load";
 import { WasmKernels } from "./wasm/kernels";
 import type { WasmModule } from "./wasm/api";

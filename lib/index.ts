@@ -1,9 +1,13 @@
 // The public face of the library: everything a notebook, a test or a benchmark imports.
 // Notebooks: import { Dense, ReLU } from "./lib/index";   (the kernel runs in the project root)
 export * from "./matrix";
+export * from "./ops";
+export * from "./gemm";
 export * from "./backend";
 export * from "./random";
 export * from "./layers";
+export * from "./activations";
+export * from "./layer-config";
 export * from "./losses";
 export * from "./network";
 export * from "./gradcheck";

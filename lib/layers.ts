@@ -9,33 +9,34 @@
 // Layers keep their output and gradient buffers and reuse them from batch to batch; a new buffer is made
 // only for a batch size (or dtype) not among the last three used. The returned matrices are those buffers:
 // the next forward/backward overwrites them, so clone() a result you want to keep.
-import {
-  Matrix,
-  matmul,
-  matmulTransA,
-  matmulTransB,
-  addRowVector,
-  sumRows,
-  kernelsFor,
-  type DType,
-  type FloatArray,
-} from "./matrix";
+import { Matrix, longLived, type DType } from "./matrix";
+import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows } from "./ops";
+import { Buffers } from "./buffers";
 import { Random } from "./random";
+
+/**
+ * What a parameter is for. Weight decay (L2, L1) shrinks "weight"s only; "bias" (b, BatchNorm's β) and
+ * "scale" (BatchNorm's γ) are left alone.
+ */
+export type ParamRole = "weight" | "bias" | "scale";
 
 /** A learnable parameter and its gradient (same shape). */
 export interface Param {
   name: string;
   value: Matrix;
   grad: Matrix;
+  /** what it is for (default "weight"); see ParamRole */
+  role?: ParamRole;
 }
 
-/** A plain description of a layer, enough to rebuild it (without its weights). */
-export type LayerConfig =
-  | { type: "dense"; inputs: number; outputs: number }
-  | { type: "relu" }
-  | { type: "sigmoid" }
-  | { type: "tanh" }
-  | { type: "softmax" };
+/**
+ * A plain description of a layer, enough to rebuild it without its weights: its type and its sizes and options,
+ * e.g. { type: "dense", inputs: 784, outputs: 256 }. lib/layer-config.ts builds a layer back from one.
+ */
+export interface LayerConfig {
+  type: string;
+  [option: string]: unknown;
+}
 
 export abstract class Layer {
   /** "Dense", "ReLU", …: used in summaries and error messages. */
@@ -54,31 +55,6 @@ export abstract class Layer {
     return this.name;
   }
 }
-
-/**
- * A layer's output or gradient buffer, reused from call to call. It keeps the last few shapes it was asked
- * for, so that training batches, the short last batch of an epoch and evaluation chunks, taking turns, do not
- * make a new matrix each time (a large one made every epoch would wait for the garbage collector).
- */
-class Buffers {
-  private readonly kept: Matrix[] = []; // most recently used first
-
-  get(rows: number, cols: number, dtype: DType): Matrix {
-    const kept = this.kept;
-    for (let i = 0; i < kept.length; i++) {
-      const m = kept[i];
-      if (m.rows !== rows || m.cols !== cols || m.dtype !== dtype) continue;
-      for (let j = i; j > 0; j--) kept[j] = kept[j - 1]; // to the front, without allocating
-      kept[0] = m;
-      return m;
-    }
-    if (kept.length === BUFFER_SHAPES) kept.pop();
-    const m = Matrix.zeros(rows, cols, dtype, { resident: true });
-    kept.unshift(m);
-    return m;
-  }
-}
-const BUFFER_SHAPES = 3;
 
 /** Returned by Dense.backward when computeInputGrad is false: an empty 0×0 matrix, not a gradient. */
 export const NO_INPUT_GRAD: Matrix = Matrix.zeros(0, 0);
@@ -135,13 +111,13 @@ export class Dense extends Layer {
     this.init = options.init ?? "he";
     const dtype = options.dtype ?? "float32";
     const rng = options.rng ?? new Random(options.seed ?? 0);
-    this.weights = Matrix.zeros(inputs, outputs, dtype, { resident: true });
-    this.bias = Matrix.zeros(1, outputs, dtype, { resident: true });
+    this.weights = longLived(inputs, outputs, dtype);
+    this.bias = longLived(1, outputs, dtype);
     initialise(this.weights, this.bias, this.init, rng);
-    this.dW = Matrix.zeros(inputs, outputs, dtype, { resident: true });
-    this.db = Matrix.zeros(1, outputs, dtype, { resident: true });
-    this.paramW = { name: "W", value: this.weights, grad: this.dW };
-    this.paramB = { name: "b", value: this.bias, grad: this.db };
+    this.dW = longLived(inputs, outputs, dtype);
+    this.db = longLived(1, outputs, dtype);
+    this.paramW = { name: "W", value: this.weights, grad: this.dW, role: "weight" };
+    this.paramB = { name: "b", value: this.bias, grad: this.db, role: "bias" };
     this.paramList = [this.paramW, this.paramB];
   }
 
@@ -220,191 +196,3 @@ function initialise(w: Matrix, b: Matrix, init: Init, rng: Random): void {
   }
 }
 
-// --- Activations ---------------------------------------------------------------------------------------
-
-/**
- * An activation applies a function to each row (A = f(Z)) and has no parameters. This base class keeps
- * the output A and the gradient buffer dZ, and checks shapes; each subclass writes the two formulas.
- */
-export abstract class Activation extends Layer {
-  protected a: Matrix | null = null; // output A of the last forward: batch × units
-  private readonly aBuffers = new Buffers();
-  private readonly dZBuffers = new Buffers(); // gradient dZ: batch × units
-
-  /** The output buffer for input z (same shape and dtype), reused from call to call. */
-  protected outputFor(z: Matrix): Matrix {
-    this.a = this.aBuffers.get(z.rows, z.cols, z.dtype);
-    return this.a;
-  }
-
-  /** The saved output A, after checking dA has its shape. */
-  protected savedOutput(dA: Matrix): Matrix {
-    const a = this.a;
-    if (a === null) throw new Error(`${this.name}.backward: call forward first`);
-    if (dA.rows !== a.rows || dA.cols !== a.cols) {
-      throw new Error(`${this.name}.backward: dA is ${dA.shape} but the output A was ${a.shape}`);
-    }
-    return a;
-  }
-
-  /** The buffer dZ is written into (the shape of A). */
-  protected gradFor(a: Matrix): Matrix {
-    return this.dZBuffers.get(a.rows, a.cols, a.dtype);
-  }
-}
-
-/** ReLU: A = max(0, Z). */
-export class ReLU extends Activation {
-  readonly name = "ReLU";
-
-  forward(z: Matrix): Matrix {
-    // A = max(0, Z)
-    const a = this.outputFor(z), Z = z.data, A = a.data;
-    if (kernelsFor(z, a, a).reluForward?.(Z as Float32Array, A as Float32Array)) return a; // the same, in WebAssembly SIMD
-    // (Z + |Z|)/2 is max(0, Z) without a branch on the sign: random signs make a branch mispredict, 4× slower.
-    // Only −∞ needs help ((−∞ + ∞)/2 is NaN): a test that is never true costs nothing.
-    for (let i = 0; i < A.length; i++) {
-      const v = Z[i];
-      A[i] = v === -Infinity ? 0 : (v + Math.abs(v)) * 0.5;
-    }
-    return a;
-  }
-
-  backward(dA: Matrix): Matrix {
-    // dZ = dA ⊙ 1[Z > 0]        (A > 0 exactly where Z > 0; the derivative at 0 is taken as 0)
-    const a = this.savedOutput(dA), dZ = this.gradFor(a);
-    const A = a.data, G = dA.data, D = dZ.data;
-    if (kernelsFor(dA, a, dZ).reluBackward?.(G as Float32Array, A as Float32Array, D as Float32Array)) return dZ;
-    // +(A > 0) is the indicator as a number (1 or 0), again without a branch; + 0 turns −0 into 0
-    for (let i = 0; i < D.length; i++) D[i] = G[i] * +(A[i] > 0) + 0;
-    return dZ;
-  }
-
-  config(): LayerConfig {
-    return { type: "relu" };
-  }
-}
-
-/** Sigmoid: A = σ(Z) = 1 / (1 + e^(−Z)). */
-export class Sigmoid extends Activation {
-  readonly name = "Sigmoid";
-
-  forward(z: Matrix): Matrix {
-    // A = 1 / (1 + e^(−Z))
-    const a = this.outputFor(z), Z = z.data, A = a.data;
-    for (let i = 0; i < A.length; i++) A[i] = 1 / (1 + Math.exp(-Z[i]));
-    return a;
-  }
-
-  backward(dA: Matrix): Matrix {
-    // dZ = dA ⊙ A ⊙ (1 − A)
-    const a = this.savedOutput(dA), dZ = this.gradFor(a);
-    const A = a.data, G = dA.data, D = dZ.data;
-    for (let i = 0; i < D.length; i++) D[i] = G[i] * A[i] * (1 - A[i]);
-    return dZ;
-  }
-
-  config(): LayerConfig {
-    return { type: "sigmoid" };
-  }
-}
-
-/** Tanh: A = tanh(Z). */
-export class Tanh extends Activation {
-  readonly name = "Tanh";
-
-  forward(z: Matrix): Matrix {
-    // A = tanh(Z)
-    const a = this.outputFor(z), Z = z.data, A = a.data;
-    for (let i = 0; i < A.length; i++) A[i] = Math.tanh(Z[i]);
-    return a;
-  }
-
-  backward(dA: Matrix): Matrix {
-    // dZ = dA ⊙ (1 − A²)
-    const a = this.savedOutput(dA), dZ = this.gradFor(a);
-    const A = a.data, G = dA.data, D = dZ.data;
-    for (let i = 0; i < D.length; i++) D[i] = G[i] * (1 - A[i] * A[i]);
-    return dZ;
-  }
-
-  config(): LayerConfig {
-    return { type: "tanh" };
-  }
-}
-
-/**
- * Softmax over each row: p_j = e^(z_j) / Σ_k e^(z_k), computed as e^(z_j − max z) / Σ_k e^(z_k − max z)
- * so that large logits do not overflow. Its backward is the full Jacobian-vector product, so it works
- * under any loss (MSE, cross-entropy on probabilities). For training, softmaxCrossEntropy on the logits
- * (no Softmax layer) is faster and more accurate.
- */
-export class Softmax extends Activation {
-  readonly name = "Softmax";
-
-  forward(z: Matrix): Matrix {
-    // p_ij = e^(z_ij − max_k z_ik) / Σ_k e^(z_ik − max_k z_ik)
-    return softmaxRows(z, this.outputFor(z));
-  }
-
-  backward(dP: Matrix): Matrix {
-    // dz_ij = p_ij·(g_ij − Σ_k g_ik·p_ik)      (g = dP; the Jacobian ∂p_j/∂z_i = p_j(δ_ij − p_i), times g)
-    const p = this.savedOutput(dP), dZ = this.gradFor(p);
-    const P = p.data, G = dP.data, D = dZ.data, n = p.cols;
-    for (let i = 0; i < p.rows; i++) {
-      const r = i * n;
-      let gp = 0;
-      for (let j = 0; j < n; j++) gp += G[r + j] * P[r + j];
-      for (let j = 0; j < n; j++) D[r + j] = P[r + j] * (G[r + j] - gp);
-    }
-    return dZ;
-  }
-
-  config(): LayerConfig {
-    return { type: "softmax" };
-  }
-}
-
-/** Softmax of each row of z, written into out (default: a new matrix). Subtracts the row max first. */
-export function softmaxRows(z: Matrix, out?: Matrix): Matrix {
-  const p = out ?? Matrix.zeros(z.rows, z.cols, z.dtype);
-  if (p.rows !== z.rows || p.cols !== z.cols) throw new Error(`softmaxRows: out is ${p.shape} but z is ${z.shape}`);
-  const Z = z.data, P = p.data, n = z.cols;
-  for (let i = 0; i < z.rows; i++) {
-    const r = i * n;
-    const max = rowMax(Z, r, n);
-    let sum = 0;
-    for (let j = 0; j < n; j++) {
-      const e = Math.exp(Z[r + j] - max);
-      P[r + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < n; j++) P[r + j] /= sum;
-  }
-  return p;
-}
-
-/** The largest of x[start], …, x[start + n − 1]. */
-export function rowMax(x: FloatArray, start: number, n: number): number {
-  let max = -Infinity;
-  for (let j = start; j < start + n; j++) if (x[j] > max) max = x[j];
-  return max;
-}
-
-/** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options. */
-export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Layer {
-  switch (c.type) {
-    case "dense":
-      return new Dense(c.inputs, c.outputs, options);
-    case "relu":
-      return new ReLU();
-    case "sigmoid":
-      return new Sigmoid();
-    case "tanh":
-      return new Tanh();
-    case "softmax":
-      return new Softmax();
-    default:
-      throw new Error(`layerFromConfig: unknown layer type ${JSON.stringify((c as { type: unknown }).type)}`);
-  }
-}

@@ -3,8 +3,9 @@
 // so each gradient carries the 1/m and the layers do not divide again.
 //
 // Each takes an optional `gradOut` buffer (the shape of the output) so a training loop allocates nothing.
-import { Matrix, sharesMemory, type FloatArray } from "./matrix";
-import { rowMax } from "./layers";
+import { Matrix, type FloatArray } from "./matrix";
+import { sharesMemory } from "./ops";
+import { rowMax } from "./ops";
 
 export interface LossResult {
   loss: number;

@@ -1,19 +1,12 @@
 // Sequential: a network is a list of layers applied one after another.
 //   forward:  A⁰ = X,  Aˡ = layerˡ(Aˡ⁻¹)            (batch × units at every step)
 //   backward: from the loss gradient back through every layer, last to first (the chain rule)
-import { Matrix, argmaxRows, type DType } from "./matrix";
+import { Matrix, type DType } from "./matrix";
+import { argmaxRows } from "./ops";
 import { Random } from "./random";
-import {
-  Layer,
-  Dense,
-  Softmax,
-  NO_INPUT_GRAD,
-  layerFromConfig,
-  type Init,
-  type LayerConfig,
-  type Param,
-  type DenseOptions,
-} from "./layers";
+import { Layer, Dense, NO_INPUT_GRAD, type Init, type LayerConfig, type Param, type DenseOptions } from "./layers";
+import { Softmax } from "./activations";
+import { layerFromConfig } from "./layer-config";
 import type { LossFn } from "./losses";
 
 /** Rows evaluated at once by predict, accuracy and evaluate: big enough to be fast, small enough to fit. */

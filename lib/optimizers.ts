@@ -14,7 +14,8 @@
 // g = dW + λ·W. By convention it applies to weights, not to biases: a parameter whose name ends in
 // "b" or "bias" (e.g. "dense1.b", "bias") is not decayed unless `decayBiases` is true.
 import type { Param } from "./layers";
-import { addScaled, allocate, type FloatArray } from "./matrix";
+import { addScaled } from "./ops";
+import { allocate, type FloatArray } from "./matrix";
 
 export interface Optimizer {
   name: string;

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { DType } from "./matrix";
 import type { LayerConfig } from "./layers";
-import { layerFromConfig } from "./layers";
+import { layerFromConfig } from "./layer-config";
 import { Sequential } from "./network";
 
 export const MODEL_FORMAT = "mnist-from-scratch/model";

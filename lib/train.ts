@@ -9,7 +9,7 @@
 //   B = 1                           →  stochastic gradient descent: n updates per epoch
 // Because every loss is a mean over the batch, each update follows an unbiased estimate of the same
 // gradient, the mean over all n examples; a smaller B gives noisier but many more updates per epoch.
-import { Matrix } from "./matrix";
+import { Matrix, longLived } from "./matrix";
 import type { DType } from "./matrix";
 import type { Layer, LayerConfig } from "./layers";
 import type { LossFn } from "./losses";
@@ -243,7 +243,7 @@ function withGradBuffer(f: LossFn): LossFn {
   return (output, targets, gradOut) => {
     let g = gradOut ?? buffers.get(output.rows);
     if (g === undefined || g.cols !== output.cols || g.dtype !== output.dtype) {
-      g = Matrix.zeros(output.rows, output.cols, output.dtype, { resident: true });
+      g = longLived(output.rows, output.cols, output.dtype);
       buffers.set(output.rows, g);
     }
     return f(output, targets, g);
@@ -327,14 +327,14 @@ function checkChain(layers: Layer[]): { input?: number; output?: number } {
   let input: number | undefined, width: number | undefined;
   configs.forEach((c, i) => {
     if (c.type !== "dense") return;
-    if (width === undefined) input = c.inputs;
+    if (width === undefined) input = Number(c.inputs);
     else if (c.inputs !== width) {
       throw new Error(
         `train: layer ${i + 1} (${describeLayer(c)}) expects ${c.inputs} inputs but the layer before gives ${width} ` +
           `(layers: ${configs.map(describeLayer).join(", ")})`,
       );
     }
-    width = c.outputs;
+    width = Number(c.outputs);
   });
   return { input, output: width };
 }

@@ -5,7 +5,8 @@
 // before and after some steps; the difference is the number of matrices those steps created. The test
 // also checks that the layers hand back the very same buffer objects from step to step.
 import { describe, expect, it } from "vitest";
-import { Matrix, addScaled } from "../lib/matrix";
+import { Matrix } from "../lib/matrix";
+import { addScaled } from "../lib/ops";
 import { Random } from "../lib/random";
 import { softmaxCrossEntropy } from "../lib/losses";
 import { mlp, Sequential } from "../lib/network";

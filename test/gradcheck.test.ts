@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
-import { Dense, ReLU, Sigmoid, Tanh, Softmax, type Layer } from "../lib/layers";
+import { Dense, type Layer } from "../lib/layers";
+import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/activations";
 import { softmaxCrossEntropy, crossEntropy, mse, type LossFn } from "../lib/losses";
 import { Sequential, mlp } from "../lib/network";
 import { gradcheckLayer, gradcheckLoss, gradcheckNetwork, relativeError } from "../lib/gradcheck";

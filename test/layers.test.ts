@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
-import { Dense, ReLU, Sigmoid, Tanh, Softmax, NO_INPUT_GRAD, layerFromConfig, softmaxRows, type Init } from "../lib/layers";
+import { Dense, NO_INPUT_GRAD, type Init } from "../lib/layers";
+import { softmaxRows } from "../lib/ops";
+import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/activations";
+import { layerFromConfig } from "../lib/layer-config";
 
 function stats(values: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
   let sum = 0, min = Infinity, max = -Infinity;

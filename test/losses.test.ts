@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
-import { softmaxRows } from "../lib/layers";
+import { softmaxRows } from "../lib/ops";
 import { softmaxCrossEntropy, crossEntropy, mse, logSumExp, PROBABILITY_EPSILON } from "../lib/losses";
 import { Random } from "../lib/random";
 

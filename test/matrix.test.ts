@@ -1,27 +1,7 @@
 import { describe, expect, it, afterEach } from "vitest";
-import {
-  Matrix,
-  matmul,
-  matmulTransA,
-  matmulTransB,
-  transpose,
-  addRowVector,
-  sumRows,
-  map,
-  add,
-  sub,
-  scale,
-  hadamard,
-  addScaled,
-  copy,
-  argmaxRows,
-  jsKernels,
-  simpleKernels,
-  useKernels,
-  activeKernels,
-  type GemmKernels,
-  type DType,
-} from "../lib/matrix";
+import { Matrix, type DType } from "../lib/matrix";
+import { matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, map, add, sub, scale, hadamard, addScaled, copy, argmaxRows } from "../lib/ops";
+import { jsKernels, simpleKernels, useKernels, activeKernels, type GemmKernels } from "../lib/gemm";
 import { Random } from "../lib/random";
 
 function random(rows: number, cols: number, rng: Random, dtype: DType = "float64", zeros = 0): Matrix {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Matrix, argmaxRows, addScaled } from "../lib/matrix";
+import { Matrix } from "../lib/matrix";
+import { argmaxRows, addScaled } from "../lib/ops";
 import { Random } from "../lib/random";
-import { Dense, ReLU, Sigmoid, Softmax } from "../lib/layers";
+import { Dense } from "../lib/layers";
+import { ReLU, Sigmoid, Softmax } from "../lib/activations";
 import { softmaxCrossEntropy, crossEntropy } from "../lib/losses";
 import { Sequential, mlp } from "../lib/network";
 

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
-import { Dense, Softmax } from "../lib/layers";
+import { Dense } from "../lib/layers";
+import { Softmax } from "../lib/activations";
 import { mlp, Sequential } from "../lib/network";
 import { batches, loadMnist, type Dataset } from "../lib/data/mnist";
 import { adam, gd, momentum, stepDecay, type Optimizer } from "../lib/optimizers";

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createRequire } from "module";
-import { Matrix, allocate, type DType, type FloatArray } from "../matrix";
+import { Matrix, allocate, longLived, type DType, type FloatArray } from "../matrix";
 import { Random } from "../random";
 import { readIdx, type IdxArray } from "./idx";
 import { findUpward } from "../paths";
@@ -226,7 +226,7 @@ export function shuffleDataset(d: Dataset, seedOrRng: number | Random): Dataset 
   checkDataset(d, "shuffleDataset");
   const n = d.labels.length;
   const order = randomFrom(seedOrRng).permutation(n);
-  const out: Dataset = { images: Matrix.zeros(n, d.images.cols, d.images.dtype, { resident: true }), labels: new Uint8Array(n) };
+  const out: Dataset = { images: longLived(n, d.images.cols, d.images.dtype), labels: new Uint8Array(n) };
   gatherRows(d, order, 0, n, out.images.data, out.labels);
   return out;
 }
@@ -317,7 +317,7 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
   const order = new Int32Array(n); // the epoch's order of the examples
   return {
     *[Symbol.iterator]() {
-      full ??= { x: Matrix.zeros(batchSize, cols, dtype, { resident: true }), y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
+      full ??= { x: longLived(batchSize, cols, dtype), y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
       const rest = n % batchSize;
       if (rest > 0) short ??= { x: full.x.rowRange(0, rest), y: full.y.rowRange(0, rest), labels: full.labels.subarray(0, rest), index: 0, start: 0 };
       for (let i = 0; i < n; i++) order[i] = i;

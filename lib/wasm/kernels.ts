@@ -16,7 +16,7 @@
 // threads of lib/wasm/pool.ts, by rows of C (or by columns when C is wide and short, like a 64×256
 // batch), in parts of whole 4×8 register tiles that the threads claim one at a time. Every entry of C is
 // summed in the same order whatever the split, so the result does not depend on the number of threads.
-import type { GemmKernels } from "../matrix";
+import type { GemmKernels } from "../gemm";
 import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn, type SlotCounter } from "./pool";
 import { wasmApi, type WasmMemory, type WasmModule } from "./api";
 import { WasmHeap, PAGE, align } from "./heap";
