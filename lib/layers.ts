@@ -50,6 +50,21 @@ export abstract class Layer {
   params(): Param[] {
     return [];
   }
+  /**
+   * What the layer keeps that is not learned by gradients but belongs to the trained model (BatchNorm's running
+   * mean and variance): saved in model files beside the parameters. None by default.
+   */
+  state(): { name: string; value: Matrix }[] {
+    return [];
+  }
+  /** The number of columns the input must have, or undefined when any width will do (an activation). */
+  inputSize(): number | undefined {
+    return undefined;
+  }
+  /** The number of columns of the output for an input of `inputs` columns (the same, by default). */
+  outputSize(inputs: number): number {
+    return inputs;
+  }
   /** A short label with the sizes, e.g. "Dense(784→256)". */
   describe(): string {
     return this.name;
@@ -163,6 +178,14 @@ export class Dense extends Layer {
 
   config(): LayerConfig {
     return { type: "dense", inputs: this.inputs, outputs: this.outputs };
+  }
+
+  inputSize(): number {
+    return this.inputs;
+  }
+
+  outputSize(): number {
+    return this.outputs;
   }
 
   describe(): string {
