@@ -8,7 +8,8 @@ W <- W - lr.dW. Same initial weights and the same shuffled order as the TypeScri
 so the losses can be compared too.
 
 Usage: reference.py IMAGES LABELS INIT_DIR DTYPE [SGD_STEPS]   (prints one JSON line)
-       reference.py --probe     (prints {"numpy": version, "blas": the BLAS library NumPy really uses})
+bench/train.ts runs it with the fastest NumPy it finds and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+(lib/numpy.ts), and prints which BLAS that NumPy calls.
 """
 import gzip
 import json
@@ -65,27 +66,7 @@ class Net:
         return float(loss)
 
 
-def blas_library():
-    """The BLAS NumPy calls, from the shared libraries mapped into this process after a product (Linux)."""
-    a = np.ones((64, 64))
-    a @ a
-    try:
-        with open("/proc/self/maps") as f:
-            names = {line.split()[-1].rsplit("/", 1)[-1] for line in f if ".so" in line}
-    except OSError:
-        return "unknown"
-    for key in ("openblas", "mkl", "blis", "atlas", "accelerate"):
-        found = sorted(n for n in names if key in n.lower())
-        if found:
-            return found[0]
-    found = sorted(n for n in names if n.startswith("libblas") or n.startswith("libcblas"))
-    return (found[0] + " (reference BLAS)") if found else "unknown"
-
-
 def main():
-    if sys.argv[1:] == ["--probe"]:
-        print(json.dumps({"numpy": np.__version__, "blas": blas_library()}))
-        return
     images_path, labels_path, init_dir, dtype_name = sys.argv[1:5]
     sgd_steps = int(sys.argv[5]) if len(sys.argv) > 5 else 5000
     dtype = {"float64": np.float64, "float32": np.float32}[dtype_name]
@@ -93,7 +74,7 @@ def main():
     eye = np.eye(10, dtype=dtype)
     order = np.fromfile(f"{init_dir}/order.bin", dtype=np.int32)
     n = x.shape[0]
-    result = {"dtype": dtype_name, "numpy": np.__version__, "blas": blas_library()}
+    result = {"dtype": dtype_name, "numpy": np.__version__}
 
     # one epoch of mini-batches of 64 in the given order (the gather X[idx] is part of the work, as in ours)
     net = Net(init_dir, dtype)
@@ -105,17 +86,17 @@ def main():
     result["epoch_seconds"] = time.perf_counter() - t0
     result["epoch_loss"] = total / n
 
-    # full-batch steps on all n images (one-hot targets built once, as lib/data's batches() does)
+    # full-batch steps on all n images (one-hot targets built once, as lib/data's batches() does):
+    # one untimed, then the median of 3, as for ours (bench/train.ts)
     net = Net(init_dir, dtype)
     Y = eye[labels]
+    result["full_step_loss"] = net.step(x, Y)
     times = []
-    losses = []
-    for _ in range(3):  # the best of 3 steps, as for ours (bench/train.ts)
+    for _ in range(3):
         t0 = time.perf_counter()
-        losses.append(net.step(x, Y))
+        net.step(x, Y)
         times.append(time.perf_counter() - t0)
-    result["full_step_seconds"] = min(times)
-    result["full_step_loss"] = losses[0]
+    result["full_step_seconds"] = sorted(times)[1]
 
     # single-example SGD steps
     net = Net(init_dir, dtype)

@@ -1,11 +1,14 @@
 // Training speed, side by side in one run: our plain TypeScript loops, our WebAssembly kernels (one thread
-// and all threads), and the same network in plain NumPy (float64 and float32, bench/reference.py) when a
-// python3 with NumPy is present (see findNumpy: one with OpenBLAS is preferred; MNIST_BENCH_PYTHON chooses).
+// and all threads), and the same network in plain NumPy (float64 and float32, bench/reference.py) at its best:
+// the fastest NumPy found (lib/numpy.ts: one linked to OpenBLAS before the reference BLAS; NUMPY_PYTHON
+// chooses), run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, with the BLAS it calls and its threads printed.
+// Each figure is the median of --reps repetitions (default 3), the runs interleaved (ours, NumPy, ours, …)
+// so that a busy moment of a shared machine falls on all rows alike.
 //
 //   784 → 256 → ReLU → 10, softmax cross-entropy on the logits, plain gradient descent (α = 0.1), float32,
 //   the real MNIST training set (60,000 images). Three workloads:
 //     epoch       one epoch of mini-batches of 64 (938 updates), in a shuffled order
-//     full step   one full-batch gradient-descent step on all 60,000 images (the best of 3)
+//     full step   one full-batch gradient-descent step on all 60,000 images (one untimed, then the median of 3)
 //     SGD         5,000 single-example updates
 // Every run starts from the same initial weights and uses the same order of examples (NumPy gets both
 // through files), so the losses printed beside the times must agree: a check that all compute the same thing.
@@ -16,6 +19,7 @@
 import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { cpus, tmpdir } from "os";
+import { findNumpy, describeNumpy, numpyEnv, type NumpyPython } from "../lib/numpy";
 import { join } from "path";
 import {
   Matrix,
@@ -92,11 +96,12 @@ function measure(name: string, data: Dataset, fullY: Matrix, backend: BackendNam
 
   const fullRows = scaled ? JS_FULL_ROWS : n;
   const fullBatch = [{ x: data.images.rowRange(0, fullRows), y: fullY.rowRange(0, fullRows) }];
-  // the best of 3 full-batch steps (the first also makes the layers' 60,000-row buffers), as for NumPy
+  // one untimed full-batch step (it also makes the layers' 60,000-row buffers), then the median of 3, as for NumPy
   const net = network();
   const first = runSteps(net, fullBatch, 1);
-  let fullSeconds = first.seconds;
-  for (let i = 0; i < (scaled ? 0 : 2); i++) fullSeconds = Math.min(fullSeconds, runSteps(net, fullBatch, 1).seconds);
+  const times: number[] = [];
+  for (let i = 0; i < (scaled ? 1 : 3); i++) times.push(runSteps(net, fullBatch, 1).seconds);
+  const fullSeconds = median(times);
 
   const sgdSteps = scaled ? JS_SGD_STEPS : SGD_STEPS;
   const sgd = runSteps(network(), batches(data, 1, { rng: new Random(SEED) }), sgdSteps);
@@ -111,54 +116,16 @@ function measure(name: string, data: Dataset, fullY: Matrix, backend: BackendNam
   };
 }
 
-interface NumpyPython {
-  python: string;
-  numpy: string;
-  blas: string; // the shared library NumPy's products really call
-}
-
-/**
- * The Python to run bench/reference.py with: MNIST_BENCH_PYTHON if set, else python3 on PATH or /usr/bin/python3,
- * preferring one whose NumPy calls an optimised BLAS (Debian's python3-numpy may be linked to the slow
- * reference BLAS, a pip-installed NumPy brings OpenBLAS). Null (and a note) when none has NumPy.
- */
-function findNumpy(notes: string[]): NumpyPython | null {
-  const candidates = [process.env.MNIST_BENCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
-  const found: NumpyPython[] = [];
-  for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "reference.py"), "--probe"], { encoding: "utf8", timeout: 60_000 });
-    if (r.status !== 0) continue;
-    try {
-      const probe = JSON.parse(r.stdout.trim().split("\n").pop() as string) as { numpy: string; blas: string };
-      found.push({ python, ...probe });
-    } catch {
-      // not our script's output: skip this Python
-    }
-  }
-  if (found.length === 0) {
-    notes.push(`NumPy: skipped, none of ${candidates.join(", ")} has NumPy`);
-    return null;
-  }
-  const chosen = found.find((f) => !f.blas.includes("reference")) ?? found[0];
-  for (const f of found) if (f !== chosen) notes.push(`NumPy ${f.numpy} of ${f.python} (BLAS: ${f.blas}) not used`);
-  if (chosen.blas.includes("reference")) notes.push("NumPy here uses the reference BLAS (no OpenBLAS found): far slower than usual");
-  return chosen;
-}
-
-function blasName(blas: string): string {
-  const b = blas.toLowerCase();
-  if (b.includes("openblas")) return "OpenBLAS";
-  if (b.includes("mkl")) return "MKL";
-  if (b.includes("blis")) return "BLIS";
-  if (b.includes("reference")) return "reference BLAS";
-  return blas;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b), h = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** Runs bench/reference.py for one dtype, with the BLAS's default threads or one; null (and a note) when it fails. */
 function numpy(py: NumpyPython, dtype: "float64" | "float32", oneThread: boolean, dir: string, notes: string[]): Result | null {
   const files = mnistFiles("train");
   const script = join(process.cwd(), "bench", "reference.py");
-  const env = oneThread ? { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" } : process.env;
+  const env = numpyEnv(oneThread ? { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" } : {});
   const r = spawnSync(py.python, [script, files.images, files.labels, dir, dtype, String(SGD_STEPS)], { encoding: "utf8", timeout: 600_000, env });
   if (r.status !== 0) {
     notes.push(`NumPy ${dtype}: skipped, reference.py failed: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
@@ -166,7 +133,7 @@ function numpy(py: NumpyPython, dtype: "float64" | "float32", oneThread: boolean
   }
   const j = JSON.parse(r.stdout.trim().split("\n").pop() as string);
   return {
-    name: `NumPy ${dtype}, ${blasName(j.blas)}, ${oneThread ? "1 thread" : `${cpus().length} threads`}`,
+    name: `NumPy ${dtype}, ${py.blas.split(" ")[0]}, ${oneThread ? "1 thread" : `${py.threads} threads`}`,
     epoch: j.epoch_seconds,
     epochLoss: j.epoch_loss,
     full: j.full_step_seconds,
@@ -215,27 +182,48 @@ export async function run(): Promise<void> {
   console.log(`784-256-10 ReLU, softmax cross-entropy, gradient descent α = ${LR}, float32, ${n.toLocaleString("en")} images; ` +
     `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
 
-  const results: Result[] = [];
-  results.push(measure("ours, JS loops", data, fullY, "js"));
+  const reps = repetitions();
+  const py = findNumpy().best;
+  if (py === null) notes.push("NumPy: skipped, no Python with NumPy found (NUMPY_PYTHON=/path/to/python3 names one)");
+  else console.log(`reference: ${describeNumpy(py)}; without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE`);
+  const js = measure("ours, JS loops", data, fullY, "js"); // once: slow, and only for scale
+  // the rows measured `reps` times, interleaved
+  const configs: { name: string; run: () => Result | null }[] = [];
   if (backendInfo().wasmAvailable) {
-    results.push(measure("ours, WebAssembly, 1 thread", data, fullY, "wasm", { threads: 1 }));
-    if (threads > 1) results.push(measure(`ours, WebAssembly, ${threads} threads`, data, fullY, "wasm", { threads }));
+    configs.push({ name: "ours, WebAssembly, 1 thread", run: () => measure("ours, WebAssembly, 1 thread", data, fullY, "wasm", { threads: 1 }) });
+    if (threads > 1) configs.push({ name: `ours, WebAssembly, ${threads} threads`, run: () => measure(`ours, WebAssembly, ${threads} threads`, data, fullY, "wasm", { threads }) });
   } else {
     notes.push(`WebAssembly unavailable: ${backendInfo().reason}`);
   }
-  const py = findNumpy(notes);
   const dir = mkdtempSync(join(tmpdir(), "mnist-bench-"));
+  const samples = new Map<string, Result[]>();
   try {
     shareStart(dir, n);
-    for (const dtype of ["float64", "float32"] as const) {
-      for (const oneThread of cpus().length > 1 ? [false, true] : [true]) {
-        const r = py === null ? null : numpy(py, dtype, oneThread, dir, notes);
-        if (r !== null) results.push(r);
+    if (py !== null) {
+      for (const dtype of ["float64", "float32"] as const) {
+        for (const oneThread of py.threads > 1 ? [false, true] : [true]) {
+          configs.push({ name: `NumPy ${dtype} ${oneThread}`, run: () => numpy(py, dtype, oneThread, dir, notes) });
+        }
       }
     }
-    if (py !== null) notes.push(`NumPy ${py.numpy} (${py.python}), BLAS ${py.blas}`);
+    for (let rep = 0; rep < reps; rep++) {
+      for (const c of configs) {
+        const r = c.run();
+        if (r === null) continue;
+        samples.set(c.name, [...(samples.get(c.name) ?? []), r]);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  const results: Result[] = [js];
+  for (const list of samples.values()) {
+    results.push({
+      ...list[0],
+      epoch: median(list.map((r) => r.epoch)),
+      full: median(list.map((r) => r.full)),
+      sgd: median(list.map((r) => r.sgd)),
+    });
   }
   setBackend(before);
 
@@ -265,17 +253,25 @@ export async function run(): Promise<void> {
     });
     console.log(`our fastest ÷ the fastest NumPy ${dtype}: ${parts.join(", ")}   (below 1 = we are faster)`);
   };
-  const js = results[0];
   if (ours.length > 0) {
     const parts = (["epoch", "full", "sgd"] as const).map((k) => `${k === "full" ? "full step" : k} ${(js[k] / best(k)!).toFixed(1)}×`);
     console.log(`speed-up of our fastest over the JS loops: ${parts.join(", ")}`);
   }
   ratioLine("float64");
   ratioLine("float32");
+  console.log(`Medians of ${reps} interleaved repetitions (the JS loops: one).`);
   console.log(`* JS loops timed on ${JS_EPOCH_BATCHES} of ${Math.ceil(n / BATCH)} batches, ${JS_FULL_ROWS.toLocaleString("en")} of ` +
     `${n.toLocaleString("en")} rows and ${JS_SGD_STEPS} of ${SGD_STEPS} steps, then scaled.`);
   console.log("Losses: mean over the epoch's batches, and the first full-batch loss; same start and order everywhere, so they must agree.");
   console.log("Ours: WebAssembly SIMD (lib/wasm) for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
   console.log("TypeScript for softmax, the loss and gathering batches. Each workload's fastest NumPy row is the reference.");
   for (const note of notes) console.log(`note: ${note}`);
+}
+
+/** --reps N on the command line (default 3). */
+function repetitions(): number {
+  const i = process.argv.indexOf("--reps");
+  const n = i >= 0 ? Number(process.argv[i + 1]) : 3;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --reps expects a whole number ≥ 1, got ${process.argv[i + 1]}`);
+  return n;
 }

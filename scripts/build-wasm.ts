@@ -1,7 +1,9 @@
-// Builds lib/wasm/gemm.wasm from its AssemblyScript source lib/wasm/assembly/gemm.ts.
+// Builds lib/wasm/gemm.wasm and lib/wasm/gemm-relaxed.wasm from their AssemblyScript source lib/wasm/assembly/gemm.ts.
+// The two differ in one thing (lib/wasm/assembly/madd.ts): gemm-relaxed.wasm is built with relaxed SIMD and
+// does its multiply-adds as fused f32x4.relaxed_madd; lib/wasm/load.ts uses it where the engine has relaxed SIMD.
 //
-//   npx tsx scripts/build-wasm.ts           rebuild and write lib/wasm/gemm.wasm
-//   npx tsx scripts/build-wasm.ts --check   rebuild in memory and fail if it differs from the committed file
+//   npx tsx scripts/build-wasm.ts           rebuild and write both
+//   npx tsx scripts/build-wasm.ts --check   rebuild in memory and fail if either differs from the committed file
 //
 // The .wasm is committed (the library loads it without any build step); test/wasm.test.ts rebuilds it
 // and checks that the bytes are identical, so the binary always matches the source beside it.
@@ -12,6 +14,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const WASM_SOURCE = "lib/wasm/assembly/gemm.ts";
 export const WASM_OUTPUT = "lib/wasm/gemm.wasm";
+export const WASM_RELAXED_OUTPUT = "lib/wasm/gemm-relaxed.wasm";
 
 /** The compiler flags. Memory is imported (env.memory) and shared, so worker threads can run on the same data. */
 export const ASC_FLAGS = [
@@ -39,13 +42,13 @@ interface Asc {
   }): Promise<{ error: Error | null }>;
 }
 
-/** Compiles the AssemblyScript source and returns the WebAssembly bytes (nothing is written). */
-export async function buildGemmWasm(): Promise<Uint8Array> {
+/** Compiles the AssemblyScript source and returns the WebAssembly bytes (nothing is written); relaxed: with relaxed SIMD. */
+export async function buildGemmWasm(relaxed = false): Promise<Uint8Array> {
   const compiler: string = "assemblyscript/asc"; // a variable, so that tsc does not load the compiler's types
   const asc = ((await import(compiler)) as { default: Asc }).default;
   let binary: Uint8Array | null = null;
   const errors: string[] = [];
-  const result = await asc.main([WASM_SOURCE, "--outFile", "gemm.wasm", ...ASC_FLAGS], {
+  const result = await asc.main([WASM_SOURCE, "--outFile", "gemm.wasm", ...ASC_FLAGS, ...(relaxed ? ["--enable", "relaxed-simd"] : [])], {
     readFile: (name: string, baseDir: string) => {
       try {
         return readFileSync(resolve(root, baseDir, name), "utf8");
@@ -67,19 +70,21 @@ export async function buildGemmWasm(): Promise<Uint8Array> {
 }
 
 async function main(): Promise<void> {
-  const bytes = await buildGemmWasm();
-  const out = join(root, WASM_OUTPUT);
-  if (process.argv.includes("--check")) {
-    const committed = readFileSync(out);
-    if (!Buffer.from(bytes).equals(committed)) {
-      console.error(`build-wasm: ${WASM_OUTPUT} does not match ${WASM_SOURCE}; run npx tsx scripts/build-wasm.ts`);
-      process.exit(1);
+  for (const [output, relaxed] of [[WASM_OUTPUT, false], [WASM_RELAXED_OUTPUT, true]] as const) {
+    const bytes = await buildGemmWasm(relaxed);
+    const out = join(root, output);
+    if (process.argv.includes("--check")) {
+      const committed = readFileSync(out);
+      if (!Buffer.from(bytes).equals(committed)) {
+        console.error(`build-wasm: ${output} does not match ${WASM_SOURCE}; run npx tsx scripts/build-wasm.ts`);
+        process.exit(1);
+      }
+      console.log(`build-wasm: ${output} matches its source (${bytes.length} bytes)`);
+      continue;
     }
-    console.log(`build-wasm: ${WASM_OUTPUT} matches its source (${bytes.length} bytes)`);
-    return;
+    writeFileSync(out, bytes);
+    console.log(`build-wasm: wrote ${output} (${bytes.length} bytes)`);
   }
-  writeFileSync(out, bytes);
-  console.log(`build-wasm: wrote ${WASM_OUTPUT} (${bytes.length} bytes)`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

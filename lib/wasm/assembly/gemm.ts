@@ -17,13 +17,16 @@
 //      are copied ("packed") into contiguous scratch memory in exactly the order the inner loop reads them.
 //   2. Register blocking: the inner "micro-kernel" keeps a 4×8 tile of C in 8 SIMD registers and, for each
 //      p, adds A(i..i+3, p) · B(p, j..j+7): 6 loads for 32 multiply-adds.
-//   3. SIMD: each f32x4 instruction multiplies or adds 4 floats at once.
+//   3. SIMD: each f32x4 instruction multiplies or adds 4 floats at once. Every multiply-add is madd (madd.ts):
+//      a multiply then an add in gemm.wasm, one fused multiply-add in gemm-relaxed.wasm (relaxed SIMD).
 //   4. Zeros: MNIST images are ~80% black pixels. When packing A we list, per 4-row panel, the p whose
 //      four values are not all zero; a sparse panel then only visits those p. Skipping a term 0·b leaves a
 //      float sum exactly as it was, so the result is bit-for-bit the same (as in the JS loops, a NaN or ∞
 //      in B times a 0 in A is skipped instead of giving NaN).
 // The caller (lib/wasm/kernels.ts) splits large products between threads: each thread calls gemm on
 // its own block of rows or columns of C, with its own scratch memory (`work`).
+
+import { madd, madd1 } from "./madd";
 
 const MR: i32 = 4; //    rows of the C tile kept in registers
 const NR: i32 = 8; //    columns of the C tile (two f32x4 registers per row)
@@ -149,13 +152,13 @@ function microKernel(sparse: bool, steps: i32, list: usize, ap: usize, bp: usize
     const a = addr(ap, p * MR), b = addr(bp, p * NR);
     const b0 = v128.load(b), b1 = v128.load(b, 16); // B(p, j..j+3), B(p, j+4..j+7)
     let x = v128.load32_splat(a); //                  A(i, p) in all 4 lanes
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
     x = v128.load32_splat(a, 4); //                   A(i+1, p)
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
   }
   if (add) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
@@ -191,7 +194,7 @@ function fewRows(m: i32, n: i32, k: i32, kcStep: i32, a: usize, ais: i32, aps: i
       }
       for (; j < n; j++) { // the columns left over, one at a time
         let t: f32 = 0;
-        for (let p = 0; p < kc; p++) t += load<f32>(addr(ai, p * aps)) * load<f32>(addr(bBlock, p * bps + j * bjs));
+        for (let p = 0; p < kc; p++) t = madd1(load<f32>(addr(ai, p * aps)), load<f32>(addr(bBlock, p * bps + j * bjs)), t);
         const cj = addr(ci, j);
         store<f32>(cj, add ? load<f32>(cj) + t : t);
       }
@@ -207,10 +210,10 @@ function rowTimesB16(kc: i32, ai: usize, aps: i32, bp: usize, bps: i32, cj: usiz
     const v = load<f32>(addr(ai, p * aps));
     if (v == 0) continue; // a black pixel adds nothing
     const x = f32x4.splat(v);
-    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp)));
-    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
+    s0 = madd(x, v128.load(bp), s0);
+    s1 = madd(x, v128.load(bp, 16), s1);
+    s2 = madd(x, v128.load(bp, 32), s2);
+    s3 = madd(x, v128.load(bp, 48), s3);
   }
   if (add) {
     s0 = f32x4.add(s0, v128.load(cj)); s1 = f32x4.add(s1, v128.load(cj, 16));
@@ -230,17 +233,17 @@ function rowTimesBt4(kc: i32, ai: usize, aps: i32, b0: usize, bjs: i32, cj: usiz
     const r0 = v128.load(b0 + o), r1 = v128.load(b1 + o), r2 = v128.load(b2 + o), r3 = v128.load(b3 + o);
     const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
     const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-    s = f32x4.add(s, f32x4.mul(v128.load32_splat(addr(ai, p * aps)), v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)));
-    s = f32x4.add(s, f32x4.mul(v128.load32_splat(addr(ai, (p + 1) * aps)), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7)));
-    s = f32x4.add(s, f32x4.mul(v128.load32_splat(addr(ai, (p + 2) * aps)), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5)));
-    s = f32x4.add(s, f32x4.mul(v128.load32_splat(addr(ai, (p + 3) * aps)), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7)));
+    s = madd(v128.load32_splat(addr(ai, p * aps)), v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), s);
+    s = madd(v128.load32_splat(addr(ai, (p + 1) * aps)), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), s);
+    s = madd(v128.load32_splat(addr(ai, (p + 2) * aps)), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), s);
+    s = madd(v128.load32_splat(addr(ai, (p + 3) * aps)), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), s);
   }
   for (; p < kc; p++) {
     let col = f32x4.splat(load<f32>(addr(b0, p))); // B(j, p), B(j+1, p), B(j+2, p), B(j+3, p)
     col = f32x4.replace_lane(col, 1, load<f32>(addr(b1, p)));
     col = f32x4.replace_lane(col, 2, load<f32>(addr(b2, p)));
     col = f32x4.replace_lane(col, 3, load<f32>(addr(b3, p)));
-    s = f32x4.add(s, f32x4.mul(v128.load32_splat(addr(ai, p * aps)), col));
+    s = madd(v128.load32_splat(addr(ai, p * aps)), col, s);
   }
   if (add) s = f32x4.add(s, v128.load(cj));
   v128.store(cj, s);
