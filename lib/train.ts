@@ -16,7 +16,7 @@ import { Matrix, longLived, type DType } from "./matrix";
 import { argmaxRows } from "./ops";
 import { crossEntropy, mse, softmaxCrossEntropy, type LossFn } from "./losses";
 import { EVAL_BATCH_SIZE, type Sequential } from "./network";
-import { batches, oneHot, type Dataset } from "./data/dataset";
+import { CLASSES, batches, oneHot, type Dataset } from "./data/dataset";
 import { Random } from "./random";
 import { outputWidth } from "./chain";
 import type { EpochRecord, History } from "./callbacks";
@@ -130,7 +130,7 @@ export function evaluateDataset(
   options: { batchSize?: number; targets?: Matrix } = {},
 ): { loss: number; accuracy: number } {
   const lossFn = typeof loss === "function" ? loss : resolveLoss(loss, net);
-  const targets = options.targets ?? oneHotMatrix(data.labels, outputWidth(net) ?? 10, data.images.dtype);
+  const targets = options.targets ?? oneHotMatrix(data.labels, outputWidth(net) ?? CLASSES, data.images.dtype);
   return net.evaluate(data.images, targets, lossFn, data.labels, options.batchSize ?? EVAL_BATCH_SIZE);
 }
 
