@@ -20,5 +20,6 @@ export * from "./data/csv";
 export * from "./data/mnist";
 export * from "./plot";
 export * from "./figures";
+export * from "./charts";
 export * from "./curves";
 export * from "./exercise";
