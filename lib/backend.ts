@@ -30,6 +30,11 @@ export interface BackendOptions {
   minThreadFlops?: number;
   /** operands larger than this many floats go through WebAssembly memory in chunks (default 8 Mi) */
   chunkFloats?: number;
+  /**
+   * fused multiply-add in the products where the engine has relaxed SIMD (default true; MNIST_FMA=0 turns it
+   * off): faster, and each product within float32 rounding of the unfused one
+   */
+  fma?: boolean;
 }
 
 export interface BackendInfo {
@@ -47,13 +52,18 @@ export interface BackendInfo {
   memoryBytes: number;
   /** of which float32 matrices living in it, read by the kernels without a copy */
   matrixBytes: number;
+  /** whether the products fuse each multiply-add (gemm-relaxed.wasm, relaxed SIMD); false for "js" */
+  fma: boolean;
 }
 
 const MAX_DEFAULT_THREADS = 8;
 
-let wasmModule: WasmModule | null = null;
+// the two builds of the kernels (lib/wasm/load.ts): index 1 fuses multiply-adds, index 0 does not
+const wasmModules: [WasmModule | null, WasmModule | null] = [null, null];
+const wasmErrors = ["", ""];
 let wasmError = "";
 let wasmKernels: WasmKernels | null = null;
+let wasmKernelsFma = false;
 let current: BackendName = "js";
 let reason = "";
 
@@ -66,19 +76,22 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
     return backendInfo();
   }
   if (name !== "wasm") throw new Error(`setBackend: expected "js" or "wasm", got ${JSON.stringify(name)}`);
-  const module = loadWasm();
-  if (module === null) throw new Error(`setBackend("wasm"): WebAssembly kernels are unavailable here: ${wasmError}`);
+  const wanted = loadWasm(options.fma);
+  if (wanted === null) throw new Error(`setBackend("wasm"): WebAssembly kernels are unavailable here: ${wasmError}`);
+  const { module, fma } = wanted;
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(`setBackend: threads must be a whole number ≥ 1, got ${threads}`);
   }
   const maxMemoryBytes = options.maxMemoryBytes ?? wasmKernels?.maxMemoryBytes;
-  if (wasmKernels !== null && threads <= wasmKernels.capacity && wasmKernels.maxMemoryBytes === maxMemoryBytes) {
+  if (wasmKernels !== null && threads <= wasmKernels.capacity && wasmKernels.maxMemoryBytes === maxMemoryBytes &&
+      wasmKernelsFma === fma) {
     wasmKernels.setThreads(threads); // the same memory: matrices already in it stay there
   } else {
     // new kernels have a new memory: matrices made before stay valid, as ordinary arrays to the new kernels
     wasmKernels?.shutdown();
     wasmKernels = new WasmKernels(module, jsKernels, { threads, maxMemoryBytes });
+    wasmKernelsFma = fma;
   }
   if (options.minThreadFlops !== undefined) wasmKernels.minThreadFlops = options.minThreadFlops;
   useKernels(wasmKernels);
@@ -104,14 +117,15 @@ export function backendInfo(): BackendInfo {
     reason: wasmAvailable ? reason : `${reason}; wasm unavailable: ${wasmError}`,
     memoryBytes: stats?.memoryBytes ?? 0,
     matrixBytes: stats?.heapBytes ?? 0,
+    fma: current === "wasm" && wasmKernelsFma,
   };
 }
 
 /** The kernels object of the wasm backend (for benchmarks and tests), or null if wasm is unavailable. */
 export function wasmBackendKernels(options: BackendOptions = {}): WasmKernels | null {
-  const module = loadWasm();
-  if (module === null) return null;
-  return new WasmKernels(module, jsKernels, { ...options, threads: options.threads ?? 1 });
+  const loaded = loadWasm(options.fma);
+  if (loaded === null) return null;
+  return new WasmKernels(loaded.module, jsKernels, { ...options, threads: options.threads ?? 1 });
 }
 
 /** Starts the wasm backend's worker threads now and waits (up to timeoutMs) until they are ready; returns how many are. */
@@ -130,20 +144,27 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
 }
 
-function loadWasm(): WasmModule | null {
-  if (wasmModule !== null || wasmError !== "") return wasmModule;
-  const loaded = loadGemmModule();
-  if ("error" in loaded) {
-    wasmError = loaded.error;
-    return null;
+/**
+ * The compiled kernels, fusing multiply-adds if `fma` (default: unless MNIST_FMA=0) and the engine can, else the
+ * unfused build; null (wasmError says why) when neither loads and passes the self-test.
+ */
+function loadWasm(fma = process.env.MNIST_FMA !== "0"): { module: WasmModule; fma: boolean } | null {
+  for (const variant of fma ? [1, 0] : [0]) {
+    if (wasmModules[variant] === null && wasmErrors[variant] === "") {
+      const loaded = loadGemmModule({ fma: variant === 1 });
+      if ("error" in loaded) wasmErrors[variant] = loaded.error;
+      else if (loaded.fma !== (variant === 1)) wasmErrors[variant] = "this engine has no relaxed SIMD";
+      else {
+        const failure = selfTest(new WasmKernels(loaded.module, jsKernels, { threads: 1, capacity: 1, maxMemoryBytes: 8 << 20 }));
+        if (failure === null) wasmModules[variant] = loaded.module;
+        else wasmErrors[variant] = failure;
+      }
+    }
+    const module = wasmModules[variant];
+    if (module !== null) return { module, fma: variant === 1 };
   }
-  const failure = selfTest(new WasmKernels(loaded.module, jsKernels, { threads: 1, capacity: 1, maxMemoryBytes: 8 << 20 }));
-  if (failure !== null) {
-    wasmError = failure;
-    return null;
-  }
-  wasmModule = loaded.module;
-  return wasmModule;
+  wasmError = wasmErrors[0];
+  return null;
 }
 
 /** The three products on a small odd-sized case, against the JS loops; null if they agree. */

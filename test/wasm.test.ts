@@ -28,19 +28,25 @@ import {
   oneHot,
 } from "../lib/index";
 import { findWasmFile } from "../lib/wasm/load";
-import { buildGemmWasm, WASM_OUTPUT } from "../scripts/build-wasm";
+import { buildGemmWasm, WASM_OUTPUT, WASM_RELAXED_OUTPUT } from "../scripts/build-wasm";
 import { compileToCommonJs } from "./commonjs";
 
 type Op = "matmul" | "matmulTransA" | "matmulTransB";
 const OPS: Op[] = ["matmul", "matmulTransA", "matmulTransB"];
 const root = join(__dirname, "..");
 
-const single = wasmBackendKernels({ threads: 1 })!;
-// chunks of 5,000 floats and threads for anything above 1 flop: every path of lib/wasm/kernels.ts on small shapes
-const threaded = wasmBackendKernels({ threads: 3, minThreadFlops: 1, chunkFloats: 5000 })!;
-const chunked = wasmBackendKernels({ threads: 1, chunkFloats: 3000 })!;
+// The two builds (lib/wasm/load.ts): fused multiply-adds (relaxed SIMD, where the engine has it) and unfused.
+// Each passes every check below; `single` etc. are the default (fused where possible).
+const builds = [true, false].map((fma) => ({
+  fma,
+  single: wasmBackendKernels({ threads: 1, fma })!,
+  // chunks of 5,000 floats and threads for anything above 1 flop: every path of lib/wasm/kernels.ts on small shapes
+  threaded: wasmBackendKernels({ threads: 3, minThreadFlops: 1, chunkFloats: 5000, fma })!,
+  chunked: wasmBackendKernels({ threads: 1, chunkFloats: 3000, fma })!,
+}));
+const { single, threaded } = builds[0];
 afterAll(() => {
-  threaded.shutdown();
+  for (const b of builds) b.threaded.shutdown();
   setBackend("wasm");
 });
 
@@ -96,39 +102,80 @@ const SHAPES: [number, number, number][] = [
 ];
 
 describe("wasm kernels agree with an exact sum to float32 rounding", () => {
-  for (const op of OPS) {
-    it(`${op} on ${SHAPES.length} shapes (odd sizes, 1×n, n×1), single thread`, () => {
-      const rng = new Random(1);
-      for (const [m, k, n] of SHAPES) checkKernel(single, op, m, k, n, rng);
+  for (const { fma, single, threaded, chunked } of builds) {
+    const build = fma ? "fused multiply-add" : "multiply then add";
+    for (const op of OPS) {
+      it(`${op} on ${SHAPES.length} shapes (odd sizes, 1×n, n×1), single thread, ${build}`, () => {
+        const rng = new Random(1);
+        for (const [m, k, n] of SHAPES) checkKernel(single, op, m, k, n, rng);
+      });
+      it(`${op} split between 3 threads and streamed in chunks, ${build}`, () => {
+        const rng = new Random(2);
+        for (const [m, k, n] of SHAPES) checkKernel(threaded, op, m, k, n, rng);
+        checkKernel(threaded, op, 150, 90, 70, rng); // several chunks of rows (or of depth) and a thread split each time
+      });
+      it(`${op} on sparse input (80% zeros, like MNIST pixels), ${build}`, () => {
+        const rng = new Random(3);
+        checkKernel(single, op, 64, 784, 32, rng, 0.8);
+      });
+    }
+
+    it(`gives bit-for-bit the same result whatever the number of threads or chunks, ${build}`, () => {
+      for (const op of OPS) {
+        for (const [m, k, n] of [[64, 300, 256], [300, 64, 20], [41, 77, 300], [2, 50, 20]] as const) {
+          const a = randomArray(m * k, new Random(m)), b = randomArray(k * n, new Random(n));
+          const c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
+          single[op](a, b, c1, m, k, n);
+          for (const [name, kernels] of [["3 threads, chunks", threaded], ["chunks", chunked]] as const) {
+            c2.fill(0);
+            kernels[op](a, b, c2, m, k, n);
+            expect(Buffer.from(c2.buffer).equals(Buffer.from(c1.buffer)), `${op} ${m}×${k}×${n} ${name}`).toBe(true);
+          }
+        }
+      }
     });
+  }
+
+  for (const op of OPS) {
     it(`${op}: the JS loops pass the same check (the oracle is sound)`, () => {
       const rng = new Random(1);
       for (const [m, k, n] of SHAPES.filter(([m, k, n]) => m * k * n < 200_000)) checkKernel(jsKernels, op, m, k, n, rng);
     });
-    it(`${op} split between 3 threads and streamed in chunks`, () => {
-      const rng = new Random(2);
-      for (const [m, k, n] of SHAPES) checkKernel(threaded, op, m, k, n, rng);
-      checkKernel(threaded, op, 150, 90, 70, rng); // several chunks of rows (or of depth) and a thread split each time
-    });
-    it(`${op} on sparse input (80% zeros, like MNIST pixels)`, () => {
-      const rng = new Random(3);
-      checkKernel(single, op, 64, 784, 32, rng, 0.8);
-    });
   }
 
-  it("gives bit-for-bit the same result whatever the number of threads or chunks", () => {
-    for (const op of OPS) {
-      for (const [m, k, n] of [[64, 300, 256], [300, 64, 20], [41, 77, 300]] as const) {
-        const a = randomArray(m * k, new Random(m)), b = randomArray(k * n, new Random(n));
-        const c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
-        single[op](a, b, c1, m, k, n);
-        for (const [name, kernels] of [["3 threads, chunks", threaded], ["chunks", chunked]] as const) {
-          c2.fill(0);
-          kernels[op](a, b, c2, m, k, n);
-          expect(Buffer.from(c2.buffer).equals(Buffer.from(c1.buffer)), `${op} ${m}×${k}×${n} ${name}`).toBe(true);
-        }
-      }
-    }
+  it("the fused build is used where the engine has relaxed SIMD (Node 20 and later), and differs from the unfused one only by rounding", () => {
+    const [fused, unfused] = builds;
+    expect(wasmBackendKernels({ fma: true }) !== null).toBe(true);
+    if (!setBackend("wasm", { fma: true }).fma) return; // no relaxed SIMD here: only the unfused build exists
+    expect(setBackend("wasm", { fma: false }).fma).toBe(false);
+    setBackend("wasm");
+    const rng = new Random(9);
+    // small integers: every product and sum is exact, so fusing changes nothing
+    const m = 9, k = 40, n = 33;
+    const ai = Float32Array.from({ length: m * k }, () => rng.int(9) - 4), bi = Float32Array.from({ length: k * n }, () => rng.int(9) - 4);
+    const c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
+    fused.single.matmul(ai, bi, c1, m, k, n);
+    unfused.single.matmul(ai, bi, c2, m, k, n);
+    expect(Array.from(c1)).toEqual(Array.from(c2));
+    // random floats: the two differ somewhere (one rounding per term fewer), each within the bound checkKernel uses
+    const a = randomArray(64 * 784, rng, 0.8), b = randomArray(784 * 256, rng);
+    const f = new Float32Array(64 * 256), u = new Float32Array(64 * 256);
+    fused.single.matmul(a, b, f, 64, 784, 256);
+    unfused.single.matmul(a, b, u, 64, 784, 256);
+    expect(f.some((v, i) => v !== u[i])).toBe(true);
+    // each is within 2k float32 units of Σ|a·b| of the exact sum (checkKernel's bound), so within 4k of each other
+    const { scale } = exact("matmul", a, b, 64, 784, 256);
+    for (let i = 0; i < f.length; i++) expect(Math.abs(f[i] - u[i])).toBeLessThanOrEqual(4 * 784 * 2 ** -24 * scale[i]);
+  });
+
+  it("MNIST_FMA=0 keeps the unfused build", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e",
+      `import { backendInfo } from "./lib/index"; console.log(JSON.stringify(backendInfo()));`], {
+      cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, MNIST_FMA: "0" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout.trim().split("\n").pop()!) as { name: string; fma: boolean };
+    expect(info).toMatchObject({ name: "wasm", fma: false });
   });
 
   it("a product with an empty inner dimension (k = 0) is all zeros; an empty C is left alone", () => {
@@ -257,12 +304,14 @@ describe("the wasm backend behind Matrix", () => {
 });
 
 describe("gemm.wasm is built from its source", () => {
-  it("rebuilding lib/wasm/assembly/gemm.ts gives the committed lib/wasm/gemm.wasm byte for byte", async () => {
-    const fresh = await buildGemmWasm();
-    const committed = readFileSync(join(root, WASM_OUTPUT));
-    expect(fresh.length).toBe(committed.length);
-    expect(Buffer.from(fresh).equals(committed)).toBe(true);
-  });
+  for (const [output, relaxed] of [[WASM_OUTPUT, false], [WASM_RELAXED_OUTPUT, true]] as const) {
+    it(`rebuilding lib/wasm/assembly/gemm.ts gives the committed ${output} byte for byte`, async () => {
+      const fresh = await buildGemmWasm(relaxed);
+      const committed = readFileSync(join(root, output));
+      expect(fresh.length).toBe(committed.length);
+      expect(Buffer.from(fresh).equals(committed)).toBe(true);
+    });
+  }
 });
 
 describe("training through the wasm path", () => {
