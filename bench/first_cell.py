@@ -37,7 +37,10 @@ def run(client, code):
             errors.append(msg["content"].get("evalue", "error"))
         if kind == "status" and msg["content"]["execution_state"] == "idle":
             break
-    reply = client.get_shell_msg(timeout=300)
+    while True:
+        reply = client.get_shell_msg(timeout=300)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
     seconds = time.perf_counter() - t0
     if reply["content"]["status"] != "ok":
         errors.append("status " + reply["content"]["status"])

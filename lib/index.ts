@@ -31,3 +31,4 @@ export * from "./curves";
 export * from "./probes";
 export * from "./live";
 export * from "./exercise";
+export * from "./numpy";
