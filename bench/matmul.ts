@@ -9,6 +9,7 @@ import { jsKernels, simpleKernels } from "../lib/kernels-js";
 import * as os from "os";
 import { Random } from "../lib/random";
 import { loadMnist } from "../lib/data/mnist";
+import { backendInfo, wasmBackendKernels } from "../lib/backend";
 
 interface Case {
   op: "matmul" | "matmulTransA" | "matmulTransB";
@@ -92,8 +93,12 @@ function shapeOf(k: Case): string {
 
 export function run(): void {
   const active = activeKernels();
-  // the active kernels, then the JS loops they are tested against, then the simple loops for reference
-  const kernelSets: Kernels[] = active === jsKernels ? [jsKernels] : [active, jsKernels];
+  // the active kernels (and, when they fuse multiply-adds, the unfused build), then the JS loops they are tested
+  // against, then the simple loops for reference
+  const fma = backendInfo().fma;
+  const unfused = fma ? wasmBackendKernels({ threads: 1, fma: false }) : null;
+  const kernelSets: Kernels[] = active === jsKernels ? [jsKernels] : [active, ...(unfused === null ? [] : [unfused]), jsKernels];
+  const label = (k: Kernels) => (k === active && fma ? `${k.name}, fused` : k === unfused ? `${k.name}, unfused` : k.name);
   if (process.argv.includes("--simple")) kernelSets.push(simpleKernels as Kernels);
   console.log(`float32, one thread; median of ${RUNS} runs of ~${RUN_MS} ms after ${WARMUP_MS} ms warm-up. GFLOP/s = 2·m·k·n / time.`);
   const load = os.loadavg()[0];
@@ -108,7 +113,7 @@ export function run(): void {
       useKernels(kernels);
       for (const k of cases()) {
         const ms = timeCase(k);
-        rows.push([kernels.name, k.op, shapeOf(k), k.what, ms.toFixed(3), (k.flops / (ms * 1e6)).toFixed(2)]);
+        rows.push([label(kernels), k.op, shapeOf(k), k.what, ms.toFixed(3), (k.flops / (ms * 1e6)).toFixed(2)]);
       }
     }
   } finally {

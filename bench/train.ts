@@ -179,6 +179,7 @@ export async function run(): Promise<void> {
   if (!firstBatch.labels.every((l, i) => l === data.labels[order[i]])) notes.push("batches() shuffles differently from Random.permutation: NumPy's losses are for another order");
 
   const threads = backendInfo().wasmAvailable ? Math.max(1, setBackend("wasm").threads) : 1;
+  const fma = backendInfo().fma; // the default wasm kernels fuse multiply-adds where the engine has relaxed SIMD
   console.log(`784-256-10 ReLU, softmax cross-entropy, gradient descent α = ${LR}, float32, ${n.toLocaleString("en")} images; ` +
     `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
 
@@ -263,7 +264,8 @@ export async function run(): Promise<void> {
   console.log(`* JS loops timed on ${JS_EPOCH_BATCHES} of ${Math.ceil(n / BATCH)} batches, ${JS_FULL_ROWS.toLocaleString("en")} of ` +
     `${n.toLocaleString("en")} rows and ${JS_SGD_STEPS} of ${SGD_STEPS} steps, then scaled.`);
   console.log("Losses: mean over the epoch's batches, and the first full-batch loss; same start and order everywhere, so they must agree.");
-  console.log("Ours: WebAssembly SIMD (lib/wasm) for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
+  console.log(`Ours: WebAssembly SIMD (lib/wasm${fma ? ", fused multiply-add: relaxed SIMD" : ", multiply then add"}) ` +
+    "for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
   console.log("TypeScript for softmax, the loss and gathering batches. Each workload's fastest NumPy row is the reference.");
   for (const note of notes) console.log(`note: ${note}`);
 }
