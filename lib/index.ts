@@ -21,3 +21,5 @@ export * from "./plot";
 export * from "./figures";
 export * from "./curves";
 export * from "./exercise";
+export * from "./digit-image";
+export * from "./widgets";
