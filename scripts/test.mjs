@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // npm test (after scripts/setup.mjs --for test): every check the project has, in order, stopping at the
 // first that fails:
-//   1. types      tsc --noEmit -p .   (strict; tslab itself does not type-check lib/ strictly)
+//   1. types      tsc --noEmit -p . and -p web   (strict; tslab itself does not type-check lib/ strictly)
 //   2. unit       vitest run          (test/*.test.ts)
 //   3. notebooks  every notebooks/*.ipynb, then notebooks/solutions/*.ipynb, each executed in a fresh tslab
 //                 kernel and exported to build/html/
 //   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
+//   5. book       build/book/ built from the executed chapters (scripts/book.ts)
+//   6. browser    the book opened in Chromium: every page, the digit pad drawn on, the playground trained
 
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -20,9 +22,12 @@ const exports = readdirSync(join(ROOT, "notebooks"))
   .map((f) => join(ROOT, "build", "html", f.replace(/\.ipynb$/, ".html")));
 const STEPS = [
   { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
+  { name: "types-web", what: "tsc --noEmit -p web (the page code, with the browser's types)", cmd: bin("tsc"), args: ["--noEmit", "-p", "web"] },
   { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
   { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
+  { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "book.ts"), "--no-run"] },
+  { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "check-book.mjs")] },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 
 let current = null;
