@@ -66,6 +66,7 @@ export function widgetScript(): string {
     logLevel: "silent",
     alias,
     inject: [join(dir, "buffer-shim.ts")],
+    loader: { ".wasm": "binary" },
   };
   const one = (entry: string, define: Record<string, string>): string => {
     const result = build.buildSync({ ...common, entryPoints: [join(dir, entry)], define });

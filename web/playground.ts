@@ -58,6 +58,7 @@ export function mountPlayground(root: HTMLElement): void {
   const lossChart = h("canvas", { class: "nnw-chart" });
   const accChart = h("canvas", { class: "nnw-chart" });
   const message = h("div", { class: "nnw-error" });
+  const kernels = h("div", { class: "nnw-caption" });
 
   root.append(
     h("h4", {}, config.title ?? "Playground: train a 784 → hidden → 10 network on 5,000 MNIST digits"),
@@ -81,6 +82,7 @@ export function mountPlayground(root: HTMLElement): void {
       ),
     ),
     h("div", { class: "nnw-row" }, lossChart, accChart),
+    kernels,
     message,
   );
 
@@ -111,6 +113,7 @@ export function mountPlayground(root: HTMLElement): void {
     if (m.type === "ready") {
       ready = true;
       status.textContent = `${m.train.toLocaleString("en")} training and ${m.test.toLocaleString("en")} test images loaded: press Train`;
+      kernels.textContent = `matrix products: ${m.kernels}`;
     } else if (m.type === "progress") {
       if (!running) return; // a slice that finished after Pause or Reset
       history.push(m);
@@ -199,7 +202,7 @@ function connect(receive: (m: TrainerMessage) => void): (c: TrainerCommand) => v
     worker.onerror = (e) => receive({ type: "error", message: e.message || "the worker failed" });
     return (c) => worker.postMessage(c);
   } catch {
-    const trainer = new Trainer((m) => setTimeout(() => receive(m), 0));
+    const trainer = new Trainer((m) => setTimeout(() => receive(m), 0), false);
     return (c) => trainer.handle(c);
   }
 }

@@ -8,6 +8,7 @@ import { train, evaluateDataset } from "../lib/train";
 import { makeOptimizer, type Optimizer } from "../lib/optimizers";
 import { datasetFromIdx, shuffleDataset, type Dataset } from "../lib/data/mnist";
 import { parseIdx } from "../lib/data/idx";
+import { pickKernels } from "./kernels";
 
 export interface PlaygroundSettings {
   hidden: number;
@@ -40,7 +41,7 @@ export interface Progress {
 
 export type TrainerMessage =
   | Progress
-  | { type: "ready"; train: number; test: number }
+  | { type: "ready"; train: number; test: number; kernels: string }
   | { type: "paused" }
   | { type: "stopped"; reason: string }
   | { type: "error"; message: string };
@@ -66,7 +67,12 @@ export class Trainer {
   private running = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly post: (m: TrainerMessage) => void) {}
+  private readonly kernels: string;
+
+  /** `wasm`: try the WebAssembly kernels (in the worker); the page's own thread keeps the plain loops. */
+  constructor(private readonly post: (m: TrainerMessage) => void, wasm = true) {
+    this.kernels = wasm ? pickKernels() : "plain loops (training on the page's own thread)";
+  }
 
   handle(cmd: TrainerCommand): void {
     try {
@@ -83,7 +89,7 @@ export class Trainer {
   private load(data: PlaygroundData): void {
     this.trainSet = datasetFromIdx(parseIdx(data.trainImages, "train images"), parseIdx(data.trainLabels, "train labels"));
     this.testSet = datasetFromIdx(parseIdx(data.testImages, "test images"), parseIdx(data.testLabels, "test labels"));
-    this.post({ type: "ready", train: this.trainSet.labels.length, test: this.testSet.labels.length });
+    this.post({ type: "ready", train: this.trainSet.labels.length, test: this.testSet.labels.length, kernels: this.kernels });
   }
 
   private start(s: PlaygroundSettings): void {
