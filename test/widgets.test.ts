@@ -1,0 +1,48 @@
+import { readFileSync } from "fs";
+import { gunzipSync } from "zlib";
+import { describe, expect, it } from "vitest";
+import { Matrix, mlp, modelFromJson, digitPadHtml, playgroundHtml, widgetScript } from "../lib/index";
+
+/** The JSON inside the widget's <script type="application/json" data-config>. */
+function configOf(html: string): Record<string, unknown> {
+  const m = /<script type="application\/json" data-config>([\s\S]*?)<\/script>/.exec(html);
+  if (!m) throw new Error("no data-config script in the widget's HTML");
+  return JSON.parse(m[1]);
+}
+
+describe("widgets as notebook outputs (lib/widgets.ts)", () => {
+  it("the digit pad carries the network itself: the page rebuilds one that gives the same outputs", () => {
+    const net = mlp([784, 16, 10], { seed: 3 });
+    const html = digitPadHtml(net);
+    expect(html).toMatch(/^<div data-digit-pad>/);
+    const copy = modelFromJson(configOf(html).model as string);
+    const x = Matrix.zeros(2, 784);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = ((i * 37) % 101) / 100;
+    expect(Array.from(copy.forward(x).data)).toEqual(Array.from(net.forward(x).data));
+  });
+
+  it("the pad refuses a network that does not read 784 pixels, saying what it found", () => {
+    expect(() => digitPadHtml(mlp([100, 10]))).toThrow(/784 pixels, but its first layer takes 100 inputs/);
+  });
+
+  it("the playground carries the committed MNIST subset, byte for byte", () => {
+    const config = configOf(playgroundHtml({ script: false })) as { data: Record<string, string> };
+    const labels = gunzipSync(Buffer.from(config.data.trainLabels, "base64"));
+    const committed = gunzipSync(readFileSync("data/mnist-playground/train-labels-idx1-ubyte.gz"));
+    expect(labels.equals(committed)).toBe(true);
+    expect(labels.readUInt32BE(4)).toBe(5000); // items in the IDX header
+    expect(gunzipSync(Buffer.from(config.data.testImages, "base64")).readUInt32BE(4)).toBe(1000);
+  });
+
+  it("the page script is one self-contained bundle: nothing left to fetch or import, nothing that closes its <script>", () => {
+    const js = widgetScript();
+    expect(js).not.toMatch(/<\/script/i);
+    expect(js).toMatch(/^"use strict";\(\(\)=>\{/); // one immediately-run function: no import, no module loader
+    expect(js).not.toMatch(/https?:\/\/[^"'\s]*\.(js|wasm|json)/);
+    expect(js).toContain("data-digit-pad");
+    expect(js).toContain("data-playground");
+    const html = digitPadHtml(mlp([784, 4, 10]));
+    expect(html.match(/<script type="text\/javascript">/g)?.length).toBe(1);
+    expect(html.endsWith("</script>")).toBe(true);
+  });
+});
