@@ -106,9 +106,9 @@ async function checkCommon(page, name, problems) {
   const charts = await page
     .waitForFunction(() => {
       const all = [...new Set([...document.querySelectorAll("div.nn-plot"), ...(window.__plotTargets ?? [])])];
-      return all.every((d) => d.querySelector("svg.main-svg")) ? all.length : false;
+      return all.every((d) => d.querySelector("svg.main-svg")) ? { n: all.length } : false;
     }, null, { timeout: WAIT_MS, polling: 200 })
-    .then((h) => h.jsonValue())
+    .then(async (h) => (await h.jsonValue()).n)
     .catch(async () => {
       const n = await page.evaluate(() => [...document.querySelectorAll("div.nn-plot")].filter((d) => !d.querySelector("svg.main-svg")).length);
       problems.push(`${n} chart(s) did not draw within ${WAIT_MS / 1000} s`);
@@ -146,9 +146,9 @@ async function checkCommon(page, name, problems) {
   const widgets = await page
     .waitForFunction(() => {
       const roots = [...document.querySelectorAll("[data-digit-pad], [data-playground]")];
-      return roots.every((r) => r.hasAttribute("data-mounted") && r.querySelector("canvas")) ? roots.length : false;
+      return roots.every((r) => r.hasAttribute("data-mounted") && r.querySelector("canvas")) ? { n: roots.length } : false;
     }, null, { timeout: WAIT_MS })
-    .then((h) => h.jsonValue())
+    .then(async (h) => (await h.jsonValue()).n)
     .catch(() => {
       problems.push("a digit pad or playground on the page did not start (no data-mounted, or no canvas)");
       return 0;

@@ -162,12 +162,12 @@ async function checkPage(browser, file) {
     .waitForFunction(
       () => {
         const roots = [...document.querySelectorAll("[data-digit-pad], [data-playground]")];
-        return roots.every((r) => r.hasAttribute("data-mounted") && r.querySelector("canvas")) ? roots.length : false;
+        return roots.every((r) => r.hasAttribute("data-mounted") && r.querySelector("canvas")) ? { n: roots.length } : false;
       },
       null,
       { timeout: CHART_TIMEOUT_MS, polling: 200 },
     )
-    .then((h) => h.jsonValue())
+    .then(async (h) => (await h.jsonValue()).n)
     .catch(() => {
       problems.push("a digit pad or playground did not start (its root has no data-mounted or no canvas)");
       return 0;
