@@ -15,12 +15,14 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createServer } from "http";
 import { basename, extname, join, normalize, relative } from "path";
 import {
-  adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
+  SCRIPT_MARK, adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
   type Sequential,
 } from "../lib/index";
 import { findPython, jupyterEnv, ROOT } from "./setup.mjs";
 
 const OUT = join(ROOT, "build", "book");
+/** A widget output's <script> (lib/widgets.ts marks it; its text never holds "</script"). */
+const WIDGET_SCRIPT = new RegExp(`<script type="text/javascript" ${SCRIPT_MARK}>[\\s\\S]*?</script>`, "g");
 const EXECUTED = join(ROOT, "build", "notebooks");
 const COURSE = "A neural network from scratch, in TypeScript";
 
@@ -122,6 +124,11 @@ function prepareNotebook(file: string, dir: string): string {
       const html = text(o.data?.["text/html"]);
       return !(html.length > 1_000_000 && html.includes("loaded (offline)"));
     });
+    for (const o of cell.outputs) {
+      // a widget's own copy of the page script: the page loads assets/widgets.js once instead
+      const html = text(o.data?.["text/html"]);
+      if (o.data && html.includes(SCRIPT_MARK)) o.data["text/html"] = html.replace(WIDGET_SCRIPT, "");
+    }
   }
   mkdirSync(dir, { recursive: true });
   const out = join(dir, file);
@@ -220,9 +227,9 @@ function indexPage(chapters: Chapter[], extras: Chapter[]): string {
 gradient descent compared. These pages are the chapters as they ran, with their outputs; to run them yourself,
 open the notebooks with <code>npm start</code>.</p></div>
 <h2>Chapters</h2>
-<ol class="book-chapters" start="0">
+<ul class="book-chapters book-toc">
 ${items(chapters)}
-</ol>
+</ul>
 <h2>In your browser</h2>
 <ul class="book-chapters">
 ${items(extras)}
