@@ -6,7 +6,8 @@ import { Matrix } from "../lib/matrix";
 import { mlp, type ActivationName, type Sequential } from "../lib/network";
 import { train, evaluateDataset } from "../lib/train";
 import { makeOptimizer, type Optimizer } from "../lib/optimizers";
-import { datasetFromIdx, shuffleDataset, type Dataset } from "../lib/data/mnist";
+import { datasetFromIdx } from "../lib/data/mnist";
+import { shuffleDataset, type Dataset } from "../lib/data/dataset";
 import { parseIdx } from "../lib/data/idx";
 import { pickKernels } from "./kernels";
 
