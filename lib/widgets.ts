@@ -79,9 +79,6 @@ export function widgetScript(): string {
   return bundle;
 }
 
-/** The attribute on the widgets' <script>: a page that loads widgetScript() once (the book) can drop these copies. */
-export const SCRIPT_MARK = "data-nn-widgets";
-
 /** JSON that is safe inside a <script> element: no "<" can close it. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
@@ -89,7 +86,7 @@ function scriptJson(value: unknown): string {
 
 function widgetHtml(attribute: string, config: unknown, withScript: boolean): string {
   const root = `<div ${attribute}><script type="application/json" data-config>${scriptJson(config)}</script></div>`;
-  return withScript ? `${root}\n<script type="text/javascript" ${SCRIPT_MARK}>\n${widgetScript()}\n</script>` : root;
+  return withScript ? `${root}\n<script type="text/javascript">\n${widgetScript()}\n</script>` : root;
 }
 
 export interface WidgetHtmlOptions {

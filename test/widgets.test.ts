@@ -42,7 +42,7 @@ describe("widgets as notebook outputs (lib/widgets.ts)", () => {
     expect(js).toContain("data-digit-pad");
     expect(js).toContain("data-playground");
     const html = digitPadHtml(mlp([784, 4, 10]));
-    expect(html.match(/<script type="text\/javascript" data-nn-widgets>/g)?.length).toBe(1);
+    expect(html.match(/<script type="text\/javascript">/g)?.length).toBe(1);
     expect(html.endsWith("</script>")).toBe(true);
   });
 });
