@@ -207,6 +207,16 @@ async function checkPlayground(page, problems) {
     return `accuracy ${value} % after ${seconds.toFixed(1)} s`;
   }
   if (gap > 2000) problems.push(`the page froze for ${gap.toFixed(0)} ms while training (it should train in a worker)`);
+  // The two curves' canvases hold the lines: count pixels of the test curve's colour (#d9822b).
+  const curvePixels = await page.evaluate(() =>
+    [...document.querySelectorAll("[data-playground] canvas.nnw-chart")].map((c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.abs(d[i] - 0xd9) < 30 && Math.abs(d[i + 1] - 0x82) < 30 && Math.abs(d[i + 2] - 0x2b) < 30) n++;
+      return n;
+    }),
+  );
+  if (curvePixels.length !== 2 || curvePixels.some((n) => n < 100)) problems.push(`the loss and accuracy curves were not drawn (pixels of the test curve per chart: ${curvePixels.join(", ")})`);
   await root.locator('[data-action="pause"]').click();
   await page.waitForTimeout(300);
   const paused = await root.locator(".nnw-status").textContent();
@@ -245,6 +255,12 @@ async function main() {
           const i = chapters.indexOf(name);
           const want = [i > 0 ? chapters[i - 1] : null, i + 1 < chapters.length ? chapters[i + 1] : "pad.html"].filter(Boolean);
           for (const w of want) if (!rel.includes(w)) problems.push(`${name} has no previous/next link to ${w}`);
+          // Code highlighted: keyword spans inside the code cells, coloured by assets/pygments.css.
+          const keywords = await page.evaluate(() => {
+            const k = document.querySelector(".input_area .highlight .k, .input_area .highlight .kd");
+            return k ? { n: document.querySelectorAll(".input_area .highlight .k, .input_area .highlight .kd").length, color: getComputedStyle(k).color } : { n: 0, color: "" };
+          });
+          if (keywords.n === 0 || keywords.color === "rgb(0, 0, 0)") problems.push(`${name}: the code is not highlighted (${keywords.n} keyword spans, colour ${keywords.color})`);
           if (typeset === 0 && /\$/.test(readFileSync(join(ROOT, "notebooks", name.replace(/\.html$/, ".ipynb")), "utf8"))) {
             problems.push(`${name}: its notebook has maths but no formula was typeset`);
           }
