@@ -14,6 +14,7 @@ export * from "./gradcheck";
 export * from "./optimizers";
 export * from "./train";
 export * from "./persist";
+export { checkOutputPaths, type NamedPath } from "./files";
 export * from "./data/idx";
 export * from "./data/csv";
 export * from "./data/mnist";
