@@ -10,7 +10,6 @@ import { train } from "../lib/train";
 import {
   bytesToFloats, floatsToBytes, loadModel, MAX_ARRAY_LENGTH, modelFromJson, modelToJson, readModelFile, saveModel,
 } from "../lib/persist";
-import { writeFileAtomic } from "../lib/files";
 import { createHash } from "node:crypto";
 import { Dense, type LayerConfig } from "../lib/layers";
 import { layerFromConfig } from "../lib/layer-config";
@@ -241,25 +240,5 @@ describe("saving refuses what cannot be loaded", () => {
     n.layers[1].state().forEach((s, k) => s.value.data.forEach((_, i, a) => (a[i] = 0.25 * (k + 1) + i)));
     const back = modelFromJson(modelToJson(n));
     expect(back.layers[1].state().map((s) => Array.from(s.value.data))).toEqual(n.layers[1].state().map((s) => Array.from(s.value.data)));
-  });
-});
-
-describe("atomic writes", () => {
-  it("writeFileAtomic replaces the content whole and leaves no temporary file", () => {
-    const file = path.join(dir, "a.json");
-    writeFileAtomic(file, "first");
-    writeFileAtomic(file, "second");
-    expect(fs.readFileSync(file, "utf8")).toBe("second");
-    expect(fs.readdirSync(dir).some((f) => f.includes(".tmp"))).toBe(false);
-  });
-  it("a write into a missing folder makes the folder", () => {
-    writeFileAtomic(path.join(dir, "missing", "deeper", "x.json"), "x");
-    expect(fs.readFileSync(path.join(dir, "missing", "deeper", "x.json"), "utf8")).toBe("x");
-  });
-
-  it("a write that cannot happen (a file where a folder should be) fails with the file name and leaves nothing", () => {
-    fs.writeFileSync(path.join(dir, "blocker"), "a file, not a folder");
-    expect(() => writeFileAtomic(path.join(dir, "blocker", "x.json"), "x")).toThrow(/blocker\/x\.json: cannot write/);
-    expect(fs.readFileSync(path.join(dir, "blocker"), "utf8")).toBe("a file, not a folder");
   });
 });
