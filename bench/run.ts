@@ -7,7 +7,19 @@ const sections: Record<string, () => Promise<{ run: () => Promise<void> | void }
   train: () => import("./train"),
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const OPTIONS = ["--simple"]; // matmul: also time the simple kernels
+const args = process.argv.slice(2);
+if (args.includes("--help")) {
+  console.log(`Usage: npm run bench [-- section ...] [-- --simple]\n\nsections: ${Object.keys(sections).join(", ")} (default: all)`);
+  process.exit(0);
+}
+for (const arg of args.filter((a) => a.startsWith("-"))) {
+  if (!OPTIONS.includes(arg)) {
+    console.error(`bench: unknown option ${arg}; expected a section (${Object.keys(sections).join(", ")}) or ${OPTIONS.join(", ")}`);
+    process.exit(2);
+  }
+}
+const wanted = args.filter((a) => !a.startsWith("-"));
 for (const name of wanted) {
   if (!(name in sections)) {
     console.error(`bench: unknown section "${name}"; expected one of ${Object.keys(sections).join(", ")}`);

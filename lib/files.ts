@@ -82,7 +82,7 @@ export function checkOutputPaths(outputs: NamedPath[], inputs: NamedPath[] = [])
     } catch (err) {
       fail(`cannot be written: ${reason(err)}`);
     }
-    if (out.bytes !== undefined) checkSpace(folder, out.bytes, fail);
+    checkSpace(folder, out.bytes ?? 0, fail);
     const key = identity(out.path);
     const same = seen.find((s) => s.key === key);
     if (same !== undefined) fail(`is the same file as ${same.what}; a run never overwrites its own inputs or outputs — choose another name`);
@@ -175,13 +175,14 @@ function existingFolder(dir: string, fail: (why: string) => never): string {
 }
 
 function checkSpace(folder: string, bytes: number, fail: (why: string) => never): void {
-  let free: number;
+  let s: fs.StatsFs;
   try {
-    const s = fs.statfsSync(folder);
-    free = Number(s.bavail) * Number(s.bsize);
+    s = fs.statfsSync(folder);
   } catch {
     return; // no way to ask: the write itself will tell
   }
+  if (Number(s.blocks) === 0) fail(`cannot be written: ${folder} is on a file system that stores no files (such as /proc or /sys)`);
+  const free = Number(s.bavail) * Number(s.bsize);
   if (free < bytes) fail(`not enough space: about ${megabytes(bytes)} are needed, ${megabytes(free)} are free on that device`);
 }
 

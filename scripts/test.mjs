@@ -7,10 +7,16 @@
 //                 kernel and exported to build/html/
 //   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
 
-import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./setup.mjs";
+import { parseCommandLine } from "./lib/cli.mjs";
+import { onParentGone, spawnTied } from "./lib/lifeline.mjs";
+
+parseCommandLine("test", {
+  help: "Usage: npm test\n\nRuns every check, stopping at the first failure. It takes no arguments; run one step alone with\n" +
+    "npm run typecheck, npm run unit (or npx vitest run test/FILE.test.ts), npm run notebooks [-- FILES], npm run check-html.",
+});
 
 const bin = (name) => join(ROOT, "node_modules", ".bin", name);
 // The HTML check looks at the exports of today's notebooks only (build/ may hold older ones).
@@ -33,15 +39,14 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 }
 
 // `npm test` runs us through `sh -c`, which dies on SIGTERM without passing it on: if our parent goes
-// away, stop the current step as if we had been sent SIGTERM.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent && current && current.exitCode === null) current.kill("SIGTERM");
-}, 500).unref();
+// away, stop the current step as if we had been sent SIGTERM. (Each step holds a lifeline to us too.)
+onParentGone(() => {
+  if (current && current.exitCode === null) current.kill("SIGTERM");
+});
 
 function run(step) {
   return new Promise((resolveRun) => {
-    current = spawn(step.cmd, step.args, { cwd: ROOT, stdio: "inherit" });
+    current = spawnTied(step.cmd, step.args, { cwd: ROOT, stdio: "inherit" });
     current.on("error", (e) => resolveRun({ code: 1, error: e }));
     current.on("exit", (code, signal) => resolveRun({ code: code ?? 1, signal }));
   });

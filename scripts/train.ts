@@ -6,12 +6,13 @@
 //
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
 import * as path from "node:path";
-import { loadMnist, mnistDir, shuffleDataset, splitDev, type Dataset } from "../lib/data/mnist";
+import { loadMnist, mnistDir, mnistFiles, shuffleDataset, splitDev, type Dataset } from "../lib/data/mnist";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
 import { formatRecord, train, type EpochRecord, type History } from "../lib/train";
-import { saveModel, writeFileAtomic } from "../lib/persist";
+import { modelFileSize, saveModel } from "../lib/persist";
+import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../lib/files";
 import { getBackend, setBackend, stopThreads } from "../lib/backend";
 
 interface OptionSpec {
@@ -187,6 +188,26 @@ function limit(d: Dataset, n: number | undefined): Dataset {
   return { images: d.images.rowRange(0, n), labels: d.labels.subarray(0, n) };
 }
 
+/** Before any work: every output can be written, and none is an input or another output (refused as a bad command line). */
+function checkPaths(o: CliOptions, net: Sequential): void {
+  const inputs: NamedPath[] = [];
+  if (o.csv !== undefined) inputs.push({ path: o.csv, what: "--csv" });
+  else {
+    for (const split of ["train", "test"] as const) {
+      const files = mnistFiles(split, o.data ?? mnistDir());
+      inputs.push({ path: files.images, what: "MNIST" }, { path: files.labels, what: "MNIST" });
+    }
+  }
+  const outputs: NamedPath[] = [];
+  if (o.json !== undefined) outputs.push({ path: o.json, what: "--json", bytes: 4096 + 300 * o.epochs });
+  if (o.save !== undefined) outputs.push({ path: o.save, what: "--save", bytes: modelFileSize(net) });
+  try {
+    checkOutputPaths(outputs, inputs);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** The matrix kernels: lib/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
 function chooseBackend(name: "js" | "wasm" | "auto"): string {
   if (name !== "auto") setBackend(name);
@@ -222,6 +243,7 @@ async function main(argv: string[]): Promise<number> {
   const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay }); // checks lr, β, λ
   const schedule = makeSchedule(o.schedule, o.epochs);
   const net: Sequential = mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
+  checkPaths(o, net);
   const backend = chooseBackend(o.backend);
   const { train: trainSet, test, testName, source } = loadData(o);
 
@@ -263,11 +285,19 @@ async function main(argv: string[]): Promise<number> {
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
 
-  if (o.json !== undefined) {
-    const out = { options, history: history.epochs, stopped: history.stopped, final };
-    writeFileAtomic(o.json, jsonText(out));
-  }
-  if (o.save !== undefined && history.stopped === null) saveModel(net, o.save, { options, final });
+  // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.
+  const failed: string[] = [];
+  const write = (save: () => void): boolean => {
+    try {
+      save();
+      return true;
+    } catch (err) {
+      failed.push((err as Error).message.split("\n")[0]);
+      return false;
+    }
+  };
+  const wroteJson = o.json !== undefined && write(() => writeFileAtomic(o.json!, jsonText({ options, history: history.epochs, stopped: history.stopped, final })));
+  const saved = o.save !== undefined && history.stopped === null && write(() => saveModel(net, o.save!, { options, final }));
 
   const pct = (a: number | null) => (a === null ? "–" : `${(100 * a).toFixed(2)}%`);
   const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
@@ -276,13 +306,14 @@ async function main(argv: string[]): Promise<number> {
     `final: train accuracy ${pct(final.trainAccuracy)}, ${testName} accuracy ${pct(final.testAccuracy)} ` +
       `after ${final.epochs} epochs (${final.updates} updates); ${perEpoch.toFixed(2)} s per epoch of training, ${seconds.toFixed(1)} s in all`,
   );
-  if (o.json !== undefined) console.log(`wrote ${o.json}`);
-  if (o.save !== undefined && history.stopped === null) console.log(`saved ${o.save}`);
+  if (wroteJson) console.log(`wrote ${o.json}`);
+  if (saved) console.log(`saved ${o.save}`);
+  for (const message of failed) console.error(`train: ${message}`);
   if (history.stopped !== null) {
     console.error(history.stopped.reason);
     return 3;
   }
-  return 0;
+  return failed.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2))
