@@ -101,7 +101,7 @@ export function reason(err: unknown): string {
     EROFS: "the file system is read-only",
     EISDIR: "it is a folder",
     ENOTDIR: "a part of the path is a file, not a folder",
-    ENOENT: "a folder on the path does not exist",
+    ENOENT: "no such file or folder",
     ENAMETOOLONG: "the name is too long",
     EFBIG: "the file is too large for the file system",
     EIO: "an input/output error on the device",

@@ -188,7 +188,8 @@ function checkConfig(c: unknown, field: string, fail: (field: string, what: stri
     if (key !== "seed" && typeof v === "number" && Number.isInteger(v) && v > 1) product *= v;
   }
   if (product > MAX_ARRAY_LENGTH) {
-    fail(field, `its sizes declare ${product.toLocaleString("en-US")} numbers, more than the ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} a model file allows for one layer`);
+    const count = product < 1e15 ? product.toLocaleString("en-US") : product.toExponential(1);
+    fail(field, `its sizes declare ${count} numbers, more than the ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} a model file allows for one layer`);
   }
 }
 

@@ -11,7 +11,7 @@ import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
 import { formatRecord, train, type EpochRecord, type History } from "../lib/train";
-import { modelFileSize, saveModel } from "../lib/persist";
+import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../lib/persist";
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../lib/files";
 import { getBackend, setBackend, stopThreads } from "../lib/backend";
 
@@ -128,6 +128,11 @@ function readOptions(given: Map<string, string>): CliOptions {
   const opt = (name: string): string | undefined => given.get(name);
   const layers = get("layers")!.split(",").map((t) => number("layers", t, "int"));
   if (layers.length < 2 || layers.some((k) => k < 1)) throw new UsageError(`--layers: expected at least two positive sizes like 784,256,10, found ${JSON.stringify(get("layers"))}`);
+  for (let l = 0; l + 1 < layers.length; l++) {
+    if (layers[l] * layers[l + 1] > MAX_ARRAY_LENGTH) {
+      throw new UsageError(`--layers: a ${layers[l]}→${layers[l + 1]} layer has ${(layers[l] * layers[l + 1]).toLocaleString("en-US")} weights, more than the ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} a layer may have`);
+    }
+  }
   const bs = get("batch-size")!;
   const o: CliOptions = {
     layers,

@@ -162,6 +162,19 @@ describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", 
   });
 });
 
+describe("a file that cannot be read, or is not a comma-separated table", () => {
+  test("a missing file, a folder: the path and the reason in words", () => {
+    expect(() => readDigitsCsv("/no/such/train.csv")).toThrow("/no/such/train.csv: cannot read the CSV file: no such file or folder (ENOENT)");
+    expect(() => readDigitsCsv(ROOT)).toThrow(`${ROOT}: cannot read the CSV file: it is a folder (EISDIR)`);
+  });
+
+  test("semicolons or tabs instead of commas: says so", () => {
+    expect(() => parseDigitsCsv(`${HEADER.replace(/,/g, ";")}\n${row(1, 0).replace(/,/g, ";")}\n`, "semi.csv")).toThrow(
+      "found 1 (columns must be separated by commas; this line has ; or tabs)",
+    );
+  });
+});
+
 describe("the committed CSV samples", () => {
   test("data/train-sample.csv is the first 2,000 training examples of MNIST", () => {
     const csv = loadCsv(path.join(ROOT, "data", "train-sample.csv"));

@@ -16,6 +16,7 @@
 import * as fs from "fs";
 import { Matrix, type DType } from "../matrix";
 import { scalePixels, type Dataset } from "./mnist";
+import { reason } from "../files";
 
 export interface DigitsCsv {
   /** n × 784, pixels scaled to [0, 1]. */
@@ -81,9 +82,11 @@ function readFirstLine(bytes: Uint8Array, name: string): CsvForm {
   }
   const columns = cellsInLine(bytes, start);
   if (columns !== PIXELS + 1 && columns !== PIXELS) {
+    const first = Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(4096, bytes.length - start)).toString("latin1");
+    const hint = columns === 1 && /[;\t]/.test(first) ? " (columns must be separated by commas; this line has ; or tabs)" : "";
     throw new Error(
       `${name}: line 1: expected ${PIXELS + 1} columns (label,pixel0,…,pixel783) or ${PIXELS} (pixel0,…,pixel783, ` +
-        `the unlabelled form), found ${columns}`,
+        `the unlabelled form), found ${columns}${hint}`,
     );
   }
   const next = nextLine(bytes, start);
@@ -164,7 +167,14 @@ function cellError(name: string, line: number, col: number, form: CsvForm, what:
 
 /** Read a digits CSV file: labelled (train.csv form) or not (test.csv form). */
 export function readDigitsCsv(path: string, options: CsvOptions = {}): DigitsCsv {
-  return parseDigitsCsv(fs.readFileSync(path), path, options);
+  let bytes: Buffer;
+  try {
+    if (fs.statSync(path).isDirectory()) throw Object.assign(new Error("it is a folder"), { code: "EISDIR" });
+    bytes = fs.readFileSync(path);
+  } catch (err) {
+    throw new Error(`${path}: cannot read the CSV file: ${reason(err)}`);
+  }
+  return parseDigitsCsv(bytes, path, options);
 }
 
 /** Read a labelled digits CSV (label,pixel0,…,pixel783) as a Dataset. */
