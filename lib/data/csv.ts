@@ -15,7 +15,8 @@
 // the column and what was found.
 import * as fs from "fs";
 import { Matrix, type DType } from "../matrix";
-import { scalePixels, type Dataset } from "./mnist";
+import { scalePixels } from "./mnist";
+import type { Dataset } from "./dataset";
 import { reason } from "../files";
 
 export interface DigitsCsv {
