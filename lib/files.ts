@@ -11,23 +11,23 @@
 // overwrite one of its inputs or each other, so that no finished run is thrown away at the end.
 import * as fs from "fs";
 import * as path from "path";
-import { randomBytes } from "crypto";
+import { createHash, randomBytes } from "crypto";
 
 /** Write `content` to `file` atomically and completely (see above). Missing folders are made. */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const target = finalTarget(file); // through symbolic links, so that a link stays a link
   let before: fs.Stats | null = null;
   let tmp: string | null = null;
   let fd: number | null = null;
   try {
     if (/[\\/]$/.test(file)) throw explained("ends with a slash, so it names a folder; expected a file name");
+    const target = finalTarget(file); // through symbolic links, so that a link stays a link
     before = statOrNull(target);
     if (before !== null && before.isDirectory()) throw explained("it is a folder; expected a file name");
     if (before !== null && !before.isFile()) throw explained("it is not a regular file (a device, a pipe or a socket); refusing to replace it");
     const dir = path.dirname(target);
     fs.mkdirSync(dir, { recursive: true }); // a fresh checkout has no build/ yet
-    removeStaleTemps(dir, path.basename(target));
+    removeStaleTemps(dir);
     tmp = tempName(target);
     fd = fs.openSync(tmp, "wx", before !== null ? before.mode & 0o7777 : 0o666);
     if (before !== null) keepOwnerAndMode(fd, before);
@@ -71,7 +71,13 @@ export function checkOutputPaths(outputs: NamedPath[], inputs: NamedPath[] = [])
     };
     if (out.path === "") fail("the file name is empty");
     if (/[\\/]$/.test(out.path)) fail("ends with a slash, so it names a folder; expected a file name");
-    const target = finalTarget(out.path);
+    let target = "";
+    try {
+      target = finalTarget(out.path);
+    } catch (err) {
+      fail(`cannot be written: ${reason(err)}`);
+    }
+    if (Buffer.byteLength(path.basename(target)) > 255) fail("cannot be written: the name is too long (ENAMETOOLONG)");
     const st = statOrNull(target);
     if (st !== null && st.isDirectory()) fail("is a folder; expected a file name (e.g. a name inside it)");
     if (st !== null && !st.isFile()) fail("is not a regular file (a device, a pipe or a socket); refusing to replace it");
@@ -149,12 +155,13 @@ function finalTarget(file: string): string {
     }
     current = path.resolve(path.dirname(current), link);
   }
-  return current; // a loop: the write will fail with ELOOP and say so
+  throw Object.assign(new Error(`${file}: too many symbolic links (a loop?)`), { code: "ELOOP" });
 }
 
 /** What identifies a file: its device and inode when it exists, else its absolute path through links. */
 function identity(file: string): string {
-  const target = finalTarget(file);
+  let target = path.resolve(file);
+  tryTo(() => (target = finalTarget(file)));
   const st = statOrNull(target);
   if (st !== null) return `inode ${st.dev}:${st.ino}`;
   let real = target;
@@ -190,26 +197,27 @@ function megabytes(n: number): string {
   return n < 1e6 ? `${Math.ceil(n / 1e3)} kB` : `${(n / 1e6).toFixed(1)} MB`;
 }
 
-const TEMP = ".tmp-";
+/** Our temporary files: ".NAME.tmp-PID-RANDOM" (a long NAME is shortened so that the whole stays a legal name). */
+const TEMP = /^\..*\.tmp-(\d+)-[0-9a-f]{8}$/;
 
-/** A hidden name beside the target: ".NAME.tmp-PID-RANDOM". */
 function tempName(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}${TEMP}${process.pid}-${randomBytes(4).toString("hex")}`);
+  let name = path.basename(target);
+  if (Buffer.byteLength(name) > 200) name = createHash("sha256").update(name).digest("hex").slice(0, 32);
+  return path.join(path.dirname(target), `.${name}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
-/** Remove the temporary files of saves to `name` that were killed: their process is gone, or they are a day old. */
-function removeStaleTemps(dir: string, name: string): void {
-  const prefix = `.${name}${TEMP}`;
+/** Remove the temporary files of saves into `dir` that were killed: their process is gone, or they are a day old. */
+function removeStaleTemps(dir: string): void {
   let entries: string[] = [];
   tryTo(() => (entries = fs.readdirSync(dir)));
   for (const entry of entries) {
-    if (!entry.startsWith(prefix)) continue;
-    const pid = Number(entry.slice(prefix.length).split("-")[0]);
+    const m = TEMP.exec(entry);
+    if (m === null) continue;
     const file = path.join(dir, entry);
     const st = statOrNull(file);
     if (st === null || !st.isFile()) continue;
     const old = Date.now() - st.mtimeMs > 24 * 3600 * 1000;
-    if (old || !Number.isInteger(pid) || !alive(pid)) tryTo(() => fs.unlinkSync(file));
+    if (old || !alive(Number(m[1]))) tryTo(() => fs.unlinkSync(file));
   }
 }
 

@@ -70,11 +70,32 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message + " (see --help)")
 
 
+TEMP = re.compile(r"^\..*\.tmp-(\d+)-[0-9a-f]{8}$")  # the temporary files of lib/files.ts and of write_atomic
+
+
+def remove_stale_temps(folder):
+    """Remove the temporary files of killed writes in folder (their process is gone)."""
+    for entry in os.listdir(folder):
+        m = TEMP.match(entry)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            try:
+                os.unlink(os.path.join(folder, entry))
+            except OSError:
+                pass
+        except OSError:
+            pass  # alive, someone else's
+
+
 def write_atomic(path, text):
     """Write text to path so that a reader sees the old file or the whole new one; keeps a link a link and the mode."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)
+    remove_stale_temps(folder)
     mode = os.stat(target).st_mode & 0o7777 if os.path.isfile(target) else None
     tmp = os.path.join(folder, ".%s.tmp-%d-%s" % (os.path.basename(target), os.getpid(), os.urandom(4).hex()))
     try:

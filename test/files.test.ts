@@ -59,6 +59,20 @@ describe("writeFileAtomic", () => {
     expect(temps(j("real"))).toEqual([]);
   });
 
+  it("a loop of symbolic links is refused, and the links stay", () => {
+    fs.symlinkSync(j("loop-b"), j("loop-a"));
+    fs.symlinkSync(j("loop-a"), j("loop-b"));
+    expect(() => writeFileAtomic(j("loop-a"), "x")).toThrow(`${j("loop-a")}: cannot write: too many symbolic links (a loop?) (ELOOP)`);
+    expect(() => checkOutputPaths([{ path: j("loop-a"), what: "--json" }])).toThrow("cannot be written: too many symbolic links (a loop?) (ELOOP)");
+    expect(fs.lstatSync(j("loop-a")).isSymbolicLink()).toBe(true);
+  });
+
+  it("a name of 250 bytes is written (its temporary name is shortened); one over 255 is refused before any work", () => {
+    writeFileAtomic(j("n".repeat(250)), "long");
+    expect(fs.readFileSync(j("n".repeat(250)), "utf8")).toBe("long");
+    expect(() => checkOutputPaths([{ path: j("n".repeat(256)), what: "--save" }])).toThrow("cannot be written: the name is too long (ENAMETOOLONG)");
+  });
+
   it("keeps the file's permissions: 600 stays 600, 640 stays 640", () => {
     for (const mode of [0o600, 0o640]) {
       fs.writeFileSync(j(`m${mode}`), "old");
@@ -80,9 +94,13 @@ describe("writeFileAtomic", () => {
     }
     const recentLive = `.m.json.tmp-${process.ppid}-ffffffff`; // a save still running in a live process: left alone
     fs.writeFileSync(j("killed", recentLive), "in progress");
-    expect(temps(j("killed"))).toHaveLength(2);
+    const otherDead = ".other.json.tmp-999999999-0123abcd"; // another file's killed save (no such pid): cleaned too
+    fs.writeFileSync(j("killed", otherDead), "half");
+    const notOurs = ".notes.tmp-12"; // not our naming: left alone
+    fs.writeFileSync(j("killed", notOurs), "someone else's");
+    expect(temps(j("killed"))).toHaveLength(4);
     writeFileAtomic(j("killed", "m.json"), "whole");
-    expect(temps(j("killed"))).toEqual([recentLive]);
+    expect(temps(j("killed")).sort()).toEqual([notOurs, recentLive].sort());
     expect(fs.readFileSync(j("killed", "m.json"), "utf8")).toBe("whole");
   });
 });
