@@ -177,7 +177,7 @@ describe("a child dies with its parent, however the parent ends", () => {
     const childFile = path.join(dir, "child.mjs");
     fs.writeFileSync(childFile, `
       import { onParentGone } from ${lifeline};
-      onParentGone(() => process.exit(0));
+      onParentGone(() => process.exit(0), 3_600_000); // the pipe alone (the parent-pid check waits an hour)
       setInterval(() => {}, 1000);
       console.log("child " + process.pid + " ready");
     `);

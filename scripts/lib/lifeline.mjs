@@ -2,7 +2,8 @@
 //
 // The one mechanism every script uses:
 //   - spawnTied(cmd, args, options): starts a child with a "lifeline", a pipe on its file descriptor 3 whose
-//     other end only we hold, and LIFELINE_FD=3 in its environment. When we end, in any way at all, the
+//     other end only we hold, and LIFELINE_FD=3:<our pid> in its environment (a grandchild that inherits the
+//     variable sees another parent pid and ignores it). When we end, in any way at all, the
 //     system closes our end, and the child reads end-of-file there. A Python child holds it with
 //     scripts/lib/lifeline.py (`python3 scripts/lib/lifeline.py -m notebook …` runs any module so); a Node
 //     child with onParentGone below.
@@ -20,7 +21,7 @@ export function spawnTied(cmd, args, options = {}) {
   const stdio = Array.isArray(base) ? base.slice(0, 3) : [base, base, base];
   while (stdio.length < LIFELINE_FD) stdio.push("inherit");
   stdio[LIFELINE_FD] = "pipe";
-  const env = { ...(options.env ?? process.env), LIFELINE_FD: String(LIFELINE_FD) };
+  const env = { ...(options.env ?? process.env), LIFELINE_FD: `${LIFELINE_FD}:${process.pid}` };
   const child = spawn(cmd, args, { ...options, env, stdio });
   // Our end must not keep the event loop alive, and must never be written to by anyone else.
   child.stdio[LIFELINE_FD]?.unref?.();
@@ -35,9 +36,9 @@ export function onParentGone(callback, everyMs = 500) {
     called = true;
     callback(why);
   };
-  const fd = Number(process.env.LIFELINE_FD);
-  if (Number.isInteger(fd) && fd > 2) {
-    delete process.env.LIFELINE_FD; // our own children get their own lifeline, not ours
+  const [fd, owner] = String(process.env.LIFELINE_FD ?? "").split(":").map(Number);
+  delete process.env.LIFELINE_FD; // our own children get their own lifeline, not ours
+  if (Number.isInteger(fd) && fd > 2 && owner === process.ppid) {
     try {
       const stream = createReadStream("", { fd, autoClose: true });
       stream.on("data", () => {}); // nothing is ever sent: only the end matters

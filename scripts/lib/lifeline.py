@@ -20,9 +20,11 @@ import time
 def hold(on_gone):
     """Call on_gone() from a thread when the lifeline closes. No lifeline (run by hand): nothing happens."""
     try:
-        fd = int(os.environ.pop("LIFELINE_FD", ""))
+        fd, owner = (int(x) for x in os.environ.pop("LIFELINE_FD", "").split(":"))
     except ValueError:
         return False
+    if owner != os.getppid():
+        return False  # the variable came down from a grandparent: the descriptor is not ours
     try:
         os.set_inheritable(fd, False)  # our own children must not hold our parent's lifeline open
     except OSError:
