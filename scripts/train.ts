@@ -87,9 +87,12 @@ function parseArgs(argv: string[]): Map<string, string> {
   return given;
 }
 
+/** Decimal notation only (Number() would also take "0x10", "0b1", " 5 "): 12, -3, 0.5, 1e-3. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function number(name: string, text: string, kind: "int" | "real"): number {
   const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v) || (kind === "int" && !Number.isInteger(v))) {
+  if (!DECIMAL.test(text) || !Number.isFinite(v) || (kind === "int" && !Number.isInteger(v))) {
     throw new UsageError(`--${name}: expected ${kind === "int" ? "an integer" : "a number"}, found ${JSON.stringify(text)}`);
   }
   return v;
