@@ -119,6 +119,29 @@ describe("a bad command line: one line, exit 2, no stack trace, no traceback", (
   });
 });
 
+describe("notebooks:clear rewrites a notebook in place atomically", () => {
+  it("through a symbolic link: the link stays, the target is cleared, its mode 600 kept, no temporary file left", async () => {
+    const nb = JSON.parse(fs.readFileSync(NOTEBOOK, "utf8"));
+    const code = nb.cells.find((c: { cell_type: string }) => c.cell_type === "code");
+    code.outputs = [{ output_type: "stream", name: "stdout", text: ["hello\n"] }];
+    code.execution_count = 1;
+    const folder = path.join(dir, "clear");
+    fs.mkdirSync(folder);
+    const target = path.join(folder, "chapter.ipynb");
+    fs.writeFileSync(target, JSON.stringify(nb));
+    fs.chmodSync(target, 0o600);
+    fs.symlinkSync(target, path.join(dir, "link.ipynb"));
+    const r = await node("scripts/notebooks.mjs", ["--clear", path.join(dir, "link.ipynb")]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(fs.lstatSync(path.join(dir, "link.ipynb")).isSymbolicLink()).toBe(true);
+    const cleared = JSON.parse(fs.readFileSync(target, "utf8"));
+    expect(cleared.cells.find((c: { cell_type: string }) => c.cell_type === "code").outputs).toEqual([]);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(folder)).toEqual(["chapter.ipynb"]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Lifelines: kill the parent with SIGKILL (it gets no chance to clean up), the child must go too.
 
