@@ -25,6 +25,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     before = statOrNull(target);
     if (before !== null && before.isDirectory()) throw explained("it is a folder; expected a file name");
     if (before !== null && !before.isFile()) throw explained("it is not a regular file (a device, a pipe or a socket); refusing to replace it");
+    if (before !== null) fs.accessSync(target, fs.constants.W_OK); // a read-only file is not replaced behind its back
     const dir = path.dirname(target);
     fs.mkdirSync(dir, { recursive: true }); // a fresh checkout has no build/ yet
     removeStaleTemps(dir);
