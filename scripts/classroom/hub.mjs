@@ -29,6 +29,7 @@ c = get_config()  # noqa
 
 STATE = ${py(state)}
 HUB = ${py(hub)}
+STUDENTS = ${py(students)}
 MEM_LIMIT = ${memLimitBytes}
 MAX_PROCESSES = ${maxProcesses}
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -38,6 +39,14 @@ CGROUP_NAME = "mnist-classroom"
 def student_cgroups(name):
     """Make (or reuse) the student's memory and cpu cgroups; return the cgroup.procs files to join."""
     procs = []
+    try:
+        # The class as a whole weighs as much as one busy process per student against everything else
+        # on the machine (a new cgroup would otherwise count as one process, however many students).
+        os.makedirs(os.path.join(CGROUP_ROOT, "cpu", CGROUP_NAME), exist_ok=True)
+        with open(os.path.join(CGROUP_ROOT, "cpu", CGROUP_NAME, "cpu.shares"), "w") as f:
+            f.write(str(1024 * max(1, len(STUDENTS))))
+    except OSError:
+        pass
     for controller, settings in (("memory", {"memory.limit_in_bytes": MEM_LIMIT}), ("cpu", {"cpu.shares": 1024})):
         path = os.path.join(CGROUP_ROOT, controller, CGROUP_NAME, name)
         try:
@@ -77,7 +86,7 @@ def course_dir(spawner):
 c.JupyterHub.spawner_class = ClassroomSpawner
 c.JupyterHub.authenticator_class = "pam"
 c.PAMAuthenticator.open_sessions = False
-c.Authenticator.allowed_users = set(${py(students)})
+c.Authenticator.allowed_users = set(STUDENTS)
 c.Authenticator.admin_users = set()
 c.JupyterHub.admin_access = False
 
