@@ -8,13 +8,14 @@
 // `classroom update` run it AS THE STUDENT (never as root), so a link a student plants in their own home
 // cannot make root write anywhere else. It needs nothing but Node: it is copied beside the shared packages.
 //
-// The rule for each file, using DEST/.course-manifest.json (the hash of what the student was last given):
+// The rule for each file, using DEST/.course-manifest.json (the hash of what the student was last given,
+// and of any new version already put beside their own):
 //   missing in DEST                     → copied                                   ("added")
 //   same bytes as the release           → nothing                                  ("same")
 //   unchanged since we handed it out    → replaced by the new version              ("updated")
 //   changed by the student              → kept; the new version is written beside it as
 //                                         NAME.update-STAMP.EXT, once              ("beside")
-//   changed by the student, the release unchanged since → kept                     ("kept")
+//   changed by the student, nothing new since (or already beside) → kept            ("kept")
 
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, readlinkSync, unlinkSync, writeFileSync } from "node:fs";
@@ -67,12 +68,13 @@ export function installCourse(source, dest, stamp) {
   const report = { added: [], same: [], updated: [], beside: [], kept: [] };
   mkdirSync(dest, { recursive: true, mode: 0o700 });
   const manifestPath = join(dest, MANIFEST);
-  let given = {};
+  let manifest = { given: {}, offered: {} };
   try {
-    given = JSON.parse(readFileSync(manifestPath, "utf8"));
+    manifest = { ...manifest, ...JSON.parse(readFileSync(manifestPath, "utf8")) };
   } catch {
-    given = {};
+    /* first install, or the student deleted it: every changed file counts as theirs */
   }
+  const { given, offered } = manifest;
   for (const rel of courseFiles(source)) {
     const from = join(source, rel);
     const to = join(dest, rel);
@@ -93,15 +95,16 @@ export function installCourse(source, dest, stamp) {
       renameSync(`${to}.tmp-update`, to);
       given[rel] = fresh;
       report.updated.push(rel);
-    } else if (given[rel] === fresh) {
-      report.kept.push(rel);
+    } else if (given[rel] === fresh || offered[rel] === fresh) {
+      report.kept.push(rel); // nothing new since we gave it, or since we put the new version beside it
     } else {
       const other = besideName(rel, stamp);
-      if (!existsSync(join(dest, other)) || sha(join(dest, other)) !== fresh) copyFileSync(from, join(dest, other));
+      copyFileSync(from, join(dest, other));
+      offered[rel] = fresh;
       report.beside.push(other);
     }
   }
-  writeFileSync(manifestPath, JSON.stringify(given, null, 1) + "\n");
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 1) + "\n");
   return report;
 }
 

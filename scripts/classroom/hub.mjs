@@ -278,6 +278,7 @@ export async function stopHub(state, uids) {
     for (const name of readdirSync(dir)) {
       if (statSync(join(dir, name)).isDirectory()) spawnSync("rmdir", [join(dir, name)]);
     }
+    spawnSync("rmdir", [dir], { stdio: "ignore" }); // only when no other class still has a cgroup there
   }
   return done;
 }

@@ -89,3 +89,10 @@ export function randomPassword(randomBytes) {
   }
   return out + randomPassword(randomBytes).slice(out.length);
 }
+
+/** "3G", "1500M", "512MiB", "1073741824" → bytes (for --mem-limit). */
+export function parseBytes(text, option = "--mem-limit") {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(String(text).trim());
+  if (!m) throw new Error(`${option}: expected a size like 3G or 512M, found "${text}"`);
+  return Math.round(Number(m[1]) * 1024 ** " KMGT".indexOf(m[2].toUpperCase() || " "));
+}

@@ -155,6 +155,11 @@ export function removeAccount(name) {
   if (userInfo(name)) run("userdel", ["--force", "--remove", name]);
 }
 
+/** Remove the students' group once no account has it (another class may still use it: then it stays). */
+export function removeStudentGroup() {
+  spawnSync("groupdel", [STUDENT_GROUP], { stdio: "ignore" });
+}
+
 /** Run `node SHARED/bin/course.mjs install …` as the student; returns its report. */
 export function installAsStudent(info, paths, stamp) {
   const dest = join(info.home, "mnist-course");
