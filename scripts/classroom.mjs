@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chapterNotebooks, courseFiles } from "./classroom/course.mjs";
+import { chapterNotebooks } from "./classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "./classroom/hub.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "./classroom/roster.mjs";
 import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "./classroom/system.mjs";
@@ -87,7 +87,7 @@ export async function setup(p, options) {
   mkdirSync(p.hub, { recursive: true, mode: 0o700 });
   chmodSync(p.hub, 0o700);
   const proxyCommand = ensureProxy(join(p.hub, "proxy"));
-  const shared = prepareShared(ROOT, p.shared, courseFiles(ROOT));
+  const shared = prepareShared(ROOT, p.shared);
 
   const passwords = existsSync(p.passwords) ? parsePasswords(readFileSync(p.passwords, "utf8")) : new Map();
   const stamp = today();
@@ -190,7 +190,7 @@ export async function collect(p, options) {
 export async function update(p) {
   requireRoot("classroom update");
   requireSetUp(p);
-  const shared = prepareShared(ROOT, p.shared, courseFiles(ROOT));
+  const shared = prepareShared(ROOT, p.shared);
   const stamp = today();
   const summary = [];
   for (const name of readJson(p.students, [])) {

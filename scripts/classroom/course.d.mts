@@ -6,3 +6,4 @@ export function chapterNotebooks(root: string): string[];
 export function besideName(rel: string, stamp: string): string;
 export function installCourse(source: string, dest: string, stamp: string): InstallReport;
 export function linkSharedModules(dest: string, shared: string): void;
+export function copyRelease(root: string, out: string): string[];

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // A student's copy of the course, and how an update reaches it without losing their work.
 //
+//   node course.mjs release ROOT OUT
+//
+// copies the files a student gets (COURSE_ENTRIES below, without the solutions) from the project ROOT into
+// OUT: the release that `classroom setup` and the Dockerfile install from.
+//
 //   node course.mjs install SOURCE DEST SHARED_NODE_MODULES STAMP
 //
 // copies the course release in SOURCE into DEST (the student's ~/mnist-course), links DEST/node_modules to
@@ -18,7 +23,7 @@
 //   changed by the student, nothing new since (or already beside) → kept            ("kept")
 
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, readlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, readlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,6 +48,17 @@ export function courseFiles(root) {
   };
   for (const entry of COURSE_ENTRIES) walk(entry);
   return out.sort();
+}
+
+/** Copy the course files of `root` into `out` (emptied first); returns their relative paths. */
+export function copyRelease(root, out) {
+  rmSync(out, { recursive: true, force: true });
+  const files = courseFiles(root);
+  for (const rel of files) {
+    mkdirSync(dirname(join(out, rel)), { recursive: true });
+    copyFileSync(join(root, rel), join(out, rel));
+  }
+  return files;
 }
 
 /** The chapter notebooks of a course folder: notebooks/NN-name.ipynb. */
@@ -126,7 +142,8 @@ export function linkSharedModules(dest, shared) {
   symlinkSync(shared, link);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv[2] === "install") {
+const cli = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (cli && process.argv[2] === "install") {
   const [source, dest, shared, stamp] = process.argv.slice(3);
   if (!source || !dest || !shared || !stamp) {
     process.stderr.write(`usage: ${basename(process.argv[1])} install SOURCE DEST SHARED_NODE_MODULES STAMP\n`);
@@ -135,4 +152,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const report = installCourse(source, dest, stamp);
   linkSharedModules(dest, shared);
   process.stdout.write(JSON.stringify(report) + "\n");
+} else if (cli && process.argv[2] === "release" && process.argv[4]) {
+  process.stdout.write(`${copyRelease(resolve(process.argv[3]), resolve(process.argv[4])).length} files\n`);
+} else if (cli) {
+  process.stderr.write(`usage: ${basename(process.argv[1])} install SOURCE DEST SHARED_NODE_MODULES STAMP | release ROOT OUT\n`);
+  process.exit(2);
 }

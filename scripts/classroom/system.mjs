@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { copyRelease } from "./course.mjs";
 
 export const STUDENT_GROUP = "mnist-students";
 export const PROXY_VERSION = "4.6.3"; // configurable-http-proxy from npm: Debian's fails under NodeSource Node 20
@@ -81,7 +82,7 @@ export function worldReachable(file) {
  * package-lock.json changed); SHARED/course: the release students copy from; SHARED/bin: node and the
  * installer the students' side runs.
  */
-export function prepareShared(root, shared, courseFiles) {
+export function prepareShared(root, shared) {
   mkdirSync(shared, { recursive: true });
   chmodSync(shared, 0o755);
   if (!worldReachable(shared)) throw new ClassroomError(`students cannot reach ${shared}: every folder above it needs o+x (choose --state elsewhere, e.g. /srv/mnist-classroom)`);
@@ -97,11 +98,7 @@ export function prepareShared(root, shared, courseFiles) {
     writeFileSync(marker, lock);
   }
   const course = join(shared, "course");
-  rmSync(course, { recursive: true, force: true });
-  for (const rel of courseFiles) {
-    mkdirSync(dirname(join(course, rel)), { recursive: true });
-    copyFileSync(join(root, rel), join(course, rel));
-  }
+  copyRelease(root, course);
   const bin = join(shared, "bin");
   mkdirSync(bin, { recursive: true });
   copyFileSync(join(root, "scripts", "classroom", "course.mjs"), join(bin, "course.mjs"));
