@@ -21,3 +21,4 @@ export * from "./plot";
 export * from "./figures";
 export * from "./curves";
 export * from "./exercise";
+export * from "./claim";
