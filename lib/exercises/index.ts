@@ -7,4 +7,4 @@ import "./ch05";
 import "./ch06";
 import "./ch07";
 import "./ch08";
-export { registerExercises, findExercise, exerciseIds, exerciseId, type ExerciseSpec } from "./registry";
+export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";
