@@ -2,7 +2,8 @@
 // Notebooks: import { Dense, ReLU } from "./lib/index";   (the kernel runs in the project root)
 export * from "./matrix";
 export * from "./ops";
-export * from "./gemm";
+export * from "./kernels";
+export * from "./kernels-js";
 export * from "./backend";
 export * from "./random";
 export * from "./layers";
