@@ -13,6 +13,7 @@ export * from "./losses";
 export * from "./network";
 export * from "./gradcheck";
 export * from "./optimizers";
+export * from "./adaptive";
 export * from "./train";
 export * from "./persist";
 export * from "./data/idx";
