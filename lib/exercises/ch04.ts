@@ -110,7 +110,7 @@ registerExercises("4", [
   },
   {
     id: "4.3",
-    hint: "for each entry k: keep v = M.data[k], set v + h and v − h (h = 1e-5), n = (up − down)/2h, put v back; the error is |a − n| / max(|a|, |n|)",
+    hint: "for each entry k: keep v = M.data[k], set v + h and v − h (h = 1e-5), n = (up − down)/2h, put v back; the error is |a − n| / max(|a|, |n|, 1e-10)",
     test: (f: GradCheck) => {
       if (typeof f !== "function") return "expected a function (loss, M, analytic, entries) => number";
       const M = Matrix.fromRows([[0.3, -0.8, 1.1, 0.2], [-0.5, 0.9, 0.05, -1.3], [0.7, -0.2, 0.4, 1.6]], "float64");
@@ -127,6 +127,8 @@ registerExercises("4", [
       const notCentred = firstNonCentred(entries.map((k) => original[k]), rec.calls.map((x) => entries.map((k) => x[k])));
       if (notCentred >= 0) return `entry ${entries[notCentred]} is not nudged both ways (θ + h and θ − h): use a centred difference`;
       if (typeof right !== "number" || !(right >= 0 && right < 1e-7)) return `for a right gradient it reports ${right}, which should be below 1e-7`;
+      const zero = f(() => M.data[0] * M.data[0], M, Matrix.fromRows([[2 * original[0], 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], "float64"), [0, 1, 2]);
+      if (typeof zero !== "number" || !(zero < 1e-7)) return `where the gradient is 0 and the estimate is 0 too, it reports ${zero}: divide by max(|a|, |n|, 1e-10)`;
       const wrong = grad.clone();
       wrong.data[3] *= 1.02; wrong.data[10] *= 1.5; wrong.data[7] *= 9;   // entry 7 is not checked
       const reported = f(loss, M, wrong, entries);
