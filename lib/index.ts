@@ -2,7 +2,8 @@
 // Notebooks: import { Dense, ReLU } from "./lib/index";   (the kernel runs in the project root)
 export * from "./matrix";
 export * from "./ops";
-export * from "./gemm";
+export * from "./kernels";
+export * from "./kernels-js";
 export * from "./backend";
 export * from "./random";
 export * from "./layers";
@@ -12,6 +13,7 @@ export * from "./losses";
 export * from "./network";
 export * from "./gradcheck";
 export * from "./optimizers";
+export * from "./adaptive";
 export * from "./train";
 export * from "./persist";
 export * from "./data/idx";
@@ -21,3 +23,4 @@ export * from "./plot";
 export * from "./figures";
 export * from "./curves";
 export * from "./exercise";
+export * from "./claim";

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createRequire } from "module";
-import { Matrix, allocate, longLived, type DType, type FloatArray } from "../matrix";
+import { Matrix, longLived, type DType, type FloatArray } from "../matrix";
 import { Random } from "../random";
 import { readIdx, type IdxArray } from "./idx";
 import { findUpward } from "../paths";
@@ -116,7 +116,7 @@ export function pixelTable(dtype: DType = "float32"): FloatArray {
 /** x = byte / 255 for every byte: 0–255 grey levels → [0, 1]. */
 export function scalePixels(bytes: Uint8Array, dtype: DType = "float32"): FloatArray {
   const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // a Buffer seen as a plain Uint8Array
-  if (dtype === "float32") return scaleInto(plain, pixelTable("float32") as Float32Array, allocate("float32", bytes.length, true) as Float32Array);
+  if (dtype === "float32") return scaleInto(plain, pixelTable("float32") as Float32Array, longLived(1, bytes.length).data as Float32Array);
   if (dtype === "float64") return scaleInto64(plain, pixelTable("float64") as Float64Array, new Float64Array(bytes.length));
   throw new Error(`scalePixels: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
 }

@@ -1,22 +1,23 @@
-// The WebAssembly implementation of GemmKernels (see lib/gemm.ts): the same three products as the plain
-// TypeScript loops, and the element-wise passes of a layer (bias, ReLU, Σ over rows, the update), computed
-// by lib/wasm/gemm.wasm (source: lib/wasm/assembly/).
+// The WebAssembly implementation of the Kernels interface (lib/kernels.ts): the same three products as the
+// plain TypeScript loops, and the element-wise passes of a layer (bias, ReLU, Σ over rows, the update), computed
+// by lib/wasm/gemm.wasm (source: lib/wasm/assembly/). What it does not compute here (float64 operands, the
+// other element-wise operations, element-wise passes over arrays outside its memory) goes to the plain loops.
 //
 // Memory. WebAssembly only reads its own linear memory. While this backend is active, the matrices the library
-// keeps (Matrix.zeros(…, { resident: true }) of 1,024 numbers or more: data sets, weights, layer buffers) are
+// keeps (longLived(…) of 1,024 numbers or more: data sets, weights, layer buffers) are
 // made in that memory (lib/wasm/heap.ts: they are still Float32Arrays), so a product or a ReLU reads its
 // operands where they are. An operand that lives elsewhere (a small
 // matrix, one made before the backend was switched on, any Float32Array) is copied into scratch memory
 // for the product and the result copied back out: memcpy, 3–8 GB/s from main memory. Operands copied
 // that way and larger than CHUNK_FLOATS go through in chunks, so memory stays bounded.
 // The element-wise kernels run only on arrays in memory (they would spend longer copying than the JS loop
-// spends computing); the caller loops in JavaScript when they say no.
+// spends computing); otherwise the plain loops do them.
 //
 // Threads. Products of at least `minThreadFlops` are split between the main thread and the worker
 // threads of lib/wasm/pool.ts, by rows of C (or by columns when C is wide and short, like a 64×256
 // batch), in parts of whole 4×8 register tiles that the threads claim one at a time. Every entry of C is
 // summed in the same order whatever the split, so the result does not depend on the number of threads.
-import type { GemmKernels } from "../gemm";
+import type { Kernels, FloatArray } from "../kernels";
 import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn, type SlotCounter } from "./pool";
 import { wasmApi, type WasmMemory, type WasmModule } from "./api";
 import { WasmHeap, PAGE, align } from "./heap";
@@ -45,12 +46,15 @@ export interface WasmKernelsOptions {
   maxMemoryBytes?: number;
 }
 
-/** A product that does not fit (more than 1 GiB of operands) or whose threads failed goes here. */
-type Fallback = GemmKernels;
+/** Float64 work, a product that does not fit (more than 1 GiB of operands) or whose threads failed goes here. */
+type Fallback = Kernels;
+
+/** Updates shorter than this stay in the plain loop (a call into WebAssembly costs more than it saves). */
+const ADD_SCALED_MIN = 4096;
 
 type AddScaledFn = (n: number, a: number, b: number, s: number, out: number) => void;
 
-export class WasmKernels implements GemmKernels {
+export class WasmKernels implements Kernels {
   readonly name = "wasm";
   /** Threads in all, the main thread included (setThreads changes it). */
   threads: number;
@@ -125,25 +129,33 @@ export class WasmKernels implements GemmKernels {
     return length >= HEAP_MIN_FLOATS ? this.heap.allocate(length) : null;
   }
 
+  /** A zero-filled array for a kept buffer: in WebAssembly memory when it is large enough and there is room. */
+  longLivedArray(length: number): Float32Array {
+    return this.allocate(length) ?? new Float32Array(length);
+  }
+
   /** Whether the kernels read this array in place (it lives in their memory). */
-  isResident(array: Float32Array): boolean {
-    return this.heap.addressOf(array) >= 0;
+  isResident(array: FloatArray): boolean {
+    return array instanceof Float32Array && this.heap.addressOf(array) >= 0;
   }
 
   /** C[m×n] = A[m×k]·B[k×n] */
-  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) return this.fallback.matmul(a, b, c, m, k, n);
     if (!this.checked("matmul", a, m * k, b, k * n, c, m * n, k)) return;
     if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1)) this.fallback.matmul(a, b, c, m, k, n);
   }
 
   /** C[m×n] = Aᵀ·B, A stored k×m, B k×n */
-  matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
+  matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) return this.fallback.matmulTransA(a, b, c, m, k, n);
     if (!this.checked("matmulTransA", a, k * m, b, k * n, c, m * n, k)) return;
     if (!this.byDepth(a, b, c, m, k, n)) this.fallback.matmulTransA(a, b, c, m, k, n);
   }
 
   /** C[m×n] = A·Bᵀ, A m×k, B stored n×k */
-  matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
+  matmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) return this.fallback.matmulTransB(a, b, c, m, k, n);
     if (!this.checked("matmulTransB", a, m * k, b, n * k, c, m * n, k)) return;
     if (!this.byRows(a, b, c, m, k, n, k, 1, 1, k)) this.fallback.matmulTransB(a, b, c, m, k, n);
   }
@@ -153,8 +165,11 @@ export class WasmKernels implements GemmKernels {
    * a, b and out may be the same array. Computed in float32 (the JS loop rounds once, from float64; the two
    * can differ in the last bit).
    */
-  addScaled(a: Float32Array, b: Float32Array, s: number, out: Float32Array): void {
+  addScaled(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void {
     const n = out.length;
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || n < ADD_SCALED_MIN) {
+      return this.fallback.addScaled(a, b, s, out);
+    }
     if (a.length < n || b.length < n) {
       throw new Error(`wasm addScaled: a has ${a.length} and b ${b.length} numbers, out needs ${n}`);
     }
@@ -167,10 +182,7 @@ export class WasmKernels implements GemmKernels {
     }
     const chunk = Math.max(4, Math.floor(this.chunkFloats / 2));
     const aAt = this.scratch(2 * align(4 * Math.min(n, chunk)));
-    if (aAt < 0) {
-      for (let i = 0; i < n; i++) out[i] = a[i] + s * b[i];
-      return;
-    }
+    if (aAt < 0) return this.fallback.addScaled(a, b, s, out);
     const bAt = aAt + align(4 * Math.min(n, chunk)), f32 = heap.f32;
     for (let i0 = 0; i0 < n; i0 += chunk) {
       const i1 = Math.min(n, i0 + chunk);
@@ -181,8 +193,49 @@ export class WasmKernels implements GemmKernels {
     }
   }
 
+  /** out[i, j] = a[i, j] + b[j] for an m×n a */
+  addRowVector(a: FloatArray, b: FloatArray, out: FloatArray, m: number, n: number): void {
+    const done = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && this.addRowVectorInMemory(a, b, out, m, n);
+    if (!done) this.fallback.addRowVector(a, b, out, m, n);
+  }
+
+  /** out[j] = Σ_i a[i, j] for an m×n a */
+  sumRows(a: FloatArray, out: FloatArray, m: number, n: number): void {
+    const done = a instanceof Float32Array && out instanceof Float32Array && this.sumRowsInMemory(a, out, m, n);
+    if (!done) this.fallback.sumRows(a, out, m, n);
+  }
+
+  /** a = max(0, z) */
+  relu(z: FloatArray, a: FloatArray): void {
+    const done = z instanceof Float32Array && a instanceof Float32Array && this.reluInMemory(z, a);
+    if (!done) this.fallback.relu(z, a);
+  }
+
+  /** d = g ⊙ 1[a > 0] */
+  reluBackward(g: FloatArray, a: FloatArray, d: FloatArray): void {
+    const done = g instanceof Float32Array && a instanceof Float32Array && d instanceof Float32Array && this.reluBackwardInMemory(g, a, d);
+    if (!done) this.fallback.reluBackward(g, a, d);
+  }
+
+  // Element-wise operations without a WebAssembly version: the plain loops.
+  add(x: FloatArray, z: FloatArray, y: FloatArray): void {
+    this.fallback.add(x, z, y);
+  }
+  sub(x: FloatArray, z: FloatArray, y: FloatArray): void {
+    this.fallback.sub(x, z, y);
+  }
+  hadamard(x: FloatArray, z: FloatArray, y: FloatArray): void {
+    this.fallback.hadamard(x, z, y);
+  }
+  scale(x: FloatArray, s: number, y: FloatArray): void {
+    this.fallback.scale(x, s, y);
+  }
+  transpose(x: FloatArray, y: FloatArray, m: number, n: number): void {
+    this.fallback.transpose(x, y, m, n);
+  }
+
   /** out[i, j] = a[i, j] + b[j] for an m×n a; false (nothing done) unless a and out are in memory. */
-  addRowVector(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean {
+  private addRowVectorInMemory(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean {
     const aAt = this.heap.addressOf(a), outAt = this.heap.addressOf(out);
     if (aAt < 0 || outAt < 0 || a.length < m * n || out.length < m * n || b.length < n) return false;
     const bAt = this.placeSmall(b, n);
@@ -192,7 +245,7 @@ export class WasmKernels implements GemmKernels {
   }
 
   /** out[j] = Σ_i a[i, j] for an m×n a; false (nothing done) unless a is in memory. */
-  sumRows(a: Float32Array, out: Float32Array, m: number, n: number): boolean {
+  private sumRowsInMemory(a: Float32Array, out: Float32Array, m: number, n: number): boolean {
     const aAt = this.heap.addressOf(a);
     if (aAt < 0 || a.length < m * n || out.length < n) return false;
     const outHome = this.heap.addressOf(out);
@@ -204,7 +257,7 @@ export class WasmKernels implements GemmKernels {
   }
 
   /** a = max(0, z) over a.length floats; false (nothing done) unless both are in memory. */
-  reluForward(z: Float32Array, a: Float32Array): boolean {
+  private reluInMemory(z: Float32Array, a: Float32Array): boolean {
     const zAt = this.heap.addressOf(z), aAt = this.heap.addressOf(a);
     if (zAt < 0 || aAt < 0 || z.length < a.length) return false;
     this.reluForwardFn(a.length, zAt, aAt);
@@ -212,7 +265,7 @@ export class WasmKernels implements GemmKernels {
   }
 
   /** d = g ⊙ 1[a > 0] over d.length floats; false (nothing done) unless all three are in memory. */
-  reluBackward(g: Float32Array, a: Float32Array, d: Float32Array): boolean {
+  private reluBackwardInMemory(g: Float32Array, a: Float32Array, d: Float32Array): boolean {
     const gAt = this.heap.addressOf(g), aAt = this.heap.addressOf(a), dAt = this.heap.addressOf(d);
     if (gAt < 0 || aAt < 0 || dAt < 0 || g.length < d.length || a.length < d.length) return false;
     this.reluBackwardFn(d.length, gAt, aAt, dAt);
