@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { chapterNotebooks } from "./classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "./classroom/hub.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "./classroom/roster.mjs";
-import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "./classroom/system.mjs";
+import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "./classroom/system.mjs";
 import { ROOT } from "./setup.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
@@ -81,6 +81,10 @@ export async function setup(p, options) {
     maxProcesses: Number(options["max-processes"] ?? readJson(p.settings, {}).maxProcesses ?? 512),
     threads: Number(options.threads ?? readJson(p.settings, {}).threads ?? 1),
   };
+  const foreign = students.filter((name) => userInfo(name) && !isStudent(name));
+  if (foreign.length) {
+    throw new ClassroomError(`the roster names existing accounts that classroom setup did not create (not in the group mnist-students): ${foreign.join(", ")}; rename those students or remove their lines`);
+  }
   ensureHubPackages();
   mkdirSync(p.state, { recursive: true });
   chmodSync(p.state, 0o755);
