@@ -152,9 +152,15 @@ export function readPid(file) {
   }
 }
 
+/** The running hub's pid, or null (a stale pid file whose number now belongs to another program is ignored). */
 export function hubPid(state) {
   const pid = readPid(join(state, "hub", "jupyterhub.pid"));
-  return pidAlive(pid) ? pid : null;
+  if (!pidAlive(pid)) return null;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("jupyterhub") ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 function portIsFree(port, ip) {
