@@ -4,7 +4,8 @@
 # Its steps are the ones `npm run classroom -- setup` runs on one server (scripts/classroom/system.mjs), so
 # the classroom test in `npm test` covers them: the same apt packages; the project's packages (npm ci) shared
 # read-only; the release (scripts/classroom/course.mjs release) copied into the student's ~/mnist-course by
-# scripts/classroom/course.mjs install, which on later starts brings new chapters without overwriting edits.
+# scripts/classroom/course.mjs install (run by the entry point at every start: new chapters arrive, and a
+# notebook the student changed is kept, the new version put beside it).
 #
 # It has not been built on the project's own machine: that has no Docker engine and reaches only Debian's
 # and npm's registries. Build it where Docker runs:  docker build -t mnist-course-singleuser .
@@ -34,12 +35,11 @@ COPY . .
 RUN node scripts/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
  && chmod -R a+rX,go-w /opt/mnist-course
 
-# The student's own copy, as `classroom setup` makes it (Binder uses it as is; on Kubernetes the home is a
-# volume, and the postStart hook in the README runs the same command to fill or update it).
+# The student's own copy, made (and updated) by the entry point as the server starts, with the same command
+# `classroom setup` runs as each student: on Kubernetes the home is a volume, filled on the first start.
 USER ${NB_USER}
-RUN node /opt/mnist-course/scripts/classroom/course.mjs install /opt/mnist-course/release \
-      /home/${NB_USER}/mnist-course /opt/mnist-course/node_modules image
 ENV JUPYTER_PATH=/home/${NB_USER}/mnist-course/jupyter
-WORKDIR /home/${NB_USER}/mnist-course/notebooks
+WORKDIR /home/${NB_USER}
 EXPOSE 8888
-CMD ["jupyterhub-singleuser", "--ip=0.0.0.0", "--MappingKernelManager.default_kernel_name=tslab", "--KernelSpecManager.ensure_native_kernel=False"]
+ENTRYPOINT ["/opt/mnist-course/scripts/classroom/singleuser-entry.sh"]
+CMD ["jupyterhub-singleuser", "--ip=0.0.0.0", "--NotebookApp.notebook_dir=/home/jovyan/mnist-course/notebooks", "--MappingKernelManager.default_kernel_name=tslab", "--KernelSpecManager.ensure_native_kernel=False"]
