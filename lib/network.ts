@@ -7,6 +7,7 @@ import { Random } from "./random";
 import { Layer, Dense, type Init, type LayerConfig, type Param, type DenseOptions } from "./layers";
 import { Softmax } from "./activations";
 import { layerFromConfig } from "./layer-config";
+import { checkChain } from "./chain";
 import type { LossFn } from "./losses";
 
 /** Rows evaluated at once by predict, accuracy and evaluate: big enough to be fast, small enough to fit. */
@@ -177,24 +178,6 @@ export class Sequential {
 function inputWidth(layers: Layer[]): number | null {
   for (const layer of layers) if (layer instanceof Dense) return layer.inputs;
   return null;
-}
-
-/** Each Dense must take as many inputs as the Dense before it gives outputs (activations keep the width). */
-function checkChain(layers: Layer[]): void {
-  let previous: { index: number; layer: Dense } | null = null;
-  layers.forEach((layer, index) => {
-    if (!(layer instanceof Layer)) {
-      throw new Error(`Sequential: item ${index} is not a Layer (got ${String(layer)})`);
-    }
-    if (!(layer instanceof Dense)) return;
-    if (previous !== null && previous.layer.outputs !== layer.inputs) {
-      throw new Error(
-        `Sequential: layer ${index} (${layer.describe()}) takes ${layer.inputs} inputs, but layer ${previous.index} ` +
-          `(${previous.layer.describe()}) gives ${previous.layer.outputs} outputs`,
-      );
-    }
-    previous = { index, layer };
-  });
 }
 
 function checkBatchSize(op: string, batchSize: number): void {

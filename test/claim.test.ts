@@ -26,3 +26,21 @@ describe("claim", () => {
     expect(() => claim("x", 1, {} as never)).toThrow("expected { near, within }");
   });
 });
+
+describe("claim with CLAIMS=report", () => {
+  it("prints the failed claim instead of throwing, for authors updating numbers", () => {
+    const lines: string[] = [];
+    const original = console.log;
+    process.env.CLAIMS = "report";
+    console.log = (l: string) => lines.push(l);
+    try {
+      claim("x", 2, { equals: 1 });
+      claim("y", 1, { equals: 1 });
+    } finally {
+      console.log = original;
+      delete process.env.CLAIMS;
+    }
+    expect(lines).toEqual(['claim "x": found 2, but the text says exactly 1']);
+    expect(() => claim("x", 2, { equals: 1 })).toThrow();
+  });
+});

@@ -8,7 +8,7 @@ import { matmulTransA, matmulTransB, sumRows, matmul, addRowVector, map, hadamar
 import { Dense } from "../lib/layers";
 import { Sigmoid } from "../lib/activations";
 import { twoLayerReference } from "../lib/exercises/ch04";
-import type { History } from "../lib/train";
+import type { History } from "../lib/callbacks";
 
 const status = (name: string, answer: unknown) => assessExercise(name, answer).status;
 const message = (name: string, answer: unknown) => assessExercise(name, answer).message;

@@ -1,6 +1,7 @@
 // Chapter 5 · The three optimizers: exercises.
 import { registerExercises } from "./registry";
-import { loadMnist, shuffleDataset, splitDev } from "../data/mnist";
+import { loadMnist } from "../data/mnist";
+import { shuffleDataset, splitDev } from "../data/dataset";
 import { mlp } from "../network";
 import { gd } from "../optimizers";
 import { train } from "../train";

@@ -1,10 +1,11 @@
 // Chapter 6 · Experiments: exercises.
 import { registerExercises } from "./registry";
 import { loadCsv } from "../data/csv";
-import { shuffleDataset, splitDev } from "../data/mnist";
+import { shuffleDataset, splitDev } from "../data/dataset";
 import { mlp } from "../network";
 import { gd } from "../optimizers";
-import { train, type History, type EpochRecord } from "../train";
+import { train } from "../train";
+import type { History, EpochRecord } from "../callbacks";
 
 /** A made-up history: accuracies per epoch on the training data and on the dev set. */
 function fakeHistory(train: number[], dev: number[], stopped = false): History {
