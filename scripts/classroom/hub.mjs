@@ -36,15 +36,33 @@ CGROUP_ROOT = "/sys/fs/cgroup"
 CGROUP_NAME = "mnist-classroom"
 
 
+def _write(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
 def student_cgroups(name):
-    """Make (or reuse) the student's memory and cpu cgroups; return the cgroup.procs files to join."""
+    """Make (or reuse) the student's memory and cpu cgroups; return the cgroup.procs files to join.
+    cgroup v2 (one hierarchy, as systemd mounts it) or v1 (a folder per controller); nothing where neither
+    may be written: the per-process limits below still hold."""
     procs = []
+    if os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.controllers")):  # v2
+        base = os.path.join(CGROUP_ROOT, CGROUP_NAME)
+        try:
+            os.makedirs(os.path.join(base, name), exist_ok=True)
+            for parent in (CGROUP_ROOT, base):
+                _write(os.path.join(parent, "cgroup.subtree_control"), "+memory +cpu")
+            _write(os.path.join(base, "cpu.weight"), min(10000, 100 * max(1, len(STUDENTS))))
+            _write(os.path.join(base, name, "memory.max"), MEM_LIMIT)
+            procs.append(os.path.join(base, name, "cgroup.procs"))
+        except OSError:
+            pass
+        return procs
     try:
         # The class as a whole weighs as much as one busy process per student against everything else
         # on the machine (a new cgroup would otherwise count as one process, however many students).
         os.makedirs(os.path.join(CGROUP_ROOT, "cpu", CGROUP_NAME), exist_ok=True)
-        with open(os.path.join(CGROUP_ROOT, "cpu", CGROUP_NAME, "cpu.shares"), "w") as f:
-            f.write(str(1024 * max(1, len(STUDENTS))))
+        _write(os.path.join(CGROUP_ROOT, "cpu", CGROUP_NAME, "cpu.shares"), 1024 * max(1, len(STUDENTS)))
     except OSError:
         pass
     for controller, settings in (("memory", {"memory.limit_in_bytes": MEM_LIMIT}), ("cpu", {"cpu.shares": 1024})):
@@ -52,11 +70,10 @@ def student_cgroups(name):
         try:
             os.makedirs(path, exist_ok=True)
             for key, value in settings.items():
-                with open(os.path.join(path, key), "w") as f:
-                    f.write(str(value))
+                _write(os.path.join(path, key), value)
             procs.append(os.path.join(path, "cgroup.procs"))
         except OSError:
-            pass  # no cgroup v1 controller we may write: the per-process limits below still hold
+            pass
     return procs
 
 
@@ -278,8 +295,7 @@ export async function stopHub(state, uids) {
     }
     done.push(`ended ${left.length} leftover student process(es)`);
   }
-  for (const controller of ["memory", "cpu"]) {
-    const dir = `/sys/fs/cgroup/${controller}/mnist-classroom`;
+  for (const dir of ["/sys/fs/cgroup/memory/mnist-classroom", "/sys/fs/cgroup/cpu/mnist-classroom", "/sys/fs/cgroup/mnist-classroom"]) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
       if (statSync(join(dir, name)).isDirectory()) spawnSync("rmdir", [join(dir, name)]);
