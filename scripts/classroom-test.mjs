@@ -65,6 +65,13 @@ function cleanup(why) {
   const left = [alice, bob].filter((n) => spawnSync("getent", ["passwd", n]).status === 0 || existsSync(`/home/${n}`));
   if (left.length) console.error(`classroom test: could not remove ${left.join(", ")}:\n${r.stdout}${r.stderr}`);
 }
+// A closed stdout (a pipe whose reader left) or any uncaught error still cleans up.
+process.stdout.on("error", () => {});
+process.on("uncaughtException", (e) => {
+  console.error(`classroom test FAILED: ${e?.stack ?? e}`);
+  cleanup("an uncaught error");
+  process.exit(1);
+});
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     cleanup(`got ${signal}`);
