@@ -14,6 +14,7 @@ import { spawnSync } from "child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { createServer } from "http";
 import { basename, extname, join, normalize, relative } from "path";
+import { parseArgs } from "util";
 import {
   adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
   type Sequential,
@@ -30,18 +31,52 @@ interface Chapter {
   file: string; // "02-forward-pass.html"
 }
 
+const HELP = `Usage: npm run book [-- --serve] [-- --port N] [-- --no-run]
+
+Builds build/book/, the course as a static site that works offline, from the executed chapters in build/notebooks/.
+  --serve     then serve it on http://127.0.0.1:PORT/ (Ctrl-C stops)
+  --port N    the port for --serve (default 8000)
+  --no-run    stop, saying what to run, if a chapter has no up-to-date executed copy (default: execute it first)`;
+
+/** The command line, strictly: an unknown option or a bad port is refused with one line (exit 2). */
+function commandLine(): { serve: boolean; port: number; noRun: boolean } {
+  let values: { serve?: boolean; port?: string; "no-run"?: boolean; help?: boolean };
+  try {
+    values = parseArgs({
+      args: process.argv.slice(2),
+      options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" }, help: { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    const message = (e as Error).message
+      .split("\n")[0]
+      .replace(/^Unknown option '([^']*)'.*$/, "unknown option $1 (see --help)")
+      .replace(/^Option '(-[^ ']+)[^']*' argument missing$/, "option $1 needs a value")
+      .replace(/^Unexpected argument '([^']*)'.*$/, 'unexpected argument "$1" (see --help)');
+    process.stderr.write(`book: ${message}\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const port = values.port === undefined ? 8000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    process.stderr.write(`book: --port expects a whole number from 1 to 65535, found ${JSON.stringify(values.port)}\n`);
+    process.exit(2);
+  }
+  return { serve: values.serve === true, port, noRun: values["no-run"] === true };
+}
+
 function main(): void {
-  const args = process.argv.slice(2);
-  const serve = args.includes("--serve");
-  const portAt = args.indexOf("--port");
-  const port = portAt >= 0 ? Number(args[portAt + 1]) : 8000;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`book: --port expects a port number 1–65535, found ${args[portAt + 1]}`);
+  const { serve, port, noRun } = commandLine();
 
   const sources = readdirSync(join(ROOT, "notebooks"))
     .filter((f) => /^\d+.*\.ipynb$/.test(f))
     .sort();
   if (sources.length === 0) throw new Error("book: no notebooks/NN-*.ipynb found");
-  ensureExecuted(sources, args.includes("--no-run"));
+  ensureExecuted(sources, noRun);
 
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(join(OUT, "assets"), { recursive: true });

@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumPath, ROOT } from "./setup.mjs";
+import { fail, parseCommandLine } from "./lib/cli.mjs";
 
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -24,7 +25,14 @@ const WAIT_MS = 30_000;
 const PLAYGROUND_TARGET = 85; // percent
 const PLAYGROUND_TIMEOUT_MS = Number(process.env.PLAYGROUND_TIMEOUT_S ?? 240) * 1000;
 
-const BOOK = resolve(process.argv[2] ?? join(ROOT, "build", "book"));
+const { positionals } = parseCommandLine("check-book", {
+  allowPositionals: true,
+  help: "Usage: npm run check-book [-- BOOK_DIR]\n\nOpens the built book (default build/book/, from npm run book) in headless Chromium and checks\n" +
+    "every page, the digit pad (digits drawn with the mouse) and the playground (trained past 85 %).\n" +
+    "PLAYGROUND_TIMEOUT_S (default 240) limits the playground's training.",
+});
+if (positionals.length > 1) fail("check-book", `expected at most one folder, found ${positionals.length} arguments`);
+const BOOK = resolve(positionals[0] ?? join(ROOT, "build", "book"));
 
 /** Test images of MNIST (the committed sample: the first 500), as { images: Uint8Array[], labels }. */
 function mnistTestSample() {
