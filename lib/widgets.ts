@@ -16,8 +16,8 @@ import { modelToJson } from "./persist";
 import type { Sequential } from "./network";
 import { showHtml } from "./plot";
 
-/** Node's built-in modules that lib/ imports, each replaced in the page by web/node-shims.cjs. */
-const NODE_MODULES = ["fs", "path", "zlib", "module", "os", "worker_threads", "url", "crypto"];
+/** Node's built-in modules that lib/ imports, each replaced in the page by web/node-shims.cjs (crypto by web/crypto-shim.ts). */
+const NODE_MODULES = ["fs", "path", "zlib", "module", "os", "worker_threads", "url"];
 
 /** The web/ folder (the page's code), found from the working directory upwards. */
 export function webDir(): string {
@@ -54,6 +54,7 @@ export function widgetScript(): string {
     alias[m] = join(dir, "node-shims.cjs");
     alias[`node:${m}`] = join(dir, "node-shims.cjs");
   }
+  alias.crypto = alias["node:crypto"] = join(dir, "crypto-shim.ts"); // SHA-256 of model files (persist.ts)
   const common = {
     bundle: true,
     write: false,

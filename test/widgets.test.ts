@@ -1,6 +1,8 @@
 import { readFileSync } from "fs";
 import { gunzipSync } from "zlib";
+import { createHash } from "crypto";
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../web/crypto-shim";
 import { Matrix, mlp, modelFromJson, digitPadHtml, playgroundHtml, widgetScript } from "../lib/index";
 
 /** The JSON inside the widget's <script type="application/json" data-config>. */
@@ -44,5 +46,17 @@ describe("widgets as notebook outputs (lib/widgets.ts)", () => {
     const html = digitPadHtml(mlp([784, 4, 10]));
     expect(html.match(/<script type="text\/javascript">/g)?.length).toBe(1);
     expect(html.endsWith("</script>")).toBe(true);
+  });
+});
+
+describe("the page's SHA-256 (web/crypto-shim.ts: model files are checked in the page too)", () => {
+  it("equals Node's crypto on empty, block-boundary, long and non-ASCII texts", () => {
+    const texts = ["", "abc", "a".repeat(55), "a".repeat(56), "a".repeat(64), "x".repeat(1000), "ΣdZ = p − y ✓"];
+    for (const t of texts) {
+      const bytes = new TextEncoder().encode(t);
+      expect(sha256Hex(bytes), JSON.stringify(t.slice(0, 10))).toBe(createHash("sha256").update(t, "utf8").digest("hex"));
+    }
+    // the FIPS 180-2 example, known by heart
+    expect(sha256Hex(new TextEncoder().encode("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });
