@@ -3,7 +3,7 @@ import { gunzipSync } from "zlib";
 import { createHash } from "crypto";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../web/crypto-shim";
-import { Matrix, mlp, modelFromJson, digitPadHtml, playgroundHtml, widgetScript } from "../lib/index";
+import { Matrix, loadMnist, mlp, modelFromJson, digitPadHtml, playgroundHtml, widgetScript } from "../lib/index";
 
 /** The JSON inside the widget's <script type="application/json" data-config>. */
 function configOf(html: string): Record<string, unknown> {
@@ -46,6 +46,19 @@ describe("widgets as notebook outputs (lib/widgets.ts)", () => {
     const html = digitPadHtml(mlp([784, 4, 10]));
     expect(html.match(/<script type="text\/javascript">/g)?.length).toBe(1);
     expect(html.endsWith("</script>")).toBe(true);
+  });
+});
+
+describe("the playground's subset (data/mnist-playground)", () => {
+  it("is the first 5,000 training and 1,000 test images of MNIST, with their labels, pixel for pixel", () => {
+    for (const [split, limit] of [["train", 5000], ["test", 1000]] as const) {
+      const subset = loadMnist(split, { dir: "data/mnist-playground" });
+      const full = loadMnist(split, { limit });
+      expect(subset.images.rows).toBe(limit);
+      expect(Buffer.from(subset.labels).equals(Buffer.from(full.labels))).toBe(true);
+      expect(Buffer.from(subset.images.data.buffer, subset.images.data.byteOffset, subset.images.data.byteLength)
+        .equals(Buffer.from(full.images.data.buffer, full.images.data.byteOffset, full.images.data.byteLength))).toBe(true);
+    }
   });
 });
 
