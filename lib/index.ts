@@ -21,3 +21,6 @@ export * from "./plot";
 export * from "./figures";
 export * from "./curves";
 export * from "./exercise";
+export * from "./batchnorm";
+export * from "./dropout";
+export * from "./data/augment";
