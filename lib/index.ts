@@ -24,3 +24,5 @@ export * from "./exercise";
 export * from "./batchnorm";
 export * from "./dropout";
 export * from "./data/augment";
+export * from "./claim";
+export * from "./diagnostics";
