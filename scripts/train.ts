@@ -2,6 +2,7 @@
 //
 //   npm run train -- --layers 784,256,10 --batch-size 64 --lr 0.1 --epochs 10 --json results/run.json
 //   npm run train -- --csv build/train.csv --dev 1000 --layers 784,10,10 --init uniform --batch-size full --lr 0.1 --epochs 500
+//   npm run train -- --preset best-mlp --json results/best-mlp.json     (a named result; later flags override it)
 //   npm run train -- --help
 //
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
@@ -13,6 +14,7 @@ import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../l
 import { formatRecord, train, type EpochRecord, type History } from "../lib/train";
 import { saveModel, writeFileAtomic } from "../lib/persist";
 import { getBackend, setBackend, stopThreads } from "../lib/backend";
+import { presets } from "./presets";
 
 interface OptionSpec {
   name: string;
@@ -43,6 +45,7 @@ const SPEC: OptionSpec[] = [
   { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
   { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/persist.ts format)" },
   { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
+  { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
   { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
   { name: "help", value: "", default: undefined, help: "this list" },
 ];
@@ -212,11 +215,32 @@ function jsonText(out: Record<string, unknown>): string {
   return `{\n${entries.join(",\n")}\n}\n`;
 }
 
+/**
+ * --preset NAME: the preset's arguments, then the user's; an option the user gives replaces the preset's.
+ * Returns the merged options and the preset's name (or null).
+ */
+function applyPreset(argv: string[]): { given: Map<string, string>; preset: string | null } {
+  const user = parseArgs(argv);
+  const name = user.get("preset");
+  if (name === undefined) return { given: user, preset: null };
+  const preset = presets[name];
+  if (preset === undefined) throw new UsageError(`--preset: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(", ")}`);
+  const given = parseArgs(preset.args);
+  for (const [k, v] of user) if (k !== "preset") given.set(k, v);
+  return { given, preset: name };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const given = parseArgs(argv);
+  const { given, preset } = applyPreset(argv);
   if (given.has("help")) {
     process.stdout.write(helpText());
     return 0;
+  }
+  if (preset !== null && !given.has("quiet")) {
+    const p = presets[preset];
+    const overridden = [...given.keys()].filter((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)) && p.args.includes(`--${k}`));
+    console.log(`preset ${preset}: ${p.description}`);
+    console.log(`  npm run train -- ${p.args.join(" ")}${overridden.length > 0 ? `  (overridden here: ${overridden.map((k) => `--${k}`).join(", ")})` : ""}`);
   }
   const o = readOptions(given);
   const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay }); // checks lr, β, λ
