@@ -4,7 +4,7 @@ import { Matrix } from "./matrix";
 import { Dense, type Layer, type Param } from "./layers";
 import { Activation, ReLU } from "./activations";
 import type { Sequential } from "./network";
-import { histogramCounts } from "./figures";
+import { histogramCounts } from "./charts";
 import type { PlotlyFigure } from "./figures";
 
 /** What each activation layer (ReLU, sigmoid, tanh, …) outputs for the batch x: one copy per activation layer, in order. */

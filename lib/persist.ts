@@ -5,6 +5,7 @@
 //   "layers": [ { "type": "dense", "inputs": 784, "outputs": 256 }, { "type": "relu" }, … ],   // Sequential.config()
 //   "params": [ { "name": "…", "shape": [784, 256], "dtype": "float32", "length": 200704,
 //                 "encoding": "base64-le", "fnv1a": "9c1f03a2", "data": "…" }, … ],         // in net.params() order
+//   "state": [ … ],   // as params: what layers keep besides them (BatchNorm's running mean and variance); optional
 //   "metadata": { … }                                                                        // optional, free-form
 // }
 // Weights are the little-endian bytes of the float32 (or float64) values, in base64: about 5.3
@@ -13,7 +14,7 @@
 // mismatched file with the file name and the field at fault. Writing is atomic (temp file + rename).
 import * as fs from "fs";
 import * as path from "path";
-import type { DType } from "./matrix";
+import type { DType, Matrix } from "./matrix";
 import type { LayerConfig } from "./layers";
 import { layerFromConfig } from "./layer-config";
 import { Sequential } from "./network";
@@ -36,6 +37,7 @@ export interface ModelFile {
   version: number;
   layers: LayerConfig[];
   params: ParamRecord[];
+  state?: ParamRecord[];
   metadata?: Record<string, unknown>;
 }
 
@@ -79,7 +81,7 @@ export function fnv1a32(bytes: Uint8Array): string {
 
 /** The network as the JSON text of a model file; `metadata` (options, accuracies …) is stored as given. */
 export function modelToJson(net: Sequential, metadata?: Record<string, unknown>): string {
-  const params: ParamRecord[] = net.params().map((p) => {
+  const record = (p: { name: string; value: Matrix }): ParamRecord => {
     const dtype: DType = p.value.data instanceof Float64Array ? "float64" : "float32";
     const bytes = floatsToBytes(p.value.data, dtype);
     return {
@@ -91,8 +93,10 @@ export function modelToJson(net: Sequential, metadata?: Record<string, unknown>)
       fnv1a: fnv1a32(bytes),
       data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
     };
-  });
-  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, layers: net.config(), params };
+  };
+  const file: ModelFile = { format: MODEL_FORMAT, version: MODEL_VERSION, layers: net.config(), params: net.params().map(record) };
+  const state = layerState(net);
+  if (state.length > 0) file.state = state.map(record);
   if (metadata !== undefined) file.metadata = metadata;
   return JSON.stringify(file, null, 1) + "\n";
 }
@@ -125,9 +129,14 @@ export function readModel(text: string, where = "model"): { net: Sequential; met
   if (file.params.length !== params.length) {
     fail("params", `the layers have ${params.length} parameter arrays, the file has ${file.params.length}`);
   }
-  params.forEach((p, i) => {
-    const rec = file.params[i];
-    const field = `params[${i}]`;
+  const state = layerState(net);
+  const stored = file.state ?? [];
+  if (!Array.isArray(stored) || stored.length !== state.length) {
+    fail("state", `the layers keep ${state.length} arrays besides their parameters (running averages), the file has ${Array.isArray(stored) ? stored.length : JSON.stringify(stored)}`);
+  }
+  const targets = [...params.map((p, i) => ({ p, rec: file.params[i], field: `params[${i}]` })),
+    ...state.map((p, i) => ({ p, rec: stored[i], field: `state[${i}]` }))];
+  targets.forEach(({ p, rec, field }) => {
     if (rec === null || typeof rec !== "object") fail(field, "expected an object");
     if (rec.name !== p.name) fail(`${field}.name`, `expected ${JSON.stringify(p.name)}, found ${JSON.stringify(rec.name)}`);
     if (!Array.isArray(rec.shape) || rec.shape[0] !== p.value.rows || rec.shape[1] !== p.value.cols) {
@@ -150,6 +159,11 @@ export function readModel(text: string, where = "model"): { net: Sequential; met
   return { net, metadata };
 }
 
+/** What the layers keep besides their parameters, named by position: "1.runningMean". */
+function layerState(net: Sequential): { name: string; value: Matrix }[] {
+  return net.layers.flatMap((layer, i) => layer.state().map((s) => ({ name: `${i}.${s.name}`, value: s.value })));
+}
+
 /** Known layer types, Dense sizes that chain. */
 function checkLayers(layers: unknown, fail: (field: string, what: string) => never): LayerConfig[] {
   if (!Array.isArray(layers) || layers.length === 0) return fail("layers", "expected a non-empty array of layer configs");
@@ -168,13 +182,17 @@ function checkLayers(layers: unknown, fail: (field: string, what: string) => nev
         width = c.outputs;
         break;
       }
+      case "batchnorm":
+        if (width !== undefined && c.features !== width) fail(`${field}.features`, `the layer before gives ${width} outputs, this batchnorm layer normalises ${JSON.stringify(c.features)}`);
+        break;
       case "relu":
       case "sigmoid":
       case "tanh":
       case "softmax":
+      case "dropout":
         break;
       default:
-        fail(`${field}.type`, `unknown layer type ${JSON.stringify(c.type)}; expected dense, relu, sigmoid, tanh or softmax`);
+        fail(`${field}.type`, `unknown layer type ${JSON.stringify(c.type)}; expected dense, batchnorm, dropout, relu, sigmoid, tanh or softmax`);
     }
   });
   return layers as LayerConfig[];
