@@ -60,3 +60,10 @@ export function exerciseIds(chapter?: string): string[] {
   const want = chapter === undefined ? undefined : String(Number(chapter));
   return [...byId.values()].filter((e) => want === undefined || String(Number(e.chapter)) === want).map((e) => e.id);
 }
+
+/** Every registered exercise id, grouped by chapter ("5": ["5.1", "5.2", …]). */
+export function exercisesByChapter(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of byId.values()) (out[String(Number(e.chapter))] ??= []).push(e.id);
+  return out;
+}
