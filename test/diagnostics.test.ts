@@ -67,3 +67,13 @@ describe("diagnostics", () => {
     expect(fig.data[1].xaxis).toBe("x2");
   });
 });
+
+describe("trainingCurves' testLabel", () => {
+  it("names the held-out curves as asked (a dev set is not the test set)", async () => {
+    const { trainingCurves } = await import("../lib/curves");
+    const history = { epochs: [{ epoch: 1, updates: 1, seconds: 0, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1.2, testAccuracy: 0.4 }], stopped: null };
+    const names = (o: object) => trainingCurves({ run: history }, o).data.map((t) => t.name);
+    expect(names({ testLabel: "dev" })).toContain("run · dev");
+    expect(names({})).toContain("run · test");
+  });
+});
