@@ -88,6 +88,10 @@ def plan(paths):
                 if name.endswith(".ipynb") and not name.startswith("."):
                     jobs.append((student, name, os.path.join(folder, name)))
         if not jobs:
+            direct = [f for f in os.listdir(root) if f.endswith(".ipynb")]
+            if direct:
+                raise BadArguments(f"{root} holds notebooks, not student folders: give them as files ({root}/*.ipynb), "
+                                   f"or a class folder holding <student>/<notebook>.ipynb")
             raise BadArguments(f"{root} holds no <student>/<notebook>.ipynb files")
         return jobs, True
     for p in paths:
