@@ -20,6 +20,7 @@ export * from "./train";
 export { checkTrainOptions, formatRecord, type TrainOptions, type TrainPlan } from "./train-checks";
 export * from "./format";
 export * from "./persist";
+export { checkOutputPaths, type NamedPath } from "./files";
 export * from "./runs";
 export * from "./data/idx";
 export * from "./data/csv";
