@@ -34,3 +34,5 @@ export * from "./probes";
 export * from "./live";
 export * from "./exercise";
 export * from "./claim";
+export * from "./digit-image";
+export * from "./widgets";
