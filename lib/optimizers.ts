@@ -17,25 +17,10 @@
 import type { Param } from "./layers";
 import { addScaled } from "./ops";
 import { longLived, type FloatArray } from "./matrix";
+import type { Optimizer, DecayOptions } from "./optimizer-types";
+import { adagrad, rmsprop } from "./adaptive";
 
-export interface Optimizer {
-  name: string;
-  /** The base learning rate α (a schedule scales from it). */
-  lr?: number;
-  /** Apply one update to every parameter; `lr` overrides the base learning rate for this step. */
-  step(params: Param[], lr?: number): void;
-  /** Forget the state (velocities, moments, step count). */
-  reset?(): void;
-}
-
-export interface DecayOptions {
-  /** L2 coefficient λ ≥ 0 (default 0): g = dW + λ·W. */
-  weightDecay?: number;
-  /** L1 coefficient λ₁ ≥ 0 (default 0): g = dW + λ₁·sign(W). */
-  l1?: number;
-  /** Decay biases too (default false). */
-  decayBiases?: boolean;
-}
+export type { Optimizer, DecayOptions } from "./optimizer-types";
 
 // ---------------------------------------------------------------------------------------------
 // Checks, shared by the constructors: a person gets told which number is wrong and why.
@@ -236,12 +221,12 @@ export function adam(
   };
 }
 
-export type OptimizerName = "gd" | "momentum" | "nesterov" | "adam";
-export const optimizerNames: readonly OptimizerName[] = ["gd", "momentum", "nesterov", "adam"];
+export type OptimizerName = "gd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
+export const optimizerNames: readonly OptimizerName[] = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
 
 /**
  * Build an optimizer by name (for command lines and notebooks' drop-downs).
- * `beta` is β for momentum/nesterov and β₁ for adam.
+ * `beta` is β for momentum/nesterov, ρ for rmsprop and β₁ for adam (adagrad has none).
  */
 export function makeOptimizer(
   name: string,
@@ -255,6 +240,10 @@ export function makeOptimizer(
       return momentum({ ...rest, beta });
     case "nesterov":
       return momentum({ ...rest, beta, nesterov: true });
+    case "adagrad":
+      return adagrad(rest);
+    case "rmsprop":
+      return rmsprop({ ...rest, rho: beta });
     case "adam":
       return adam({ ...rest, beta1: beta });
     default:
