@@ -7,9 +7,10 @@
 //
 // The .wasm is committed (the library loads it without any build step); test/wasm.test.ts rebuilds it
 // and checks that the bytes are identical, so the binary always matches the source beside it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../lib/files";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const WASM_SOURCE = "lib/wasm/assembly/gemm.ts";
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       console.log(`build-wasm: ${output} matches its source (${bytes.length} bytes)`);
       continue;
     }
-    writeFileSync(out, bytes);
+    writeFileAtomic(out, bytes);
     console.log(`build-wasm: wrote ${output} (${bytes.length} bytes)`);
   }
 }

@@ -6,14 +6,16 @@
 //   - every plotly chart drew (its div holds an svg.main-svg);
 //   - every LaTeX formula rendered: MathJax ran, produced its output elements where the notebook has
 //     math, reported no TeX error, and no raw `$…$` is left in the text;
+//   - every digit pad and playground (lib/widgets.ts) started: mounted, with its canvas;
 //   - the page threw no JavaScript error and loaded nothing from the network.
 // Exits non-zero with a message per problem.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumPath, ROOT } from "./setup.mjs";
+import { fail, parseCommandLine } from "./lib/cli.mjs";
 
 const FLAGS = [
   "--headless",
@@ -29,6 +31,10 @@ const CHART_TIMEOUT_MS = 30_000;
 const MATHJAX_TIMEOUT_MS = 30_000;
 
 function htmlFiles(args) {
+  for (const a of args) {
+    if (!existsSync(a)) fail("check-html", `no such file: ${a}`);
+    if (!statSync(a).isFile() || !/\.html?$/i.test(a)) fail("check-html", `${a}: expected an HTML file (.html)`);
+  }
   if (args.length > 0) return args.map((a) => resolve(a));
   const dir = join(ROOT, "build", "html");
   if (!existsSync(dir)) return [];
@@ -156,12 +162,32 @@ async function checkPage(browser, file) {
   if (found.errors.length) problems.push(`MathJax reported TeX errors: ${found.errors.join("; ")}`);
   if (found.raw.length) problems.push(`raw LaTeX left in the text: ${found.raw.slice(0, 5).join("  ")}`);
 
+  // The in-page widgets (lib/widgets.ts: drawDigit, playground) started: each root is mounted and has its canvas.
+  const widgets = await page
+    .waitForFunction(
+      () => {
+        const roots = [...document.querySelectorAll("[data-digit-pad], [data-playground]")];
+        return roots.every((r) => r.hasAttribute("data-mounted") && r.querySelector("canvas")) ? { n: roots.length } : false;
+      },
+      null,
+      { timeout: CHART_TIMEOUT_MS, polling: 200 },
+    )
+    .then(async (h) => (await h.jsonValue()).n)
+    .catch(() => {
+      problems.push("a digit pad or playground did not start (its root has no data-mounted or no canvas)");
+      return 0;
+    });
+
   await context.close();
-  return { problems, charts: charts.total, formulas: found.rendered, expectedMath };
+  return { problems, charts: charts.total, formulas: found.rendered, expectedMath, widgets };
 }
 
 async function main() {
-  const files = htmlFiles(process.argv.slice(2));
+  const { positionals } = parseCommandLine("check-html", {
+    allowPositionals: true,
+    help: "Usage: npm run check-html [-- files.html ...]\n\nOpens each page (default build/html/*.html) in headless Chromium and checks charts, formulas and errors.",
+  });
+  const files = htmlFiles(positionals);
   if (files.length === 0) {
     console.error("check-html: no HTML to check (run `npm run notebooks -- --html` first)");
     process.exit(1);
@@ -177,7 +203,7 @@ async function main() {
   try {
     for (const file of files) {
       const started = Date.now();
-      const { problems, charts, formulas, expectedMath } = await checkPage(browser, file);
+      const { problems, charts, formulas, expectedMath, widgets } = await checkPage(browser, file);
       const name = file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       if (problems.length) {
@@ -185,7 +211,7 @@ async function main() {
         console.error(`✗ ${name}  (${seconds} s)`);
         for (const p of problems) console.error(`    ${p}`);
       } else {
-        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)  ${seconds} s`);
+        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)${widgets ? `, ${widgets} widget(s) started` : ""}  ${seconds} s`);
       }
     }
   } finally {
@@ -198,6 +224,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`check-html: ${e.stack || e}`);
+  console.error(`check-html: ${String(e?.message ?? e).split("\n")[0]}`); // one line; the page-by-page report is above
   process.exit(1);
 });
