@@ -150,7 +150,7 @@ export function readModel(text: string, where = "model"): { net: Sequential; met
   return { net, metadata };
 }
 
-/** Known layer types, Dense sizes that chain. */
+/** Known layer types, and sizes that chain (Dense, Conv2D, MaxPool2D). */
 function checkLayers(layers: unknown, fail: (field: string, what: string) => never): LayerConfig[] {
   if (!Array.isArray(layers) || layers.length === 0) return fail("layers", "expected a non-empty array of layer configs");
   let width: number | undefined;
@@ -172,9 +172,26 @@ function checkLayers(layers: unknown, fail: (field: string, what: string) => nev
       case "sigmoid":
       case "tanh":
       case "softmax":
+      case "flatten":
         break;
+      case "conv2d":
+      case "maxpool2d": {
+        // built once to check its fields (the error names the field); its sizes then chain like a dense layer's
+        let layer;
+        try {
+          layer = layerFromConfig(c);
+        } catch (err) {
+          return fail(field, (err as Error).message.replace(/^layerFromConfig: /, ""));
+        }
+        const inputs = layer.inputSize() as number;
+        if (width !== undefined && inputs !== width) {
+          fail(field, `the layer before gives ${width} outputs, this ${c.type} layer expects ${inputs} inputs (${layer.describe()})`);
+        }
+        width = layer.outputSize(inputs);
+        break;
+      }
       default:
-        fail(`${field}.type`, `unknown layer type ${JSON.stringify(c.type)}; expected dense, relu, sigmoid, tanh or softmax`);
+        fail(`${field}.type`, `unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh or softmax`);
     }
   });
   return layers as LayerConfig[];
