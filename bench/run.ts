@@ -1,10 +1,11 @@
 // npm run bench: every benchmark section, one after the other, in one process and one run,
 // so that figures printed side by side were measured on the same machine at the same time.
-// Usage: npm run bench [-- section ...]   (sections: matmul, data, train)
+// Usage: npm run bench [-- section ...]   (sections: matmul, data, train, cnn)
 const sections: Record<string, () => Promise<{ run: () => Promise<void> | void }>> = {
   matmul: () => import("./matmul"),
   data: () => import("./data"),
   train: () => import("./train"),
+  cnn: () => import("./cnn"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

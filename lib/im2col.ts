@@ -58,20 +58,19 @@ export function im2col(x: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
   const cols = out ?? Matrix.zeros(N * OH * OW, K, x.dtype);
   if (cols.rows !== N * OH * OW || cols.cols !== K) throw new Error(`im2col: out is ${cols.shape} but the windows make ${N * OH * OW}×${K}`);
   const X = x.data, D = cols.data;
-  let r = 0; // where the current row of cols starts
+  let j = 0; // the next entry of cols to write: rows one after the other, each in W's column order
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++, r += K) {
-        let j = r;
+      for (let ox = 0; ox < OW; ox++) {
+        const x0 = ox * s - p; // the window's left column in the image (negative: in the padding)
+        const whole = x0 >= 0 && x0 + k <= W; // the window's columns are all inside the image
         for (let c = 0; c < C; c++) {
-          const plane = (n * C + c) * H * W; // where channel c of image n starts in X's data
           for (let ky = 0; ky < k; ky++) {
             const y = oy * s - p + ky;
-            const inside = y >= 0 && y < H;
-            for (let kx = 0; kx < k; kx++, j++) {
-              const xx = ox * s - p + kx;
-              D[j] = inside && xx >= 0 && xx < W ? X[plane + y * W + xx] : 0;
-            }
+            const from = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
+            if (y < 0 || y >= H) for (let kx = 0; kx < k; kx++) D[j++] = 0; // a row of padding
+            else if (whole) for (let kx = 0; kx < k; kx++) D[j++] = X[from + kx];
+            else for (let kx = 0; kx < k; kx++) D[j++] = x0 + kx >= 0 && x0 + kx < W ? X[from + kx] : 0;
           }
         }
       }
@@ -92,20 +91,19 @@ export function col2im(cols: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
   if (x.rows !== N || x.cols !== C * H * W) throw new Error(`col2im: out is ${x.shape} but the images are ${N}×${C * H * W}`);
   const X = x.data, D = cols.data;
   X.fill(0);
-  let r = 0;
+  let j = 0; // the next entry of cols to read, in im2col's order
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++, r += K) {
-        let j = r;
+      for (let ox = 0; ox < OW; ox++) {
+        const x0 = ox * s - p;
+        const whole = x0 >= 0 && x0 + k <= W;
         for (let c = 0; c < C; c++) {
-          const plane = (n * C + c) * H * W;
           for (let ky = 0; ky < k; ky++) {
             const y = oy * s - p + ky;
-            const inside = y >= 0 && y < H;
-            for (let kx = 0; kx < k; kx++, j++) {
-              const xx = ox * s - p + kx;
-              if (inside && xx >= 0 && xx < W) X[plane + y * W + xx] += D[j];
-            }
+            const to = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
+            if (y < 0 || y >= H) j += k; // padding: nothing to add back
+            else if (whole) for (let kx = 0; kx < k; kx++) X[to + kx] += D[j++];
+            else for (let kx = 0; kx < k; kx++, j++) if (x0 + kx >= 0 && x0 + kx < W) X[to + kx] += D[j];
           }
         }
       }

@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { loadMnist, mnistDir, shuffleDataset, splitDev, type Dataset } from "../lib/data/mnist";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
+import { mnistCnn } from "../lib/cnn";
+import { presets } from "./presets";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
 import { formatRecord, train, type EpochRecord, type History } from "../lib/train";
 import { saveModel, writeFileAtomic } from "../lib/persist";
@@ -22,7 +24,11 @@ interface OptionSpec {
 }
 
 const SPEC: OptionSpec[] = [
+  { name: "preset", value: "NAME", default: undefined, help: `a named run (${Object.keys(presets).join(", ")}): its options first, yours override them` },
+  { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
+  { name: "filters", value: "F1,F2", default: "8,16", help: "with --arch cnn: filters of the two 5×5 convolutions" },
+  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none)" },
   { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
   { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
   { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
@@ -57,6 +63,19 @@ function helpText(): string {
     return `${left.padEnd(40)} ${s.help}${def}`;
   });
   return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...rows, ""].join("\n");
+}
+
+/** --preset NAME: the preset's options, then the user's, which override them; prints what the preset sets. */
+function parseWithPreset(argv: string[]): Map<string, string> {
+  const given = parseArgs(argv);
+  const name = given.get("preset");
+  if (name === undefined) return given;
+  const preset = presets[name];
+  if (preset === undefined) throw new UsageError(`--preset: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(", ")}`);
+  if (!given.has("quiet")) console.log(`preset ${name}: ${preset.args.join(" ")}   (${preset.description})`);
+  const merged = parseArgs(preset.args);
+  for (const [k, v] of given) merged.set(k, v);
+  return merged;
 }
 
 /** --name value and --name=value; every option at most once. */
@@ -98,7 +117,11 @@ function choice<T extends string>(name: string, text: string, allowed: readonly 
 }
 
 interface CliOptions {
+  preset?: string;
+  arch: "mlp" | "cnn";
   layers: number[];
+  filters?: [number, number];
+  hidden?: number;
   activation: "relu" | "sigmoid" | "tanh";
   loss: "ce" | "mse";
   init: "he" | "xavier" | "normal" | "uniform";
@@ -129,6 +152,7 @@ function readOptions(given: Map<string, string>): CliOptions {
   if (layers.length < 2 || layers.some((k) => k < 1)) throw new UsageError(`--layers: expected at least two positive sizes like 784,256,10, found ${JSON.stringify(get("layers"))}`);
   const bs = get("batch-size")!;
   const o: CliOptions = {
+    arch: choice("arch", get("arch")!, ["mlp", "cnn"] as const),
     layers,
     activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
     loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
@@ -156,6 +180,20 @@ function readOptions(given: Map<string, string>): CliOptions {
   } else if (opt("dev") !== undefined) throw new UsageError("--dev only applies with --csv (the IDX files have their own test set)");
   if (opt("json") !== undefined) o.json = opt("json");
   if (opt("save") !== undefined) o.save = opt("save");
+  if (opt("preset") !== undefined) o.preset = opt("preset");
+  if (o.arch === "cnn") {
+    const filters = get("filters")!.split(",").map((t) => positive("filters", t));
+    if (filters.length !== 2) throw new UsageError(`--filters: expected two filter counts like 8,16, found ${JSON.stringify(get("filters"))}`);
+    o.filters = [filters[0], filters[1]];
+    o.hidden = number("hidden", get("hidden")!, "int");
+    if (o.hidden < 0) throw new UsageError(`--hidden: expected a whole number ≥ 0, found ${JSON.stringify(get("hidden"))}`);
+    if (opt("layers") !== undefined) throw new UsageError("--layers applies to --arch mlp; a cnn takes --filters and --hidden");
+    if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce") {
+      throw new UsageError("--arch cnn uses ReLU, He initialisation and the cross-entropy loss: --activation, --init and --loss do not apply");
+    }
+  } else if (opt("filters") !== undefined || opt("hidden") !== undefined) {
+    throw new UsageError("--filters and --hidden apply to --arch cnn");
+  }
   return o;
 }
 
@@ -213,7 +251,7 @@ function jsonText(out: Record<string, unknown>): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const given = parseArgs(argv);
+  const given = parseWithPreset(argv);
   if (given.has("help")) {
     process.stdout.write(helpText());
     return 0;
@@ -221,7 +259,9 @@ async function main(argv: string[]): Promise<number> {
   const o = readOptions(given);
   const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay }); // checks lr, β, λ
   const schedule = makeSchedule(o.schedule, o.epochs);
-  const net: Sequential = mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
+  const net: Sequential = o.arch === "cnn"
+    ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
+    : mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
   const backend = chooseBackend(o.backend);
   const { train: trainSet, test, testName, source } = loadData(o);
 
@@ -229,7 +269,8 @@ async function main(argv: string[]): Promise<number> {
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
   const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
   if (!o.quiet) {
-    console.log(`${o.layers.join("-")} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
+    const shape = o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
+    console.log(`${shape} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
       `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
   }
   const history: History = train(net, {
@@ -262,6 +303,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
+  if (o.arch === "cnn") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
 
   if (o.json !== undefined) {
     const out = { options, history: history.epochs, stopped: history.stopped, final };
