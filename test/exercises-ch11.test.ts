@@ -63,9 +63,9 @@ describe("chapter 11 exercises", () => {
     expect(verdict("11.1", 16)).toBe("Exercise 11.1: Correct!");
     expect(verdict("11.1", 15)).toContain("Not quite");
     expect(verdict("11.1", 17)).toContain("Not quite"); // forgot the padding, or the floor
-    expect(verdict("11.2", 3216)).toBe("Exercise 11.2: Correct!");
-    expect(verdict("11.2", 3200)).toContain("Not quite"); // forgot the biases
-    expect(verdict("11.2", 16 * 25 + 16)).toContain("Not quite"); // forgot the input channels
+    expect(verdict("11.2", 896)).toBe("Exercise 11.2: Correct!");
+    expect(verdict("11.2", 864)).toContain("Not quite"); // forgot the biases
+    expect(verdict("11.2", 32 * 9 + 32)).toContain("Not quite"); // forgot the input channels
   });
 
   it("11.3 accepts a right im2col and rejects the transposed window and the wrong order of positions", () => {

@@ -67,7 +67,7 @@ function checkPoolBackward(f: unknown): true | string {
 
 export const chapter11: Record<string, Exercise> = {
   "11.1": { expected: 16, hint: "OH = ⌊(H + 2p − k)/s⌋ + 1" },
-  "11.2": { expected: 16 * (8 * 5 * 5) + 16, hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
+  "11.2": { expected: 32 * (3 * 3 * 3) + 32, hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
   "11.3": { expected: checkIm2col, hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row" },
   "11.4": { expected: checkPoolBackward, hint: "each dY goes to the position of its window's maximum; everything else gets 0" },
 };
