@@ -7,7 +7,8 @@ import * as v8 from "v8";
 import * as vm from "vm";
 import { createRequire } from "module";
 import { parseDigitsCsv } from "../lib/data/csv";
-import { batches, loadMnist, type Dataset } from "../lib/data/mnist";
+import { loadMnist } from "../lib/data/mnist";
+import { batches, type Dataset } from "../lib/data/dataset";
 import { Random } from "../lib/random";
 
 const MB = 1e6; // decimal megabytes, as 60000×784×4 = 188.16 MB

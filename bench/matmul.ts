@@ -4,7 +4,8 @@
 // Run: npm run bench -- matmul            (add --simple to also time the simple loops of lib/gemm.ts)
 import { Matrix } from "../lib/matrix";
 import { matmul, matmulTransA, matmulTransB } from "../lib/ops";
-import { activeKernels, jsKernels, simpleKernels, useKernels, type GemmKernels } from "../lib/gemm";
+import { activeKernels, useKernels, type Kernels } from "../lib/kernels";
+import { jsKernels, simpleKernels } from "../lib/kernels-js";
 import * as os from "os";
 import { Random } from "../lib/random";
 import { loadMnist } from "../lib/data/mnist";
@@ -92,8 +93,8 @@ function shapeOf(k: Case): string {
 export function run(): void {
   const active = activeKernels();
   // the active kernels, then the JS loops they are tested against, then the simple loops for reference
-  const kernelSets: GemmKernels[] = active === jsKernels ? [jsKernels] : [active, jsKernels];
-  if (process.argv.includes("--simple")) kernelSets.push(simpleKernels as GemmKernels);
+  const kernelSets: Kernels[] = active === jsKernels ? [jsKernels] : [active, jsKernels];
+  if (process.argv.includes("--simple")) kernelSets.push(simpleKernels as Kernels);
   console.log(`float32, one thread; median of ${RUNS} runs of ~${RUN_MS} ms after ${WARMUP_MS} ms warm-up. GFLOP/s = 2·m·k·n / time.`);
   const load = os.loadavg()[0];
   console.log(

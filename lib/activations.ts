@@ -1,7 +1,7 @@
 // Activations: a function applied to every entry (ReLU, sigmoid, tanh) or to every row (softmax), with no
 // parameters. Each computes A = f(Z) in `forward` and, right beside it, dZ = dA ⊙ f′(Z) in `backward`.
 import { type Matrix } from "./matrix";
-import { softmaxRows, kernelsFor } from "./ops";
+import { softmaxRows, relu, reluBackward } from "./ops";
 import { Layer, type LayerConfig } from "./layers";
 import { Buffers } from "./buffers";
 
@@ -41,26 +41,13 @@ export class ReLU extends Activation {
   readonly name = "ReLU";
 
   forward(z: Matrix): Matrix {
-    // A = max(0, Z)
-    const a = this.outputFor(z), Z = z.data, A = a.data;
-    if (kernelsFor(z, a, a).reluForward?.(Z as Float32Array, A as Float32Array)) return a; // the same, in WebAssembly SIMD
-    // (Z + |Z|)/2 is max(0, Z) without a branch on the sign: random signs make a branch mispredict, 4× slower.
-    // Only −∞ needs help ((−∞ + ∞)/2 is NaN): a test that is never true costs nothing.
-    for (let i = 0; i < A.length; i++) {
-      const v = Z[i];
-      A[i] = v === -Infinity ? 0 : (v + Math.abs(v)) * 0.5;
-    }
-    return a;
+    return relu(z, this.outputFor(z)); // A = max(0, Z)
   }
 
   backward(dA: Matrix): Matrix {
     // dZ = dA ⊙ 1[Z > 0]        (A > 0 exactly where Z > 0; the derivative at 0 is taken as 0)
-    const a = this.savedOutput(dA), dZ = this.gradFor(a);
-    const A = a.data, G = dA.data, D = dZ.data;
-    if (kernelsFor(dA, a, dZ).reluBackward?.(G as Float32Array, A as Float32Array, D as Float32Array)) return dZ;
-    // +(A > 0) is the indicator as a number (1 or 0), again without a branch; + 0 turns −0 into 0
-    for (let i = 0; i < D.length; i++) D[i] = G[i] * +(A[i] > 0) + 0;
-    return dZ;
+    const a = this.savedOutput(dA);
+    return reluBackward(dA, a, this.gradFor(a));
   }
 
   config(): LayerConfig {

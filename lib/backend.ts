@@ -1,16 +1,17 @@
-// Which code runs the float32 matrix products (matmul, matmulTransA, matmulTransB):
-//   "js"    the plain TypeScript loops of lib/matrix.ts — what a student reads, and the oracle;
+// Which kernels (lib/kernels.ts) do the arithmetic of lib/ops.ts:
+//   "js"    the plain TypeScript loops of lib/kernels-js.ts (products in lib/gemm.ts): what a student reads,
+//           and the oracle;
 //   "wasm"  our WebAssembly kernels (lib/wasm/): SIMD, cache blocking, and worker threads for large products.
 // "wasm" also keeps the float32 matrices the library holds on to (data sets, weights, layer buffers: made with
-// Matrix.zeros(…, { resident: true })) in WebAssembly memory, so the kernels read them without copying, and
-// runs the bias, ReLU and Σ-rows passes over them.
-// Everything else (float64, softmax and the losses, the optimizers' loops) is the same TypeScript either way.
+// longLived(…)) in WebAssembly memory, so the kernels read them without copying, and runs the bias, ReLU and
+// Σ-rows passes over them. Float64 work, softmax and the losses are the same TypeScript either way.
 //
 // On import the library picks the fastest backend that works here: "wasm" if lib/wasm/gemm.wasm loads and
 // passes a quick self-test against the JS loops, otherwise "js" (silently; backendInfo().reason says why).
 // Environment variables: MNIST_BACKEND=js (or wasm) forces a backend; MNIST_THREADS=1 keeps it single-threaded.
 import { availableParallelism } from "os";
-import { jsKernels, useKernels, type GemmKernels } from "./gemm";
+import { useKernels, type Kernels } from "./kernels";
+import { jsKernels } from "./kernels-js";
 import { loadGemmModule } from "./wasm/load";
 import { WasmKernels } from "./wasm/kernels";
 import type { WasmModule } from "./wasm/api";
@@ -146,7 +147,7 @@ function loadWasm(): WasmModule | null {
 }
 
 /** The three products on a small odd-sized case, against the JS loops; null if they agree. */
-function selfTest(k: GemmKernels): string | null {
+function selfTest(k: Kernels): string | null {
   const m = 7, inner = 13, n = 10;
   const a = new Float32Array(m * inner), b = new Float32Array(inner * n);
   for (let i = 0; i < a.length; i++) a[i] = ((i * 7) % 11) - 5;

@@ -1,24 +1,24 @@
-// Training curves: what a History (lib/train.ts) looks like, as plain plotly figures for show().
+// Training curves: what a History (lib/callbacks.ts) looks like, as plain plotly figures for show().
+// Pure functions of recorded numbers: nothing here trains, evaluates or draws.
 //
 //   trainingCurves  loss and accuracy (train dotted, test solid) of one run or several, side by side,
 //                   against epochs, parameter updates or wall-clock seconds of training
-//   StepLog         records the loss of every update (train's onStep); stepLossCurves draws it, raw and
-//                   smoothed, to make the noise of small batches visible
+//   stepLossCurves  the loss of every update a StepLog (lib/probes.ts) recorded, raw and smoothed, to make
+//                   the noise of small batches visible
 //   scheduleCurves  a learning-rate schedule α(epoch)
-//   LiveCurves      the same chart as trainingCurves, redrawn in place while train() runs
 //   runsTable       the final numbers of several runs as a text table
-//   readRun         a run recorded by the command line (`npm run train -- … --json results/x.json`)
+// Elsewhere: LiveCurves (lib/live.ts) redraws trainingCurves while train() runs; readRun (lib/runs.ts)
+// reads a run recorded by the command line.
 //
 // The x axes:  epoch   e = 1, 2, …  (one pass over the training set)
 //              updates t = the number of parameter updates W ← W − α·dW so far
 //              seconds the cumulative wall-clock time of the training steps (evaluation excluded);
 //                      the only axis that changes from machine to machine and run to run.
-import * as fs from "fs";
-import { evaluateDataset, type EpochRecord, type History, type StepInfo } from "./train";
-import type { Sequential } from "./network";
-import type { Dataset } from "./data/mnist";
+import type { EpochRecord, History } from "./callbacks";
 import type { Schedule } from "./optimizers";
-import { figureHtml, kernelRequire, keepKernelOutputFlowing, type Trace } from "./plot";
+import type { Trace } from "./plot";
+import { movingAverage, type StepLog } from "./probes";
+import { formatCount, formatLoss, formatPercent, formatSeconds } from "./format";
 
 /** A plotly figure for show(): like plot.ts's Figure, with the layout always present. */
 export interface CurveFigure {
@@ -109,9 +109,10 @@ export function yValues(records: EpochRecord[], metric: CurveMetric, split: Curv
   });
 }
 
-/** The legend name of a run: its name, and where it stopped if it diverged. */
+/** The legend name of a run: its name, and where it stopped if it diverged or a callback stopped it. */
 export function runLabel(name: string, stopped: History["stopped"]): string {
-  return stopped ? `${name} (diverged in epoch ${stopped.epoch}, stopped)` : name;
+  if (!stopped) return name;
+  return stopped.by === "callback" ? `${name} (stopped after epoch ${stopped.epoch})` : `${name} (diverged in epoch ${stopped.epoch}, stopped)`;
 }
 
 /**
@@ -188,8 +189,8 @@ function panelLayout(metrics: CurveMetric[], axis: CurveAxis, o: CurveOptions, d
 /** The last record's numbers of each run, as an aligned text table (for console.log). */
 export function runsTable(runs: Runs): string {
   const list = normalizeRuns(runs);
-  const pct = (v: number | undefined) => (v === undefined ? "—" : `${(100 * v).toFixed(2)}%`);
-  const num = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(4));
+  const pct = (v: number | undefined) => (v === undefined ? "—" : formatPercent(v));
+  const num = (v: number | undefined) => (v === undefined ? "—" : formatLoss(v));
   const rows = [["run", "epochs", "updates", "train s", "train loss", "train acc", "test loss", "test acc"]];
   for (const r of list) {
     const last = r.records[r.records.length - 1];
@@ -197,8 +198,8 @@ export function runsTable(runs: Runs): string {
     rows.push([
       runLabel(r.name, r.stopped),
       String(r.records.length),
-      last ? last.updates.toLocaleString("en-US") : "0",
-      seconds.toFixed(2),
+      last ? formatCount(last.updates) : "0",
+      formatSeconds(seconds),
       num(last?.trainLoss),
       pct(last?.trainAccuracy),
       num(last?.testLoss),
@@ -211,114 +212,6 @@ export function runsTable(runs: Runs): string {
 
 // ---------------------------------------------------------------------------------------------------
 // Per-update losses
-
-/**
- * Records the loss of every update it is told about. Pass `onStep` to train():
- *   const steps = new StepLog("SGD");  train(net, { …, onStep: steps.onStep });
- * (with `stepEvery: k` in the options, every k-th update is recorded).
- */
-export class StepLog {
-  readonly updates: number[] = [];
-  /** Epochs as a fraction: epoch − 1 + step / stepsPerEpoch (1.0 = the end of the first pass). */
-  readonly epochs: number[] = [];
-  readonly losses: number[] = [];
-  constructor(readonly name: string) {}
-  /** For train()'s onStep (a bound function: pass it as it is). */
-  readonly onStep = (info: StepInfo): void => this.record(info);
-  record(info: StepInfo): void {
-    this.updates.push(info.updates);
-    this.epochs.push(info.epoch - 1 + info.step / info.stepsPerEpoch);
-    this.losses.push(info.loss);
-  }
-}
-
-export interface ProbeOptions {
-  /** Evaluated at each probe (keep it small: a few thousand images). */
-  test?: Dataset;
-  /** Also evaluated at each probe, if given (a subset of the training set). */
-  train?: Dataset;
-  /** Probes per doubling of the update count (default 2: after updates 1, 2, 3, 5, 8, 12, 17, 25, 36, …);
-   *  there is also a probe at the end of every epoch. */
-  perDoubling?: number;
-}
-
-/**
- * A StepLog that also evaluates the network at update counts spaced evenly on a log scale (and at the end of
- * each epoch), so runs with
- * very different numbers of updates per epoch (full batch: 1, SGD: n) can be compared at the same update
- * count, or at the same second of training:
- *
- *   const probe = new Probe("SGD", net, { test: testSubset });
- *   const h = train(net, { …, onStep: probe.onStep });     // every update: stepEvery 1 (the default)
- *   show(trainingCurves([{ name: "SGD", history: probe.history(h) }], { x: "updates", logX: true }));
- *
- * The evaluations run inside onStep, so train() leaves them out of its timing.
- */
-export class Probe extends StepLog {
-  /** One record per probe: epoch is fractional, seconds is filled in by history(). */
-  readonly records: EpochRecord[] = [];
-  private next = 1;
-
-  constructor(name: string, readonly net: Sequential, readonly options: ProbeOptions = {}) {
-    super(name);
-    if (!options.test && !options.train) throw new Error(`Probe "${name}": give a test and/or a train data set to evaluate`);
-    const k = options.perDoubling ?? 2;
-    if (!(k > 0)) throw new Error(`Probe "${name}": perDoubling must be a positive number, found ${k}`);
-  }
-
-  record(info: StepInfo): void {
-    super.record(info);
-    const epochEnd = info.step === info.stepsPerEpoch;
-    if (info.updates < this.next && !epochEnd) return;
-    const factor = Math.pow(2, 1 / (this.options.perDoubling ?? 2));
-    while (this.next <= info.updates) this.next = Math.max(this.next + 1, Math.ceil(this.next * factor));
-    const r: EpochRecord = { epoch: info.epoch - 1 + info.step / info.stepsPerEpoch, updates: info.updates, seconds: 0, trainLoss: NaN, trainAccuracy: NaN };
-    if (this.options.train) {
-      const e = evaluateDataset(this.net, this.options.train);
-      r.trainLoss = e.loss;
-      r.trainAccuracy = e.accuracy;
-    }
-    if (this.options.test) {
-      const e = evaluateDataset(this.net, this.options.test);
-      r.testLoss = e.loss;
-      r.testAccuracy = e.accuracy;
-    }
-    this.records.push(r);
-  }
-
-  /**
-   * The probes as a History. With the history train() returned, each probe also gets its time: the
-   * training seconds of the epochs before it plus its fraction of its own epoch's (records hold the time
-   * since the previous probe, as epoch records do).
-   */
-  history(trained?: History): History {
-    const epochs = trained?.epochs ?? [];
-    let previous = 0;
-    const records = this.records.map((r) => {
-      const whole = Math.floor(r.epoch - 1e-9);
-      let at = 0;
-      for (let e = 0; e < whole && e < epochs.length; e++) at += epochs[e].seconds;
-      if (whole < epochs.length) at += (r.epoch - whole) * epochs[whole].seconds;
-      const out = { ...r, seconds: Math.max(0, at - previous) };
-      previous = at;
-      return out;
-    });
-    return { epochs: records, stopped: trained?.stopped ?? null };
-  }
-}
-
-/** Mean of each window of `w` consecutive values ending at i (shorter at the start). */
-export function movingAverage(values: ArrayLike<number>, w: number): number[] {
-  if (!Number.isInteger(w) || w < 1) throw new Error(`movingAverage: the window must be a whole number ≥ 1, found ${w}`);
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i];
-    if (i >= w) sum -= values[i - w];
-    out.push(sum / Math.min(i + 1, w));
-  }
-  return out;
-}
 
 export interface StepCurveOptions {
   /** x axis: "updates" (default) or "epoch" (fractional epochs, so runs with different batch sizes line up). */
@@ -404,173 +297,4 @@ export function scheduleCurves(schedules: { name: string; schedule: Schedule }[]
       legend: { x: 0.01, xanchor: "left", y: 0.04, yanchor: "bottom", bgcolor: "rgba(255,255,255,0.8)" }, // schedules start high: the bottom left is free
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Recorded runs
-
-/**
- * A run recorded by the command line (`npm run train -- … --json results/x.json`, which writes
- * { options, history: [epoch records], stopped, final }), or any JSON holding a History.
- * The name defaults to the file's name without ".json".
- */
-export function readRun(path: string, name?: string): Run & { history: History; options?: Record<string, unknown> } {
-  if (!fs.existsSync(path)) throw new Error(`readRun: no such file: ${path} (record one with \`npm run train -- … --json ${path}\`)`);
-  let parsed: any;
-  try {
-    parsed = JSON.parse(fs.readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new Error(`readRun: ${path} is not JSON: ${(e as Error).message}`);
-  }
-  const h = parsed?.history;
-  const epochs: EpochRecord[] | null = Array.isArray(parsed?.epochs) ? parsed.epochs : Array.isArray(h) ? h : Array.isArray(h?.epochs) ? h.epochs : null;
-  if (epochs === null) throw new Error(`readRun: ${path} holds no history (expected { history: [epoch records] } or { epochs: [...] })`);
-  const stopped = parsed?.stopped ?? h?.stopped ?? null;
-  return {
-    name: name ?? (typeof parsed.name === "string" ? parsed.name : path.replace(/^.*[\\/]/, "").replace(/\.json$/, "")),
-    history: { epochs, stopped },
-    options: parsed.options ?? parsed.config,
-  };
-}
-
-/** readRun, or null when the file is not there (yet): for notebooks that show a recording if one was made. */
-export function readRunIfPresent(path: string, name?: string): (Run & { history: History; options?: Record<string, unknown> }) | null {
-  return fs.existsSync(path) ? readRun(path, name) : null;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// HTML for the kernel
-
-/** Where a LiveCurves draws: `update` false for the first drawing, true to replace it. */
-export type HtmlSink = (html: string, update: boolean) => void;
-
-/** A sink that draws into one output of the current notebook cell and replaces it later; null outside the kernel. */
-export function kernelSink(): HtmlSink | null {
-  const req = kernelRequire();
-  if (req === null) return null;
-  keepKernelOutputFlowing();
-  let display: { html(s: string): void };
-  try {
-    display = req("tslab").newDisplay(); // a display id: its later outputs replace the first
-  } catch {
-    return null;
-  }
-  return (html) => {
-    try {
-      display.html(html);
-    } catch {
-      // The chart is a view: never let drawing stop training.
-    }
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Live curves
-
-export interface LiveOptions extends CurveOptions {
-  /** The runs to come, in order: fixes their colours (and legend order) before they start. */
-  runs?: string[];
-  /** Redraw at most this often while training runs (default 250 ms); finish() always draws. */
-  minIntervalMs?: number;
-  /** Where to draw (default: the notebook, via tslab; nowhere outside the kernel). For tests. */
-  sink?: HtmlSink | null;
-}
-
-let liveCount = 0;
-
-/**
- * The chart of trainingCurves, drawn when it is created and redrawn while train() runs:
- *
- *   const live = new LiveCurves({ runs: ["full batch", "SGD"], x: "epoch" });
- *   const h = train(net, { …, onEpoch: live.onEpoch("SGD"), onStep: live.onStep("SGD"), stepEvery: 100 });
- *   live.finish({ "SGD": h });      // the final drawing (the one an executed notebook keeps)
- *
- * onEpoch adds the epoch's point; onStep only writes the progress into the title. Redraws are at least
- * minIntervalMs apart, so the browser keeps up however fast the epochs are.
- */
-export class LiveCurves {
-  private readonly runs = new Map<string, { records: EpochRecord[]; stopped: History["stopped"] }>();
-  private readonly sink: HtmlSink | null;
-  private readonly minIntervalMs: number;
-  private readonly id: string;
-  private lastDraw = -Infinity;
-  private progress = "";
-  private drawn = 0;
-
-  constructor(readonly options: LiveOptions = {}) {
-    for (const name of options.runs ?? []) this.runs.set(name, { records: [], stopped: null });
-    this.sink = options.sink !== undefined ? options.sink : kernelSink();
-    this.minIntervalMs = options.minIntervalMs ?? 250;
-    this.id = `live-curves-${process.pid}-${Date.now().toString(36)}-${++liveCount}`;
-    this.draw(true);
-  }
-
-  /** How many times the chart was drawn (the first drawing included). */
-  get draws(): number {
-    return this.drawn;
-  }
-
-  /** A callback for train()'s onEpoch that adds each epoch of run `name` to the chart. */
-  onEpoch(name: string): (record: EpochRecord, history: History) => void {
-    return (record, history) => {
-      const run = this.run(name);
-      run.records = history.epochs.slice(); // the history holds every epoch so far, this one included
-      if (run.records[run.records.length - 1] !== record) run.records.push(record);
-      this.progress = `${name}: epoch ${record.epoch} done`;
-      this.draw(false);
-    };
-  }
-
-  /**
-   * A callback for train()'s onStep that shows the progress of run `name` in the title, and passes each
-   * step on to `also` if given (e.g. a StepLog, to keep every update's loss).
-   */
-  onStep(name: string, also?: StepLog | ((info: StepInfo) => void)): (info: StepInfo) => void {
-    const pass = also === undefined ? null : also instanceof StepLog ? also.onStep : also;
-    return (info) => {
-      if (pass) pass(info);
-      this.run(name);
-      this.progress = `${name}: epoch ${info.epoch}, update ${info.step.toLocaleString("en-US")} of ${info.stepsPerEpoch.toLocaleString("en-US")}, batch loss ${info.loss.toFixed(3)}`;
-      this.draw(false);
-    };
-  }
-
-  /** The final drawing: the histories (with where they stopped, if they diverged) replace what was recorded. */
-  finish(histories?: Record<string, History>): CurveFigure {
-    for (const name of Object.keys(histories ?? {})) {
-      const h = (histories as Record<string, History>)[name];
-      this.runs.set(name, { records: h.epochs.slice(), stopped: h.stopped });
-    }
-    this.progress = "";
-    this.draw(true);
-    return this.figure();
-  }
-
-  /** The chart as it stands. */
-  figure(): CurveFigure {
-    const runs: Run[] = [];
-    this.runs.forEach((r, name) => runs.push({ name, history: { epochs: r.records, stopped: r.stopped } }));
-    const fig = trainingCurves(runs, this.options);
-    const title = this.options.title ?? "";
-    const status = this.progress ? `<span style="font-size:12px;color:#888">training ${this.progress}</span>` : "";
-    fig.layout.title = { text: [title, status].filter((s) => s).join("<br>") };
-    return fig;
-  }
-
-  private run(name: string): { records: EpochRecord[]; stopped: History["stopped"] } {
-    let run = this.runs.get(name);
-    if (!run) {
-      run = { records: [], stopped: null };
-      this.runs.set(name, run);
-    }
-    return run;
-  }
-
-  private draw(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.lastDraw < this.minIntervalMs) return;
-    this.lastDraw = now;
-    this.drawn++;
-    if (this.sink) this.sink(figureHtml(this.figure(), `${this.id}-${this.drawn}`), this.drawn > 1);
-  }
 }

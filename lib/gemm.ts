@@ -1,13 +1,14 @@
-// The three matrix products a network needs, as plain TypeScript loops, and the plug point for faster ones.
+// The three matrix products a network needs, as plain TypeScript loops.
 //
 //   matmul:        C = A·B       forward:   Z = X·W
 //   matmulTransA:  C = Aᵀ·B      backward:  dW = Xᵀ·dZ
 //   matmulTransB:  C = A·Bᵀ      backward:  dX = dZ·Wᵀ
 //
-// Arrays are row-major: entry (i, j) of an r×c matrix is at [i·c + j]. lib/matrix.ts checks shapes and
-// calls these through activeKernels() (float32: jsKernels unless WebAssembly is plugged in) or
-// simpleKernels (float64); they do no checking themselves.
-import type { FloatArray } from "./matrix";
+// Arrays are row-major: entry (i, j) of an r×c matrix is at [i·c + j]. lib/kernels-js.ts puts them into the
+// plain-loop kernels (jsKernels): the blocked loops for float32, the simple ones when any array is float64.
+// They do no checking themselves (lib/ops.ts checks shapes).
+
+export type FloatArray = Float32Array | Float64Array;
 
 // ---------------------------------------------------------------------------------------------------
 // The simple loops, used for float64 products (gradient checks) and the first thing to read.
@@ -57,19 +58,13 @@ function simpleMatmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: numb
   }
 }
 
-/** The three products for any float arrays (float64 or mixed), in the simple loops. */
-export const simpleKernels = {
-  name: "simple",
-  matmul: simpleMatmul,
-  matmulTransA: simpleMatmulTransA,
-  matmulTransB: simpleMatmulTransB,
-};
+/** The three products in the simple loops, for any float arrays (float64 or mixed). */
+export const simpleProducts = { matmul: simpleMatmul, matmulTransA: simpleMatmulTransA, matmulTransB: simpleMatmulTransB };
 
 // ---------------------------------------------------------------------------------------------------
 // The fast TypeScript loops (jsKernels), for float32.
 //
-// These are what float32 training runs on unless WebAssembly is plugged in, and what faster kernels are
-// tested against. They OVERWRITE c. Same loop order as the simple ones, plus blocks of 4×4: four rows of
+// These are what float32 training runs on under the "js" backend, and what faster kernels are tested against. They OVERWRITE c. Same loop order as the simple ones, plus blocks of 4×4: four rows of
 // C are updated together from four rows of B, so each number of B read from memory is used four times
 // and each read-and-write of C carries four multiply-adds. That makes them about four times as fast
 // (`npm run bench -- matmul --simple` times both).
@@ -188,56 +183,5 @@ function jsMatmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, 
   }
 }
 
-/** The three float32 matrix products a layer needs. Each OVERWRITES c. A faster implementation can be plugged in. */
-export interface GemmKernels {
-  name: string;
-  /** C[m×n] = A[m×k]·B[k×n] */
-  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
-  /** C[m×n] = Aᵀ·B, A stored k×m, B k×n */
-  matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
-  /** C[m×n] = A·Bᵀ, A m×k, B stored n×k */
-  matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void;
-  /** Optional: out = a + s·b over out.length floats (a, b and out may be the same array). */
-  addScaled?(a: Float32Array, b: Float32Array, s: number, out: Float32Array): void;
-  /**
-   * Optional: a zero-filled array of `length` floats placed where these kernels read it without a copy
-   * (WebAssembly memory), or null to let Matrix.zeros make an ordinary one.
-   */
-  allocate?(length: number): Float32Array | null;
-  // Optional element-wise passes. Each returns false, having done nothing, when it cannot run on these
-  // arrays; the caller then runs its own JavaScript loop. Each must give exactly what that loop gives.
-  /** out[i, j] = a[i, j] + b[j], a and out m×n (out may be a) */
-  addRowVector?(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean;
-  /** out[j] = Σ_i a[i, j], a m×n, summed from row 0 down */
-  sumRows?(a: Float32Array, out: Float32Array, m: number, n: number): boolean;
-  /** a = max(0, z) over a.length floats */
-  reluForward?(z: Float32Array, a: Float32Array): boolean;
-  /** d = g ⊙ 1[a > 0] over d.length floats (0 where a ≤ 0, but NaN stays NaN, as g·0 does) */
-  reluBackward?(g: Float32Array, a: Float32Array, d: Float32Array): boolean;
-}
-
-/**
- * The fast TypeScript loops above, for float32: the oracle other kernels are tested against. (They are
- * only ever given Float32Arrays, so V8 compiles them for that one array type; float64 goes to simpleKernels.)
- */
-export const jsKernels: GemmKernels = {
-  name: "js",
-  matmul: jsMatmul,
-  matmulTransA: jsMatmulTransA,
-  matmulTransB: jsMatmulTransB,
-};
-
-let active: GemmKernels = jsKernels;
-
-/** Use these kernels for float32 products from now on (float64 products always use simpleKernels). */
-export function useKernels(k: GemmKernels): void {
-  for (const f of ["matmul", "matmulTransA", "matmulTransB"] as const) {
-    if (typeof k[f] !== "function") throw new Error(`useKernels: kernels "${k.name}" have no ${f} function`);
-  }
-  active = k;
-}
-
-/** The kernels float32 products currently use (jsKernels unless useKernels was called). */
-export function activeKernels(): GemmKernels {
-  return active;
-}
+/** The three products in the blocked loops, for float32 arrays (V8 compiles them for that one array type). */
+export const blockedProducts = { matmul: jsMatmul, matmulTransA: jsMatmulTransA, matmulTransB: jsMatmulTransB };

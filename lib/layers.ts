@@ -38,6 +38,11 @@ export interface LayerConfig {
   [option: string]: unknown;
 }
 
+export interface BackwardOptions {
+  /** false: the caller needs no ∂L/∂input (default true) */
+  inputGrad?: boolean;
+}
+
 export abstract class Layer {
   /** "Dense", "ReLU", …: used in summaries and error messages. */
   abstract readonly name: string;
@@ -45,6 +50,11 @@ export abstract class Layer {
   abstract forward(x: Matrix, training?: boolean): Matrix;
   /** Given ∂L/∂output, stores parameter gradients and returns ∂L/∂input. Call after forward. */
   abstract backward(dOut: Matrix): Matrix;
+  /**
+   * The same, but with `{ inputGrad: false }` a layer may skip ∂L/∂input and return null: a network passes it to
+   * its first layer, whose input is the data, which needs no gradient (Dense then skips dX = dZ·Wᵀ).
+   */
+  abstract backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
   abstract config(): LayerConfig;
   /** The learnable parameters with their gradients; none by default. */
   params(): Param[] {
@@ -70,9 +80,6 @@ export abstract class Layer {
     return this.name;
   }
 }
-
-/** Returned by Dense.backward when computeInputGrad is false: an empty 0×0 matrix, not a gradient. */
-export const NO_INPUT_GRAD: Matrix = Matrix.zeros(0, 0);
 
 // --- Dense -------------------------------------------------------------------------------------------
 
@@ -102,18 +109,14 @@ export class Dense extends Layer {
   readonly inputs: number;
   readonly outputs: number;
   readonly init: Init;
-  weights: Matrix; // W: in × out
-  bias: Matrix; // b: 1 × out
-  dW: Matrix; // ∂L/∂W: in × out
-  db: Matrix; // ∂L/∂b: 1 × out
-  /** When false, backward skips dX = dZ·Wᵀ (Sequential sets it on the first layer, whose input is the data). */
-  computeInputGrad = true;
+  readonly weights: Matrix; // W: in × out
+  readonly bias: Matrix; // b: 1 × out
+  readonly dW: Matrix; // ∂L/∂W: in × out
+  readonly db: Matrix; // ∂L/∂b: 1 × out
 
   private x: Matrix | null = null; // the input of the last forward, kept for backward
   private readonly zBuffers = new Buffers(); //  output Z: batch × out
   private readonly dXBuffers = new Buffers(); // input gradient dX: batch × in
-  private readonly paramW: Param;
-  private readonly paramB: Param;
   private readonly paramList: Param[];
 
   constructor(inputs: number, outputs: number, options: DenseOptions = {}) {
@@ -131,9 +134,10 @@ export class Dense extends Layer {
     initialise(this.weights, this.bias, this.init, rng);
     this.dW = longLived(inputs, outputs, dtype);
     this.db = longLived(1, outputs, dtype);
-    this.paramW = { name: "W", value: this.weights, grad: this.dW, role: "weight" };
-    this.paramB = { name: "b", value: this.bias, grad: this.db, role: "bias" };
-    this.paramList = [this.paramW, this.paramB];
+    this.paramList = [
+      { name: "W", value: this.weights, grad: this.dW, role: "weight" },
+      { name: "b", value: this.bias, grad: this.db, role: "bias" },
+    ];
   }
 
   get dtype(): DType {
@@ -153,7 +157,9 @@ export class Dense extends Layer {
     return addRowVector(z, this.bias, z);
   }
 
-  backward(dZ: Matrix): Matrix {
+  backward(dZ: Matrix): Matrix;
+  backward(dZ: Matrix, options: BackwardOptions): Matrix | null;
+  backward(dZ: Matrix, options: BackwardOptions = {}): Matrix | null {
     // dW = Xᵀ·dZ,  db = Σ_rows dZ,  dX = dZ·Wᵀ
     const x = this.x;
     if (x === null) throw new Error(`${this.describe()}.backward: call forward first`);
@@ -162,18 +168,12 @@ export class Dense extends Layer {
     }
     matmulTransA(x, dZ, this.dW);
     sumRows(dZ, this.db);
-    if (!this.computeInputGrad) return NO_INPUT_GRAD;
+    if (options.inputGrad === false) return null; // the data needs no gradient
     return matmulTransB(dZ, this.weights, this.dXBuffers.get(x.rows, this.inputs, this.dtype));
   }
 
   params(): Param[] {
-    // the same list and Param objects every call (optimizers may key their state on them, and a training
-    // step allocates nothing), pointing at the current matrices in case weights were replaced
-    this.paramW.value = this.weights;
-    this.paramW.grad = this.dW;
-    this.paramB.value = this.bias;
-    this.paramB.grad = this.db;
-    return this.paramList;
+    return this.paramList; // the same objects every call: optimizers keep their state per parameter
   }
 
   config(): LayerConfig {

@@ -4,10 +4,11 @@
 // A Matrix is `rows × cols` numbers stored row by row (row-major) in one typed array:
 // entry (i, j) lives at data[i·cols + j]. Examples are rows: a batch X is `batch × 784`.
 //
-import { activeKernels } from "./gemm";
+import { activeKernels, type FloatArray } from "./kernels";
+
+export type { FloatArray } from "./kernels";
 
 export type DType = "float32" | "float64";
-export type FloatArray = Float32Array | Float64Array;
 
 /** A dense row-major matrix of float32 (default) or float64 numbers. */
 export class Matrix {
@@ -35,15 +36,11 @@ export class Matrix {
     Matrix.created++;
   }
 
-  /**
-   * A rows × cols matrix of zeros. `resident: true` is for a matrix that will be kept and multiplied again and
-   * again (a data set, weights, a layer's buffers): under the wasm backend it is made in WebAssembly memory,
-   * where the kernels read it without copying (see lib/wasm/heap.ts). Other matrices are ordinary arrays.
-   */
-  static zeros(rows: number, cols: number, dtype: DType = "float32", options: { resident?: boolean } = {}): Matrix {
+  /** A rows × cols matrix of zeros (an ordinary array; for a matrix that is kept and reused, see longLived). */
+  static zeros(rows: number, cols: number, dtype: DType = "float32"): Matrix {
     checkDimension("Matrix.zeros", "rows", rows);
     checkDimension("Matrix.zeros", "cols", cols);
-    return new Matrix(rows, cols, allocate(dtype, rows * cols, options.resident ?? false));
+    return new Matrix(rows, cols, allocate(dtype, rows * cols));
   }
 
   /** A matrix from nested arrays, one inner array a row: fromRows([[1, 2], [3, 4]]) is 2×2. */
@@ -149,19 +146,19 @@ export class Matrix {
  * is made in WebAssembly memory, where the kernels read it without copying. To the reader it is a Matrix.
  */
 export function longLived(rows: number, cols: number, dtype: DType = "float32"): Matrix {
-  return Matrix.zeros(rows, cols, dtype, { resident: true });
+  checkDimension("longLived", "rows", rows);
+  checkDimension("longLived", "cols", cols);
+  const data = dtype === "float32" ? activeKernels().longLivedArray(rows * cols) : allocate(dtype, rows * cols);
+  return new Matrix(rows, cols, data);
 }
 
 function checkDimension(where: string, what: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${where}: ${what} must be a whole number ≥ 0, got ${n}`);
 }
 
-/**
- * A zero-filled array for a matrix of `length` numbers. A resident float32 one goes where the active kernels
- * read it in place, if they have such a place (the wasm backend: WebAssembly memory); otherwise an ordinary array.
- */
-export function allocate(dtype: DType, length: number, resident = false): FloatArray {
-  if (dtype === "float32") return (resident ? activeKernels().allocate?.(length) : null) ?? new Float32Array(length);
+/** A zero-filled ordinary array of `length` numbers in the given precision. */
+export function allocate(dtype: DType, length: number): FloatArray {
+  if (dtype === "float32") return new Float32Array(length);
   if (dtype === "float64") return new Float64Array(length);
   throw new Error(`Matrix: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
 }

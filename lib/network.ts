@@ -4,33 +4,59 @@
 import { Matrix, type DType } from "./matrix";
 import { argmaxRows } from "./ops";
 import { Random } from "./random";
-import { Layer, Dense, NO_INPUT_GRAD, type Init, type LayerConfig, type Param, type DenseOptions } from "./layers";
+import { Layer, Dense, type Init, type LayerConfig, type Param, type DenseOptions } from "./layers";
 import { Softmax } from "./activations";
 import { layerFromConfig } from "./layer-config";
+import { checkChain } from "./chain";
 import type { LossFn } from "./losses";
 
 /** Rows evaluated at once by predict, accuracy and evaluate: big enough to be fast, small enough to fit. */
 export const EVAL_BATCH_SIZE = 1000;
 
+export interface SequentialOptions {
+  /** compute ∂L/∂X, the gradient for the input, in backward (default false: the input is data; true for a saliency map) */
+  inputGrad?: boolean;
+}
+
 export class Sequential {
   readonly layers: Layer[];
+  /** Whether backward computes ∂L/∂X for the input (passed to the first layer as { inputGrad }). */
+  inputGrad: boolean;
+  private readonly paramList: Param[];
+  /** What the layers' buffers hold: the last forward (backward may follow), or an evaluation over other rows. */
+  private buffersHold: "nothing" | "forward" | "evaluation" = "nothing";
 
   /** Checks that Dense sizes chain (each Dense takes as many inputs as the previous one gives outputs). */
-  constructor(layers: Layer[]) {
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
     if (layers.length === 0) throw new Error("Sequential: a network needs at least one layer");
     checkChain(layers);
     this.layers = layers.slice();
-    // The first layer's input is the data: nobody needs ∂L/∂X, so its Dense skips dX = dZ·Wᵀ.
-    // (Set net.layers[0].computeInputGrad = true to get it, e.g. for a saliency map.)
-    const first = this.layers[0];
-    if (first instanceof Dense) first.computeInputGrad = false;
+    this.inputGrad = options.inputGrad ?? false;
+    // every parameter, named by its layer's position: "0.W", "0.b", "2.W", …
+    this.paramList = this.layers.flatMap((layer, i) =>
+      layer.params().map((p) => ({ name: `${i}.${p.name}`, value: p.value, grad: p.grad, role: p.role ?? "weight" })),
+    );
   }
 
-  /** The network's output for a batch x (batch × inputs). Returns the last layer's buffer. */
+  /**
+   * The network's output for a batch x (batch × inputs): A⁰ = X, Aˡ = layerˡ(Aˡ⁻¹). Returns the last layer's
+   * buffer, which the next forward overwrites. `training` is for layers that behave differently (Dropout).
+   */
   forward(x: Matrix, training = false): Matrix {
+    this.buffersHold = "forward";
+    return this.run(x, training);
+  }
+
+  private run(x: Matrix, training: boolean): Matrix {
     let a = x;
     for (const layer of this.layers) a = layer.forward(a, training);
     return a;
+  }
+
+  /** A forward pass for predict and evaluate: afterwards the buffers hold these rows, not the last forward's. */
+  private evaluationPass(x: Matrix): Matrix {
+    this.buffersHold = "evaluation";
+    return this.run(x, false);
   }
 
   /**
@@ -38,24 +64,22 @@ export class Sequential {
    * first; each stores its parameters' gradients. Returns ∂L/∂X, or null when the first layer skips it.
    */
   backward(dOut: Matrix): Matrix | null {
-    let g = dOut;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      g = this.layers[i].backward(g);
-      if (g === NO_INPUT_GRAD) {
-        if (i > 0) {
-          throw new Error(`Sequential.backward: layer ${i} (${this.layers[i].describe()}) has computeInputGrad = false, so layers 0..${i - 1} would get no gradient`);
-        }
-        return null;
-      }
+    if (this.buffersHold !== "forward") {
+      throw new Error(
+        this.buffersHold === "nothing"
+          ? "Sequential.backward: call forward first"
+          : "Sequential.backward: the layers' buffers now hold an evaluation (predict, accuracy or evaluate ran after " +
+              "the last forward, reusing them); call forward on the training batch again, then backward",
+      );
     }
-    return g;
+    let g = dOut;
+    for (let i = this.layers.length - 1; i > 0; i--) g = this.layers[i].backward(g);
+    return this.layers[0].backward(g, { inputGrad: this.inputGrad }); // null when the first layer skipped ∂L/∂X
   }
 
-  /** Every learnable parameter, first layer first (W then b for each Dense). */
+  /** Every learnable parameter, first layer first, named by position ("0.W", "0.b", "2.W", …); the same objects every call. */
   params(): Param[] {
-    const all: Param[] = [];
-    for (const layer of this.layers) for (const p of layer.params()) all.push(p);
-    return all;
+    return this.paramList;
   }
 
   /** How many numbers the network learns. */
@@ -71,7 +95,7 @@ export class Sequential {
     const predictions = new Int32Array(x.rows);
     for (let start = 0; start < x.rows; start += batchSize) {
       const end = Math.min(start + batchSize, x.rows);
-      const output = this.forward(x.rowRange(start, end)); // a view of rows start..end−1, no copy
+      const output = this.evaluationPass(x.rowRange(start, end)); // a view of rows start..end−1, no copy
       argmaxRows(output, predictions.subarray(start, end));
     }
     return predictions;
@@ -111,7 +135,7 @@ export class Sequential {
     for (let start = 0; start < x.rows; start += batchSize) {
       const end = Math.min(start + batchSize, x.rows);
       const rows = end - start;
-      const output = this.forward(x.rowRange(start, end));
+      const output = this.evaluationPass(x.rowRange(start, end));
       if (grad === undefined || grad.rows !== rows) grad = Matrix.zeros(rows, output.cols, output.dtype);
       totalLoss += loss(output, targets.rowRange(start, end), grad).loss * rows; // the loss is a mean: weight by rows
       if (predicted.length !== rows) predicted = new Int32Array(rows);
@@ -154,24 +178,6 @@ export class Sequential {
 function inputWidth(layers: Layer[]): number | null {
   for (const layer of layers) if (layer instanceof Dense) return layer.inputs;
   return null;
-}
-
-/** Each Dense must take as many inputs as the Dense before it gives outputs (activations keep the width). */
-function checkChain(layers: Layer[]): void {
-  let previous: { index: number; layer: Dense } | null = null;
-  layers.forEach((layer, index) => {
-    if (!(layer instanceof Layer)) {
-      throw new Error(`Sequential: item ${index} is not a Layer (got ${String(layer)})`);
-    }
-    if (!(layer instanceof Dense)) return;
-    if (previous !== null && previous.layer.outputs !== layer.inputs) {
-      throw new Error(
-        `Sequential: layer ${index} (${layer.describe()}) takes ${layer.inputs} inputs, but layer ${previous.index} ` +
-          `(${previous.layer.describe()}) gives ${previous.layer.outputs} outputs`,
-      );
-    }
-    previous = { index, layer };
-  });
 }
 
 function checkBatchSize(op: string, batchSize: number): void {

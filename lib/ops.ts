@@ -1,17 +1,19 @@
 // Operations on matrices: products (A·B, Aᵀ·B, A·Bᵀ), adding a row vector to every row, sums over rows,
-// element-wise maps, row-wise softmax and argmax.
+// element-wise maps, ReLU, row-wise softmax and argmax.
 //
+// Each operation checks shapes, states its formula, and makes one call to the kernels (lib/kernels.ts),
+// which do the arithmetic: the plain loops of lib/kernels-js.ts, or faster ones chosen by lib/backend.ts.
 // Every operation takes an optional `out` matrix and writes into it, so a training loop can keep its
-// buffers and allocate nothing per batch. Shapes are checked and a mismatch throws an error that names
-// the operation and both shapes ("matmul: cannot multiply 64×784 by 256×10").
+// buffers and allocate nothing per batch. A mismatch throws an error that names the operation and both
+// shapes ("matmul: cannot multiply 64×784 by 256×10").
 import { Matrix, type DType, type FloatArray } from "./matrix";
-import { simpleKernels, activeKernels, type GemmKernels } from "./gemm";
+import { activeKernels } from "./kernels";
 
 /** A·B.  A: m×k, B: k×n → m×n */
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.cols !== b.rows) throw new Error(`matmul: cannot multiply ${a.shape} by ${b.shape}`);
   const c = prepareOut("matmul", out, a.rows, b.cols, a, b, "A·B");
-  kernelsFor(a, b, c).matmul(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.rows, a.cols, b.cols);
+  activeKernels().matmul(a.data, b.data, c.data, a.rows, a.cols, b.cols); // C[i,j] = Σ_p A[i,p]·B[p,j]
   return c;
 }
 
@@ -21,7 +23,7 @@ export function matmulTransA(a: Matrix, b: Matrix, out?: Matrix): Matrix {
     throw new Error(`matmulTransA: cannot multiply (${a.shape})ᵀ by ${b.shape}: Aᵀ·B needs A and B to have the same number of rows`);
   }
   const c = prepareOut("matmulTransA", out, a.cols, b.cols, a, b, "Aᵀ·B");
-  kernelsFor(a, b, c).matmulTransA(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.cols, a.rows, b.cols);
+  activeKernels().matmulTransA(a.data, b.data, c.data, a.cols, a.rows, b.cols); // C[i,j] = Σ_p A[p,i]·B[p,j]
   return c;
 }
 
@@ -31,15 +33,14 @@ export function matmulTransB(a: Matrix, b: Matrix, out?: Matrix): Matrix {
     throw new Error(`matmulTransB: cannot multiply ${a.shape} by (${b.shape})ᵀ: A·Bᵀ needs A and B to have the same number of columns`);
   }
   const c = prepareOut("matmulTransB", out, a.rows, b.rows, a, b, "A·Bᵀ");
-  kernelsFor(a, b, c).matmulTransB(a.data as Float32Array, b.data as Float32Array, c.data as Float32Array, a.rows, a.cols, b.rows);
+  activeKernels().matmulTransB(a.data, b.data, c.data, a.rows, a.cols, b.rows); // C[i,j] = Σ_p A[i,p]·B[j,p]
   return c;
 }
 
-/** Aᵀ: Aᵀ[j,i] = A[i,j] */
+/** Aᵀ:  Aᵀ[j,i] = A[i,j] */
 export function transpose(a: Matrix, out?: Matrix): Matrix {
   const t = prepareOut("transpose", out, a.cols, a.rows, a, a, "Aᵀ");
-  const m = a.rows, n = a.cols, x = a.data, y = t.data;
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) y[j * m + i] = x[i * n + j];
+  activeKernels().transpose(a.data, t.data, a.rows, a.cols);
   return t;
 }
 
@@ -49,27 +50,29 @@ export function addRowVector(a: Matrix, rowVec: Matrix, out?: Matrix): Matrix {
     throw new Error(`addRowVector: cannot add ${rowVec.shape} to each row of ${a.shape}: expected a 1×${a.cols} row vector`);
   }
   const z = prepareElementwiseOut("addRowVector", out, a, rowVec);
-  const m = a.rows, n = a.cols, x = a.data, b = rowVec.data, y = z.data;
-  const k = kernelsFor(a, rowVec, z);
-  if (k.addRowVector?.(x as Float32Array, b as Float32Array, y as Float32Array, m, n)) return z; // the same sums, in WebAssembly SIMD
-  for (let i = 0; i < m; i++) {
-    const r = i * n;
-    for (let j = 0; j < n; j++) y[r + j] = x[r + j] + b[j];
-  }
+  activeKernels().addRowVector(a.data, rowVec.data, z.data, a.rows, a.cols);
   return z;
 }
 
 /** The sum over rows, a 1×cols row vector:  s[j] = Σ_i A[i,j] */
 export function sumRows(a: Matrix, out?: Matrix): Matrix {
   const s = prepareOut("sumRows", out, 1, a.cols, a, a, "Σ_rows A");
-  const m = a.rows, n = a.cols, x = a.data, y = s.data;
-  if (kernelsFor(a, a, s).sumRows?.(x as Float32Array, y as Float32Array, m, n)) return s; // the same sums, in WebAssembly SIMD
-  y.fill(0);
-  for (let i = 0; i < m; i++) {
-    const r = i * n;
-    for (let j = 0; j < n; j++) y[j] += x[r + j];
-  }
+  activeKernels().sumRows(a.data, s.data, a.rows, a.cols);
   return s;
+}
+
+/** ReLU of every entry:  A = max(0, Z).  out may be Z itself. */
+export function relu(z: Matrix, out?: Matrix): Matrix {
+  const a = prepareElementwiseOut("relu", out, z, z);
+  activeKernels().relu(z.data, a.data);
+  return a;
+}
+
+/** ReLU's backward pass:  dZ = dA ⊙ 1[A > 0], from the output A of relu (A > 0 exactly where Z > 0). */
+export function reluBackward(dA: Matrix, a: Matrix, out?: Matrix): Matrix {
+  const dZ = elementwise("reluBackward", dA, a, out);
+  activeKernels().reluBackward(dA.data, a.data, dZ.data);
+  return dZ;
 }
 
 /** f applied to every entry:  out[i,j] = f(A[i,j], i, j).  out may be A itself. */
@@ -83,45 +86,35 @@ export function map(a: Matrix, f: (v: number, i: number, j: number) => number, o
 /** A + B, entry by entry.  out may be A or B. */
 export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const y = elementwise("add", a, b, out);
-  const x = a.data, z = b.data, d = y.data;
-  for (let i = 0; i < d.length; i++) d[i] = x[i] + z[i];
+  activeKernels().add(a.data, b.data, y.data);
   return y;
 }
 
 /** A − B, entry by entry.  out may be A or B. */
 export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const y = elementwise("sub", a, b, out);
-  const x = a.data, z = b.data, d = y.data;
-  for (let i = 0; i < d.length; i++) d[i] = x[i] - z[i];
+  activeKernels().sub(a.data, b.data, y.data);
   return y;
 }
 
 /** A ⊙ B (Hadamard product), entry by entry.  out may be A or B. */
 export function hadamard(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const y = elementwise("hadamard", a, b, out);
-  const x = a.data, z = b.data, d = y.data;
-  for (let i = 0; i < d.length; i++) d[i] = x[i] * z[i];
+  activeKernels().hadamard(a.data, b.data, y.data);
   return y;
 }
 
 /** s·A.  out may be A itself. */
 export function scale(a: Matrix, s: number, out?: Matrix): Matrix {
   const y = prepareElementwiseOut("scale", out, a, a);
-  const x = a.data, d = y.data;
-  for (let i = 0; i < d.length; i++) d[i] = s * x[i];
+  activeKernels().scale(a.data, s, y.data);
   return y;
 }
 
 /** A + s·B (the update W ← W − α·dW is addScaled(W, dW, −α, W)).  out may be A or B. */
 export function addScaled(a: Matrix, b: Matrix, s: number, out?: Matrix): Matrix {
   const y = elementwise("addScaled", a, b, out);
-  const x = a.data, z = b.data, d = y.data;
-  const k = kernelsFor(a, b, y);
-  if (k.addScaled !== undefined && d.length >= 4096) {
-    k.addScaled(x as Float32Array, z as Float32Array, s, d as Float32Array); // the same sum, in WebAssembly SIMD
-    return y;
-  }
-  for (let i = 0; i < d.length; i++) d[i] = x[i] + s * z[i];
+  activeKernels().addScaled(a.data, b.data, s, y.data);
   return y;
 }
 
@@ -182,15 +175,6 @@ export function rowMax(x: FloatArray, start: number, n: number): number {
 }
 
 // --- helpers -----------------------------------------------------------------------------------------
-
-/**
- * The kernels for an operation on these matrices: the active ones when all are float32, the simple loops when
- * any is float64 (which have no optional element-wise passes, so callers run their own loop).
- */
-export function kernelsFor(a: Matrix, b: Matrix, c: Matrix): GemmKernels {
-  const allFloat32 = a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array;
-  return allFloat32 ? activeKernels() : (simpleKernels as GemmKernels); // simpleKernels take any FloatArray
-}
 
 /** The dtype of a result: float64 if any input is float64. */
 function resultType(a: Matrix, b: Matrix): DType {

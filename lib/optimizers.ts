@@ -11,11 +11,11 @@
 // afterwards: a step allocates nothing.
 //
 // L2 weight decay (`weightDecay` = λ) adds λ/2·‖W‖² to the loss, so the gradient the rule sees is
-// g = dW + λ·W. By convention it applies to weights, not to biases: a parameter whose name ends in
-// "b" or "bias" (e.g. "dense1.b", "bias") is not decayed unless `decayBiases` is true.
+// g = dW + λ·W. By convention it applies to weights, not to biases: only parameters whose role is "weight"
+// are decayed (a Param without a role is a weight), unless `decayBiases` is true.
 import type { Param } from "./layers";
 import { addScaled } from "./ops";
-import { allocate, type FloatArray } from "./matrix";
+import { longLived, type FloatArray } from "./matrix";
 
 export interface Optimizer {
   name: string;
@@ -68,14 +68,9 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-/** True for a bias parameter, recognised by its name: "b", "bias", "dense1.b", "layer2/bias", "b1". */
-export function isBias(p: Param): boolean {
-  return /(^|[^a-z])(b|bias)\d*$/i.test(p.name);
-}
-
-/** λ used for this parameter: 0 for biases unless decayBiases. */
+/** λ used for this parameter: its λ if it is a weight (role "weight", the default), else 0 unless decayBiases. */
 function decayFor(p: Param, wd: number, decayBiases: boolean): number {
-  return wd !== 0 && (decayBiases || !isBias(p)) ? wd : 0;
+  return wd !== 0 && (decayBiases || (p.role ?? "weight") === "weight") ? wd : 0;
 }
 
 /** The learning rate of this step: the override if given (≥ 0, finite), else the base. */
@@ -95,9 +90,9 @@ function checkShapes(p: Param, where: string): void {
   }
 }
 
-/** A zero buffer of the same kind (Float32Array / Float64Array) and length as `like`. */
-function zerosLike(like: FloatArray): FloatArray {
-  return allocate(like instanceof Float64Array ? "float64" : "float32", like.length, true);
+/** A kept zero buffer of the parameter's shape and precision (for its velocity or moments). */
+function zerosLike(p: Param): FloatArray {
+  return longLived(p.value.rows, p.value.cols, p.value.dtype).data;
 }
 
 /**
@@ -160,7 +155,7 @@ export function momentum(
   const beta = checkRange(options.beta ?? 0.9, "beta (momentum)", 0, 1, true, where);
   const wd = checkDecay(options, where);
   const decayBiases = options.decayBiases ?? false;
-  const velocity = new StateStore<FloatArray>((p) => zerosLike(p.value.data));
+  const velocity = new StateStore<FloatArray>((p) => zerosLike(p));
   return {
     name: where,
     lr: lr0,
@@ -205,7 +200,7 @@ export function adam(
   if (!Number.isFinite(eps) || eps <= 0) throw new Error(`${where}: eps must be a positive finite number, found ${describe(eps)}`);
   const wd = checkDecay(options, where);
   const decayBiases = options.decayBiases ?? false;
-  const moments = new StateStore((p) => ({ m: zerosLike(p.value.data), s: zerosLike(p.value.data), t: 0 }));
+  const moments = new StateStore((p) => ({ m: zerosLike(p), s: zerosLike(p), t: 0 }));
   return {
     name: "adam",
     lr: lr0,

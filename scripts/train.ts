@@ -6,13 +6,17 @@
 //
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
 import * as path from "node:path";
-import { loadMnist, mnistDir, shuffleDataset, splitDev, type Dataset } from "../lib/data/mnist";
+import { loadMnist, mnistDir } from "../lib/data/mnist";
+import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
 import { mnistCnn } from "../lib/cnn";
 import { presets } from "./presets";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
-import { formatRecord, train, type EpochRecord, type History } from "../lib/train";
+import { train } from "../lib/train";
+import { formatRecord } from "../lib/train-checks";
+import type { EpochRecord, History } from "../lib/callbacks";
+import { formatPercent } from "../lib/format";
 import { saveModel, writeFileAtomic } from "../lib/persist";
 import { getBackend, setBackend, stopThreads } from "../lib/backend";
 
@@ -284,12 +288,14 @@ async function main(argv: string[]): Promise<number> {
     schedule: o.schedule === "constant" ? undefined : schedule,
     evaluateTrain: o.trainMetrics === "eval",
     stepEvery: Math.max(1, Math.floor(steps / 100)),
-    onStep: tty ? (s) => process.stdout.write(`\r${progressBar(s.epoch, o.epochs, s.step, s.stepsPerEpoch, s.loss)}\x1b[K`) : undefined,
-    onEpoch: o.quiet ? undefined : (r) => {
-      const line = formatRecord(r, o.epochs).replace(/\btest\b/g, testName);
-      process.stdout.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
-    },
-    log: false, // epoch lines come from onEpoch; the divergence message is printed below
+    callbacks: [{
+      afterStep: tty ? (s) => void process.stdout.write(`\r${progressBar(s.epoch, o.epochs, s.step, s.stepsPerEpoch, s.loss)}\x1b[K`) : undefined,
+      afterEpoch: o.quiet ? undefined : (r) => {
+        const line = formatRecord(r, o.epochs).replace(/\btest\b/g, testName);
+        process.stdout.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+      },
+    }],
+    log: false, // epoch lines come from afterEpoch; the divergence message is printed below
   });
   if (tty && history.stopped !== null) process.stdout.write("\n"); // end the progress bar's line
   const last: EpochRecord | undefined = history.epochs[history.epochs.length - 1];
@@ -311,7 +317,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (o.save !== undefined && history.stopped === null) saveModel(net, o.save, { options, final });
 
-  const pct = (a: number | null) => (a === null ? "–" : `${(100 * a).toFixed(2)}%`);
+  const pct = (a: number | null) => (a === null ? "–" : formatPercent(a));
   const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
   const perEpoch = history.epochs.length > 0 ? seconds / history.epochs.length : 0;
   console.log(

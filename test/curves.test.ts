@@ -2,23 +2,12 @@ import { describe, expect, it } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  LiveCurves,
-  PALETTE,
-  Probe,
-  StepLog,
-  kernelSink,
-  movingAverage,
-  readRun,
-  readRunIfPresent,
-  runsTable,
-  scheduleCurves,
-  stepLossCurves,
-  trainingCurves,
-  xValues,
-} from "../lib/curves";
+import { PALETTE, runsTable, scheduleCurves, stepLossCurves, trainingCurves, xValues } from "../lib/curves";
+import { Probe, StepLog, movingAverage } from "../lib/probes";
+import { LiveCurves, kernelSink } from "../lib/live";
+import { readRun, readRunIfPresent } from "../lib/runs";
 import { keepKernelOutputFlowing } from "../lib/plot";
-import type { EpochRecord, History } from "../lib/train";
+import type { EpochRecord, History } from "../lib/callbacks";
 import { mlp, type Sequential } from "../lib/network";
 import type { Dense } from "../lib/layers";
 import { Matrix } from "../lib/matrix";
@@ -112,11 +101,10 @@ describe("per-update losses", () => {
     expect(() => movingAverage([1], 0)).toThrow(/window must be a whole number/);
   });
 
-  it("StepLog records updates, fractional epochs and losses from train's onStep", () => {
+  it("StepLog records updates, fractional epochs and losses from train's afterStep", () => {
     const log = new StepLog("SGD");
-    const onStep = log.onStep; // passed around detached, as train() does
-    onStep({ epoch: 1, step: 5, stepsPerEpoch: 10, updates: 5, loss: 2 });
-    onStep({ epoch: 2, step: 10, stepsPerEpoch: 10, updates: 20, loss: 1 });
+    log.afterStep({ epoch: 1, step: 5, stepsPerEpoch: 10, updates: 5, loss: 2 });
+    log.afterStep({ epoch: 2, step: 10, stepsPerEpoch: 10, updates: 20, loss: 1 });
     expect(log.updates).toEqual([5, 20]);
     expect(log.epochs).toEqual([0.5, 2]);
     expect(log.losses).toEqual([2, 1]);
@@ -124,7 +112,7 @@ describe("per-update losses", () => {
 
   it("stepLossCurves draws raw and smoothed losses, thinned to maxPoints", () => {
     const log = new StepLog("mini-batch");
-    for (let t = 1; t <= 100; t++) log.onStep({ epoch: 1, step: t, stepsPerEpoch: 100, updates: t, loss: t % 2 });
+    for (let t = 1; t <= 100; t++) log.afterStep({ epoch: 1, step: t, stepsPerEpoch: 100, updates: t, loss: t % 2 });
     expect((stepLossCurves([log], { x: "epoch", until: 0.5, smooth: 1 }).data[0] as unknown as Trace).y).toHaveLength(50); // first half-epoch
     expect((stepLossCurves([log], { until: 30, smooth: 1 }).data[0] as unknown as Trace).y).toHaveLength(30); // first 30 updates
     const fig = stepLossCurves([log], { smooth: 2, maxPoints: 50, x: "epoch" });
@@ -179,11 +167,11 @@ describe("LiveCurves", () => {
   it("draws at once, then replaces the drawing on every epoch when not throttled", () => {
     const { calls, sink } = capture();
     const live = new LiveCurves({ runs: ["full batch", "SGD"], sink, minIntervalMs: 0 });
-    const onEpoch = live.onEpoch("full batch");
+    const run = live.run("full batch");
     const h: History = { epochs: [], stopped: null };
     for (const r of fullBatch.epochs) {
       h.epochs.push(r);
-      onEpoch(r, h);
+      run.afterEpoch!(r, h);
     }
     expect(calls.map((c) => c.update)).toEqual([false, true, true, true]);
     const fig = live.figure();
@@ -195,8 +183,8 @@ describe("LiveCurves", () => {
   it("throttles redraws to minIntervalMs, and finish() always draws the final state", () => {
     const { calls, sink } = capture();
     const live = new LiveCurves({ sink, minIntervalMs: 60_000, title: "three runs" });
-    const onStep = live.onStep("SGD");
-    for (let e = 1; e <= 50; e++) onStep(step(e));
+    const run = live.run("SGD");
+    for (let e = 1; e <= 50; e++) run.afterStep!(step(e));
     expect(calls).toHaveLength(1); // only the first drawing: the rest fell inside the interval
     const fig = live.finish({ SGD: sgd, "lr 5": diverged });
     expect(calls).toHaveLength(2);
@@ -205,18 +193,24 @@ describe("LiveCurves", () => {
     expect(fig.layout.title).toEqual({ text: "three runs" }); // no progress line once finished
   });
 
-  it("writes the progress of the running epoch into the title, and passes steps on to a StepLog", () => {
+  it("writes the progress of the running epoch into the title", () => {
     const live = new LiveCurves({ sink: null });
-    const log = new StepLog("SGD");
-    live.onStep("SGD", log)({ epoch: 2, step: 1500, stepsPerEpoch: 10000, updates: 11500, loss: 0.25 });
-    expect(log.losses).toEqual([0.25]);
+    live.run("SGD").afterStep!({ epoch: 2, step: 1500, stepsPerEpoch: 10000, updates: 11500, loss: 0.25 });
     expect((live.figure().layout.title as { text: string }).text).toContain("training SGD: epoch 2, update 1,500 of 10,000, batch loss 0.250");
+    live.run("SGD").afterEpoch!(record(2, 20000, 1, 0.9), { epochs: [record(1, 10000, 1, 0.8), record(2, 20000, 1, 0.9)], stopped: null });
+    expect((live.figure().layout.title as { text: string }).text).toContain("training SGD: epoch 2 done");
+  });
+
+  it("after a run, shows where it stopped (afterFit) before finish() is called", () => {
+    const live = new LiveCurves({ sink: null });
+    live.run("lr 5").afterFit!(diverged);
+    expect((live.figure().data as unknown as Trace[])[0].name).toContain("lr 5 (diverged in epoch 2, stopped)");
   });
 
   it("each drawing gets its own div id, so the replacement never collides with the old one", () => {
     const { calls, sink } = capture();
     const live = new LiveCurves({ sink, minIntervalMs: 0 });
-    live.onStep("x")(step(1));
+    live.run("x").afterStep!(step(1));
     const ids = calls.map((c) => /id="([^"]+)"/.exec(c.html)![1]);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -242,7 +236,7 @@ describe("Probe", () => {
 
   it("evaluates at update counts spaced evenly on a log scale, and records every update's loss", () => {
     const probe = new Probe("SGD", constantNet([0, 0]), { test: data });
-    for (let t = 1; t <= 40; t++) probe.onStep(info(t, Math.ceil(t / 10), ((t - 1) % 10) + 1, 10)); // 10 updates an epoch
+    for (let t = 1; t <= 40; t++) probe.afterStep(info(t, Math.ceil(t / 10), ((t - 1) % 10) + 1, 10)); // 10 updates an epoch
     expect(probe.records.map((r) => r.updates)).toEqual([1, 2, 3, 5, 8, 10, 12, 17, 20, 25, 30, 36, 40]); // log-spaced + epoch ends
     expect(probe.losses).toHaveLength(40);
     // logits (0, 0): p = ½ for both classes, loss ln 2; argmax picks class 0, right for 3 of 4 labels
@@ -253,7 +247,7 @@ describe("Probe", () => {
 
   it("history() gives each probe its share of the epochs' training seconds", () => {
     const probe = new Probe("mini-batch", constantNet([1, 0]), { test: data, perDoubling: 1 });
-    for (let t = 1; t <= 8; t++) probe.onStep(info(t, Math.ceil(t / 4), ((t - 1) % 4) + 1, 4)); // 4 updates per epoch
+    for (let t = 1; t <= 8; t++) probe.afterStep(info(t, Math.ceil(t / 4), ((t - 1) % 4) + 1, 4)); // 4 updates per epoch
     expect(probe.records.map((r) => r.updates)).toEqual([1, 2, 4, 8]);
     const trained: History = { epochs: [record(1, 4, 2, 0.5), record(2, 8, 6, 0.6)], stopped: null };
     const h = probe.history(trained);

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
-import {
-  barChart, confusionHeatmap, confusionMatrix, digitGrid, digitImage, functionPlot, histogram, histogramCounts,
-  seriesPlot, weightImages, type PlotlyFigure,
-} from "../lib/figures";
+import { digitGrid, digitImage, weightImages, type PlotlyFigure } from "../lib/figures";
+import { barChart, confusionHeatmap, confusionMatrix, functionPlot, histogram, histogramCounts, seriesPlot } from "../lib/charts";
 
 /** n images of side×side pixels, pixel (r, c) of image k = k·1000 + r·side + c (so every value says where it came from). */
 function numberedImages(n: number, side: number): Matrix {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
-import { Dense, NO_INPUT_GRAD, type Init } from "../lib/layers";
+import { Dense, type Init } from "../lib/layers";
 import { softmaxRows } from "../lib/ops";
 import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/activations";
 import { layerFromConfig } from "../lib/layer-config";
@@ -44,11 +44,10 @@ describe("Dense", () => {
     expect(dX.toRows()).toEqual([[-2, -2], [4, 13]]);
   });
 
-  it("with computeInputGrad = false, backward still fills dW and db but skips dX", () => {
+  it("with { inputGrad: false }, backward still fills dW and db but skips dX and returns null", () => {
     const d = handLayer();
-    d.computeInputGrad = false;
     d.forward(Matrix.fromRows([[1, 2], [3, 4]], "float64"));
-    expect(d.backward(Matrix.fromRows([[1, 0, -1], [2, 1, 0]], "float64"))).toBe(NO_INPUT_GRAD);
+    expect(d.backward(Matrix.fromRows([[1, 0, -1], [2, 1, 0]], "float64"), { inputGrad: false })).toBeNull();
     expect(d.dW.toRows()).toEqual([[7, 3, -1], [10, 4, -2]]);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it, afterEach } from "vitest";
 import { Matrix, type DType } from "../lib/matrix";
-import { matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, map, add, sub, scale, hadamard, addScaled, copy, argmaxRows } from "../lib/ops";
-import { jsKernels, simpleKernels, useKernels, activeKernels, type GemmKernels } from "../lib/gemm";
+import { matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, map, add, sub, scale, hadamard, addScaled, copy, argmaxRows, relu } from "../lib/ops";
+import { useKernels, activeKernels, type Kernels } from "../lib/kernels";
+import { jsKernels, simpleKernels } from "../lib/kernels-js";
 import { Random } from "../lib/random";
 
 function random(rows: number, cols: number, rng: Random, dtype: DType = "float64", zeros = 0): Matrix {
@@ -164,13 +165,15 @@ describe("matrix products", () => {
 describe("pluggable kernels", () => {
   afterEach(() => useKernels(jsKernels));
 
-  it("float32 products go to the kernels given to useKernels; float64 products stay on the simple JS loops", () => {
+  it("every operation goes to the kernels given to useKernels, float32 and float64 alike", () => {
     const calls: string[] = [];
-    const spy: GemmKernels = {
+    const spy: Kernels = {
+      ...jsKernels,
       name: "spy",
       matmul: (...args) => (calls.push("matmul"), jsKernels.matmul(...args)),
       matmulTransA: (...args) => (calls.push("matmulTransA"), jsKernels.matmulTransA(...args)),
       matmulTransB: (...args) => (calls.push("matmulTransB"), jsKernels.matmulTransB(...args)),
+      relu: (...args) => (calls.push("relu"), jsKernels.relu(...args)),
     };
     expect(activeKernels()).toBe(jsKernels);
     useKernels(spy);
@@ -179,8 +182,18 @@ describe("pluggable kernels", () => {
     expect(matmul(a, a).toRows()).toEqual([[7, 10], [15, 22]]);
     matmulTransA(a, a);
     matmulTransB(a, a);
-    matmul(a.astype("float64"), a.astype("float64"));
-    expect(calls).toEqual(["matmul", "matmulTransA", "matmulTransB"]);
+    expect(matmul(a.astype("float64"), a.astype("float64")).toRows()).toEqual([[7, 10], [15, 22]]);
+    expect(relu(Matrix.fromRows([[-1, 2]])).toRows()).toEqual([[0, 2]]);
+    expect(calls).toEqual(["matmul", "matmulTransA", "matmulTransB", "matmul", "relu"]);
+  });
+
+  it("the plain kernels multiply float64 (and mixed) arrays with the simple loops, exactly", () => {
+    const a = new Float64Array([0.1, 0.2, 0.3, 0.4]), b = new Float32Array([1.5, -2, 0.25, 3]);
+    const got = new Float64Array(4), want = new Float64Array(4);
+    jsKernels.matmul(a, b, got, 2, 2, 2);
+    simpleKernels.matmul(a, b, want, 2, 2, 2);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(got[0]).toBe(0.1 * 1.5 + 0.2 * 0.25); // float64 arithmetic, not rounded to float32
   });
 
   it("the fast float32 loops (jsKernels, 4×4 blocks, zero skipping) compute the same sums as the simple loops", () => {
@@ -198,8 +211,10 @@ describe("pluggable kernels", () => {
     }
   });
 
-  it("useKernels refuses an object without the three functions", () => {
-    expect(() => useKernels({ name: "broken" } as unknown as GemmKernels)).toThrow('kernels "broken" have no matmul function');
+  it("useKernels refuses an object that lacks a method, naming it", () => {
+    expect(() => useKernels({ name: "broken" } as unknown as Kernels)).toThrow('kernels "broken" have no matmul function');
+    const { relu: _, ...noRelu } = jsKernels;
+    expect(() => useKernels({ ...noRelu, name: "half" } as unknown as Kernels)).toThrow('kernels "half" have no relu function');
   });
 });
 

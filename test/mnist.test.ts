@@ -9,9 +9,10 @@ import * as zlib from "zlib";
 import { compileToCommonJs } from "./commonjs";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
+import { loadMnist, mnistDir } from "../lib/data/mnist";
 import {
-  batches, classCounts, describeDataset, loadMnist, mnistDir, oneHot, shuffleDataset, splitDev, type Batch, type Dataset,
-} from "../lib/data/mnist";
+  batches, classCounts, describeDataset, oneHot, shuffleDataset, splitDev, type Batch, type Dataset,
+} from "../lib/data/dataset";
 
 const ROOT = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mnist-test-"));

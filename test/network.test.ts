@@ -70,28 +70,41 @@ describe("Sequential", () => {
     expect(new Sequential([d1, relu, d2]).forward(x).toRows()).toEqual(expected.toRows());
   });
 
-  it("the first Dense skips dX, so backward returns null; turning it back on returns ∂L/∂X", () => {
+  it("the first layer skips dX, so backward returns null; with { inputGrad: true } it returns ∂L/∂X", () => {
     const rng = new Random(2);
     const net = mlp([4, 3, 2], { dtype: "float64" });
     const x = randn(5, 4, rng);
     const { grad } = softmaxCrossEntropy(net.forward(x), oneHot([0, 1, 1, 0, 1], 2));
-    expect((net.layers[0] as Dense).computeInputGrad).toBe(false);
+    expect(net.inputGrad).toBe(false);
     expect(net.backward(grad)).toBeNull();
-    (net.layers[0] as Dense).computeInputGrad = true;
-    net.forward(x);
-    expect(net.backward(grad)?.shape).toBe("5×4");
+    const withInput = new Sequential(net.layers, { inputGrad: true });
+    withInput.forward(x);
+    const dX = withInput.backward(grad)!;
+    expect(dX.shape).toBe("5×4");
+    // dX = dZ¹·W¹ᵀ where dZ¹ is what the first Dense received: check one entry against finite differences
+    const f = (xx: Matrix) => softmaxCrossEntropy(withInput.forward(xx), oneHot([0, 1, 1, 0, 1], 2)).loss;
+    const dXkept = dX.clone(), h = 1e-6, up = x.clone(), down = x.clone();
+    up.set(1, 2, x.get(1, 2) + h);
+    down.set(1, 2, x.get(1, 2) - h);
+    expect(dXkept.get(1, 2)).toBeCloseTo((f(up) - f(down)) / (2 * h), 6);
   });
 
-  it("backward refuses to stop in the middle of a network", () => {
+  it("backward after an evaluation (predict) of other rows is refused, naming what to do; after forward it works", () => {
+    const rng = new Random(3);
     const net = mlp([4, 3, 2], { dtype: "float64" });
-    (net.layers[2] as Dense).computeInputGrad = false;
-    const out = net.forward(Matrix.zeros(2, 4, "float64"));
-    expect(() => net.backward(out)).toThrow("layer 2 (Dense(3→2)) has computeInputGrad = false, so layers 0..1 would get no gradient");
+    const x1 = randn(5, 4, rng), x2 = randn(5, 4, rng);
+    const { grad } = softmaxCrossEntropy(net.forward(x1), oneHot([0, 1, 1, 0, 1], 2));
+    net.predict(x2); // same batch size: the layers' buffers now hold x2's activations
+    expect(() => net.backward(grad)).toThrow("predict, accuracy or evaluate ran after the last forward");
+    expect(() => mlp([4, 2]).backward(grad)).toThrow("call forward first");
+    net.forward(x1);
+    expect(() => net.backward(grad)).not.toThrow();
   });
 
   it("params lists W and b of each Dense, first layer first", () => {
     const net = mlp([784, 256, 10]);
-    expect(net.params().map((p) => `${p.name} ${p.value.shape}`)).toEqual(["W 784×256", "b 1×256", "W 256×10", "b 1×10"]);
+    expect(net.params().map((p) => `${p.name} ${p.value.shape} ${p.role}`)).toEqual(["0.W 784×256 weight", "0.b 1×256 bias", "2.W 256×10 weight", "2.b 1×10 bias"]);
+    expect(net.params()).toBe(net.params()); // the same list every call
     expect(net.parameterCount()).toBe(784 * 256 + 256 + 256 * 10 + 10);
   });
 

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
 import type { Param } from "../lib/layers";
 import {
-  adam, constantLr, cosineLr, gd, isBias, makeOptimizer, makeSchedule, momentum, nesterov, stepDecay,
+  adam, constantLr, cosineLr, gd, makeOptimizer, makeSchedule, momentum, nesterov, stepDecay,
 } from "../lib/optimizers";
 
 /** A 1×k float64 parameter holding `w`, with gradient `g`. */
-function param(name: string, w: number[], g: number[]): Param {
-  return { name, value: Matrix.fromRows([w], "float64"), grad: Matrix.fromRows([g], "float64") };
+function param(name: string, w: number[], g: number[], role?: Param["role"]): Param {
+  return { name, value: Matrix.fromRows([w], "float64"), grad: Matrix.fromRows([g], "float64"), role };
 }
 const values = (p: Param) => Array.from(p.value.data);
 const setGrad = (p: Param, g: number[]) => p.grad.data.set(g);
@@ -27,9 +27,9 @@ describe("gradient descent", () => {
     expect(values(p)[0]).toBeCloseTo(0.5, 15);
   });
 
-  it("L2 weight decay adds λ·W to the gradient of weights, not of biases", () => {
-    const w = param("dense1.W", [1, -2], [0.5, 0.25]);
-    const b = param("dense1.b", [1], [0.5]);
+  it("L2 weight decay adds λ·W to the gradient of weights, not of biases (read from the role, not the name)", () => {
+    const w = param("0.W", [1, -2], [0.5, 0.25], "weight");
+    const b = param("0.W_but_a_bias", [1], [0.5], "bias");
     gd({ lr: 0.1, weightDecay: 0.1 }).step([w, b]);
     // g = dW + λW = [0.5 + 0.1, 0.25 − 0.2] = [0.6, 0.05]  →  W = [1 − 0.06, −2 − 0.005]
     expect(values(w)[0]).toBeCloseTo(0.94, 15);
@@ -38,7 +38,7 @@ describe("gradient descent", () => {
   });
 
   it("decayBiases: true decays biases too", () => {
-    const b = param("bias", [1], [0.5]);
+    const b = param("bias", [1], [0.5], "bias");
     gd({ lr: 0.1, weightDecay: 0.1, decayBiases: true }).step([b]);
     expect(values(b)[0]).toBeCloseTo(1 - 0.1 * (0.5 + 0.1), 15);
   });
@@ -155,9 +155,11 @@ describe("checks", () => {
     expect(makeOptimizer("adam", { lr: 1, beta: 0.8 }).name).toBe("adam");
     expect(() => makeOptimizer("rmsprop", { lr: 1 })).toThrow(/unknown optimizer "rmsprop"; expected one of gd, momentum, nesterov, adam/);
   });
-  it("recognises biases by name", () => {
-    for (const name of ["b", "bias", "dense1.b", "layer2/bias", "b1", "dense_b"]) expect(isBias(param(name, [0], [0]))).toBe(true);
-    for (const name of ["W", "dense1.W", "weights", "W1", "bn"]) expect(isBias(param(name, [0], [0]))).toBe(false);
+  it("a parameter without a role is decayed as a weight; a scale (BatchNorm's γ) is not", () => {
+    const plain = param("anything", [1], [0]), gamma = param("gamma", [1], [0], "scale");
+    gd({ lr: 0.1, weightDecay: 0.5 }).step([plain, gamma]);
+    expect(values(plain)[0]).toBeCloseTo(1 - 0.1 * 0.5, 15);
+    expect(values(gamma)[0]).toBe(1);
   });
 });
 

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Matrix } from "../lib/matrix";
 import { mlp, type Sequential } from "../lib/network";
-import { loadMnist, type Dataset } from "../lib/data/mnist";
+import { loadMnist } from "../lib/data/mnist";
+import type { Dataset } from "../lib/data/dataset";
 import { gd } from "../lib/optimizers";
 import { train } from "../lib/train";
 import {

@@ -4,9 +4,12 @@ import { Random } from "../lib/random";
 import { Dense } from "../lib/layers";
 import { Softmax } from "../lib/activations";
 import { mlp, Sequential } from "../lib/network";
-import { batches, loadMnist, type Dataset } from "../lib/data/mnist";
+import { loadMnist } from "../lib/data/mnist";
+import { batches, type Dataset } from "../lib/data/dataset";
 import { adam, gd, momentum, stepDecay, type Optimizer } from "../lib/optimizers";
-import { checkTrainOptions, evaluateDataset, resolveLoss, train, type EpochRecord, type TrainOptions } from "../lib/train";
+import { evaluateDataset, resolveLoss, train } from "../lib/train";
+import { checkTrainOptions, type TrainOptions } from "../lib/train-checks";
+import type { EpochRecord, History, StepInfo, TrainCallback } from "../lib/callbacks";
 
 // The committed sample: 1,000 training and 500 test images (data/mnist-sample).
 let trainSet: Dataset;
@@ -115,12 +118,14 @@ describe("the history", () => {
     expect(h.epochs.map((r) => r.lr)).toEqual([0.2, 0.2, 0.1, 0.1]);
   });
 
-  it("calls onEpoch after every epoch and onStep every stepEvery updates (and at each epoch's end)", () => {
+  it("calls afterEpoch after every epoch and afterStep every stepEvery updates (and at each epoch's end)", () => {
     const epochs: number[] = [], steps: string[] = [];
     train(small(), {
       train: head(trainSet, 100), epochs: 2, batchSize: 10, optimizer: gd({ lr: 0.1 }), stepEvery: 4,
-      onEpoch: (r, h) => epochs.push(r.epoch * 10 + h.epochs.length),
-      onStep: (s) => steps.push(`${s.epoch}:${s.step}/${s.stepsPerEpoch}:${s.updates}`),
+      callbacks: [{
+        afterEpoch: (r, h) => void epochs.push(r.epoch * 10 + h.epochs.length),
+        afterStep: (s) => void steps.push(`${s.epoch}:${s.step}/${s.stepsPerEpoch}:${s.updates}`),
+      }],
     });
     expect(epochs).toEqual([11, 22]);
     expect(steps).toEqual(["1:4/10:4", "1:8/10:8", "1:10/10:10", "2:2/10:12", "2:6/10:16", "2:10/10:20"]);
@@ -130,7 +135,7 @@ describe("the history", () => {
     const created: number[] = [];
     train(small(), {
       train: head(trainSet, 640), epochs: 2, batchSize: 64, optimizer: adam({ lr: 1e-3 }), evaluateTrain: false,
-      onStep: (s) => { if (s.epoch === 2) created.push(Matrix.created); },
+      callbacks: [{ afterStep: (s) => { if (s.epoch === 2) created.push(Matrix.created); } }],
     });
     expect(created).toHaveLength(10);
     expect(created[9] - created[1]).toBe(0);
@@ -150,6 +155,68 @@ describe("the history", () => {
     const a = evaluateDataset(logits, data, "ce"), b = evaluateDataset(probs, data, "ce");
     expect(b.loss).toBeCloseTo(a.loss, 4);
     expect(b.accuracy).toBe(a.accuracy);
+  });
+});
+
+describe("callbacks: objects told about every step and epoch, in list order", () => {
+  /** A callback that writes down every call it gets. */
+  class Recorder implements TrainCallback {
+    readonly calls: string[] = [];
+    constructor(readonly tag: string, readonly stopAfter?: number) {}
+    afterStep(s: StepInfo): void {
+      this.calls.push(`${this.tag} step ${s.epoch}:${s.step}/${s.stepsPerEpoch} #${s.updates}`);
+    }
+    afterEpoch(r: EpochRecord, h: History): void | "stop" {
+      this.calls.push(`${this.tag} epoch ${r.epoch} (${h.epochs.length} kept)`);
+      if (r.epoch === this.stopAfter) return "stop";
+    }
+    afterFit(h: History): void {
+      this.calls.push(`${this.tag} fit ${h.epochs.length}`);
+    }
+  }
+
+  it("afterStep is called once per update with the right counts (30 rows, batches of 8: 4 steps, the last short)", () => {
+    const rec = new Recorder("a");
+    const h = train(small(), { train: head(trainSet, 30), epochs: 2, batchSize: 8, optimizer: gd({ lr: 0.1 }), callbacks: [rec] });
+    const steps = rec.calls.filter((c) => c.includes("step"));
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((t) => `a step ${Math.ceil(t / 4)}:${((t - 1) % 4) + 1}/4 #${t}`));
+    expect(h.epochs.map((r) => r.updates)).toEqual([4, 8]);
+    expect(rec.calls.slice(-3)).toEqual(["a step 2:4/4 #8", "a epoch 2 (2 kept)", "a fit 2"]); // the step, then the epoch, then the end
+  });
+
+  it("a callback that returns \"stop\" after epoch 2 stops training there; every callback still sees epoch 2", () => {
+    const stopper = new Recorder("stopper", 2), watcher = new Recorder("watcher");
+    const lines: string[] = [];
+    const h = train(small(), {
+      train: head(trainSet, 40), epochs: 5, batchSize: 20, optimizer: gd({ lr: 0.1 }), callbacks: [stopper, watcher], log: (l) => lines.push(l),
+    });
+    expect(h.epochs.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(h.stopped).toEqual({ epoch: 2, step: 2, reason: "training stopped after epoch 2 of 5: a callback asked to stop", by: "callback" });
+    expect(watcher.calls.filter((c) => c.includes("epoch"))).toEqual(["watcher epoch 1 (1 kept)", "watcher epoch 2 (2 kept)"]);
+    expect(watcher.calls[watcher.calls.length - 1]).toBe("watcher fit 2");
+    expect(stopper.calls.filter((c) => c.includes("step"))).toHaveLength(4); // 2 epochs × 2 updates, none after the stop
+    expect(lines[lines.length - 1]).toBe(h.stopped!.reason);
+  });
+
+  it("callbacks run in list order, and a run that stops on its own says nothing of stopping", () => {
+    const order: string[] = [];
+    const cb = (tag: string): TrainCallback => ({ afterEpoch: () => void order.push(tag), afterFit: () => void order.push(`${tag} fit`) });
+    const h = train(small(), { train: head(trainSet, 20), epochs: 2, batchSize: "full", optimizer: gd({ lr: 0.1 }), callbacks: [cb("a"), cb("b")] });
+    expect(order).toEqual(["a", "b", "a", "b", "a fit", "b fit"]);
+    expect(h.stopped).toBeNull();
+  });
+
+  it("the same seed gives the same history with or without callbacks (they only watch)", () => {
+    const run = (callbacks?: TrainCallback[]) =>
+      train(small(), { train: head(trainSet, 100), epochs: 2, batchSize: 16, optimizer: gd({ lr: 0.1 }), seed: 3, evaluateTrain: false, callbacks });
+    expect(withoutSeconds(run([new Recorder("x")]).epochs)).toEqual(withoutSeconds(run().epochs));
+  });
+
+  it("refuses a callback that is not an object, a method that is not a function, and the old onStep/onEpoch options", () => {
+    const opts = { train: head(trainSet, 20), epochs: 1, batchSize: 10, optimizer: gd({ lr: 0.1 }) };
+    expect(() => train(small(), { ...opts, callbacks: [null as unknown as TrainCallback] })).toThrow("train: callbacks[0] must be an object with afterStep, afterEpoch or afterFit, found null");
+    expect(() => train(small(), { ...opts, callbacks: [{ afterEpoch: 3 } as unknown as TrainCallback] })).toThrow("train: callbacks[0].afterEpoch must be a function, found 3");
+    expect(() => train(small(), { ...opts, onStep: () => {} } as TrainOptions)).toThrow(/^train: there is no option onStep; callbacks do that/);
   });
 });
 
@@ -221,7 +288,7 @@ describe("guard rails: refused before training, with what was expected, what was
     const broken = mlp([784, 32, 10]);
     broken.layers[2] = new Dense(16, 10, { seed: 1 });
     expect(() => train(broken, options({}))).toThrow(
-      "train: layer 3 (dense 16→10) expects 16 inputs but the layer before gives 32 (layers: dense 784→32, relu, dense 16→10)",
+      "train: layer 2 (Dense(16→10)) takes 16 inputs, but layer 0 (Dense(784→32)) gives 32 outputs",
     );
   });
 

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import {
   Matrix,
+  longLived,
   Dense,
   ReLU,
   matmul,
@@ -14,12 +15,13 @@ import {
   addRowVector,
   sumRows,
   activeKernels,
+  jsKernels,
   setBackend,
   backendInfo,
   wasmBackendKernels,
   softmaxCrossEntropy,
   Random,
-  type GemmKernels,
+  type Kernels,
 } from "../lib/index";
 import { WasmHeap, HeapFloat32Array } from "../lib/wasm/heap";
 import { wasmApi } from "../lib/wasm/api";
@@ -186,7 +188,7 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
 
   /** A resident matrix (in WebAssembly memory under wasm) holding `values`. */
   function resident(values: Float32Array, m: number, n: number): Matrix {
-    const x = Matrix.zeros(m, n, "float32", { resident: true });
+    const x = longLived(m, n);
     x.data.set(values);
     return x;
   }
@@ -197,7 +199,7 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
     const js = f(make()).data.slice() as Float32Array;
     setBackend("wasm");
     const ms = make();
-    const kernels = activeKernels() as GemmKernels & WasmKernels;
+    const kernels = activeKernels() as Kernels & WasmKernels;
     for (const x of ms) if (x.data.length >= 1024) expect(kernels.isResident(x.data as Float32Array)).toBe(true);
     return [js, f(ms).data.slice() as Float32Array];
   }
@@ -241,27 +243,36 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
     }
   });
 
-  it("says no (and leaves the arrays alone) when an operand is not in its memory", () => {
+  it("an operand outside its memory goes to the plain loops, with the same numbers", () => {
     setBackend("wasm");
-    const k = activeKernels() as GemmKernels & WasmKernels;
-    const plain = new Float32Array(2048).fill(-1), home = k.allocate(2048)!;
-    expect(k.reluForward(plain, home)).toBe(false);
-    expect(k.reluBackward(home, home, plain)).toBe(false);
-    expect(k.addRowVector(plain, home, home, 8, 256)).toBe(false);
-    expect(k.sumRows(plain, home, 8, 256)).toBe(false);
-    expect(Array.from(home.subarray(0, 4))).toEqual([0, 0, 0, 0]);
-    expect(plain[0]).toBe(-1);
+    const k = activeKernels() as Kernels & WasmKernels;
+    const rng = new Random(5);
+    const plain = Float32Array.from({ length: 2048 }, () => rng.uniform(-1, 1));
+    const home = k.allocate(2048)!, want = new Float32Array(2048);
+    expect(k.isResident(plain)).toBe(false);
+    expect(k.isResident(home)).toBe(true);
+    k.relu(plain, home);
+    jsKernels.relu(plain, want);
+    expectSame(home, want, "relu from an ordinary array into memory");
+    const out = new Float32Array(2048), wantOut = new Float32Array(2048);
+    k.reluBackward(plain, home, out);
+    jsKernels.reluBackward(plain, want, wantOut);
+    expectSame(out, wantOut, "reluBackward into an ordinary array");
+    const sums = new Float32Array(256), wantSums = new Float32Array(256);
+    k.sumRows(plain, sums, 8, 256);
+    jsKernels.sumRows(plain, wantSums, 8, 256);
+    expectSame(sums, wantSums, "sumRows of an ordinary array");
   });
 });
 
 describe("matrices in WebAssembly memory, seen from the library", () => {
   it("resident matrices of 1,024 numbers or more go there under wasm; other matrices are ordinary arrays", () => {
     setBackend("wasm");
-    const k = activeKernels() as GemmKernels & WasmKernels;
+    const k = activeKernels() as Kernels & WasmKernels;
     const before = backendInfo().matrixBytes;
-    const big = Matrix.zeros(64, 784, "float32", { resident: true });
-    const small = Matrix.zeros(1, 256, "float32", { resident: true });
-    const f64 = Matrix.zeros(64, 784, "float64", { resident: true });
+    const big = longLived(64, 784);
+    const small = longLived(1, 256);
+    const f64 = longLived(64, 784, "float64");
     expect(k.isResident(big.data as Float32Array)).toBe(true);
     expect(backendInfo().matrixBytes - before).toBeGreaterThanOrEqual(64 * 784 * 4);
     expect(k.isResident(small.data as Float32Array)).toBe(false);
@@ -279,7 +290,7 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
     expect(k.isResident(dense.weights.data as Float32Array)).toBe(true);
     expect(k.isResident(dense.forward(data.images).data as Float32Array)).toBe(true);
     setBackend("js");
-    const plain = Matrix.zeros(64, 784, "float32", { resident: true });
+    const plain = longLived(64, 784);
     expect(plain.data.constructor).toBe(Float32Array);
     expect(backendInfo().matrixBytes).toBe(0);
     setBackend("wasm");
@@ -287,7 +298,7 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
 
   it("a loop that makes a new product every time does not fill WebAssembly memory", () => {
     setBackend("wasm");
-    const x = Matrix.zeros(512, 784, "float32", { resident: true }), w = Matrix.zeros(784, 256, "float32", { resident: true });
+    const x = longLived(512, 784), w = longLived(784, 256);
     const before = backendInfo().memoryBytes;
     for (let i = 0; i < 50; i++) matmul(x, w); // 50 results of 0.5 MB, dropped at once
     expect(backendInfo().memoryBytes - before).toBeLessThan(4 << 20);
@@ -303,10 +314,10 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
 
   it("setBackend with another thread count keeps the same memory: matrices made before are still read in place", () => {
     setBackend("wasm", { threads: 2 });
-    const x = Matrix.zeros(300, 784, "float32", { resident: true });
-    const before = activeKernels() as GemmKernels & WasmKernels;
+    const x = longLived(300, 784);
+    const before = activeKernels() as Kernels & WasmKernels;
     setBackend("wasm", { threads: 1 });
-    const after = activeKernels() as GemmKernels & WasmKernels;
+    const after = activeKernels() as Kernels & WasmKernels;
     expect(after).toBe(before);
     expect(after.threads).toBe(1);
     expect(after.isResident(x.data as Float32Array)).toBe(true);
@@ -319,12 +330,12 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
   it("two different matrices in the one memory are not 'shared memory' to the losses; the same one is", () => {
     setBackend("wasm");
     const rng = new Random(3);
-    const logits = Matrix.zeros(128, 10, "float32", { resident: true });
+    const logits = longLived(128, 10);
     logits.data.set(randomArray(128 * 10, rng));
     const targets = Matrix.zeros(128, 10);
     for (let i = 0; i < 128; i++) targets.set(i, i % 10, 1);
-    const grad = Matrix.zeros(128, 10, "float32", { resident: true });
-    const k = activeKernels() as GemmKernels & WasmKernels;
+    const grad = longLived(128, 10);
+    const k = activeKernels() as Kernels & WasmKernels;
     expect(k.isResident(logits.data as Float32Array) && k.isResident(grad.data as Float32Array)).toBe(true);
     expect(logits.data.buffer).toBe(grad.data.buffer); // one memory
     expect(() => softmaxCrossEntropy(logits, targets, grad)).not.toThrow();
@@ -333,16 +344,16 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
 
   it("a block comes back when its matrix is collected, but not while a row view of it lives", () => {
     const script = `
-      import { Matrix, backendInfo } from "./lib/index";
+      import { longLived, backendInfo } from "./lib/index";
       const settle = async () => { for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); } };
       const base = backendInfo().matrixBytes;
-      let m = Matrix.zeros(1000, 1000, "float32", { resident: true });
+      let m = longLived(1000, 1000);
       m.data.fill(2);
       const row = m.row(999);
       m = null;
       await settle();
       const whileViewed = backendInfo().matrixBytes - base;
-      const other = Matrix.zeros(1000, 1000, "float32", { resident: true }); // must not land on the viewed block
+      const other = longLived(1000, 1000); // must not land on the viewed block
       other.data.fill(9);
       const rowIntact = row.every((v) => v === 2);
       await settle();
@@ -360,11 +371,11 @@ describe("matrices in WebAssembly memory, seen from the library", () => {
     expect(out.rowLength).toBe(1000);
 
     const freed = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", `
-      import { Matrix, backendInfo } from "./lib/index";
+      import { longLived, backendInfo } from "./lib/index";
       const base = backendInfo().matrixBytes;
       const settle = async () => { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); };
       for (let i = 0; i < 20; i++) { // 80 MB made and dropped, with a collection after every other one
-        Matrix.zeros(1000, 1000, "float32", { resident: true }).data.fill(i);
+        longLived(1000, 1000).data.fill(i);
         if (i % 2 === 1) await settle();
       }
       for (let i = 0; i < 10 && backendInfo().matrixBytes - base > 8_000_000; i++) await settle();

@@ -13,7 +13,7 @@ import {
   matmulTransB,
   jsKernels,
   activeKernels,
-  type GemmKernels,
+  type Kernels,
   setBackend,
   getBackend,
   backendInfo,
@@ -73,7 +73,7 @@ function exact(op: Op, a: Float32Array, b: Float32Array, m: number, k: number, n
  * Runs op with the kernels and checks each entry against the exact sum: a float32 sum of k products is
  * within about k·2⁻²⁴·Σ|a·b| of it (the classic bound); we allow 2k units.
  */
-function checkKernel(kernels: GemmKernels, op: Op, m: number, k: number, n: number, rng: Random, zeros = 0): Float32Array {
+function checkKernel(kernels: Kernels, op: Op, m: number, k: number, n: number, rng: Random, zeros = 0): Float32Array {
   const a = randomArray(m * k, rng, zeros), b = randomArray(k * n, rng);
   const c = new Float32Array(m * n).fill(NaN); // the kernel must overwrite every entry
   kernels[op](a, b, c, m, k, n);

@@ -13,7 +13,8 @@
 // the column and what was found.
 import * as fs from "fs";
 import { Matrix, type DType } from "../matrix";
-import { scalePixels, type Dataset } from "./mnist";
+import { scalePixels } from "./mnist";
+import type { Dataset } from "./dataset";
 
 export interface DigitsCsv {
   /** n × 784, pixels scaled to [0, 1]. */
