@@ -10,7 +10,7 @@
 // The three products run on the library's kernels (WebAssembly and threads when available).
 import { longLived, type DType, type Matrix } from "./matrix";
 import { matmul, matmulTransA, matmulTransB, sumRows } from "./ops";
-import { Layer, type LayerConfig, type Param } from "./layers";
+import { Layer, type BackwardOptions, type LayerConfig, type Param } from "./layers";
 import { Buffers } from "./buffers";
 import { Random } from "./random";
 import { convGeometry, im2col, col2im, channelsFirst, channelsLast, type ConvGeometry } from "./im2col";
@@ -37,10 +37,10 @@ export class Conv2D extends Layer {
   readonly geometry: ConvGeometry;
   readonly inChannels: number;
   readonly outChannels: number;
-  weights: Matrix; // W: F × (C·k·k)
-  bias: Matrix; //    b: 1 × F
-  dW: Matrix; //      ∂L/∂W: F × (C·k·k)
-  db: Matrix; //      ∂L/∂b: 1 × F
+  readonly weights: Matrix; // W: F × (C·k·k)
+  readonly bias: Matrix; //    b: 1 × F
+  readonly dW: Matrix; //      ∂L/∂W: F × (C·k·k)
+  readonly db: Matrix; //      ∂L/∂b: 1 × F
 
   private cols: Matrix | null = null; // im2col of the last forward's input, kept for backward
   private readonly colsBuffers = new Buffers(); //  cols:  (N·OH·OW) × (C·k·k)
@@ -90,7 +90,9 @@ export class Conv2D extends Layer {
     return channelsFirst(zT, this.bias, this.zBuffers.get(N, F * P, this.dtype));
   }
 
-  backward(dZ: Matrix): Matrix {
+  backward(dZ: Matrix): Matrix;
+  backward(dZ: Matrix, options: BackwardOptions): Matrix | null;
+  backward(dZ: Matrix, options: BackwardOptions = {}): Matrix | null {
     // dW = dZ'ᵀ·cols,  db = Σ_rows dZ',  dcols = dZ'·W,  dX = col2im(dcols)
     const cols = this.cols;
     if (cols === null) throw new Error(`${this.describe()}.backward: call forward first`);
@@ -101,18 +103,13 @@ export class Conv2D extends Layer {
     const dZT = channelsLast(dZ, F, this.dZTBuffers.get(N * P, F, this.dtype));
     matmulTransA(dZT, cols, this.dW);
     sumRows(dZT, this.db);
+    if (options.inputGrad === false) return null; // the first layer's input is the data: no dX needed
     const dCols = matmul(dZT, this.weights, this.dColsBuffers.get(N * P, cols.cols, this.dtype));
     return col2im(dCols, g, this.dXBuffers.get(N, this.inputSize(), this.dtype));
   }
 
   params(): Param[] {
-    // the same list every call (optimizers key their state on it), pointing at the current matrices
-    const [w, b] = this.paramList;
-    w.value = this.weights;
-    w.grad = this.dW;
-    b.value = this.bias;
-    b.grad = this.db;
-    return this.paramList;
+    return this.paramList; // the same objects every call: optimizers keep their state per parameter
   }
 
   config(): LayerConfig {

@@ -151,6 +151,18 @@ describe("Conv2D", () => {
     expect(conv.db.data[0]).toBe(3);
   });
 
+  it("skips dX when asked ({ inputGrad: false }, what a network passes its first layer), with the same dW and db", () => {
+    const conv = new Conv2D({ inChannels: 1, outChannels: 2, kernel: 3, height: 5, width: 5, dtype: "float64", seed: 1 });
+    const x = randomMatrix(2, 25, 20), dZ = randomMatrix(2, 18, 21);
+    conv.forward(x);
+    expect(conv.backward(dZ)?.shape).toBe("2×25");
+    const dW = Array.from(conv.dW.data), db = Array.from(conv.db.data);
+    conv.forward(x);
+    expect(conv.backward(dZ, { inputGrad: false })).toBeNull();
+    expect(Array.from(conv.dW.data)).toEqual(dW);
+    expect(Array.from(conv.db.data)).toEqual(db);
+  });
+
   it("checks its input and the gradient's shape", () => {
     const conv = new Conv2D({ inChannels: 1, outChannels: 4, kernel: 5, height: 28, width: 28 });
     expect(() => conv.forward(Matrix.zeros(2, 100))).toThrow("Conv2D(1×28×28 → 4×24×24, 5×5): input is 2×100 but images of 1×28×28 need 784 columns");
