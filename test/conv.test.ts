@@ -271,6 +271,12 @@ describe("a CNN", () => {
     expect(() => modelFromJson(JSON.stringify(json), "m.json")).toThrow('m.json: layers[0]: a "conv2d" layer needs kernel as a whole number ≥ 1, found 0');
   });
 
+  it("summary() follows the widths through convolutions and pooling", () => {
+    const lines = smallCnn("float32").summary().split("\n");
+    expect(lines.slice(1, 8).map((l) => l.match(/batch × (\d+)/)?.[1])).toEqual(["108", "108", "27", "64", "64", "64", "5"]);
+    expect(lines[8]).toBe("total parameters: 407"); // 3·9 + 3, 4·(3·2·2) + 4, 64·5 + 5
+  });
+
   it("layerFromConfig rebuilds each layer from its config()", () => {
     const layers = [
       new Conv2D({ inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1, height: 9, width: 7 }),
