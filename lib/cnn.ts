@@ -13,7 +13,7 @@ import { MaxPool2D, Flatten } from "./pool";
 import { Sequential } from "./network";
 
 export interface CnnOptions {
-  /** filters of the two convolutions; default [8, 16] */
+  /** filters of the two convolutions; default [16, 32] */
   filters?: [number, number];
   /** units of the hidden dense layer; 0 for none; default 128 */
   hidden?: number;
@@ -25,7 +25,7 @@ export interface CnnOptions {
 
 /** The two-convolution network above, for 1×28×28 images and 10 classes. */
 export function mnistCnn(options: CnnOptions = {}): Sequential {
-  const [f1, f2] = options.filters ?? [8, 16];
+  const [f1, f2] = options.filters ?? [16, 32];
   const hidden = options.hidden ?? 128;
   for (const [what, n, min] of [["filters[0]", f1, 1], ["filters[1]", f2, 1], ["hidden", hidden, 0]] as const) {
     if (!Number.isInteger(n) || n < min) throw new Error(`mnistCnn: ${what} must be a whole number ≥ ${min}, got ${n}`);

@@ -31,7 +31,7 @@ const SPEC: OptionSpec[] = [
   { name: "preset", value: "NAME", default: undefined, help: `a named run (${Object.keys(presets).join(", ")}): its options first, yours override them` },
   { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
-  { name: "filters", value: "F1,F2", default: "8,16", help: "with --arch cnn: filters of the two 5×5 convolutions" },
+  { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
   { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none)" },
   { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
   { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
