@@ -1,16 +1,22 @@
 // Exercise checks for the notebooks.
 //
-//   const answer = undefined;          // ← the student replaces undefined with an answer
-//   check("1.1 bytes in the header", answer, 16, "4 bytes of magic number + 4 bytes per dimension");
+//   const shrinkFactor = undefined;     // ← the student replaces undefined with an answer
+//   check("5.2", shrinkFactor);
 //
 // prints one line, and never throws:
-//   "1.1 bytes in the header: Not answered yet — replace `undefined` with your answer and re-run."
-//   "1.1 bytes in the header: Not quite: 12 is not the expected number. (Hint: …)"
-//   "1.1 bytes in the header: Correct!"
+//   "Exercise 5.2: Not answered yet — replace `undefined` with your answer and re-run."
+//   "Exercise 5.2: Not quite: 2 is not the expected number. (Hint: …)"
+//   "Exercise 5.2: Correct!"
 //
-// `expected` is either the expected value (numbers compared with a tolerance, arrays, typed arrays
-// and matrices element by element, strings ignoring case and surrounding spaces) or a predicate
-// `(answer) => boolean | string` (a string is the reason the answer is not right).
+// The course's exercises are registered by name in lib/exercises/ (one module a chapter; see
+// lib/exercises/registry.ts for how to add one): the expected value or test and the hint stay out of
+// the notebook. `npm run grade` reads these lines.
+//
+// The older inline form check(name, answer, expected, hint?, options?) still works, for a quick check
+// outside the course's exercises. `expected` is either the expected value (numbers compared with a
+// tolerance, arrays, typed arrays and matrices element by element, strings ignoring case and surrounding
+// spaces) or a predicate `(answer) => boolean | string` (a string is the reason the answer is not right).
+import { findExercise, exerciseId } from "./exercises/index";
 
 export type ExerciseStatus = "unanswered" | "wrong" | "correct";
 
@@ -29,12 +35,28 @@ export interface CheckOptions {
 }
 
 /**
- * Check a student's answer: prints one line, "Not answered yet", "Not quite: …" or "Correct!", and never throws.
- * Returns nothing, so a notebook cell that ends with check(...) shows only that line.
+ * Check a student's answer to a registered exercise: check("5.2", answer). Prints one line, "Not answered
+ * yet", "Not quite: …" (with the hint) or "Correct!", and never throws. Returns nothing, so a notebook
+ * cell that ends with check(...) shows only that line.
  */
-export function check(name: string, answer: unknown, expected: unknown, hint?: string, options: CheckOptions = {}): void {
-  const log = options.log ?? ((line: string) => console.log(line));
-  log(assess(name, answer, expected, hint, options).message);
+export function check(name: string, answer: unknown): void;
+/** The inline form: the expected value (or a predicate) and the hint given in the call. */
+export function check(name: string, answer: unknown, expected: unknown, hint?: string, options?: CheckOptions): void;
+export function check(name: string, answer: unknown, ...rest: unknown[]): void {
+  const [expected, hint, options] = rest as [unknown, string | undefined, CheckOptions | undefined];
+  const log = options?.log ?? ((line: string) => console.log(line));
+  log((rest.length === 0 ? assessExercise(name, answer) : assess(name, answer, expected, hint, options)).message);
+}
+
+/** The verdict of check(name, answer) for a registered exercise, without printing it. */
+export function assessExercise(name: string, answer: unknown): CheckResult {
+  const exercise = findExercise(name);
+  const label = `Exercise ${exerciseId(name)}`;
+  if (exercise === undefined) {
+    return { status: "wrong", message: `${label}: there is no such exercise (check the name: "5.2" is exercise 2 of chapter 5).` };
+  }
+  const expected = exercise.test ?? exercise.expected;
+  return assess(label, answer, expected, exercise.hint, { tolerance: exercise.tolerance });
 }
 
 /** The verdict of check(), without printing it. */

@@ -5,9 +5,10 @@
 //
 // The .wasm is committed (the library loads it without any build step); test/wasm.test.ts rebuilds it
 // and checks that the bytes are identical, so the binary always matches the source beside it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../lib/files";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const WASM_SOURCE = "lib/wasm/assembly/gemm.ts";
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     console.log(`build-wasm: ${WASM_OUTPUT} matches its source (${bytes.length} bytes)`);
     return;
   }
-  writeFileSync(out, bytes);
+  writeFileAtomic(out, bytes);
   console.log(`build-wasm: wrote ${WASM_OUTPUT} (${bytes.length} bytes)`);
 }
 

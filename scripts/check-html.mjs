@@ -9,11 +9,12 @@
 //   - the page threw no JavaScript error and loaded nothing from the network.
 // Exits non-zero with a message per problem.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumPath, ROOT } from "./setup.mjs";
+import { fail, parseCommandLine } from "./lib/cli.mjs";
 
 const FLAGS = [
   "--headless",
@@ -29,6 +30,10 @@ const CHART_TIMEOUT_MS = 30_000;
 const MATHJAX_TIMEOUT_MS = 30_000;
 
 function htmlFiles(args) {
+  for (const a of args) {
+    if (!existsSync(a)) fail("check-html", `no such file: ${a}`);
+    if (!statSync(a).isFile() || !/\.html?$/i.test(a)) fail("check-html", `${a}: expected an HTML file (.html)`);
+  }
   if (args.length > 0) return args.map((a) => resolve(a));
   const dir = join(ROOT, "build", "html");
   if (!existsSync(dir)) return [];
@@ -161,7 +166,11 @@ async function checkPage(browser, file) {
 }
 
 async function main() {
-  const files = htmlFiles(process.argv.slice(2));
+  const { positionals } = parseCommandLine("check-html", {
+    allowPositionals: true,
+    help: "Usage: npm run check-html [-- files.html ...]\n\nOpens each page (default build/html/*.html) in headless Chromium and checks charts, formulas and errors.",
+  });
+  const files = htmlFiles(positionals);
   if (files.length === 0) {
     console.error("check-html: no HTML to check (run `npm run notebooks -- --html` first)");
     process.exit(1);
@@ -198,6 +207,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`check-html: ${e.stack || e}`);
+  console.error(`check-html: ${String(e?.message ?? e).split("\n")[0]}`); // one line; the page-by-page report is above
   process.exit(1);
 });

@@ -14,11 +14,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { findPython, KERNEL_NAME, ROOT } from "./setup.mjs";
+import { parseCommandLine } from "./lib/cli.mjs";
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+const { values: cli } = parseCommandLine("kernel:install", {
+  options: { name: { type: "string" }, uninstall: { type: "boolean" } },
+  help: "Usage: npm run kernel:install [-- --name NAME] [-- --uninstall]\n\nRegisters (or removes) this project's TypeScript kernel for your user.",
+});
 
 /** Jupyter's user data folder, as jupyter_core computes it (asked from Python when there is one). */
 function jupyterDataDir() {
@@ -40,7 +41,7 @@ if (process.platform === "win32") {
   process.exit(1);
 }
 
-const name = option("--name", KERNEL_NAME);
+const name = cli.name ?? KERNEL_NAME;
 if (!/^[a-z0-9._-]+$/i.test(name)) {
   console.error(`kernel:install: a kernel name is letters, digits, ".", "_" or "-", found "${name}"`);
   process.exit(1);
@@ -49,7 +50,7 @@ const dir = join(jupyterDataDir(), "kernels", name);
 const file = join(dir, "kernel.json");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 
-if (process.argv.includes("--uninstall")) {
+if (cli.uninstall) {
   if (!existsSync(file)) {
     console.log(`No kernelspec at ${dir}: nothing to remove.`);
   } else {

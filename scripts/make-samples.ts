@@ -16,6 +16,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { encodeIdx, readIdx, type IdxArray } from "../lib/data/idx";
 import { mnistFiles, type Split } from "../lib/data/mnist";
+import { writeFileAtomic } from "../lib/files";
 
 const OUT = path.join(process.cwd(), "data");
 const IDX_ROWS: Record<Split, number> = { train: 1000, test: 500 };
@@ -88,7 +89,7 @@ function writeCsv(split: Split, rows: number, labelled: boolean, file: string): 
 function writeIfChanged(file: string, bytes: Uint8Array, same: (old: Uint8Array) => boolean): void {
   const exists = fs.existsSync(file);
   const unchanged = exists && same(fs.readFileSync(file));
-  if (!unchanged) fs.writeFileSync(file, bytes);
+  if (!unchanged) writeFileAtomic(file, bytes);
   const final = fs.readFileSync(file);
   const what = unchanged ? "unchanged" : "written";
   console.log(`  ${path.relative(process.cwd(), file)}  ${final.length} bytes (${kb(final.length)})  ${what}  sha256 ${sha256(final)}`);

@@ -7,17 +7,16 @@
 // and the error, and exits non-zero. The work is done by scripts/run_notebooks.py (nbclient); this
 // wrapper picks the Python that has Jupyter and points JUPYTER_PATH at the project's kernelspec.
 
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { findPython, jupyterEnv, ROOT } from "./setup.mjs";
+import { fail } from "./lib/cli.mjs";
+import { onParentGone, spawnTied } from "./lib/lifeline.mjs";
 
 const python = findPython(["jupyter_client", "nbclient", "nbconvert", "nbformat"]);
-if (!python) {
-  console.error("No Python with Jupyter (jupyter_client, nbclient, nbconvert) found: run `npm run setup` first.");
-  process.exit(1);
-}
+if (!python) fail("notebooks", "no Python with Jupyter (jupyter_client, nbclient, nbconvert) found: run `npm run setup` first", 1);
 
-const child = spawn(python.exe, [join(ROOT, "scripts", "run_notebooks.py"), ...process.argv.slice(2)], {
+// The runner holds a lifeline to us: if we end in any way (even SIGKILL), it shuts its kernel down and exits.
+const child = spawnTied(python.exe, [join(ROOT, "scripts", "run_notebooks.py"), ...process.argv.slice(2)], {
   cwd: ROOT,
   env: jupyterEnv(),
   stdio: "inherit",
@@ -32,10 +31,9 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 
 // `npm run` starts us through `sh -c`, which dies on SIGTERM without passing it on: if our parent
 // goes away, stop the runner as if we had been sent SIGTERM.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent && child.exitCode === null) child.kill("SIGTERM");
-}, 500).unref();
+onParentGone(() => {
+  if (child.exitCode === null) child.kill("SIGTERM");
+});
 
 child.on("exit", (code, signal) => {
   process.exit(code ?? (signal ? 128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1) : 1));

@@ -12,7 +12,12 @@ tslab is unusual, and this runner works around it:
   - tslab sends no execute_input, so the runner fills in execution counts itself.
 
 A cell may write to stderr only if it is tagged `allow-stderr` (red text in a lesson looks like an error).
-Kernels are always shut down: after success, failure, Ctrl-C or SIGTERM.
+Kernels are always shut down: after success, failure, Ctrl-C, SIGTERM, or the end of the process that
+started us (scripts/lib/lifeline.py).
+
+Everything is checked before the first kernel starts: each argument is a readable notebook, and no output
+(build/notebooks/NAME.ipynb, build/html/NAME.html) is a folder, an input, or another notebook's output.
+A bad command line gets one line and exit code 2. Files are written atomically (temporary file, fsync, rename).
 """
 
 import argparse
@@ -20,10 +25,11 @@ import os
 import re
 import signal
 import sys
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+import lifeline  # noqa: E402
 KERNEL_NAME = "tslab"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Stack frames inside Node and tslab itself say nothing about the cell: leave them out.
@@ -55,16 +61,129 @@ def on_signal(signum, _frame):
     raise Interrupted(signum)
 
 
-def watch_parent():
-    """If whoever started us dies (npm killed, terminal closed), stop as on SIGTERM."""
-    parent = os.getppid()
+class UsageError(Exception):
+    """A bad command line: one line on stderr, exit code 2."""
 
-    def poll():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os.kill(os.getpid(), signal.SIGTERM)
 
-    threading.Thread(target=poll, daemon=True).start()
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message + " (see --help)")
+
+
+TEMP = re.compile(r"^\..*\.tmp-(\d+)-[0-9a-f]{8}$")  # the temporary files of lib/files.ts and of write_atomic
+
+
+def remove_stale_temps(folder):
+    """Remove the temporary files of killed writes in folder (their process is gone)."""
+    for entry in os.listdir(folder):
+        m = TEMP.match(entry)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            try:
+                os.unlink(os.path.join(folder, entry))
+            except OSError:
+                pass
+        except OSError:
+            pass  # alive, someone else's
+
+
+def write_atomic(path, text):
+    """Write text to path so that a reader sees the old file or the whole new one; keeps a link a link and the mode."""
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    remove_stale_temps(folder)
+    mode = os.stat(target).st_mode & 0o7777 if os.path.isfile(target) else None
+    tmp = os.path.join(folder, ".%s.tmp-%d-%s" % (os.path.basename(target), os.getpid(), os.urandom(4).hex()))
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise OSError(e.errno, "%s: cannot write: %s" % (path, e.strerror)) from None
+        raise
+
+
+def write_notebook(nb, path):
+    write_atomic(path, nbformat.writes(nb) + "\n")
+
+
+def read_notebook(path):
+    """The notebook at path, or a UsageError saying why it is not one."""
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a folder; expected a notebook file (.ipynb)")
+    if not os.path.isfile(path):
+        raise UsageError(f"no such notebook: {path}")
+    if not path.endswith(".ipynb"):
+        raise UsageError(f"{path}: not a notebook (expected a .ipynb file)")
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as e:
+        first = (str(e).strip().split("\n") or [""])[0][:200]
+        raise UsageError(f"{path}: not a readable notebook ({type(e).__name__}: {first})")
+    return nb
+
+
+def same_file(a, b):
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs(paths, out_dir, html):
+    """Refuse, before any kernel starts, outputs that cannot be written or would overwrite an input or each other."""
+    planned = []
+    for path in paths:
+        name = os.path.splitext(os.path.basename(path))[0]
+        planned.append((path, os.path.join(out_dir, "notebooks", name + ".ipynb")))
+        if html:
+            planned.append((path, os.path.join(out_dir, "html", name + ".html")))
+    for i, (source, out) in enumerate(planned):
+        if os.path.isdir(out):
+            raise UsageError(f"--out {out_dir}: the output {out} is a folder")
+        if os.path.exists(out) and not os.path.isfile(os.path.realpath(out)):
+            raise UsageError(f"--out {out_dir}: the output {out} is not a regular file")
+        for other in paths:
+            if same_file(out, other):
+                raise UsageError(f"--out {out_dir}: the executed copy of {rel(source)} would overwrite the notebook "
+                                 f"{rel(other)}; choose another folder (default build/)")
+        for earlier_source, earlier in planned[:i]:
+            if same_file(out, earlier):
+                raise UsageError(f"{rel(earlier_source)} and {rel(source)} would both be written to {rel(out)}; "
+                                 "run them separately or rename one")
+        folder = os.path.dirname(os.path.abspath(out))
+        while not os.path.exists(folder):
+            folder = os.path.dirname(folder)
+        if not os.path.isdir(folder):
+            raise UsageError(f"--out {out_dir}: cannot write {out}: {folder} is a file, not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UsageError(f"--out {out_dir}: cannot write in {folder}: permission denied")
+
+
+def timeout_default():
+    text = os.environ.get("NB_TIMEOUT", "1800")
+    if not text.strip().isdigit() or int(text) < 1:
+        raise UsageError(f"NB_TIMEOUT: expected a whole number of seconds ≥ 1, found {text!r}")
+    return int(text)
+
+
+def positive_int(text):
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds ≥ 1, found {text!r}")
+    return int(text)
 
 
 class CellFailure(Exception):
@@ -155,7 +274,7 @@ def exercise_verdicts(cell):
 
 
 def run_notebook(path, out_dir, html, timeout):
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     # a solutions notebook fills in every exercise's answer: each check it runs must say Correct!
     solutions = os.path.basename(os.path.dirname(os.path.abspath(path))) == "solutions"
     for cell in nb.cells:
@@ -242,7 +361,7 @@ def run_notebook(path, out_dir, html, timeout):
     name = os.path.splitext(os.path.basename(path))[0]
     out_nb = os.path.join(out_dir, "notebooks", name + ".ipynb")
     os.makedirs(os.path.dirname(out_nb), exist_ok=True)
-    nbformat.write(nb, out_nb)
+    write_notebook(nb, out_nb)
     out_html = None
     if html:
         from nbconvert import HTMLExporter
@@ -253,8 +372,7 @@ def run_notebook(path, out_dir, html, timeout):
         exporter.mathjax_url = mathjax_url(html_dir)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
         out_html = os.path.join(html_dir, name + ".html")
-        with open(out_html, "w", encoding="utf-8") as f:
-            f.write(body)
+        write_atomic(out_html, body)
     return failure, seconds, out_nb, out_html
 
 
@@ -274,7 +392,7 @@ def report_failure(path, failure, total_cells):
 def clear(paths):
     """Remove outputs, execution counts and timing metadata in place (for committing)."""
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
+        nb = read_notebook(path)
         before = nbformat.writes(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -282,21 +400,27 @@ def clear(paths):
                 cell.execution_count = None
             cell.metadata.pop("execution", None)
         if nbformat.writes(nb) != before:
-            nbformat.write(nb, path)
+            write_notebook(nb, path)
             print(f"cleared {rel(path)}")
     return 0
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = Parser(prog="npm run notebooks --", description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*",
                         help="default: every notebooks/*.ipynb in order, then notebooks/solutions/*.ipynb")
     parser.add_argument("--html", action="store_true", help="also export each executed notebook to build/html/")
-    parser.add_argument("--out", default=os.path.join(ROOT, "build"), help="where executed copies go (default build/)")
+    parser.add_argument("--out", default=None, help="where executed copies go (default build/)")
     parser.add_argument("--clear", action="store_true", help="do not run: clear outputs in place (before committing)")
-    parser.add_argument("--timeout", type=int, default=int(os.environ.get("NB_TIMEOUT", "1800")),
+    parser.add_argument("--timeout", type=positive_int, default=None,
                         help="seconds one cell may take (default 1800, or NB_TIMEOUT)")
     args = parser.parse_args()
+    if args.clear and (args.html or args.timeout is not None or args.out is not None):
+        raise UsageError("--clear clears notebooks in place: it takes only notebook files (no --html, --out or --timeout)")
+    timeout = args.timeout if args.timeout is not None else timeout_default()
+    out_dir = args.out if args.out is not None else os.path.join(ROOT, "build")
+    if out_dir == "":
+        raise UsageError("--out: expected a folder name, found an empty one")
 
     paths = args.notebooks
     if not paths:
@@ -305,25 +429,24 @@ def main():
         for folder in (os.path.join(ROOT, "notebooks"), os.path.join(ROOT, "notebooks", "solutions")):
             if os.path.isdir(folder):
                 paths += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".ipynb"))
-    missing = [p for p in paths if not os.path.isfile(p)]
-    if missing:
-        print("no such notebook: " + ", ".join(missing), file=sys.stderr)
-        return 2
+    for path in paths:
+        read_notebook(path)  # each one a notebook, before any work
     if not paths:
         print("no notebooks to run", file=sys.stderr)
         return 0
     if args.clear:
         return clear(paths)
+    check_outputs(paths, out_dir, args.html)
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    watch_parent()
+    lifeline.hold(lambda: os.kill(os.getpid(), signal.SIGTERM))  # the process that started us is gone
     failed = []
     total = 0.0
     try:
         for path in paths:
             print(f"▶ {rel(path)}", flush=True)
-            failure, seconds, out_nb, out_html = run_notebook(path, args.out, args.html, args.timeout)
+            failure, seconds, out_nb, out_html = run_notebook(path, out_dir, args.html, timeout)
             total += seconds
             outputs = rel(out_nb) + (f", {rel(out_html)}" if out_html else "")
             if failure:
@@ -345,4 +468,11 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except UsageError as e:
+        print(f"notebooks: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        print(f"notebooks: {e.strerror or e}" if e.filename is None else f"notebooks: {e.filename}: {e.strerror}", file=sys.stderr)
+        sys.exit(1)

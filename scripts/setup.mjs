@@ -263,9 +263,13 @@ export function setup({ forTest = false } = {}) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const forIndex = args.indexOf("--for");
-  const purpose = forIndex >= 0 ? args[forIndex + 1] : "start";
+  const { parseCommandLine, fail } = await import("./lib/cli.mjs");
+  const { values } = parseCommandLine("setup", {
+    options: { for: { type: "string" } },
+    help: "Usage: node scripts/setup.mjs [--for start|test]\n\nInstalls what the course needs and is missing (test: Chromium too).",
+  });
+  const purpose = values.for ?? "start";
+  if (purpose !== "start" && purpose !== "test") fail("setup", `--for: expected start or test, found ${JSON.stringify(purpose)}`);
   try {
     setup({ forTest: purpose === "test" });
   } catch (e) {

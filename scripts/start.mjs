@@ -3,18 +3,24 @@
 //
 // Opens the course: the classic Jupyter Notebook on 127.0.0.1 with notebooks/ as its tree and the
 // project's TypeScript kernel (jupyter/kernels/tslab, found through JUPYTER_PATH) as the default kernel.
-// Prints the address (with its token) once the server answers. Ctrl-C stops the server and its kernels.
+// Prints the address (with its token) once the server answers. Ctrl-C stops the server and its kernels;
+// so does the end of this script in any other way (the server holds a lifeline to us: scripts/lib/lifeline.mjs).
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { findPython, jupyterEnv, KERNEL_NAME, ROOT } from "./setup.mjs";
+import { fail, parseCommandLine, wholeNumber } from "./lib/cli.mjs";
+import { onParentGone, spawnTied } from "./lib/lifeline.mjs";
 
-function option(name) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const HELP = `Usage: npm start [-- --port N] [-- --no-browser]
+
+Starts the classic Jupyter Notebook on 127.0.0.1 with the course's notebooks and kernel.
+  --port N        the first port to try (default 8888; the next free one up to N+49 is used)
+  --no-browser    do not open a browser`;
+const { values: cli } = parseCommandLine("start", { options: { port: { type: "string" }, "no-browser": { type: "boolean" } }, help: HELP });
+const firstPort = cli.port === undefined ? 8888 : wholeNumber("start", "--port", cli.port, 1, 65535);
 
 function portIsFree(port) {
   return new Promise((resolveFree) => {
@@ -25,8 +31,9 @@ function portIsFree(port) {
 }
 
 async function freePort(first) {
-  for (let port = first; port < first + 50; port++) if (await portIsFree(port)) return port;
-  throw new Error(`no free port in ${first}..${first + 49} on 127.0.0.1`);
+  const last = Math.min(first + 49, 65535);
+  for (let port = first; port <= last; port++) if (await portIsFree(port)) return port;
+  throw new Error(`no free port in ${first}..${last} on 127.0.0.1`);
 }
 
 async function waitForServer(url, child, seconds) {
@@ -45,21 +52,19 @@ async function waitForServer(url, child, seconds) {
 }
 
 const python = findPython();
-if (!python) {
-  console.error("No Python with Jupyter's classic Notebook found: run `npm run setup` first.");
-  process.exit(1);
-}
+if (!python) fail("start", "no Python with Jupyter's classic Notebook found: run `npm run setup` first", 1);
 const version = spawnSync(python.exe, ["-c", "import notebook; print(notebook.__version__)"], { encoding: "utf8" }).stdout.trim();
 const classic = Number(version.split(".")[0]) < 7;
 const App = classic ? "NotebookApp" : "ServerApp";
 
-const port = await freePort(Number(option("--port") ?? 8888));
+const port = await freePort(firstPort).catch((err) => fail("start", err.message, 1));
 const token = randomBytes(24).toString("hex");
 const isRoot = process.getuid?.() === 0;
 const hasDisplay = process.platform !== "linux" || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
-const openBrowser = !process.argv.includes("--no-browser") && !isRoot && hasDisplay;
+const openBrowser = !cli["no-browser"] && !isRoot && hasDisplay;
 
 const args = [
+  join(ROOT, "scripts", "lib", "lifeline.py"), // holds the lifeline, then runs `python -m notebook …`
   "-m",
   "notebook",
   `--${App}.ip=127.0.0.1`,
@@ -75,7 +80,7 @@ const args = [
 // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop the server with SIGTERM
 // (on SIGINT the Notebook would ask "Shutdown this notebook server (y/[n])?").
 const env = { ...jupyterEnv(), JUPYTER_TOKEN: token };
-const server = spawn(python.exe, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"], detached: true });
+const server = spawnTied(python.exe, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"], detached: true });
 
 let stopping = false;
 function stop(why) {
@@ -99,10 +104,7 @@ function stop(why) {
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(signal === "SIGINT" ? "Ctrl-C" : signal));
 // `npm start` runs us through `sh -c`; if that goes away, stop as if sent SIGTERM.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) stop("parent process gone");
-}, 500).unref();
+onParentGone((why) => stop(why));
 
 server.on("exit", (code, signal) => process.exit(stopping ? 0 : (code ?? (signal ? 1 : 0))));
 

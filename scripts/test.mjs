@@ -6,11 +6,19 @@
 //   3. notebooks  every notebooks/*.ipynb, then notebooks/solutions/*.ipynb, each executed in a fresh tslab
 //                 kernel and exported to build/html/
 //   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
+//   5. classroom  the course for a class on JupyterHub, end to end (scripts/classroom-test.mjs): runs as
+//                 root where apt works (CI), skips with its reason elsewhere; stopped after 6 minutes
 
-import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./setup.mjs";
+import { parseCommandLine } from "./lib/cli.mjs";
+import { onParentGone, spawnTied } from "./lib/lifeline.mjs";
+
+parseCommandLine("test", {
+  help: "Usage: npm test\n\nRuns every check, stopping at the first failure. It takes no arguments; run one step alone with\n" +
+    "npm run typecheck, npm run unit (or npx vitest run test/FILE.test.ts), npm run notebooks [-- FILES], npm run check-html.",
+});
 
 const bin = (name) => join(ROOT, "node_modules", ".bin", name);
 // The HTML check looks at the exports of today's notebooks only (build/ may hold older ones).
@@ -23,6 +31,7 @@ const STEPS = [
   { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
   { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
+  { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "classroom-test.mjs")], timeoutSeconds: 360 },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 
 let current = null;
@@ -33,17 +42,29 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 }
 
 // `npm test` runs us through `sh -c`, which dies on SIGTERM without passing it on: if our parent goes
-// away, stop the current step as if we had been sent SIGTERM.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent && current && current.exitCode === null) current.kill("SIGTERM");
-}, 500).unref();
+// away, stop the current step as if we had been sent SIGTERM. (Each step holds a lifeline to us too.)
+onParentGone(() => {
+  if (current && current.exitCode === null) current.kill("SIGTERM");
+});
 
 function run(step) {
   return new Promise((resolveRun) => {
-    current = spawn(step.cmd, step.args, { cwd: ROOT, stdio: "inherit" });
+    current = spawnTied(step.cmd, step.args, { cwd: ROOT, stdio: "inherit" });
+    const child = current;
+    let timer = null;
+    if (step.timeoutSeconds) {
+      // Past its time a step gets SIGTERM (the classroom test cleans up on it), then SIGKILL a minute later.
+      timer = setTimeout(() => {
+        console.error(`\n${step.name}: still running after ${step.timeoutSeconds} s: stopping it`);
+        child.kill("SIGTERM");
+        setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 60_000).unref();
+      }, step.timeoutSeconds * 1000);
+    }
     current.on("error", (e) => resolveRun({ code: 1, error: e }));
-    current.on("exit", (code, signal) => resolveRun({ code: code ?? 1, signal }));
+    current.on("exit", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolveRun({ code: code ?? 1, signal });
+    });
   });
 }
 

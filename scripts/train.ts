@@ -6,7 +6,7 @@
 //
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
 import * as path from "node:path";
-import { loadMnist, mnistDir } from "../lib/data/mnist";
+import { loadMnist, mnistDir, mnistFiles } from "../lib/data/mnist";
 import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
@@ -17,7 +17,8 @@ import { train } from "../lib/train";
 import { formatRecord } from "../lib/train-checks";
 import type { EpochRecord, History } from "../lib/callbacks";
 import { formatPercent } from "../lib/format";
-import { saveModel, writeFileAtomic } from "../lib/persist";
+import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../lib/persist";
+import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../lib/files";
 import { getBackend, setBackend, stopThreads } from "../lib/backend";
 
 interface OptionSpec {
@@ -105,9 +106,12 @@ function parseArgs(argv: string[]): Map<string, string> {
   return given;
 }
 
+/** Decimal notation only (Number() would also take "0x10", "0b1", " 5 "): 12, -3, 0.5, 1e-3. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function number(name: string, text: string, kind: "int" | "real"): number {
   const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v) || (kind === "int" && !Number.isInteger(v))) {
+  if (!DECIMAL.test(text) || !Number.isFinite(v) || (kind === "int" && !Number.isInteger(v))) {
     throw new UsageError(`--${name}: expected ${kind === "int" ? "an integer" : "a number"}, found ${JSON.stringify(text)}`);
   }
   return v;
@@ -154,6 +158,11 @@ function readOptions(given: Map<string, string>): CliOptions {
   const opt = (name: string): string | undefined => given.get(name);
   const layers = get("layers")!.split(",").map((t) => number("layers", t, "int"));
   if (layers.length < 2 || layers.some((k) => k < 1)) throw new UsageError(`--layers: expected at least two positive sizes like 784,256,10, found ${JSON.stringify(get("layers"))}`);
+  for (let l = 0; l + 1 < layers.length; l++) {
+    if (layers[l] * layers[l + 1] > MAX_ARRAY_LENGTH) {
+      throw new UsageError(`--layers: a ${layers[l]}→${layers[l + 1]} layer has ${(layers[l] * layers[l + 1]).toLocaleString("en-US")} weights, more than the ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} a layer may have`);
+    }
+  }
   const bs = get("batch-size")!;
   const o: CliOptions = {
     arch: choice("arch", get("arch")!, ["mlp", "cnn"] as const),
@@ -229,6 +238,26 @@ function limit(d: Dataset, n: number | undefined): Dataset {
   return { images: d.images.rowRange(0, n), labels: d.labels.subarray(0, n) };
 }
 
+/** Before any work: every output can be written, and none is an input or another output (refused as a bad command line). */
+function checkPaths(o: CliOptions, net: Sequential): void {
+  const inputs: NamedPath[] = [];
+  if (o.csv !== undefined) inputs.push({ path: o.csv, what: "--csv" });
+  else {
+    for (const split of ["train", "test"] as const) {
+      const files = mnistFiles(split, o.data ?? mnistDir());
+      inputs.push({ path: files.images, what: "MNIST" }, { path: files.labels, what: "MNIST" });
+    }
+  }
+  const outputs: NamedPath[] = [];
+  if (o.json !== undefined) outputs.push({ path: o.json, what: "--json", bytes: 4096 + 300 * o.epochs });
+  if (o.save !== undefined) outputs.push({ path: o.save, what: "--save", bytes: modelFileSize(net) });
+  try {
+    checkOutputPaths(outputs, inputs);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** The matrix kernels: lib/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
 function chooseBackend(name: "js" | "wasm" | "auto"): string {
   if (name !== "auto") setBackend(name);
@@ -266,6 +295,7 @@ async function main(argv: string[]): Promise<number> {
   const net: Sequential = o.arch === "cnn"
     ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
     : mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
+  checkPaths(o, net);
   const backend = chooseBackend(o.backend);
   const { train: trainSet, test, testName, source } = loadData(o);
 
@@ -311,11 +341,19 @@ async function main(argv: string[]): Promise<number> {
   delete (options as Partial<CliOptions>).quiet;
   if (o.arch === "cnn") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
 
-  if (o.json !== undefined) {
-    const out = { options, history: history.epochs, stopped: history.stopped, final };
-    writeFileAtomic(o.json, jsonText(out));
-  }
-  if (o.save !== undefined && history.stopped === null) saveModel(net, o.save, { options, final });
+  // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.
+  const failed: string[] = [];
+  const write = (save: () => void): boolean => {
+    try {
+      save();
+      return true;
+    } catch (err) {
+      failed.push((err as Error).message.split("\n")[0]);
+      return false;
+    }
+  };
+  const wroteJson = o.json !== undefined && write(() => writeFileAtomic(o.json!, jsonText({ options, history: history.epochs, stopped: history.stopped, final })));
+  const saved = o.save !== undefined && history.stopped === null && write(() => saveModel(net, o.save!, { options, final }));
 
   const pct = (a: number | null) => (a === null ? "–" : formatPercent(a));
   const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
@@ -324,13 +362,14 @@ async function main(argv: string[]): Promise<number> {
     `final: train accuracy ${pct(final.trainAccuracy)}, ${testName} accuracy ${pct(final.testAccuracy)} ` +
       `after ${final.epochs} epochs (${final.updates} updates); ${perEpoch.toFixed(2)} s per epoch of training, ${seconds.toFixed(1)} s in all`,
   );
-  if (o.json !== undefined) console.log(`wrote ${o.json}`);
-  if (o.save !== undefined && history.stopped === null) console.log(`saved ${o.save}`);
+  if (wroteJson) console.log(`wrote ${o.json}`);
+  if (saved) console.log(`saved ${o.save}`);
+  for (const message of failed) console.error(`train: ${message}`);
   if (history.stopped !== null) {
     console.error(history.stopped.reason);
     return 3;
   }
-  return 0;
+  return failed.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2))

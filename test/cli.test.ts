@@ -133,3 +133,71 @@ describe("npm run train", () => {
     expect(Array.isArray(out.history)).toBe(true);
   });
 });
+
+describe("npm run train: outputs checked before any work, so no finished run is thrown away", () => {
+  let work: string;
+  let bad: Record<string, Promise<Run>>;
+  const w = (...names: string[]) => path.join(work, ...names);
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "cli-paths-"));
+    fs.mkdirSync(w("folder"));
+    fs.copyFileSync("data/train-sample.csv", w("in.csv"));
+    fs.symlinkSync(w("in.csv"), w("in-link.csv"));
+    const small = ["--quiet", "--epochs", "1", "--train-limit", "50", "--test-limit", "20", "--layers", "784,4,10"];
+    const idx = ["--data", "data/mnist-sample", ...small];
+    const csv = ["--csv", w("in.csv"), "--dev", "20", ...small];
+    bad = {
+      jsonOnFolder: cli([...idx, "--json", w("folder")]),
+      jsonOnCsv: cli([...csv, "--json", w("in.csv")]),
+      saveOnCsvLink: cli([...csv, "--save", w("in-link.csv")]),
+      saveOnIdx: cli([...idx, "--save", "data/mnist-sample/train-labels-idx1-ubyte.gz"]),
+      sameTwice: cli([...idx, "--json", w("x.json"), "--save", w("x.json")]),
+      device: cli([...idx, "--save", "/dev/null"]),
+      underFile: cli([...idx, "--json", w("in.csv", "run.json")]),
+    };
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  const cases: [string, RegExp][] = [
+    ["jsonOnFolder", /^train: --json ".*folder": is a folder; expected a file name/],
+    ["jsonOnCsv", /^train: --json ".*in\.csv": is the same file as the --csv input; a run never overwrites its own inputs or outputs/],
+    ["saveOnCsvLink", /^train: --save ".*in-link\.csv": is the same file as the --csv input/],
+    ["saveOnIdx", /^train: --save "data\/mnist-sample\/train-labels-idx1-ubyte\.gz": is the same file as the MNIST input/],
+    ["sameTwice", /^train: --save ".*x\.json": is the same file as the --json output/],
+    ["device", /^train: --save "\/dev\/null": is not a regular file/],
+    ["underFile", /^train: --json ".*run\.json": cannot be written: .*in\.csv is a file, not a folder/],
+  ];
+  for (const [name, message] of cases) {
+    it(`${name}: exit 2, one line, before training, nothing written`, async () => {
+      const r = await bad[name];
+      expect(r.code).toBe(2);
+      expect(oneLine(r.stderr)).toBe(true);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stdout).toBe(""); // not even the run's header line: nothing was loaded or trained
+    });
+  }
+
+  it("the inputs are untouched and no output was made", async () => {
+    await Promise.all(Object.values(bad));
+    expect(fs.readFileSync(w("in.csv"))).toEqual(fs.readFileSync("data/train-sample.csv"));
+    expect(fs.lstatSync(w("in-link.csv")).isSymbolicLink()).toBe(true);
+    expect(fs.statSync("/dev/null").isCharacterDevice()).toBe(true);
+    expect(fs.readdirSync(work).sort()).toEqual(["folder", "in-link.csv", "in.csv"]);
+  });
+
+  it("a CSV with its label column last trains on the real labels (not every label 0)", async () => {
+    const lines = fs.readFileSync("data/train-sample.csv", "utf8").trim().split("\n").slice(0, 301);
+    const moved = lines.map((l) => { const c = l.split(","); return [...c.slice(1), c[0]].join(","); });
+    fs.writeFileSync(w("label-last.csv"), moved.join("\n") + "\n");
+    const r = await cli(["--csv", w("label-last.csv"), "--dev", "100", "--layers", "784,10", "--epochs", "1", "--quiet", "--json", w("ll.json")]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(fs.readFileSync(w("ll.json"), "utf8"));
+    expect(out.final.testAccuracy).toBeLessThan(1); // "100 %" was the symptom of reading pixel0 as the label
+    const labels = fs.readFileSync("data/train-sample.csv", "utf8").split("\n").slice(1, 301).map((l) => l.split(",")[0]);
+    expect(new Set(labels).size).toBe(10);
+    fs.writeFileSync(w("headless.csv"), lines.slice(1).join("\n") + "\n");
+    const headless = await cli(["--csv", w("headless.csv"), "--dev", "10", "--quiet"]);
+    expect(headless.code).toBe(1);
+    expect(headless.stderr.trim()).toMatch(/^train: .*headless\.csv: line 1 starts with a number, so the file has no header; expected a header line naming the columns/);
+  });
+});

@@ -13,7 +13,7 @@ export function compileToCommonJs(root: string, entry: string, out: string): voi
     if (done.has(file)) continue;
     done.add(file);
     const source = fs.readFileSync(path.join(root, file), "utf8");
-    for (const [, spec] of source.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)) {
+    for (const [, spec] of source.matchAll(/(?:from\s+|import\s+)"(\.{1,2}\/[^"]+)"/g)) {
       const imported = path.posix.join(path.posix.dirname(file), `${spec}.ts`);
       // (a missing file is an example in a comment; a real import of one would fail when the code runs)
       if (fs.existsSync(path.join(root, imported))) todo.push(imported);

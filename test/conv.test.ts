@@ -1,6 +1,7 @@
 // Conv2D, MaxPool2D, Flatten and im2col/col2im: values against hand-worked cases and a direct nested-loop
 // convolution, gradients against finite differences (float64), no allocation per batch, save and load.
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { Matrix } from "../lib/matrix";
 import { Random } from "../lib/random";
 import { Conv2D } from "../lib/conv";
@@ -263,12 +264,17 @@ describe("a CNN", () => {
   });
 
   it("a model file whose conv sizes do not chain, or whose conv config is bad, is refused with the field", () => {
-    const json = JSON.parse(modelToJson(smallCnn("float32")));
-    json.layers[3].inChannels = 2;
-    expect(() => modelFromJson(JSON.stringify(json), "m.json")).toThrow("m.json: layers[3]: the layer before gives 27 outputs, this conv2d layer expects 18 inputs");
-    json.layers[3].inChannels = 3;
-    json.layers[0].kernel = 0;
-    expect(() => modelFromJson(JSON.stringify(json), "m.json")).toThrow('m.json: layers[0]: a "conv2d" layer needs kernel as a whole number ≥ 1, found 0');
+    const text = modelToJson(smallCnn("float32"));
+    // edited and re-signed (as a forger would), so the checks after the checksum are reached
+    const forged = (f: (json: any) => void): string => {
+      const json = JSON.parse(text);
+      delete json.sha256;
+      f(json);
+      const zeroed = JSON.stringify({ ...json, sha256: "0".repeat(64) }, null, 1) + "\n";
+      return zeroed.replace("0".repeat(64), createHash("sha256").update(zeroed).digest("hex"));
+    };
+    expect(() => modelFromJson(forged((j) => (j.layers[3].inChannels = 2)), "m.json")).toThrow(/^m\.json: layers: .*layer 3 \(Conv2D\(2×3×3.*takes 18 inputs, but layer 2 .* gives 27 outputs/);
+    expect(() => modelFromJson(forged((j) => (j.layers[0].kernel = 0)), "m.json")).toThrow('m.json: layers[0]: layerFromConfig: a "conv2d" layer needs kernel as a whole number ≥ 1, found 0');
   });
 
   it("summary() follows the widths through convolutions and pooling", () => {

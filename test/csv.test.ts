@@ -31,7 +31,7 @@ describe("parseDigitsCsv reads", () => {
     expect(images.get(0, 783)).toBe(Math.fround(((783 + 3) % 256) / 255));
   });
 
-  test("CRLF line endings, no final newline, blank lines, a byte-order mark, no header, bytes or text", () => {
+  test("CRLF line endings, no final newline, blank lines, a byte-order mark, a quoted header, bytes or text", () => {
     const reference = parseDigitsCsv(`${HEADER}\n${row(1, 5)}\n${row(2, 9)}\n`, "lf.csv");
     const variants = [
       `${HEADER}\r\n${row(1, 5)}\r\n${row(2, 9)}\r\n`,
@@ -39,7 +39,7 @@ describe("parseDigitsCsv reads", () => {
       `${HEADER}\n${row(1, 5)}\n${row(2, 9)}`,
       `${HEADER}\n${row(1, 5)}\n\n${row(2, 9)}\n\n\n`,
       `\ufeff${HEADER}\n${row(1, 5)}\n${row(2, 9)}\n`,
-      `${row(1, 5)}\n${row(2, 9)}\n`,
+      `${HEADER.split(",").map((c) => `"${c}"`).join(",")}\n${row(1, 5)}\n${row(2, 9)}\n`,
     ];
     for (const text of variants) {
       for (const input of [text, Buffer.from(text, "utf8")]) {
@@ -58,6 +58,63 @@ describe("parseDigitsCsv reads", () => {
   });
 });
 
+describe("the header says which column is which", () => {
+  const reference = parseDigitsCsv(`${HEADER}\n${row(1, 5)}\n${row(8, 9)}\n`, "ref.csv");
+  /** The same two rows with their columns put in the order `order` (indices into label,pixel0…pixel783). */
+  const reordered = (order: number[]) => {
+    const lines = [HEADER, row(1, 5), row(8, 9)].map((l) => l.split(","));
+    return lines.map((cells) => order.map((k) => cells[k]).join(",")).join("\n") + "\n";
+  };
+  const identity = Array.from({ length: 785 }, (_, k) => k);
+
+  test("label as the last column: read by name, not taken as pixel0", () => {
+    const d = parseDigitsCsv(reordered([...identity.slice(1), 0]), "label-last.csv");
+    expect(Array.from(d.labels!)).toEqual([1, 8]);
+    expect(d.images.data).toEqual(reference.images.data);
+  });
+
+  test("label in the middle, pixels in reverse order", () => {
+    const order = [...identity.slice(1).reverse()];
+    order.splice(400, 0, 0);
+    const d = parseDigitsCsv(reordered(order), "shuffled.csv");
+    expect(Array.from(d.labels!)).toEqual([1, 8]);
+    expect(d.images.data).toEqual(reference.images.data);
+  });
+
+  test("the other common naming: label,1x1,1x2,…,28x28 (row x column)", () => {
+    const header = ["label", ...Array.from({ length: 784 }, (_, j) => `${Math.floor(j / 28) + 1}x${(j % 28) + 1}`)].join(",");
+    const d = parseDigitsCsv(`${header}\n${row(1, 5)}\n${row(8, 9)}\n`, "rxc.csv");
+    expect(d.images.data).toEqual(reference.images.data);
+    expect(Array.from(d.labels!)).toEqual([1, 8]);
+  });
+
+  test("no header (the first line is data) is refused, saying a header is expected", () => {
+    expect(() => parseDigitsCsv(`${row(1, 5)}\n${row(2, 9)}\n`, "nohead.csv")).toThrow(
+      "nohead.csv: line 1 starts with a number, so the file has no header; expected a header line naming the columns, like label,pixel0,…,pixel783 (Kaggle's train.csv)",
+    );
+  });
+
+  test("785 columns without one named label, an unknown name, a repeated name, a missing pixel", () => {
+    const noLabel = ["id", ...pixelNames].join(",");
+    expect(() => parseDigitsCsv(`${noLabel}\n${row(1, 5)}\n`, "id.csv")).toThrow(
+      'id.csv: line 1 (the header), column 1: unknown column name "id"; expected label and pixel0 … pixel783',
+    );
+    const twice = ["label", ...pixelNames.slice(0, 783), "pixel5"].join(",");
+    expect(() => parseDigitsCsv(`${twice}\n${row(1, 5)}\n`, "twice.csv")).toThrow('twice.csv: line 1 (the header): "pixel5" is both column 7 and column 785');
+    const twoLabels = ["label", ...pixelNames.slice(0, 783), "label"].join(",");
+    expect(() => parseDigitsCsv(`${twoLabels}\n${row(1, 5)}\n`, "l2.csv")).toThrow('l2.csv: line 1 (the header): "label" is both column 1 and column 785');
+    const noPixel = pixelNames.slice(0, 783).concat("label").join(","); // 784 columns, label but no pixel783
+    expect(() => parseDigitsCsv(`${noPixel}\n${pixels(0).join(",")}\n`, "np.csv")).toThrow(
+      "np.csv: line 1 (the header): no column pixel783; expected a header line naming the columns",
+    );
+  });
+
+  test("an error in a reordered file names the column by its header", () => {
+    const text = reordered([...identity.slice(1), 0]).replace(/\n([^\n]*),1\n/, "\n$1,12\n");
+    expect(() => parseDigitsCsv(text, "ll.csv")).toThrow("ll.csv: line 2, column 785 (label): expected a digit 0–9, found 12");
+  });
+});
+
 describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", () => {
   const good = row(4, 0);
   const cells = good.split(",");
@@ -65,12 +122,12 @@ describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", 
   test("a short row (783 pixels)", () => {
     const short = cells.slice(0, 784).join(",");
     expect(() => parseDigitsCsv(`${HEADER}\n${good}\n${short}\n`, "train.csv")).toThrow(
-      "train.csv: line 3: expected 785 columns like the first line, found 784",
+      "train.csv: line 3: expected 785 columns like the header, found 784",
     );
   });
 
   test("a long row", () => {
-    expect(() => parseDigitsCsv(`${HEADER}\n${good},0,0\n`, "train.csv")).toThrow("train.csv: line 2: expected 785 columns like the first line, found 787");
+    expect(() => parseDigitsCsv(`${HEADER}\n${good},0,0\n`, "train.csv")).toThrow("train.csv: line 2: expected 785 columns like the header, found 787");
   });
 
   test("a non-numeric cell, and an empty one", () => {
@@ -101,6 +158,19 @@ describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", 
     expect(() => parseDigitsCsv(`${HEADER}\n`, "header.csv")).toThrow("header.csv: no rows of pixels after the header");
     expect(() => parseDigitsCsv("label,pixel0,pixel1\n1,2,3\n", "narrow.csv")).toThrow(
       "narrow.csv: line 1: expected 785 columns (label,pixel0,…,pixel783) or 784 (pixel0,…,pixel783, the unlabelled form), found 3",
+    );
+  });
+});
+
+describe("a file that cannot be read, or is not a comma-separated table", () => {
+  test("a missing file, a folder: the path and the reason in words", () => {
+    expect(() => readDigitsCsv("/no/such/train.csv")).toThrow("/no/such/train.csv: cannot read the CSV file: no such file or folder (ENOENT)");
+    expect(() => readDigitsCsv(ROOT)).toThrow(`${ROOT}: cannot read the CSV file: it is a folder (EISDIR)`);
+  });
+
+  test("semicolons or tabs instead of commas: says so", () => {
+    expect(() => parseDigitsCsv(`${HEADER.replace(/,/g, ";")}\n${row(1, 0).replace(/,/g, ";")}\n`, "semi.csv")).toThrow(
+      "found 1 (columns must be separated by commas; this line has ; or tabs)",
     );
   });
 });

@@ -158,3 +158,45 @@ describe("the checker itself", () => {
     expect(relativeError(0, 1e-12)).toBeCloseTo(0.01, 15); // tiny = 1e-10 floors the denominator
   });
 });
+
+describe("gradcheck at ReLU kinks (the defaults)", () => {
+  /** A 20-10-10 network and a batch with first-layer pre-activations placed within 1e-3 of the kink. */
+  function nearKinks() {
+    const net = mlp([20, 10, 10], { seed: 3, dtype: "float64" });
+    const x = randn(16, 20), y = oneHot(16, 10);
+    const dense = net.layers[0] as Dense;
+    const z = dense.forward(x).clone();
+    for (let k = 0; k < 10; k++) dense.bias.data[k] -= z.get(k, k) - (k % 2 === 0 ? 4e-4 : -7e-4);
+    return { net, x, y, dense };
+  }
+
+  it("a finite difference with the default 5-point step (up to 2e-3) is wrong there", () => {
+    const { net, x, y, dense } = nearKinks();
+    const lossAt = (delta: number) => {
+      dense.bias.data[0] += delta;
+      const l = softmaxCrossEntropy(net.forward(x), y).loss;
+      dense.bias.data[0] -= delta;
+      return l;
+    };
+    const h = 1e-3;
+    const fivePoint = (8 * (lossAt(h) - lossAt(-h)) - (lossAt(2 * h) - lossAt(-2 * h))) / (12 * h);
+    net.backward(softmaxCrossEntropy(net.forward(x, true), y).grad);
+    expect(relativeError(dense.db.data[0], fivePoint)).toBeGreaterThan(1e-3);
+  });
+
+  it("gradcheckNetwork's defaults show no false failure there: straddling steps shrink, or the entry is skipped", () => {
+    const { net, x, y } = nearKinks();
+    const r = gradcheckNetwork(net, x, y, softmaxCrossEntropy);
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+    expect(r.checked + r.skippedAtKinks).toBe(20 * 10 + 10 + 10 * 10 + 10);
+    expect(r.skippedAtKinks).toBeLessThan(10);
+  });
+
+  it("gradcheckLayer on a ReLU right at its kinks: no false failure", () => {
+    const x = randn(4, 6);
+    x.data[0] = 3e-4; x.data[5] = -2e-4; x.data[11] = 1e-3;
+    const r = gradcheckLayer(new ReLU(), x);
+    expect(r.maxRelError, r.where).toBeLessThan(TOLERANCE);
+    expect(r.checked + r.skippedAtKinks).toBe(24);
+  });
+});

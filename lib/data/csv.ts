@@ -4,8 +4,10 @@
 //               5,0,0,…,0                            the label 0–9, then 784 pixels 0–255 (row by row)
 //   test.csv    pixel0,…,pixel783                    the unlabelled form: 784 pixels a line
 //
-// A file without a header (its first line already numbers) is read too. The number of columns says
-// which form it is: 785 labelled, 784 unlabelled. Lines end with \n or \r\n; blank lines are skipped.
+// The header is required and says what each column is: `label` wherever it stands, and `pixel0` … `pixel783`
+// (or `1x1` … `28x28`, row x column, as another common export names them) in any order. A file without a
+// header, or whose header lacks a pixel, is refused with a message saying what was expected. Lines end with
+// \n or \r\n; blank lines are skipped.
 //
 // The parser walks the file's bytes, reading each number digit by digit (v = 10·v + digit) into a byte
 // array of grey levels, then scales them x = v / 255 like the IDX images: no string per cell, so
@@ -15,6 +17,7 @@ import * as fs from "fs";
 import { Matrix, type DType } from "../matrix";
 import { scalePixels } from "./mnist";
 import type { Dataset } from "./dataset";
+import { reason } from "../files";
 
 export interface DigitsCsv {
   /** n × 784, pixels scaled to [0, 1]. */
@@ -62,41 +65,66 @@ interface CsvForm {
   labelled: boolean;
   /** 785 (label + pixels) or 784 (pixels). */
   columns: number;
-  /** Where the first row of pixels starts, and its line number (1, or 2 after a header). */
+  /** For each column, the pixel it holds (0–783), or LABEL. */
+  target: Int16Array;
+  /** Where the first row of pixels starts, and its line number (2: the header is line 1). */
   dataStart: number;
   dataLine: number;
 }
 
-/** The first line, a header or already data: its number of columns says which form the file has. */
+const LABEL = -1;
+const EXPECTED_HEADER = "a header line naming the columns, like label,pixel0,…,pixel783 (Kaggle's train.csv)";
+
+/** The header: which column holds the label (if any) and which holds each of the 784 pixels. */
 function readFirstLine(bytes: Uint8Array, name: string): CsvForm {
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0; // skip a UTF-8 byte-order mark
   if (countRows(bytes, start) === 0) {
-    throw new Error(`${name}: the file is empty; expected a header line (label,pixel0,…,pixel783) and one row of pixels a line`);
+    throw new Error(`${name}: the file is empty; expected ${EXPECTED_HEADER} and one row of pixels a line`);
   }
   const columns = cellsInLine(bytes, start);
   if (columns !== PIXELS + 1 && columns !== PIXELS) {
+    const first = Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(4096, bytes.length - start)).toString("latin1");
+    const hint = columns === 1 && /[;\t]/.test(first) ? " (columns must be separated by commas; this line has ; or tabs)" : "";
     throw new Error(
       `${name}: line 1: expected ${PIXELS + 1} columns (label,pixel0,…,pixel783) or ${PIXELS} (pixel0,…,pixel783, ` +
-        `the unlabelled form), found ${columns}`,
+        `the unlabelled form), found ${columns}${hint}`,
     );
   }
-  const isHeader = !isDigit(bytes[start]);
-  return {
-    labelled: columns === PIXELS + 1,
-    columns,
-    dataStart: isHeader ? nextLine(bytes, start) : start,
-    dataLine: isHeader ? 2 : 1,
-  };
+  const next = nextLine(bytes, start);
+  const names = Buffer.from(bytes.buffer, bytes.byteOffset + start, contentEnd(bytes, start, next) - start).toString("utf8").split(",");
+  if (/^\s*"?\s*[0-9]/.test(names[0])) {
+    throw new Error(`${name}: line 1 starts with a number, so the file has no header; expected ${EXPECTED_HEADER}`);
+  }
+  const target = new Int16Array(columns);
+  const seen = new Map<number, number>(); // pixel (or LABEL) → column
+  names.forEach((raw, col) => {
+    const cell = raw.trim().replace(/^"(.*)"$/, "$1").trim().toLowerCase();
+    const pixel = /^pixel(\d+)$/.exec(cell);
+    const rowCol = /^(\d+)x(\d+)$/.exec(cell);
+    let t = cell === "label" ? LABEL : pixel ? Number(pixel[1]) : rowCol ? (Number(rowCol[1]) - 1) * 28 + Number(rowCol[2]) - 1 : NaN;
+    if (rowCol && (Number(rowCol[1]) < 1 || Number(rowCol[1]) > 28 || Number(rowCol[2]) < 1 || Number(rowCol[2]) > 28)) t = NaN;
+    if (!(t === LABEL || (t >= 0 && t < PIXELS))) {
+      throw new Error(`${name}: line 1 (the header), column ${col + 1}: unknown column name ${JSON.stringify(raw)}; expected label and pixel0 … pixel783`);
+    }
+    if (seen.has(t)) throw new Error(`${name}: line 1 (the header): ${JSON.stringify(cell)} is both column ${seen.get(t)! + 1} and column ${col + 1}`);
+    seen.set(t, col);
+    target[col] = t;
+  });
+  const labelled = seen.has(LABEL);
+  if (columns === PIXELS + 1 && !labelled) throw new Error(`${name}: line 1 (the header): ${columns} columns but none is named label; expected ${EXPECTED_HEADER}`);
+  for (let p = 0; p < PIXELS; p++) {
+    if (!seen.has(p)) throw new Error(`${name}: line 1 (the header): no column pixel${p}; expected ${EXPECTED_HEADER}`);
+  }
+  return { labelled, columns, target, dataStart: next, dataLine: 2 };
 }
 
 /**
  * Read n rows: in each, every cell a whole number followed by a comma, or by the end of the line after
- * the last cell. Labels go to `labels`, pixels to `pixels` (row r at r·784). Blank lines are skipped.
+ * the last cell. Labels go to `labels`, pixels to `pixels` (row r at r·784), as the header says. Blank lines are skipped.
  */
 function parseRows(bytes: Uint8Array, name: string, form: CsvForm, n: number, pixels: Uint8Array, labels: Uint8Array | null): void {
-  const { columns } = form;
+  const { columns, target } = form;
   const last = columns - 1;
-  const first = labels === null ? 0 : 1; // the first pixel's column
   let pos = form.dataStart;
   for (let row = 0, line = form.dataLine; row < n; line++) {
     const next = nextLine(bytes, pos);
@@ -106,24 +134,25 @@ function parseRows(bytes: Uint8Array, name: string, form: CsvForm, n: number, pi
       continue;
     }
     const lineStart = pos;
-    const out = row * PIXELS - first; // pixels[out + col] is this row's pixel in column col
+    const out = row * PIXELS; // pixels[out + p] is this row's pixel p
     for (let col = 0; col < columns; col++) {
       const cellStart = pos;
       let v = 0;
       while (pos < end && isDigit(bytes[pos])) v = 10 * v + (bytes[pos++] - ZERO); // v = 10·v + digit
       if (pos === cellStart || (pos < end && bytes[pos] !== COMMA)) {
-        throw cellError(name, line, col, first, `expected a whole number 0–255, found ${JSON.stringify(cellText(bytes, cellStart, end))}`);
+        throw cellError(name, line, col, form, `expected a whole number 0–255, found ${JSON.stringify(cellText(bytes, cellStart, end))}`);
       }
       if ((pos < end) !== (col < last)) {
         // a comma after the last cell, or a line that ends too soon
-        throw new Error(`${name}: line ${line}: expected ${columns} columns like the first line, found ${cellsInLine(bytes, lineStart)}`);
+        throw new Error(`${name}: line ${line}: expected ${columns} columns like the header, found ${cellsInLine(bytes, lineStart)}`);
       }
-      if (col < first) {
-        if (v > 9) throw cellError(name, line, col, first, `expected a digit 0–9, found ${v}`);
+      const t = target[col];
+      if (t === LABEL) {
+        if (v > 9) throw cellError(name, line, col, form, `expected a digit 0–9, found ${v}`);
         labels![row] = v;
       } else {
-        if (v > 255) throw cellError(name, line, col, first, `expected a pixel 0–255, found ${v}`);
-        pixels[out + col] = v;
+        if (v > 255) throw cellError(name, line, col, form, `expected a pixel 0–255, found ${v}`);
+        pixels[out + t] = v;
       }
       pos++; // past the comma
     }
@@ -132,21 +161,28 @@ function parseRows(bytes: Uint8Array, name: string, form: CsvForm, n: number, pi
   }
 }
 
-function cellError(name: string, line: number, col: number, first: number, what: string): Error {
-  const column = first === 1 && col === 0 ? "label" : `pixel${col - first}`;
+function cellError(name: string, line: number, col: number, form: CsvForm, what: string): Error {
+  const column = form.target[col] === LABEL ? "label" : `pixel${form.target[col]}`;
   return new Error(`${name}: line ${line}, column ${col + 1} (${column}): ${what}`);
 }
 
 /** Read a digits CSV file: labelled (train.csv form) or not (test.csv form). */
 export function readDigitsCsv(path: string, options: CsvOptions = {}): DigitsCsv {
-  return parseDigitsCsv(fs.readFileSync(path), path, options);
+  let bytes: Buffer;
+  try {
+    if (fs.statSync(path).isDirectory()) throw Object.assign(new Error("it is a folder"), { code: "EISDIR" });
+    bytes = fs.readFileSync(path);
+  } catch (err) {
+    throw new Error(`${path}: cannot read the CSV file: ${reason(err)}`);
+  }
+  return parseDigitsCsv(bytes, path, options);
 }
 
 /** Read a labelled digits CSV (label,pixel0,…,pixel783) as a Dataset. */
 export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   const { images, labels } = readDigitsCsv(path, options);
   if (labels === null) {
-    throw new Error(`loadCsv: ${path} has no label column (784 columns: the unlabelled test form); use readDigitsCsv to read its images`);
+    throw new Error(`loadCsv: ${path} has no label column (its header names 784 pixels: the unlabelled test form); use readDigitsCsv to read its images`);
   }
   return { images, labels };
 }

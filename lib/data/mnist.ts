@@ -46,6 +46,7 @@ export function loadMnist(split: Split, options: LoadMnistOptions = {}): Dataset
 /** The paths of a split's images and labels files in `dir` (plain or .gz; "-idx" or ".idx" in the name). */
 export function mnistFiles(split: Split, dir: string = mnistDir()): { images: string; labels: string } {
   if (!fs.existsSync(dir)) throw new Error(`loadMnist: folder not found: ${dir}`);
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`loadMnist: ${dir} is a file; expected the folder that holds the IDX files`);
   return { images: findFile(dir, FILES[split].images), labels: findFile(dir, FILES[split].labels) };
 }
 

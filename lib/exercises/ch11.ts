@@ -1,15 +1,9 @@
-// Chapter 11's exercises: the expected answers, the checks and the hints, out of the student's sight.
-// The notebook's check cells show only the exercise and the answer:  checkExercise11("11.1", outputSide)
-import { check, type Predicate } from "../exercise";
+// Chapter 11 · Convolutions: exercises.
+import { registerExercises } from "./registry";
 import { Matrix } from "../matrix";
 import { Random } from "../random";
 import { im2col, convGeometry } from "../im2col";
 import { MaxPool2D } from "../pool";
-
-interface Exercise {
-  expected: unknown | Predicate;
-  hint: string;
-}
 
 /** 11.3: an im2col for one channel, stride 1, no padding, compared with the library's on several images and windows. */
 function checkIm2col(f: unknown): true | string {
@@ -65,16 +59,9 @@ function checkPoolBackward(f: unknown): true | string {
   return true;
 }
 
-export const chapter11: Record<string, Exercise> = {
-  "11.1": { expected: 16, hint: "OH = ⌊(H + 2p − k)/s⌋ + 1" },
-  "11.2": { expected: 32 * (3 * 3 * 3) + 32, hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
-  "11.3": { expected: checkIm2col, hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row" },
-  "11.4": { expected: checkPoolBackward, hint: "each dY goes to the position of its window's maximum; everything else gets 0" },
-};
-
-/** Checks an answer to exercise `id` of chapter 11; prints "Correct!", "Not quite: …" (with the hint) or "Not answered yet". */
-export function checkExercise11(id: string, answer: unknown, options: { log?: (line: string) => void } = {}): void {
-  const exercise = chapter11[id];
-  if (exercise === undefined) throw new Error(`checkExercise11: no exercise ${JSON.stringify(id)} in chapter 11; expected one of ${Object.keys(chapter11).join(", ")}`);
-  check(`Exercise ${id}`, answer, exercise.expected, exercise.hint, options);
-}
+registerExercises("11", [
+  { id: "11.1", expected: 16, hint: "OH = ⌊(H + 2p − k)/s⌋ + 1" },
+  { id: "11.2", expected: 32 * (3 * 3 * 3) + 32, hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
+  { id: "11.3", test: checkIm2col, hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row" },
+  { id: "11.4", test: checkPoolBackward, hint: "each dY goes to the position of its window's maximum; everything else gets 0" },
+]);

@@ -1,0 +1,145 @@
+// The class on one server, under load: N simulated students log in over loopback, start their servers,
+// and all run chapter 5 at the same moment. Reports, for N = 1, 4, 8: when the last one finished, the
+// failures, and the peak memory of each student's processes (their server and kernel, RSS summed).
+// Run: npm run bench -- classroom   (as root on Debian/Ubuntu; elsewhere it says why it skips)
+// Options (environment): CLASSROOM_BENCH_N="1,4,8" (at most 16 in all), CLASSROOM_BENCH_SECONDS=900.
+import { spawnSync } from "child_process";
+import { randomBytes } from "crypto";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
+import { cpus, tmpdir, totalmem } from "os";
+import { join } from "path";
+
+interface Channel { execute(code: string, ms?: number): Promise<{ status: string }>; close(): void; id: string }
+interface StudentClient {
+  login(password: string): Promise<boolean>;
+  openServer(ms?: number): Promise<boolean>;
+  kernel(path?: string): Promise<Channel>;
+  api(path: string, init?: { method?: string }): Promise<{ status: number }>;
+}
+interface ClientModule {
+  Student: new (base: string, name: string) => StudentClient;
+  runNotebook(channel: Channel, notebook: unknown, ms?: number): Promise<{ ok: boolean; seconds: number; failed: { index: number; error: string } | null }>;
+}
+
+const ROOT = process.cwd(); // npm runs the benchmarks in the project root
+const CHAPTER = "05-three-optimizers.ipynb";
+const MiB = 1024 * 1024;
+
+function uidOf(name: string): number | null {
+  const r = spawnSync("id", ["-u", name], { encoding: "utf8" });
+  return r.status === 0 ? Number(r.stdout.trim()) : null;
+}
+
+/** RSS (bytes) of every process of each uid, from /proc. */
+function rssByUid(uids: Set<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const uid = statSync(`/proc/${entry}`).uid;
+      if (!uids.has(uid)) continue;
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1] ?? 0);
+      out.set(uid, (out.get(uid) ?? 0) + kb * 1024);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
+
+export async function run(): Promise<void> {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) {
+    console.log("classroom: skipped — it needs root on Linux (it creates the simulated students' accounts)");
+    return;
+  }
+  const rounds = (process.env.CLASSROOM_BENCH_N ?? "1,4,8").split(",").map(Number);
+  const total = rounds.reduce((a, b) => a + b, 0);
+  if (rounds.some((n) => !Number.isInteger(n) || n < 1) || total > 16) {
+    console.log(`classroom: CLASSROOM_BENCH_N must list whole numbers ≥ 1 adding up to at most 16; found "${process.env.CLASSROOM_BENCH_N}"`);
+    return;
+  }
+  const limitMs = Number(process.env.CLASSROOM_BENCH_SECONDS ?? 900) * 1000;
+  const began = Date.now();
+  const client = (await import("../scripts/classroom/client.mjs" as string)) as ClientModule;
+  const state = mkdtempSync(join(tmpdir(), "mnist-classroom-bench-"));
+  chmodSync(state, 0o755);
+  const tag = randomBytes(2).toString("hex");
+  const names = Array.from({ length: total }, (_, i) => `mnb${tag}-${i + 1}`);
+  const classroom = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "scripts", "classroom.mjs"), ...args, "--state", state], { encoding: "utf8", timeout: 300_000 });
+  const teardown = () => {
+    const r = classroom("teardown", "--yes");
+    if (r.status !== 0) console.error(`classroom teardown failed:\n${r.stdout}${r.stderr}`);
+    rmSync(state, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    teardown();
+    process.exit(1);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    writeFileSync(join(state, "roster.csv"), ["username", ...names].join("\n") + "\n");
+    let r = classroom("setup", "--roster", join(state, "roster.csv"));
+    if (r.status !== 0) throw new Error(`setup failed:\n${r.stderr}`);
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    r = classroom("start", "--port", String(port));
+    if (r.status !== 0) throw new Error(`start failed:\n${r.stderr}`);
+    const base = `http://127.0.0.1:${port}`;
+    const passwords = new Map(readFileSync(join(state, "passwords.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",") as [string, string]));
+    const notebook = JSON.parse(readFileSync(join(ROOT, "notebooks", CHAPTER), "utf8"));
+    console.log(`${CHAPTER} run by N students at once through one hub on this machine (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB);`);
+    console.log("each student: log in, start a server, open a kernel, then all run every code cell together.");
+    console.log("  N | last done (s) | median (s) | failures | peak memory per student, median / max (MiB) | slowest server start (s)");
+    let next = 0;
+    for (const n of rounds) {
+      const group = names.slice(next, next + n);
+      next += n;
+      const left = limitMs - (Date.now() - began);
+      if (left < 60_000) {
+        console.log(`${String(n).padStart(3)} | skipped: the benchmark's time limit is near`);
+        continue;
+      }
+      const students = group.map((name) => ({ name, client: new client.Student(base, name), uid: uidOf(name)! }));
+      const startTimes: number[] = [];
+      const channels = await Promise.all(
+        students.map(async (s) => {
+          const t0 = Date.now();
+          await s.client.login(passwords.get(s.name)!);
+          await s.client.openServer(180_000);
+          startTimes.push((Date.now() - t0) / 1000);
+          const channel = await s.client.kernel(CHAPTER);
+          await channel.execute("1 + 1", 120_000); // the kernel is up and answering
+          return channel;
+        }),
+      );
+      const uids = new Set(students.map((s) => s.uid));
+      const peak = new Map<number, number>();
+      const sampler = setInterval(() => {
+        for (const [uid, bytes] of rssByUid(uids)) peak.set(uid, Math.max(peak.get(uid) ?? 0, bytes));
+      }, 500);
+      const t0 = Date.now();
+      const results = await Promise.all(channels.map((c) => client.runNotebook(c, notebook, Math.min(600_000, left - 30_000))));
+      clearInterval(sampler);
+      const last = (Date.now() - t0) / 1000;
+      const failures = results.filter((x) => !x.ok);
+      const mem = students.map((s) => (peak.get(s.uid) ?? 0) / MiB);
+      console.log(
+        `${String(n).padStart(3)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds)).toFixed(1).padStart(10)} | ${String(failures.length).padStart(8)} | ${`${median(mem).toFixed(0)} / ${Math.max(...mem).toFixed(0)}`.padStart(43)} | ${Math.max(...startTimes).toFixed(1).padStart(10)}`,
+      );
+      for (const f of failures) console.log(`      failure: cell ${f.failed?.index}: ${f.failed?.error.slice(0, 200)}`);
+      // Free the machine for the next round: close each kernel (the idle servers stay until the end).
+      await Promise.all(students.map(async (s, i) => {
+        channels[i].close();
+        await s.client.api(`kernels/${channels[i].id}`, { method: "DELETE" });
+      }));
+    }
+    console.log("Figures from a machine shared with other work are upper bounds; run it on the class's server.");
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    teardown();
+    if (existsSync(state)) rmSync(state, { recursive: true, force: true });
+  }
+}

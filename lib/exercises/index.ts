@@ -1,0 +1,11 @@
+// Every chapter's exercises: importing this file registers them (one line a chapter; see registry.ts).
+import "./ch01";
+import "./ch02";
+import "./ch03";
+import "./ch04";
+import "./ch05";
+import "./ch06";
+import "./ch07";
+import "./ch08";
+import "./ch11";
+export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";

@@ -1,0 +1,11 @@
+export interface HubConfigOptions {
+  state: string;
+  students: string[];
+  proxyCommand: string;
+  nodeBin: string;
+  memLimitBytes: number;
+  maxProcesses: number;
+  threads: number;
+}
+export function hubConfig(options: HubConfigOptions): string;
+export function freePort(ip?: string, avoid?: number[]): Promise<number>;
