@@ -9,7 +9,7 @@
 // per parameter, made on the first step that sees it and reused afterwards: a step allocates nothing.
 import type { Param } from "./layers";
 import { longLived, type FloatArray } from "./matrix";
-import { checkLearningRate, type DecayOptions, type Optimizer } from "./optimizers";
+import type { DecayOptions, Optimizer } from "./optimizer-types";
 
 interface Common extends DecayOptions {
   lr: number;
@@ -31,11 +31,15 @@ export function rmsprop(options: Common & { rho?: number }): Optimizer {
 
 /** s ← keep·s + add·g², W ← W − α·g/(√s + ε). */
 function adaptive(name: string, options: Common, keep: number, add: number): Optimizer {
-  const lr0 = checkLearningRate(options?.lr, name);
+  const lr0 = options?.lr;
+  if (typeof lr0 !== "number" || !Number.isFinite(lr0) || lr0 <= 0) {
+    throw new Error(`${name}: the learning rate must be a positive finite number, found ${String(lr0)}`);
+  }
   const eps = options.eps ?? 1e-8;
   if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) throw new Error(`${name}: eps must be a positive number, found ${String(eps)}`);
   const wd = options.weightDecay ?? 0;
   if (typeof wd !== "number" || !(wd >= 0) || !Number.isFinite(wd)) throw new Error(`${name}: weightDecay must be a finite number ≥ 0, found ${String(wd)}`);
+  if ((options.l1 ?? 0) !== 0) throw new Error(`${name}: L1 decay (l1) is not offered here; use gd, momentum, nesterov or adam for it, found l1 = ${String(options.l1)}`);
   const decayBiases = options.decayBiases ?? false;
   let squares = new WeakMap<FloatArray, FloatArray>(); // s, one per parameter, keyed by its storage
   return {

@@ -59,6 +59,8 @@ export interface CurveOptions {
   /** Accuracy axis range in percent, e.g. [80, 100] (default: fitted to the data). */
   accuracyRange?: [number, number];
   height?: number;
+  /** What the held-out curves are called in the legend (default "test"; "dev" when they measure a dev set). */
+  testLabel?: string;
 }
 
 /** Ten distinct colours; run i gets PALETTE[i % 10] (the same order as plotly's default). */
@@ -135,12 +137,13 @@ export function trainingCurves(runs: Runs, options: CurveOptions = {}): CurveFig
       const x = xValues(run.records, axis);
       for (const split of splits) {
         const y = yValues(run.records, metric, split);
+        const label = split === "test" ? options.testLabel ?? "test" : split;
         if (run.records.length > 0 && y.every((v) => v === null)) continue; // e.g. no test set in this run
         data.push({
           type: "scatter",
           mode: run.records.length <= 30 ? "lines+markers" : "lines",
-          name: many ? `${runLabel(run.name, run.stopped)} · ${split}` : runLabel(run.name, run.stopped),
-          legendgroup: `${run.name} · ${split}`,
+          name: many ? `${runLabel(run.name, run.stopped)} · ${label}` : runLabel(run.name, run.stopped),
+          legendgroup: `${run.name} · ${label}`,
           showlegend: p === 0,
           x,
           y,
@@ -148,7 +151,7 @@ export function trainingCurves(runs: Runs, options: CurveOptions = {}): CurveFig
           yaxis: `y${suffix}`,
           line: { color: run.color, width: split === "test" ? 2.5 : 1.5, dash: split === "train" && many ? "dot" : "solid" },
           marker: { size: 5 },
-          hovertemplate: `${run.name} · ${split}<br>${axis} %{x}<br>${metric} %{y:.4f}<extra></extra>`,
+          hovertemplate: `${run.name} · ${label}<br>${axis} %{x}<br>${metric} %{y:.4f}<extra></extra>`,
         });
       }
     }

@@ -97,3 +97,24 @@ export const jsKernels = {
 
 /** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */
 export const simpleKernels = { ...jsKernels, name: "simple", ...simpleProducts };
+
+/**
+ * A quick check that other kernels (WebAssembly) work here: the three products on a small odd-sized case,
+ * against the loops above. Small integers make every sum exact, so the two must agree exactly.
+ * Returns null if they do, else what differs.
+ */
+export function agreesWithLoops(k: Pick<typeof jsKernels, "matmul" | "matmulTransA" | "matmulTransB">): string | null {
+  const m = 7, inner = 13, n = 10;
+  const a = new Float32Array(m * inner), b = new Float32Array(inner * n);
+  for (let i = 0; i < a.length; i++) a[i] = ((i * 7) % 11) - 5;
+  for (let i = 0; i < b.length; i++) b[i] = ((i * 5) % 9) - 4;
+  const want = new Float32Array(m * n), got = new Float32Array(m * n);
+  for (const op of ["matmul", "matmulTransA", "matmulTransB"] as const) {
+    jsKernels[op](a, b, want, m, inner, n);
+    k[op](a, b, got, m, inner, n);
+    for (let i = 0; i < want.length; i++) {
+      if (want[i] !== got[i]) return `self-test of ${op} failed: entry ${i} is ${got[i]}, expected ${want[i]}`;
+    }
+  }
+  return null;
+}

@@ -4,6 +4,8 @@ import { Dense } from "./layers";
 import { ReLU, Sigmoid, Tanh, Softmax } from "./activations";
 import { Conv2D } from "./conv";
 import { MaxPool2D, Flatten } from "./pool";
+import { BatchNorm } from "./batchnorm";
+import { Dropout } from "./dropout";
 
 /** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options; Conv2D its rng/seed and dtype. */
 export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Layer {
@@ -28,11 +30,34 @@ export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Lay
       return new Tanh();
     case "softmax":
       return new Softmax();
+    case "batchnorm":
+      return new BatchNorm(size(c, "features"), { eps: optionalNumber(c, "eps"), momentum: optionalNumber(c, "momentum"), dtype: options.dtype });
+    case "dropout":
+      return new Dropout(probability(c, "p"), { seed: optionalNumber(c, "seed") });
     default:
       throw new Error(
-        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh or softmax`,
+        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh, softmax, batchnorm or dropout`,
       );
   }
+}
+
+/** A number in [0, 1) read from a config (dropout's p), or an error naming the layer type and the field. */
+function probability(c: LayerConfig, field: string): number {
+  const p = c[field];
+  if (typeof p !== "number" || !(p >= 0 && p < 1)) {
+    throw new Error(`layerFromConfig: a "${c.type}" layer needs ${field} as a number in [0, 1), found ${JSON.stringify(p)}`);
+  }
+  return p;
+}
+
+/** An optional finite number read from a config (undefined when absent). */
+function optionalNumber(c: LayerConfig, field: string): number | undefined {
+  const v = c[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new Error(`layerFromConfig: a "${c.type}" layer's ${field} must be a finite number when given, found ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 /** A whole number ≥ 1 read from a config, or an error naming the layer type and the field. */

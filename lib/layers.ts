@@ -46,7 +46,7 @@ export interface BackwardOptions {
 export abstract class Layer {
   /** "Dense", "ReLU", …: used in summaries and error messages. */
   abstract readonly name: string;
-  /** The layer's output for a batch x (one example a row). `training` is for layers that behave differently (none yet). */
+  /** The layer's output for a batch x (one example a row). `training` is for layers that behave differently (Dropout, BatchNorm). */
   abstract forward(x: Matrix, training?: boolean): Matrix;
   /** Given ∂L/∂output, stores parameter gradients and returns ∂L/∂input. Call after forward. */
   abstract backward(dOut: Matrix): Matrix;

@@ -195,11 +195,16 @@ export interface MlpOptions {
   dtype?: DType;
   /** end with a Softmax layer (for crossEntropy or mse on probabilities); default false: the output is logits */
   outputSoftmax?: boolean;
+  /** a BatchNorm between every hidden Dense and its activation; default false */
+  batchNorm?: boolean;
+  /** a Dropout with this p after every hidden activation (its masks seeded from `seed`); default none */
+  dropout?: number;
 }
 
 /**
  * A multilayer perceptron: mlp([784, 256, 10]) is Dense(784→256), ReLU, Dense(256→10).
  * No activation after the last Dense (its outputs are logits for softmaxCrossEntropy) unless outputSoftmax.
+ * With batchNorm and dropout, each hidden layer is Dense, BatchNorm, activation, Dropout.
  */
 export function mlp(sizes: number[], options: MlpOptions = {}): Sequential {
   if (sizes.length < 2) throw new Error(`mlp: needs at least two sizes (inputs and outputs), got [${sizes.join(", ")}]`);
@@ -212,7 +217,10 @@ export function mlp(sizes: number[], options: MlpOptions = {}): Sequential {
   const layers: Layer[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     layers.push(new Dense(sizes[l], sizes[l + 1], { init, rng, dtype: options.dtype }));
-    if (l + 2 < sizes.length) layers.push(activationLayer(activation));
+    if (l + 2 === sizes.length) break; // the output layer: logits
+    if (options.batchNorm) layers.push(layerFromConfig({ type: "batchnorm", features: sizes[l + 1] }, { dtype: options.dtype }));
+    layers.push(activationLayer(activation));
+    if (options.dropout) layers.push(layerFromConfig({ type: "dropout", p: options.dropout, seed: 1000 * (options.seed ?? 0) + l + 1 }));
   }
   if (options.outputSoftmax) layers.push(new Softmax());
   return new Sequential(layers);

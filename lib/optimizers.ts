@@ -12,27 +12,15 @@
 //
 // L2 weight decay (`weightDecay` = λ) adds λ/2·‖W‖² to the loss, so the gradient the rule sees is
 // g = dW + λ·W. By convention it applies to weights, not to biases: only parameters whose role is "weight"
-// are decayed (a Param without a role is a weight), unless `decayBiases` is true.
+// are decayed (a Param without a role is a weight), unless `decayBiases` is true. L1 decay (`l1` = λ₁) adds
+// λ₁·‖W‖₁ = λ₁·Σ|W| instead (or as well): its gradient is λ₁·sign(W), g = dW + λ·W + λ₁·sign(W).
 import type { Param } from "./layers";
 import { addScaled } from "./ops";
 import { longLived, type FloatArray } from "./matrix";
+import type { Optimizer, DecayOptions } from "./optimizer-types";
+import { adagrad, rmsprop } from "./adaptive";
 
-export interface Optimizer {
-  name: string;
-  /** The base learning rate α (a schedule scales from it). */
-  lr?: number;
-  /** Apply one update to every parameter; `lr` overrides the base learning rate for this step. */
-  step(params: Param[], lr?: number): void;
-  /** Forget the state (velocities, moments, step count). */
-  reset?(): void;
-}
-
-export interface DecayOptions {
-  /** L2 coefficient λ ≥ 0 (default 0): g = dW + λ·W. */
-  weightDecay?: number;
-  /** Decay biases too (default false). */
-  decayBiases?: boolean;
-}
+export type { Optimizer, DecayOptions } from "./optimizer-types";
 
 // ---------------------------------------------------------------------------------------------
 // Checks, shared by the constructors: a person gets told which number is wrong and why.
@@ -54,12 +42,18 @@ function checkRange(value: unknown, name: string, lo: number, hi: number, hiOpen
   return value as number;
 }
 
-function checkDecay(options: DecayOptions, where: string): number {
-  const wd = options.weightDecay ?? 0;
-  if (typeof wd !== "number" || !Number.isFinite(wd) || wd < 0) {
-    throw new Error(`${where}: weightDecay must be a finite number ≥ 0, found ${describe(wd)}`);
-  }
-  return wd;
+/** λ (L2) and λ₁ (L1), checked. */
+interface Decay { l2: number; l1: number }
+const NO_DECAY: Decay = { l2: 0, l1: 0 };
+
+function checkDecay(options: DecayOptions, where: string): Decay {
+  const [l2, l1] = [["weightDecay", options.weightDecay], ["l1", options.l1]].map(([name, v]) => {
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
+      throw new Error(`${where}: ${name} must be a finite number ≥ 0, found ${describe(v)}`);
+    }
+    return (v as number | undefined) ?? 0;
+  });
+  return { l2, l1 };
 }
 
 function describe(v: unknown): string {
@@ -68,9 +62,9 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-/** λ used for this parameter: its λ if it is a weight (role "weight", the default), else 0 unless decayBiases. */
-function decayFor(p: Param, wd: number, decayBiases: boolean): number {
-  return wd !== 0 && (decayBiases || (p.role ?? "weight") === "weight") ? wd : 0;
+/** The decay of this parameter: λ and λ₁ if it is a weight (role "weight", the default), else none unless decayBiases. */
+function decayFor(p: Param, wd: Decay, decayBiases: boolean): Decay {
+  return decayBiases || (p.role ?? "weight") === "weight" ? wd : NO_DECAY;
 }
 
 /** The learning rate of this step: the override if given (≥ 0, finite), else the base. */
@@ -118,7 +112,7 @@ class StateStore<S> {
 // ---------------------------------------------------------------------------------------------
 // The rules.
 
-/** Plain gradient descent: W ← W − α·(dW + λ·W). */
+/** Plain gradient descent: W ← W − α·(dW + λ·W + λ₁·sign(W)). */
 export function gd(options: { lr: number } & DecayOptions): Optimizer {
   const where = "gd";
   const lr0 = checkLearningRate(options?.lr, where);
@@ -132,9 +126,9 @@ export function gd(options: { lr: number } & DecayOptions): Optimizer {
       for (let k = 0; k < params.length; k++) {
         const p = params[k];
         checkShapes(p, where);
-        const w = p.value.data, dw = p.grad.data, lam = decayFor(p, wd, decayBiases);
-        if (lam === 0) addScaled(p.value, p.grad, -a, p.value); // W ← W − α·dW
-        else for (let i = 0; i < w.length; i++) w[i] -= a * (dw[i] + lam * w[i]); // W ← W − α·(dW + λW)
+        const w = p.value.data, dw = p.grad.data, { l2, l1 } = decayFor(p, wd, decayBiases);
+        if (l2 === 0 && l1 === 0) addScaled(p.value, p.grad, -a, p.value); // W ← W − α·dW
+        else for (let i = 0; i < w.length; i++) w[i] -= a * (dw[i] + l2 * w[i] + l1 * Math.sign(w[i])); // W ← W − α·(dW + λW + λ₁·sign W)
       }
     },
     reset(): void {},
@@ -164,9 +158,9 @@ export function momentum(
       for (let k = 0; k < params.length; k++) {
         const p = params[k];
         checkShapes(p, where);
-        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), lam = decayFor(p, wd, decayBiases);
+        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), { l2, l1 } = decayFor(p, wd, decayBiases);
         for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + lam * w[i];
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]);
           v[i] = beta * v[i] + g;                              // v ← β·v + g
           w[i] -= nesterov ? a * (g + beta * v[i]) : a * v[i]; // W ← W − α·(g + β·v)  |  W ← W − α·v
         }
@@ -187,7 +181,7 @@ export function nesterov(options: { lr: number; beta?: number } & DecayOptions):
  * Adam (Kingma & Ba), bias-corrected:
  *   m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  m̂ = m/(1−β₁ᵗ),  ŝ = s/(1−β₂ᵗ),  W ← W − α·m̂/(√ŝ + ε)
  * Defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-8; t counts this parameter's updates (1 on the first).
- * Weight decay here is the classic L2 (g = dW + λW), not AdamW's decoupled decay.
+ * Weight decay here is the classic L2 (g = dW + λW, and L1 likewise), not AdamW's decoupled decay.
  */
 export function adam(
   options: { lr: number; beta1?: number; beta2?: number; eps?: number } & DecayOptions,
@@ -212,9 +206,9 @@ export function adam(
         const st = moments.get(p);
         st.t += 1;
         const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
-        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, lam = decayFor(p, wd, decayBiases);
+        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, { l2, l1 } = decayFor(p, wd, decayBiases);
         for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + lam * w[i];
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]);
           m[i] = beta1 * m[i] + (1 - beta1) * g;     // m ← β₁·m + (1−β₁)·g
           s[i] = beta2 * s[i] + (1 - beta2) * g * g; // s ← β₂·s + (1−β₂)·g²
           w[i] -= (a * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps); // W ← W − α·m̂/(√ŝ + ε)
@@ -227,12 +221,12 @@ export function adam(
   };
 }
 
-export type OptimizerName = "gd" | "momentum" | "nesterov" | "adam";
-export const optimizerNames: readonly OptimizerName[] = ["gd", "momentum", "nesterov", "adam"];
+export type OptimizerName = "gd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
+export const optimizerNames: readonly OptimizerName[] = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
 
 /**
  * Build an optimizer by name (for command lines and notebooks' drop-downs).
- * `beta` is β for momentum/nesterov and β₁ for adam.
+ * `beta` is β for momentum/nesterov, ρ for rmsprop and β₁ for adam (adagrad has none).
  */
 export function makeOptimizer(
   name: string,
@@ -246,6 +240,10 @@ export function makeOptimizer(
       return momentum({ ...rest, beta });
     case "nesterov":
       return momentum({ ...rest, beta, nesterov: true });
+    case "adagrad":
+      return adagrad(rest);
+    case "rmsprop":
+      return rmsprop({ ...rest, rho: beta });
     case "adam":
       return adam({ ...rest, beta1: beta });
     default:

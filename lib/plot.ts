@@ -279,6 +279,11 @@ export function loadPlotly(): void {
   notebookDisplay("loadPlotly()").html(plotlyBundleHtml());
 }
 
+/** Put any HTML in the current cell's output (the widgets of lib/widgets.ts use it). */
+export function showHtml(html: string, what = "showHtml()"): void {
+  notebookDisplay(what).html(html);
+}
+
 /** Draw a plotly figure { data, layout?, config? } in the current cell's output. */
 export function show(figure: Figure): void {
   const html = figureHtml(figure);

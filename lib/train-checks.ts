@@ -7,6 +7,8 @@ import type { Optimizer, Schedule } from "./optimizers";
 import type { Dataset } from "./data/dataset";
 import type { EpochRecord, History, TrainCallback } from "./callbacks";
 import { checkChain } from "./chain";
+import type { Augmenter, AugmentOptions } from "./data/augment";
+import type { EarlyStoppingOptions } from "./early-stopping";
 import { formatLoss, formatPercent, formatSeconds } from "./format";
 
 export interface TrainOptions {
@@ -32,6 +34,16 @@ export interface TrainOptions {
   schedule?: Schedule;
   /** Told about the training as it runs (lib/callbacks.ts): the live chart, probes, early stopping … */
   callbacks?: TrainCallback[];
+  /**
+   * Augment every training batch with small random shifts and rotations (lib/data/augment.ts): true for the
+   * defaults (±2 pixels, ±10°), or their options, or an Augmenter of your own; seeded from `seed` unless given.
+   */
+  augment?: boolean | AugmentOptions | Augmenter;
+  /**
+   * Stop when the loss on `test` (the dev set) has not improved for `patience` epochs, and restore the weights of
+   * its best epoch (lib/early-stopping.ts).
+   */
+  earlyStopping?: EarlyStoppingOptions;
   /** Call the callbacks' afterStep every `stepEvery` updates (default 1: every update) and at each epoch's end. */
   stepEvery?: number;
   /**
@@ -100,6 +112,13 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
   const maxLoss = options.maxLoss;
   if (maxLoss !== undefined && maxLoss !== null && !(typeof maxLoss === "number" && maxLoss > 0)) throw new Error(`train: maxLoss must be a positive number or null, found ${show(maxLoss)}`);
   if (options.seed !== undefined && !Number.isFinite(options.seed)) throw new Error(`train: seed must be a number, found ${show(options.seed)}`);
+  if (options.earlyStopping !== undefined && test === undefined) {
+    throw new Error("train: earlyStopping watches the dev loss, so it needs a dev set as the `test` option");
+  }
+  const augment = options.augment;
+  if (augment !== undefined && typeof augment !== "boolean" && (augment === null || typeof augment !== "object")) {
+    throw new Error(`train: augment must be true, false, augmentation options or an Augmenter, found ${show(augment)}`);
+  }
   const old = ["onStep", "onEpoch"].filter((k) => k in options);
   if (old.length > 0) {
     throw new Error(

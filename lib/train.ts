@@ -21,6 +21,8 @@ import { Random } from "./random";
 import { outputWidth } from "./chain";
 import type { EpochRecord, History } from "./callbacks";
 import { checkTrainOptions, divergence, formatRecord, logger, type TrainOptions } from "./train-checks";
+import { Augmenter } from "./data/augment";
+import { EarlyStopping } from "./early-stopping";
 
 /**
  * Train `net` in place and return the history, one record per completed epoch.
@@ -32,7 +34,12 @@ import { checkTrainOptions, divergence, formatRecord, logger, type TrainOptions 
 export function train(net: Sequential, options: TrainOptions): History {
   const { train: data, test, optimizer, n, batchSize, epochs, classes } = checkTrainOptions(net, options);
   const say = logger(options.log);
-  const callbacks = options.callbacks ?? [];
+  const callbacks = options.callbacks?.slice() ?? [];
+  if (options.earlyStopping !== undefined) callbacks.push(new EarlyStopping(net, options.earlyStopping)); // keeps the best weights
+  // New training images each batch (small random shifts and rotations), seeded from the run's seed
+  const augmenter = options.augment === undefined || options.augment === false ? null
+    : options.augment instanceof Augmenter ? options.augment
+    : new Augmenter({ seed: options.seed ?? 1, ...(options.augment === true ? {} : options.augment) });
   const params = net.params();
   const lossFn = resolveLoss(options.loss, net);
   const stepEvery = options.stepEvery ?? 1;
@@ -66,7 +73,7 @@ export function train(net: Sequential, options: TrainOptions): History {
     const t0 = performance.now();
 
     for (const { x, y, labels, index: step } of epochBatches) {
-      const out = net.forward(x, true); //          Ŷ = net(X)             X: B × 784
+      const out = net.forward(augmenter ? augmenter.apply(x) : x, true); // Ŷ = net(X)   X: B × 784 (augmented)
       const { loss, grad } = lossFn(out, y); //      L = loss(Ŷ, Y),  dŶ = ∂L/∂Ŷ   Y: B × 10 one-hot
       maxLoss ??= 1e4 * Math.max(1, loss);
       if (!(loss <= maxLoss)) return stop(divergence(e + 1, step + 1, updates, loss, maxLoss, lr), true); // NaN, ∞, exploding

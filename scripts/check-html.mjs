@@ -6,6 +6,7 @@
 //   - every plotly chart drew (its div holds an svg.main-svg);
 //   - every LaTeX formula rendered: MathJax ran, produced its output elements where the notebook has
 //     math, reported no TeX error, and no raw `$…$` is left in the text;
+//   - every digit pad and playground (lib/widgets.ts) started: mounted, with its canvas;
 //   - the page threw no JavaScript error and loaded nothing from the network.
 // Exits non-zero with a message per problem.
 
@@ -161,8 +162,24 @@ async function checkPage(browser, file) {
   if (found.errors.length) problems.push(`MathJax reported TeX errors: ${found.errors.join("; ")}`);
   if (found.raw.length) problems.push(`raw LaTeX left in the text: ${found.raw.slice(0, 5).join("  ")}`);
 
+  // The in-page widgets (lib/widgets.ts: drawDigit, playground) started: each root is mounted and has its canvas.
+  const widgets = await page
+    .waitForFunction(
+      () => {
+        const roots = [...document.querySelectorAll("[data-digit-pad], [data-playground]")];
+        return roots.every((r) => r.hasAttribute("data-mounted") && r.querySelector("canvas")) ? { n: roots.length } : false;
+      },
+      null,
+      { timeout: CHART_TIMEOUT_MS, polling: 200 },
+    )
+    .then(async (h) => (await h.jsonValue()).n)
+    .catch(() => {
+      problems.push("a digit pad or playground did not start (its root has no data-mounted or no canvas)");
+      return 0;
+    });
+
   await context.close();
-  return { problems, charts: charts.total, formulas: found.rendered, expectedMath };
+  return { problems, charts: charts.total, formulas: found.rendered, expectedMath, widgets };
 }
 
 async function main() {
@@ -186,7 +203,7 @@ async function main() {
   try {
     for (const file of files) {
       const started = Date.now();
-      const { problems, charts, formulas, expectedMath } = await checkPage(browser, file);
+      const { problems, charts, formulas, expectedMath, widgets } = await checkPage(browser, file);
       const name = file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       if (problems.length) {
@@ -194,7 +211,7 @@ async function main() {
         console.error(`✗ ${name}  (${seconds} s)`);
         for (const p of problems) console.error(`    ${p}`);
       } else {
-        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)  ${seconds} s`);
+        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)${widgets ? `, ${widgets} widget(s) started` : ""}  ${seconds} s`);
       }
     }
   } finally {

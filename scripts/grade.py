@@ -43,6 +43,19 @@ class BadArguments(Exception):
     pass
 
 
+def watch_parent():
+    """If whoever started us dies (npm killed, terminal closed), stop as on SIGTERM."""
+    parent = os.getppid()
+
+    def poll():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), rn.signal.SIGTERM)
+
+    import threading
+    threading.Thread(target=poll, daemon=True).start()
+
+
 def parse_args(argv):
     paths, csv_out, timeout = [], None, int(os.environ.get("GRADE_TIMEOUT", "600"))
     i = 0
@@ -88,6 +101,10 @@ def plan(paths):
                 if name.endswith(".ipynb") and not name.startswith("."):
                     jobs.append((student, name, os.path.join(folder, name)))
         if not jobs:
+            direct = [f for f in os.listdir(root) if f.endswith(".ipynb")]
+            if direct:
+                raise BadArguments(f"{root} holds notebooks, not student folders: give them as files ({root}/*.ipynb), "
+                                   f"or a class folder holding <student>/<notebook>.ipynb")
             raise BadArguments(f"{root} holds no <student>/<notebook>.ipynb files")
         return jobs, True
     for p in paths:
@@ -242,7 +259,7 @@ def main(argv):
 
     rn.signal.signal(rn.signal.SIGINT, rn.on_signal)
     rn.signal.signal(rn.signal.SIGTERM, rn.on_signal)
-    rn.watch_parent()
+    watch_parent()
     rows = []
     try:
         for student, label, path in jobs:
@@ -265,8 +282,11 @@ def main(argv):
             writer.writerow(([student] if class_mode else []) + [label, name, s])
     if csv_out:
         os.makedirs(os.path.dirname(os.path.abspath(csv_out)), exist_ok=True)
-        with open(csv_out, "w", encoding="utf-8", newline="") as f:
-            f.write(buffer.getvalue())
+        if hasattr(rn, "write_atomic"):
+            rn.write_atomic(csv_out, buffer.getvalue())  # a reader sees the old file or the whole new one
+        else:
+            with open(csv_out, "w", encoding="utf-8", newline="") as f:
+                f.write(buffer.getvalue())
     else:
         sys.stdout.write(buffer.getvalue())
     print("\n" + summary_table(rows, class_mode), file=sys.stderr)

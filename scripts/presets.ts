@@ -1,9 +1,30 @@
-// Named runs of `npm run train`: `npm run train -- --preset NAME` puts the preset's options before the user's
-// (an option given on the command line overrides the preset's) and prints them.
-export const presets: Record<string, { description: string; args: string[] }> = {
+// Named command lines for `npm run train -- --preset NAME`: each reproduces a result of the course with all its
+// options. The preset's arguments go before the user's, so a flag given on the command line overrides the preset's
+// (`--preset best-mlp --epochs 5`). Add a preset here, with the result it reproduces in its description.
+
+export interface Preset {
+  /** what it trains and the result it reproduces */
+  description: string;
+  /** the command-line arguments, as typed after `npm run train --` */
+  args: string[];
+}
+
+export const presets: Record<string, Preset> = {
+  "best-mlp": {
+    description:
+      "the best MLP of the course (chapter 10): 784-512-512-10 ReLU, dropout 0.2 after each hidden layer, shifted and " +
+      "rotated training images, Adam with a cosine schedule, 20 epochs; at least 98.7 % test accuracy",
+    args: [
+      "--layers", "784,512,512,10", "--dropout", "0.2", "--augment",
+      "--optimizer", "adam", "--lr", "0.001", "--schedule", "cosine", "--batch-size", "128", "--epochs", "20",
+      "--train-metrics", "running", "--seed", "1",
+    ],
+  },
   cnn: {
-    description: "chapter 11's convolutional network (conv 5×5×16, pool, conv 5×5×32, pool, dense 128, dense 10), Adam: ≥ 99 % test accuracy",
+    description:
+      "chapter 11's convolutional network: conv 5×5×16, pool, conv 5×5×32, pool, dense 128, dense 10, Adam with a cosine " +
+      "schedule, 5 epochs; at least 99 % test accuracy (99.35 %)",
     args: ["--arch", "cnn", "--filters", "16,32", "--hidden", "128", "--optimizer", "adam", "--lr", "0.002", "--schedule", "cosine",
-      "--batch-size", "64", "--epochs", "5", "--train-metrics", "running"],
+      "--batch-size", "64", "--epochs", "5", "--train-metrics", "running", "--seed", "1"],
   },
 };

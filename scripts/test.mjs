@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // npm test (after scripts/setup.mjs --for test): every check the project has, in order, stopping at the
 // first that fails:
-//   1. types      tsc --noEmit -p .   (strict; tslab itself does not type-check lib/ strictly)
+//   1. types      tsc --noEmit -p . and -p web   (strict; tslab itself does not type-check lib/ strictly)
 //   2. unit       vitest run          (test/*.test.ts)
 //   3. notebooks  every notebooks/*.ipynb, then notebooks/solutions/*.ipynb, each executed in a fresh tslab
 //                 kernel and exported to build/html/
 //   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
-//   5. classroom  the course for a class on JupyterHub, end to end (scripts/classroom-test.mjs): runs as
+//   5. book       build/book/ built from the executed chapters (scripts/book.ts)
+//   6. browser    the book opened in Chromium: every page, the digit pad drawn on, the playground trained
+//   7. classroom  the course for a class on JupyterHub, end to end (scripts/classroom-test.mjs): runs as
 //                 root where apt works (CI), skips with its reason elsewhere; stopped after 6 minutes
 
 import { readdirSync } from "node:fs";
@@ -17,7 +19,8 @@ import { onParentGone, spawnTied } from "./lib/lifeline.mjs";
 
 parseCommandLine("test", {
   help: "Usage: npm test\n\nRuns every check, stopping at the first failure. It takes no arguments; run one step alone with\n" +
-    "npm run typecheck, npm run unit (or npx vitest run test/FILE.test.ts), npm run notebooks [-- FILES], npm run check-html.",
+    "npm run typecheck, npm run unit (or npx vitest run test/FILE.test.ts), npm run notebooks [-- FILES], npm run check-html,\n" +
+    "npm run book, npm run check-book.",
 });
 
 const bin = (name) => join(ROOT, "node_modules", ".bin", name);
@@ -28,9 +31,12 @@ const exports = readdirSync(join(ROOT, "notebooks"))
   .map((f) => join(ROOT, "build", "html", f.replace(/\.ipynb$/, ".html")));
 const STEPS = [
   { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
+  { name: "types-web", what: "tsc --noEmit -p web (the page code, with the browser's types)", cmd: bin("tsc"), args: ["--noEmit", "-p", "web"] },
   { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
   { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
+  { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "book.ts"), "--no-run"] },
+  { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "check-book.mjs")] },
   { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "classroom-test.mjs")], timeoutSeconds: 360 },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 

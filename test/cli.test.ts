@@ -71,7 +71,7 @@ describe("npm run train", () => {
     expect(r.stderr.trim()).toBe('train: --lr: expected a number, found "fast"');
     const c = await runs.badChoice;
     expect(c.code).toBe(2);
-    expect(c.stderr.trim()).toBe('train: --optimizer: expected one of gd, momentum, nesterov, adam, found "sgdx"');
+    expect(c.stderr.trim()).toBe('train: --optimizer: expected one of gd, momentum, nesterov, adagrad, rmsprop, adam, found "sgdx"');
   });
 
   it("a refused value (batch size 0) exits non-zero with the guard rail's one line", async () => {

@@ -153,7 +153,9 @@ describe("checks", () => {
     expect(makeOptimizer("momentum", { lr: 1 }).name).toBe("momentum");
     expect(makeOptimizer("nesterov", { lr: 1 }).name).toBe("nesterov");
     expect(makeOptimizer("adam", { lr: 1, beta: 0.8 }).name).toBe("adam");
-    expect(() => makeOptimizer("rmsprop", { lr: 1 })).toThrow(/unknown optimizer "rmsprop"; expected one of gd, momentum, nesterov, adam/);
+    expect(makeOptimizer("adagrad", { lr: 1 }).name).toBe("adagrad");
+    expect(makeOptimizer("rmsprop", { lr: 1, beta: 0.5 }).name).toBe("rmsprop");
+    expect(() => makeOptimizer("adadelta", { lr: 1 })).toThrow(/unknown optimizer "adadelta"; expected one of gd, momentum, nesterov, adagrad, rmsprop, adam/);
   });
   it("a parameter without a role is decayed as a weight; a scale (BatchNorm's γ) is not", () => {
     const plain = param("anything", [1], [0]), gamma = param("gamma", [1], [0], "scale");

@@ -7,5 +7,7 @@ import "./ch05";
 import "./ch06";
 import "./ch07";
 import "./ch08";
+import "./ch09";
+import "./ch10";
 import "./ch11";
 export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";

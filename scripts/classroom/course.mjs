@@ -27,8 +27,9 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSy
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** What a student gets, relative to the project root (notebooks/solutions/ stays with the teacher). */
-export const COURSE_ENTRIES = ["README.md", "package.json", "tsconfig.json", "lib", "notebooks", "jupyter", "data", "results"];
+/** What a student gets, relative to the project root (notebooks/solutions/ stays with the teacher; web/ is the
+ *  page code that drawDigit() and playground() bundle with lib/). */
+export const COURSE_ENTRIES = ["README.md", "package.json", "tsconfig.json", "lib", "web", "notebooks", "jupyter", "data", "results"];
 const SKIP = new Set(["notebooks/solutions", "node_modules", ".ipynb_checkpoints", "build"]);
 export const MANIFEST = ".course-manifest.json";
 

@@ -1,0 +1,5 @@
+// Files the bundler puts inside the bundle (lib/widgets.ts: loader "binary").
+declare module "*.wasm" {
+  const bytes: Uint8Array;
+  export default bytes;
+}
