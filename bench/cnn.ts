@@ -7,9 +7,9 @@
 //   softmax cross-entropy on the logits, Adam, mini-batches of 64, one epoch of the 60,000 training images, float32.
 // Every run starts from the same weights and visits the examples in the same order (PyTorch reads both from
 // files), so the mean losses printed beside the times must agree: a check that all compute the same thing.
-// "conv GFLOP/s": the floating-point operations of the convolutions' three products per batch (forward Z' = cols·Wᵀ;
-// backward dW = dZ'ᵀ·cols and dcols = dZ'·W, each 2·(N·OH·OW)·F·(C·k·k)) divided by the time spent in the
-// Conv2D layers, im2col, col2im and the rearrangements included.
+// "conv GFLOP/s": the floating-point operations of the convolutions' products per batch (forward Z' = cols·Wᵀ;
+// backward dW = dZ'ᵀ·cols and, except in the first layer, dcols = dZ'·W; each 2·(N·OH·OW)·F·(C·k·k)) divided by
+// the time spent in the Conv2D layers, im2col, col2im and the rearrangements included.
 //
 // Run: npm run bench -- cnn
 import { spawnSync } from "child_process";
@@ -48,7 +48,8 @@ function timeConvolutions(net: Sequential): { seconds: () => number; flopsPerRow
   for (const layer of net.layers) {
     if (!(layer instanceof Conv2D)) continue;
     const g = layer.geometry;
-    flopsPerRow += 3 * 2 * g.outHeight * g.outWidth * layer.outChannels * layer.weights.cols; // three products
+    const products = layer === net.layers[0] ? 2 : 3; // the first layer skips dcols = dZ'·W (its input is the data)
+    flopsPerRow += products * 2 * g.outHeight * g.outWidth * layer.outChannels * layer.weights.cols;
     const forward = layer.forward.bind(layer), backward = layer.backward.bind(layer);
     layer.forward = (x: Matrix) => {
       const t0 = performance.now();
