@@ -1,11 +1,12 @@
 // npm run bench: every benchmark section, one after the other, in one process and one run,
 // so that figures printed side by side were measured on the same machine at the same time.
-// Usage: npm run bench [-- section ...] [--reps N]   (sections: matmul, data, train, first-cell, classroom)
+// Usage: npm run bench [-- section ...] [--reps N]   (sections: matmul, data, train, cnn, first-cell, classroom)
 // `classroom` (a class of simulated students on JupyterHub, as root) runs only when named.
 const sections: Record<string, () => Promise<{ run: () => Promise<void> | void }>> = {
   matmul: () => import("./matmul"),
   data: () => import("./data"),
   train: () => import("./train"),
+  cnn: () => import("./cnn"),
   "first-cell": () => import("./first-cell"),
   classroom: () => import("./classroom"),
 };

@@ -2,14 +2,26 @@
 import type { Layer, LayerConfig, DenseOptions } from "./layers";
 import { Dense } from "./layers";
 import { ReLU, Sigmoid, Tanh, Softmax } from "./activations";
+import { Conv2D } from "./conv";
+import { MaxPool2D, Flatten } from "./pool";
 import { BatchNorm } from "./batchnorm";
 import { Dropout } from "./dropout";
 
-/** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options. */
+/** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options; Conv2D its rng/seed and dtype. */
 export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Layer {
   switch (c.type) {
     case "dense":
       return new Dense(size(c, "inputs"), size(c, "outputs"), options);
+    case "conv2d":
+      return new Conv2D({
+        inChannels: size(c, "inChannels"), outChannels: size(c, "outChannels"), kernel: size(c, "kernel"),
+        stride: c.stride === undefined ? 1 : size(c, "stride"), padding: c.padding === undefined ? 0 : count(c, "padding"),
+        height: size(c, "height"), width: size(c, "width"), dtype: options.dtype, rng: options.rng, seed: options.seed,
+      });
+    case "maxpool2d":
+      return new MaxPool2D({ channels: size(c, "channels"), height: size(c, "height"), width: size(c, "width"), size: size(c, "size") });
+    case "flatten":
+      return new Flatten();
     case "relu":
       return new ReLU();
     case "sigmoid":
@@ -23,7 +35,9 @@ export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Lay
     case "dropout":
       return new Dropout(probability(c, "p"), { seed: optionalNumber(c, "seed") });
     default:
-      throw new Error(`layerFromConfig: unknown layer type ${JSON.stringify(c.type)}`);
+      throw new Error(
+        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh, softmax, batchnorm or dropout`,
+      );
   }
 }
 
@@ -51,6 +65,15 @@ export function size(c: LayerConfig, field: string): number {
   const n = c[field];
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
     throw new Error(`layerFromConfig: a "${c.type}" layer needs ${field} as a whole number ≥ 1, found ${JSON.stringify(n)}`);
+  }
+  return n;
+}
+
+/** A whole number ≥ 0 read from a config, or an error naming the layer type and the field. */
+function count(c: LayerConfig, field: string): number {
+  const n = c[field];
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new Error(`layerFromConfig: a "${c.type}" layer needs ${field} as a whole number ≥ 0, found ${JSON.stringify(n)}`);
   }
   return n;
 }

@@ -159,10 +159,10 @@ export class Sequential {
   /** A table of the layers: index, layer, output shape and parameter count. */
   summary(): string {
     const rows: string[][] = [["#", "layer", "output", "parameters"]];
-    let width = inputWidth(this.layers);
+    let width = checkChain(this.layers).input; // undefined until a layer fixes the width
     let total = 0;
     this.layers.forEach((layer, i) => {
-      if (layer instanceof Dense) width = layer.outputs;
+      if (width !== undefined) width = layer.outputSize(width);
       let count = 0;
       for (const p of layer.params()) count += p.value.rows * p.value.cols;
       total += count;
@@ -172,12 +172,6 @@ export class Sequential {
     const line = (r: string[]) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ");
     return [line(rows[0]), ...rows.slice(1).map(line), `total parameters: ${total.toLocaleString("en-US")}`].join("\n");
   }
-}
-
-/** The width of the network's input (the first Dense's inputs), or null without a Dense. */
-function inputWidth(layers: Layer[]): number | null {
-  for (const layer of layers) if (layer instanceof Dense) return layer.inputs;
-  return null;
 }
 
 function checkBatchSize(op: string, batchSize: number): void {

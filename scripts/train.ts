@@ -11,6 +11,7 @@ import { loadMnist, mnistDir, mnistFiles } from "../lib/data/mnist";
 import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/network";
+import { mnistCnn } from "../lib/cnn";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
 import { train, evaluateDataset } from "../lib/train";
 import { formatRecord } from "../lib/train-checks";
@@ -29,7 +30,10 @@ interface OptionSpec {
 }
 
 const SPEC: OptionSpec[] = [
+  { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
+  { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
+  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none)" },
   { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
   { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
   { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
@@ -114,7 +118,11 @@ function choice<T extends string>(name: string, text: string, allowed: readonly 
 }
 
 interface CliOptions {
+  preset?: string;
+  arch: "mlp" | "cnn";
   layers: number[];
+  filters?: [number, number];
+  hidden?: number;
   activation: "relu" | "sigmoid" | "tanh";
   loss: "ce" | "mse";
   init: "he" | "xavier" | "normal" | "uniform";
@@ -155,6 +163,7 @@ function readOptions(given: Map<string, string>): CliOptions {
   }
   const bs = get("batch-size")!;
   const o: CliOptions = {
+    arch: choice("arch", get("arch")!, ["mlp", "cnn"] as const),
     layers,
     activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
     loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
@@ -190,6 +199,20 @@ function readOptions(given: Map<string, string>): CliOptions {
   }
   if (opt("json") !== undefined) o.json = opt("json");
   if (opt("save") !== undefined) o.save = opt("save");
+  if (o.arch === "cnn") {
+    const filters = get("filters")!.split(",").map((t) => positive("filters", t));
+    if (filters.length !== 2) throw new UsageError(`--filters: expected two filter counts like 8,16, found ${JSON.stringify(get("filters"))}`);
+    o.filters = [filters[0], filters[1]];
+    o.hidden = number("hidden", get("hidden")!, "int");
+    if (o.hidden < 0) throw new UsageError(`--hidden: expected a whole number ≥ 0, found ${JSON.stringify(get("hidden"))}`);
+    if (opt("layers") !== undefined) throw new UsageError("--layers applies to --arch mlp; a cnn takes --filters and --hidden");
+    if (opt("dropout") !== undefined || given.has("batch-norm")) throw new UsageError("--dropout and --batch-norm apply to --arch mlp");
+    if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce") {
+      throw new UsageError("--arch cnn uses ReLU, He initialisation and the cross-entropy loss: --activation, --init and --loss do not apply");
+    }
+  } else if (opt("filters") !== undefined || opt("hidden") !== undefined) {
+    throw new UsageError("--filters and --hidden apply to --arch cnn");
+  }
   return o;
 }
 
@@ -300,11 +323,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(`  npm run train -- ${p.args.join(" ")}${overridden.length > 0 ? `  (overridden here: ${overridden.map((k) => `--${k}`).join(", ")})` : ""}`);
   }
   const o = readOptions(given);
+  if (preset !== null) o.preset = preset;
   const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
   const schedule = makeSchedule(o.schedule, o.epochs);
-  const net: Sequential = mlp(o.layers, {
-    activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
-  });
+  const net: Sequential = o.arch === "cnn"
+    ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
+    : mlp(o.layers, {
+      activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
+    });
   checkPaths(o, net);
   const backend = chooseBackend(o.backend);
   const { train: trainSet, test, testName, source, finalTest } = loadData(o);
@@ -313,7 +339,8 @@ async function main(argv: string[]): Promise<number> {
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
   const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
   if (!o.quiet) {
-    console.log(`${o.layers.join("-")} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
+    const shape = o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
+    console.log(`${shape} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
       `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
   }
   const history: History = train(net, {
@@ -354,6 +381,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
+  if (o.arch === "cnn") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
 
   // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.
   const failed: string[] = [];

@@ -9,4 +9,5 @@ import "./ch07";
 import "./ch08";
 import "./ch09";
 import "./ch10";
+import "./ch11";
 export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";
