@@ -8,9 +8,9 @@
 // picks the Python that has Jupyter and points JUPYTER_PATH at the project's kernelspec.
 // Students' code runs with your rights: grade in a container or as a throwaway user.
 
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { findPython, jupyterEnv, ROOT } from "./setup.mjs";
+import { onParentGone, spawnTied } from "./lib/lifeline.mjs";
 
 const python = findPython(["jupyter_client", "nbclient", "nbconvert", "nbformat"]);
 if (!python) {
@@ -18,7 +18,8 @@ if (!python) {
   process.exit(1);
 }
 
-const child = spawn(python.exe, [join(ROOT, "scripts", "grade.py"), ...process.argv.slice(2)], {
+// The grader holds a lifeline to us: if we end in any way (even SIGKILL), it shuts its kernel down and exits.
+const child = spawnTied(python.exe, [join(ROOT, "scripts", "grade.py"), ...process.argv.slice(2)], {
   cwd: ROOT,
   env: jupyterEnv(),
   stdio: "inherit",
@@ -33,10 +34,9 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 
 // `npm run` starts us through `sh -c`, which dies on SIGTERM without passing it on: if our parent
 // goes away, stop the runner as if we had been sent SIGTERM.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent && child.exitCode === null) child.kill("SIGTERM");
-}, 500).unref();
+onParentGone(() => {
+  if (child.exitCode === null) child.kill("SIGTERM");
+});
 
 child.on("exit", (code, signal) => {
   process.exit(code ?? (signal ? 128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1) : 1));

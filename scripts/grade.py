@@ -44,16 +44,8 @@ class BadArguments(Exception):
 
 
 def watch_parent():
-    """If whoever started us dies (npm killed, terminal closed), stop as on SIGTERM."""
-    parent = os.getppid()
-
-    def poll():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os.kill(os.getpid(), rn.signal.SIGTERM)
-
-    import threading
-    threading.Thread(target=poll, daemon=True).start()
+    """If whoever started us dies (npm killed, terminal closed, even SIGKILL), stop as on SIGTERM."""
+    rn.lifeline.hold(lambda: os.kill(os.getpid(), rn.signal.SIGTERM))
 
 
 def parse_args(argv):

@@ -2,7 +2,7 @@
 // trace, no Python traceback) before doing any work; `--out .` never overwrites a source notebook; and a
 // child server dies with its parent however the parent ends, SIGKILL included (scripts/lib/lifeline.mjs).
 // The commands run for real, as `npm …` runs them (node scripts/….mjs, tsx for the TypeScript ones).
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -212,6 +212,27 @@ describe("a child dies with its parent, however the parent ends", () => {
     expect(alive(child)).toBe(true);
     parent.kill("SIGKILL");
     expect(await gone(child, 20)).toBe(true);
+  });
+
+  it("a tied Node script that holds its lifeline still exits at once when it is done (npm test's steps do)", async () => {
+    const childFile = path.join(dir, "quick.mjs");
+    fs.writeFileSync(childFile, `
+      import { onParentGone } from ${lifeline};
+      onParentGone(() => {});
+      setTimeout(() => process.exit(7), 100);
+    `);
+    const parentFile = path.join(dir, "quick-parent.mjs");
+    fs.writeFileSync(parentFile, `
+      import { spawnTied } from ${lifeline};
+      const c = spawnTied(process.execPath, [${JSON.stringify(childFile)}], { stdio: ["ignore", "inherit", "inherit"] });
+      const timer = setTimeout(() => { c.kill("SIGKILL"); console.log("hung"); process.exit(0); }, 15_000);
+      c.on("exit", (status) => { clearTimeout(timer); console.log("exit " + status); process.exit(0); });
+    `);
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [parentFile], { encoding: "utf8", timeout: 30_000 });
+    const code = /exit (\d+)/.exec(r.stdout)?.[1];
+    expect(code, "the child hung in process.exit (a lifeline read blocking a libuv thread)").toBe("7");
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("npm start: the Jupyter server stops when the start script is killed with SIGKILL", async () => {

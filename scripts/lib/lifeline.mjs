@@ -11,7 +11,7 @@
 //     the lifeline closed (if we were given one), or we were handed over to another parent (npm runs us
 //     through `sh -c`, which dies on SIGTERM without passing it on; a killed npm leaves us behind).
 import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { Socket } from "node:net";
 
 export const LIFELINE_FD = 3;
 
@@ -40,11 +40,14 @@ export function onParentGone(callback, everyMs = 500) {
   delete process.env.LIFELINE_FD; // our own children get their own lifeline, not ours
   if (Number.isInteger(fd) && fd > 2 && owner === process.ppid) {
     try {
-      const stream = createReadStream("", { fd, autoClose: true });
-      stream.on("data", () => {}); // nothing is ever sent: only the end matters
-      stream.on("end", () => gone("parent process gone (lifeline closed)"));
-      stream.on("error", () => {}); // not a pipe after all: the check below still works
-      stream.unref?.();
+      // A net.Socket, not fs.createReadStream: a file stream would block a thread of libuv's pool in read(),
+      // and process.exit() waits for that thread forever. A socket watches the pipe without a thread.
+      const lifeline = new Socket({ fd, readable: true, writable: false });
+      lifeline.on("data", () => {}); // nothing is ever sent: only the end matters
+      lifeline.on("end", () => gone("parent process gone (lifeline closed)"));
+      lifeline.on("close", () => gone("parent process gone (lifeline closed)"));
+      lifeline.on("error", () => {}); // not a pipe after all: the check below still works
+      lifeline.unref();
     } catch {
       /* no such descriptor: fall back on the check below */
     }
