@@ -9,7 +9,7 @@
 //   5. book       build/book/ built from the executed chapters (scripts/book.ts)
 //   6. browser    the book opened in Chromium: every page, the digit pad drawn on, the playground trained
 //   7. classroom  the course for a class on JupyterHub, end to end (scripts/classroom-test.mjs): runs as
-//                 root where apt works (CI), skips with its reason elsewhere; stopped after 6 minutes
+//                 root where apt works (CI), skips with its reason elsewhere; stopped after 10 minutes (a fresh machine installs JupyterHub first)
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -37,7 +37,7 @@ const STEPS = [
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
   { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "book.ts"), "--no-run"] },
   { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "check-book.mjs")] },
-  { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "classroom-test.mjs")], timeoutSeconds: 360 },
+  { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "classroom-test.mjs")], timeoutSeconds: 600 },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 
 let current = null;
