@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumPath, ROOT } from "./setup.mjs";
 import { fail, parseCommandLine } from "./lib/cli.mjs";
+import { recordPlots } from "./lib/plot-recorder.mjs";
 
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -84,27 +85,7 @@ async function openPage(browser, file, problems) {
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);
   });
   page.on("requestfailed", (r) => problems.push(`could not load ${r.url()} (${r.failure()?.errorText ?? "failed"})`));
-  await page.addInitScript(() => {
-    const targets = [];
-    window.__plotTargets = targets;
-    let plotly;
-    Object.defineProperty(window, "Plotly", {
-      configurable: true,
-      get: () => plotly,
-      set: (value) => {
-        plotly = value;
-        if (value && typeof value.newPlot === "function" && !value.newPlot.__recorded) {
-          const newPlot = value.newPlot;
-          value.newPlot = function (el, ...rest) {
-            const node = typeof el === "string" ? document.getElementById(el) : el;
-            if (node) targets.push(node);
-            return newPlot.call(this, el, ...rest);
-          };
-          value.newPlot.__recorded = true;
-        }
-      },
-    });
-  });
+  await recordPlots(page); // every chart plotly is asked to draw, in window.__plotTargets
   await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 120_000 });
   return { context, page };
 }

@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { chromiumPath, ROOT } from "./setup.mjs";
 import { fail, parseCommandLine } from "./lib/cli.mjs";
+import { recordPlots } from "./lib/plot-recorder.mjs";
 
 const FLAGS = [
   "--headless",
@@ -76,28 +77,7 @@ async function checkPage(browser, file) {
   page.on("requestfailed", (r) => {
     if (r.url().startsWith("file:")) problems.push(`could not load ${r.url()} (${r.failure()?.errorText ?? "failed"})`);
   });
-  // Record every chart plotly is asked to draw, whoever asks.
-  await page.addInitScript(() => {
-    const targets = [];
-    window.__plotTargets = targets;
-    let plotly;
-    Object.defineProperty(window, "Plotly", {
-      configurable: true,
-      get: () => plotly,
-      set: (value) => {
-        plotly = value;
-        if (value && typeof value.newPlot === "function" && !value.newPlot.__recorded) {
-          const newPlot = value.newPlot;
-          value.newPlot = function (el, ...rest) {
-            const node = typeof el === "string" ? document.getElementById(el) : el;
-            if (node) targets.push(node);
-            return newPlot.call(this, el, ...rest);
-          };
-          value.newPlot.__recorded = true;
-        }
-      },
-    });
-  });
+  await recordPlots(page); // every chart plotly is asked to draw, in window.__plotTargets
 
   await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 120_000 });
 
