@@ -4,7 +4,10 @@ import { randomBytes } from "crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import { EventEmitter } from "events";
+import type { Socket } from "net";
 import { afterEach, describe, expect, it } from "vitest";
+import { KernelChannel } from "../scripts/classroom/client.mjs";
 import { besideName, chapterNotebooks, courseFiles, installCourse } from "../scripts/classroom/course.mjs";
 import { hubConfig } from "../scripts/classroom/hub.mjs";
 import { csvFields, formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../scripts/classroom/roster.mjs";
@@ -135,5 +138,31 @@ describe("the hub's configuration", () => {
     expect(config).toContain('c.Spawner.notebook_dir = "~/mnist-course/notebooks"');
     expect(config).toContain("--MappingKernelManager.default_kernel_name=tslab");
     expect(config).toMatch(/"JUPYTER_PATH": lambda spawner:/);
+  });
+});
+
+describe("the simulated student's kernel channel", () => {
+  /** A channel over a fake socket that swallows what is sent. */
+  function channel(): KernelChannel {
+    const socket = Object.assign(new EventEmitter(), { write: () => true, end: () => undefined });
+    return new KernelChannel(socket as unknown as Socket, Buffer.alloc(0));
+  }
+
+  it("a request ends in an error, not a wait until its timeout, when the server says the kernel died", async () => {
+    const k = channel();
+    const pending = k.execute("for (;;) new Float64Array(1e7)", 60_000);
+    k.onMessage({ header: { msg_type: "status" }, parent_header: {}, content: { execution_state: "restarting" } });
+    const r = await pending;
+    expect(r.status).toBe("error");
+    expect(r.error).toBe("the kernel died (restarting)");
+    expect(r.seconds).toBeLessThan(5);
+  });
+
+  it("an ordinary busy/idle status of another request does not end a waiting one", async () => {
+    const k = channel();
+    const pending = k.execute("1 + 1", 300);
+    k.onMessage({ header: { msg_type: "status" }, parent_header: { msg_id: "someone-else" }, content: { execution_state: "idle" } });
+    k.onMessage({ header: { msg_type: "status" }, parent_header: {}, content: { execution_state: "busy" } });
+    expect((await pending).status).toBe("timeout");
   });
 });

@@ -194,6 +194,17 @@ export class KernelChannel {
   }
 
   onMessage(msg) {
+    // The server says so when the kernel process died (e.g. killed by V8 for want of memory): every request
+    // waiting on it ends in an error instead of waiting for a reply that will never come.
+    const state = msg?.header?.msg_type === "status" ? msg.content?.execution_state : "";
+    if (state === "restarting" || state === "dead") {
+      for (const w of [...this.waiting.values()]) {
+        w.result.status = "error";
+        w.result.error ||= `the kernel died (${state})`;
+        w.done();
+      }
+      return;
+    }
     const parent = msg?.parent_header?.msg_id;
     const w = parent && this.waiting.get(parent);
     if (!w) return;
