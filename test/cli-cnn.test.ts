@@ -1,25 +1,16 @@
 // `npm run train -- --preset cnn` and `--arch cnn`, run as a user runs them (tsx scripts/train.ts in a child process).
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trainCli, type Run } from "./train-cli";
 import { loadModel } from "../lib/persist";
 import { loadMnist } from "../lib/data/mnist";
 import { Conv2D } from "../lib/conv";
 import { presets } from "../scripts/presets";
 
-const TSX = path.resolve("node_modules/.bin/tsx");
-interface Run { code: number; stdout: string; stderr: string }
 
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(TSX, ["scripts/train.ts", ...args], { encoding: "utf8", timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => trainCli(args, 120_000);
 
 let dir: string;
 let runs: Record<string, Promise<Run>>;
