@@ -1,7 +1,9 @@
 // How long the first cell of a chapter takes: a fresh tslab kernel (the project's kernelspec, as `npm start`
-// and `npm test` run it) and a cell importing ./lib/index. tslab compiles every file that import reaches
-// before the cell runs, so this is the wait a student sees after opening a chapter.
-// Medians of --reps fresh kernels (default 3). The work is done by bench/first_cell.py (jupyter_client).
+// and `npm test` run it) and a cell importing ./lib/index. Plain tslab type-checks and compiles every file that
+// import reaches before the cell runs; the kernel's compile cache (jupyter/kernels/tslab/compile-cache.cjs)
+// gives that work back when lib/ has not changed. Three columns, side by side in one run: no cache (plain
+// tslab, the "before"), an empty cache (the first chapter after lib/ changed) and a filled one (every other).
+// Medians of --reps fresh kernels each (default 3). The work is done by bench/first_cell.py (jupyter_client).
 //
 // Run: npm run bench -- first-cell
 import { spawnSync } from "child_process";
@@ -16,6 +18,10 @@ interface Sample {
   import: number;
   second: number;
 }
+
+type Mode = "off" | "cold" | "warm";
+const MODES: Mode[] = ["off", "cold", "warm"];
+const LABELS: Record<Mode, string> = { off: "none (tslab)", cold: "empty", warm: "filled" };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b), h = Math.floor(s.length / 2);
@@ -42,7 +48,7 @@ export function run(): void {
     env: (jupyterEnv as () => NodeJS.ProcessEnv)(),
   });
   const last = (r.stdout ?? "").trim().split("\n").pop() ?? "";
-  let parsed: { samples?: Sample[]; error?: string };
+  let parsed: { samples?: Record<Mode, Sample[]>; error?: string };
   try {
     parsed = JSON.parse(last);
   } catch {
@@ -53,12 +59,17 @@ export function run(): void {
     console.log(`first-cell: the cell failed: ${parsed.error}`);
     return;
   }
-  const s = parsed.samples;
-  const fmt = (key: keyof Sample) => `${median(s.map((x) => x[key])).toFixed(2)} s`.padStart(8) +
-    `  (${s.map((x) => x[key].toFixed(2)).join(", ")})`;
-  console.log(`fresh tslab kernel, medians of ${reps} (each run in brackets):`);
-  console.log(`  kernel start                          ${fmt("start")}`);
-  console.log(`  a cell without imports                ${fmt("empty")}`);
-  console.log(`  import ./lib/index (the first cell)   ${fmt("import")}`);
-  console.log(`  the next cell                         ${fmt("second")}`);
+  const samples = parsed.samples;
+  const cell = (mode: Mode, key: keyof Sample) => `${median(samples[mode].map((x) => x[key])).toFixed(2)} s`.padStart(14);
+  console.log(`fresh tslab kernels, medians of ${reps} each; the kernel's compile cache:`);
+  console.log(`${"".padEnd(38)}${MODES.map((m) => LABELS[m].padStart(14)).join("")}`);
+  const rows: [keyof Sample, string][] = [
+    ["start", "kernel start"],
+    ["empty", "a cell without imports"],
+    ["import", "import ./lib/index (the first cell)"],
+    ["second", "the next cell"],
+  ];
+  for (const [key, label] of rows) console.log(`  ${label.padEnd(36)}${MODES.map((m) => cell(m, key)).join("")}`);
+  const each = (mode: Mode) => samples[mode].map((x) => x.import.toFixed(2)).join(", ");
+  console.log(`  (the import, each run: off ${each("off")}; empty ${each("cold")}; filled ${each("warm")})`);
 }

@@ -14,7 +14,7 @@
 // Other scripts import the helpers below (ROOT, jupyterEnv, findPython, chromiumPath).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -253,6 +253,51 @@ function checkKernelspec() {
   }
 }
 
+// ---------------------------------------------------------------- the kernel's compile cache
+
+/** The newest modification time (ms) of the files under `dir` whose names pass `keep`, or 0. */
+function newestMtime(dir, keep) {
+  let newest = 0;
+  const walk = (d) => {
+    let names;
+    try {
+      names = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of names) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (keep(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+/**
+ * Fills the kernel's compile cache (jupyter/kernels/tslab/compile-cache.cjs) when lib/ changed after it was last
+ * written, so that the first chapter opened starts as quickly as the next. Never fatal: without the cache the
+ * kernel compiles lib/ itself, as plain tslab does.
+ */
+function warmKernelCache() {
+  const setting = process.env.MNIST_KERNEL_CACHE;
+  if (setting === "off") return;
+  const cache = resolve(ROOT, setting || join(".cache", "kernel"));
+  const lib = newestMtime(join(ROOT, "lib"), (name) => name.endsWith(".ts"));
+  if (newestMtime(cache, (name) => name.endsWith(".json")) >= lib) return;
+  log("compiling lib/ once for the kernel, so that chapters open quickly (a few seconds)");
+  const r = spawnSync(process.execPath, [join(JUPYTER_DIR, "kernels", KERNEL_NAME, "compile-cache.cjs"), "--warm"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (r.status !== 0) {
+    const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n").slice(-2).join(" ");
+    log(`the kernel's compile cache was not filled (chapters still work, their first cell is slower): ${why}`);
+  }
+}
+
 export function setup({ forTest = false } = {}) {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 20) throw new SetupError(`this course needs Node 20 or newer; this is Node ${process.versions.node}`);
@@ -260,6 +305,7 @@ export function setup({ forTest = false } = {}) {
   ensureJupyter(forTest);
   if (forTest) ensureChromium();
   checkKernelspec();
+  warmKernelCache();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
