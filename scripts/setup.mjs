@@ -283,9 +283,10 @@ function newestMtime(dir, keep) {
 function warmKernelCache() {
   const setting = process.env.MNIST_KERNEL_CACHE;
   if (setting === "off") return;
-  const cache = resolve(ROOT, setting || join(".cache", "kernel"));
+  // the folders compile-cache.cjs uses
+  const caches = setting ? [resolve(ROOT, setting)] : [join(ROOT, "node_modules", ".cache", "mnist-kernel"), join(ROOT, ".cache", "kernel")];
   const lib = newestMtime(join(ROOT, "lib"), (name) => name.endsWith(".ts"));
-  if (newestMtime(cache, (name) => name.endsWith(".json")) >= lib) return;
+  if (Math.max(...caches.map((dir) => newestMtime(dir, (name) => name.endsWith(".json")))) >= lib) return;
   log("compiling lib/ once for the kernel, so that chapters open quickly (a few seconds)");
   const r = spawnSync(process.execPath, [join(JUPYTER_DIR, "kernels", KERNEL_NAME, "compile-cache.cjs"), "--warm"], {
     cwd: ROOT,

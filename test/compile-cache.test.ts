@@ -56,12 +56,17 @@ interface Run {
   stats: Record<string, number>;
 }
 
-function convert(cells: string[], cache: string): Run {
-  const r = spawnSync(process.execPath, ["--require", CACHE_MODULE, path.join(project, "driver.cjs")], {
-    cwd: project,
+/** tslab's converter on `cells` in `cwd` (default: the project); `cache` is MNIST_KERNEL_CACHE (undefined: the
+ *  default folders). */
+function convert(cells: string[], cache: string | undefined, cwd = project): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLS: JSON.stringify(cells) };
+  if (cache === undefined) delete env.MNIST_KERNEL_CACHE;
+  else env.MNIST_KERNEL_CACHE = cache;
+  const r = spawnSync(process.execPath, ["--require", CACHE_MODULE, path.join(cwd, "driver.cjs")], {
+    cwd,
     encoding: "utf8",
     timeout: 60_000,
-    env: { ...process.env, CELLS: JSON.stringify(cells), MNIST_KERNEL_CACHE: cache },
+    env,
   });
   if (r.status !== 0) throw new Error(`driver failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Run;
@@ -141,6 +146,33 @@ describe("the kernel's compile cache", () => {
     expect(JSON.stringify(plain.outs[0].sideOutputs)).toContain("tsLastExpr0");
     expect(warm.outs).toEqual(plain.outs);
     expect(warm.stats).toMatchObject({ replayed: 3, emitted: 1 }); // registry.ts is compiled again
+  });
+
+  it("reads node_modules/.cache/mnist-kernel, and writes .cache/kernel where node_modules cannot take it", () => {
+    // a second project whose node_modules is its own folder (links to the packages), so its cache is its own
+    const other = path.join(scratch, "other");
+    fs.cpSync(project, other, { recursive: true, verbatimSymlinks: true });
+    fs.rmSync(path.join(other, "node_modules"));
+    fs.mkdirSync(path.join(other, "node_modules"));
+    for (const name of fs.readdirSync("node_modules")) {
+      if (name !== ".cache") fs.symlinkSync(path.resolve("node_modules", name), path.join(other, "node_modules", name));
+    }
+    const plain = convert([IMPORT_WITH_VALUE], "off", other);
+    const shared = path.join(other, "node_modules", ".cache", "mnist-kernel");
+    expect(convert([IMPORT_WITH_VALUE], shared, other).stats.emitted).toBe(4); // filled as a teacher's would be
+    const fromShared = convert([IMPORT_WITH_VALUE], undefined, other);
+    expect(fromShared.stats.replayed).toBe(4);
+    expect(fromShared.outs).toEqual(plain.outs);
+    expect(fs.existsSync(path.join(other, ".cache"))).toBe(false);
+
+    // node_modules/.cache cannot be a folder (a file is there): the entry goes to the project's .cache/kernel
+    fs.rmSync(path.join(other, "node_modules", ".cache"), { recursive: true });
+    fs.writeFileSync(path.join(other, "node_modules", ".cache"), "");
+    expect(convert([IMPORT_WITH_VALUE], undefined, other).stats.emitted).toBe(4);
+    expect(fs.readdirSync(path.join(other, ".cache", "kernel")).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+    const fromProject = convert([IMPORT_WITH_VALUE], undefined, other);
+    expect(fromProject.stats.replayed).toBe(4);
+    expect(fromProject.outs).toEqual(plain.outs);
   });
 
   it("ignores a cache file that is garbage, and one it cannot write", () => {

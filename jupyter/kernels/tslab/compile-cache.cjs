@@ -14,8 +14,10 @@
 // Change one character of any file and the key changes: tslab checks and emits everything again, as before,
 // and reports the errors it finds. The cell itself is always checked and compiled.
 //
-// The cache lives in .cache/kernel/ in the project (MNIST_KERNEL_CACHE names another folder; "off" turns it
-// off). A cache that cannot be read or written is ignored: the kernel then works as plain tslab does.
+// Where: node_modules/.cache/mnist-kernel/, or .cache/kernel/ in the project where node_modules is read-only
+// (a classroom's students share one read-only node_modules, copied from the teacher's with its cache: each
+// student's kernel reads that one and writes its own). MNIST_KERNEL_CACHE names one folder instead; "off" turns
+// the cache off. A cache that cannot be read or written is ignored: the kernel then works as plain tslab does.
 // `node jupyter/kernels/tslab/compile-cache.cjs --warm` fills it; `npm start`, `npm test` and `npm run setup` do
 // this when lib/ changed since the cache was last written.
 "use strict";
@@ -36,7 +38,13 @@ const VIRTUAL = new Set(["__tslab__.ts", "__tslab__.js", "__prev__.d.ts"]);
 if (require.main === module) process.chdir(path.resolve(__dirname, "..", "..", ".."));
 const root = process.cwd();
 const setting = process.env.MNIST_KERNEL_CACHE;
-const dir = setting === "off" ? null : path.resolve(root, setting || path.join(".cache", "kernel"));
+/** The folders searched for an entry, in order; entries are written to the first one that takes them. */
+const dirs =
+  setting === "off"
+    ? []
+    : setting
+      ? [path.resolve(root, setting)]
+      : [path.join(root, "node_modules", ".cache", "mnist-kernel"), path.join(root, ".cache", "kernel")];
 const stats = { checkedFiles: 0, skippedChecks: 0, emitted: 0, replayed: 0, transpiled: 0, reused: 0 };
 
 /** One entry per program key: { format, key, clean: {file: true}, emits: {file: [[name, es, cjs]]} } */
@@ -93,12 +101,15 @@ function entryFor(key) {
   let entry = entries.get(key);
   if (entry !== undefined) return entry;
   entry = { format: FORMAT, key, clean: {}, emits: {} };
-  if (dir !== null) {
+  for (const dir of dirs) {
     try {
       const read = JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), "utf8"));
-      if (read && read.format === FORMAT && read.key === key && read.clean && read.emits) entry = read;
+      if (read && read.format === FORMAT && read.key === key && read.clean && read.emits) {
+        entry = read;
+        break;
+      }
     } catch {
-      // missing or unreadable: start empty
+      // missing or unreadable: the next folder, or start empty
     }
   }
   entries.set(key, entry);
@@ -106,7 +117,7 @@ function entryFor(key) {
 }
 
 function markDirty(key) {
-  if (dir === null) return;
+  if (dirs.length === 0) return;
   dirty.add(key);
   if (!flushScheduled) {
     flushScheduled = true;
@@ -114,29 +125,41 @@ function markDirty(key) {
   }
 }
 
-/** Writes changed entries (a temporary file renamed into place, so readers see whole files), keeps the newest KEEP. */
+/** Writes changed entries to the first folder that takes them (a temporary file renamed into place, so readers
+ *  see whole files), and keeps its newest KEEP. */
 function flush() {
   flushScheduled = false;
-  if (dir === null || dirty.size === 0) return;
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    for (const key of dirty) {
-      const file = path.join(dir, `${key}.json`);
-      const tmp = `${file}.${process.pid}.tmp`;
+  if (dirty.size === 0) return;
+  for (const dir of dirs) {
+    try {
+      writeEntries(dir);
+      break;
+    } catch {
+      // read-only or full: try the next folder; with none left the kernel goes on without the cache
+    }
+  }
+  dirty.clear();
+}
+
+function writeEntries(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const key of dirty) {
+    const file = path.join(dir, `${key}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
       fs.writeFileSync(tmp, JSON.stringify(entries.get(key)));
       fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
     }
-    dirty.clear();
-    const kept = fs
-      .readdirSync(dir)
-      .filter((f) => /^[0-9a-f]{32}\.json$/.test(f))
-      .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-      .sort((a, b) => b.t - a.t);
-    for (const { f } of kept.slice(KEEP)) fs.rmSync(path.join(dir, f), { force: true });
-  } catch {
-    // a read-only project or a full disk: the kernel goes on without the cache
-    dirty.clear();
   }
+  const kept = fs
+    .readdirSync(dir)
+    .filter((f) => /^[0-9a-f]{32}\.json$/.test(f))
+    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of kept.slice(KEEP)) fs.rmSync(path.join(dir, f), { force: true });
 }
 process.on("exit", flush);
 
@@ -273,7 +296,7 @@ function wrapTypeScript(ts) {
 
 let installed = false;
 function install() {
-  if (installed || dir === null) return;
+  if (installed || dirs.length === 0) return;
   installed = true;
   const load = Module._load;
   const wrapped = new WeakMap();
@@ -291,7 +314,7 @@ function install() {
   };
 }
 
-module.exports = { install, stats, cacheDir: dir };
+module.exports = { install, stats, cacheDirs: dirs };
 
 if (require.main === module) {
   // --warm: compiles the import every chapter starts with, so that the first chapter opened is as quick as the next.
@@ -317,7 +340,7 @@ if (require.main === module) {
     process.stderr.write(`kernel cache: ./lib/index has ${out.diagnostics.length} type error(s); the kernel will report them\n`);
   }
   process.stdout.write(
-    `kernel cache: ${stats.emitted} file(s) compiled, ${stats.replayed} already in ${path.relative(root, dir) || dir} ` +
+    `kernel cache: ${stats.emitted} file(s) compiled, ${stats.replayed} already in the cache ` +
       `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
   );
   process.exit(0);
