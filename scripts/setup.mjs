@@ -276,8 +276,8 @@ function newestMtime(dir, keep) {
 }
 
 /**
- * Fills the kernel's compile cache (jupyter/kernels/tslab/compile-cache.cjs) when lib/ changed after it was last
- * written, so that the first chapter opened starts as quickly as the next. Never fatal: without the cache the
+ * Fills the kernel's compile cache (jupyter/kernels/tslab/compile-cache.cjs) when lib/ or the packages changed
+ * after it was last written, so that the first chapter opened starts as quickly as the next. Never fatal: without the cache the
  * kernel compiles lib/ itself, as plain tslab does.
  */
 function warmKernelCache() {
@@ -285,8 +285,10 @@ function warmKernelCache() {
   if (setting === "off") return;
   // the folders compile-cache.cjs uses
   const caches = setting ? [resolve(ROOT, setting)] : [join(ROOT, "node_modules", ".cache", "mnist-kernel"), join(ROOT, ".cache", "kernel")];
-  const lib = newestMtime(join(ROOT, "lib"), (name) => name.endsWith(".ts"));
-  if (Math.max(...caches.map((dir) => newestMtime(dir, (name) => name.endsWith(".json")))) >= lib) return;
+  // what the cache depends on and can change here: lib/, and the packages (npm ci rewrites node_modules/.package-lock.json)
+  let sources = newestMtime(join(ROOT, "lib"), (name) => name.endsWith(".ts"));
+  if (existsSync(join(ROOT, "node_modules", ".package-lock.json"))) sources = Math.max(sources, statSync(join(ROOT, "node_modules", ".package-lock.json")).mtimeMs);
+  if (Math.max(...caches.map((dir) => newestMtime(dir, (name) => name.endsWith(".json")))) >= sources) return;
   log("compiling lib/ once for the kernel, so that chapters open quickly (a few seconds)");
   const r = spawnSync(process.execPath, [join(JUPYTER_DIR, "kernels", KERNEL_NAME, "compile-cache.cjs"), "--warm"], {
     cwd: ROOT,

@@ -44,6 +44,13 @@ const FILES: Record<string, string> = {
     "export function register(n: number): void {\n  registry.push(double(n));\n}\nregister(21);\n",
 };
 
+// Not imported by lib/index: a file with an error that a cell's augmentation can hide, and one that mentions
+// tslab's tsLastExpr without ending in an expression.
+const AUGMENTED = "lib/augmented.ts";
+const MENTION = "lib/mention.ts";
+FILES[AUGMENTED] = "export const width: number = courseWidth;\n"; // courseWidth: declared by no file of the project
+FILES[MENTION] = '// tslab names a last expression tsLastExpr\nexport const note = "tsLastExpr";\n';
+
 const IMPORT_WITH_VALUE = 'import { double, area, registry } from "./lib/index";\ndouble(2) + area({ rows: 2, cols: 3 }) + registry[0]';
 const IMPORT_ONLY = 'import { double } from "./lib/index";';
 const NEXT = "const y: number = double(3);\ny";
@@ -165,6 +172,18 @@ describe("the kernel's compile cache", () => {
     expect(fromShared.outs).toEqual(plain.outs);
     expect(fs.existsSync(path.join(other, ".cache"))).toBe(false);
 
+    // what two kernels wrote for one key in the two folders is taken together: here the shared folder knows
+    // which files check and the project's folder what they compile to
+    const [name] = fs.readdirSync(shared);
+    const full = JSON.parse(fs.readFileSync(path.join(shared, name), "utf8"));
+    fs.writeFileSync(path.join(shared, name), JSON.stringify({ ...full, emits: {} }));
+    fs.mkdirSync(path.join(other, ".cache", "kernel"), { recursive: true });
+    fs.writeFileSync(path.join(other, ".cache", "kernel", name), JSON.stringify({ ...full, clean: {} }));
+    const merged = convert([IMPORT_WITH_VALUE], undefined, other);
+    expect(merged.stats).toMatchObject({ replayed: 4, skippedChecks: 4 });
+    expect(merged.outs).toEqual(plain.outs);
+    fs.rmSync(path.join(other, ".cache"), { recursive: true });
+
     // node_modules/.cache cannot be a folder (a file is there): the entry goes to the project's .cache/kernel
     fs.rmSync(path.join(other, "node_modules", ".cache"), { recursive: true });
     fs.writeFileSync(path.join(other, "node_modules", ".cache"), "");
@@ -173,6 +192,62 @@ describe("the kernel's compile cache", () => {
     const fromProject = convert([IMPORT_WITH_VALUE], undefined, other);
     expect(fromProject.stats.replayed).toBe(4);
     expect(fromProject.outs).toEqual(plain.outs);
+  });
+
+  it("stands aside for a cell that augments the global scope or a module, and remembers nothing from it", () => {
+    const augmenting = 'declare global {\n  var courseWidth: number;\n}\nimport { width } from "./lib/augmented";\nwidth';
+    const ordinary = 'import { width } from "./lib/augmented";\nwidth';
+    const cache = freshCache();
+    const plainAugmenting = convert([augmenting], "off");
+    // the cell's declaration makes lib/augmented.ts check (tslab then trips on the cell itself: it exports the
+    // cell's names, `__global` among them)
+    expect(plainAugmenting.outs[0].diagnostics.map((d) => d.fileName)).not.toContain(AUGMENTED);
+    const cachedAugmenting = convert([augmenting], cache);
+    expect(cachedAugmenting.outs).toEqual(plainAugmenting.outs);
+    expect(cachedAugmenting.stats).toMatchObject({ skippedChecks: 0, replayed: 0 });
+    expect(cachedAugmenting.stats.bypassed).toBeGreaterThan(0);
+    // the next kernel, without the declaration, must still see the error in lib/augmented.ts
+    const plain = convert([ordinary], "off");
+    expect(plain.outs[0].diagnostics.map((d) => d.fileName)).toContain(AUGMENTED);
+    expect(convert([ordinary], cache).outs).toEqual(plain.outs);
+    // `declare module "…"` is left to tslab too (tslab 1.0.22 trips on both in a cell, so neither reaches a later
+    // cell's declarations)
+    const moduleCell = 'declare module "./lib/double" {\n  export const extra: number;\n}\nimport { double } from "./lib/index";\ndouble(1)';
+    const cachedModule = convert([moduleCell], cache);
+    expect(cachedModule.outs).toEqual(convert([moduleCell], "off").outs);
+    expect(cachedModule.stats).toMatchObject({ replayed: 0, skippedChecks: 0 });
+  });
+
+  it("gives back a file that only mentions tsLastExpr as plain tslab compiles it", () => {
+    const cell = 'import { note } from "./lib/mention";';
+    const cache = freshCache();
+    const plain = convert([cell], "off");
+    expect(plain.outs[0].lastExpressionVar).toBeUndefined();
+    convert([cell], cache);
+    const warm = convert([cell], cache);
+    expect(warm.stats.replayed).toBe(1);
+    expect(warm.outs).toEqual(plain.outs);
+  });
+
+  it("takes only the valid parts of a cache file that parses but is malformed", () => {
+    const cache = freshCache();
+    convert([IMPORT_WITH_VALUE], cache);
+    const [name] = fs.readdirSync(cache);
+    const file = path.join(cache, name);
+    const entry = JSON.parse(fs.readFileSync(file, "utf8"));
+    const plain = convert([IMPORT_WITH_VALUE], "off");
+    const broken = [
+      { ...entry, clean: "x" },
+      { ...entry, emits: { "lib/double.ts": { outputs: [[1, null, 3]], last: 5 }, "lib/index.ts": null } },
+      { ...entry, emits: { ...entry.emits, "lib/double.ts": { outputs: [["outDir/lib/double.js", null, "x"]], last: null } } },
+      { ...entry, emits: [] },
+    ];
+    for (const bad of broken) {
+      fs.writeFileSync(file, JSON.stringify(bad));
+      const run = convert([IMPORT_WITH_VALUE], cache);
+      expect(run.outs).toEqual(plain.outs);
+      expect(run.stats.failed).toBe(0);
+    }
   });
 
   it("ignores a cache file that is garbage, and one it cannot write", () => {

@@ -3,8 +3,9 @@
 //
 // Why: a chapter's first cell imports ./lib/index. tslab then type-checks every file that import reaches, emits
 // each one, and transpiles each output again to CommonJS: about 3.5 s, every time a notebook opens, for files
-// that have not changed. This file remembers, on disk, what tslab computed for lib/ and gives it back when
-// nothing it depends on has changed. Notebooks import exactly what they imported before; tslab is unchanged.
+// that have not changed. This file remembers, on disk, what tslab computed for the project's files and gives it
+// back when nothing it depends on has changed. Notebooks import exactly what they imported before; tslab is
+// unchanged.
 //
 // What is remembered, under a key made of every file of tslab's program (their paths inside the project and
 // their full text: lib/, @types, TypeScript's own lib files), the compiler options, and the versions of
@@ -12,24 +13,25 @@
 //   - which of the imported files were type-checked and had no error;
 //   - what tslab's compiler emitted for each of them, and its CommonJS form.
 // Change one character of any file and the key changes: tslab checks and emits everything again, as before,
-// and reports the errors it finds. The cell itself is always checked and compiled.
+// and reports the errors it finds. The cell itself is always checked and compiled. A cell that could change
+// how the imported files check (`declare global`, `declare module "…"`, now or in an earlier cell) is compiled
+// by tslab alone, and nothing is remembered from it.
 //
-// Where: node_modules/.cache/mnist-kernel/, or .cache/kernel/ in the project where node_modules is read-only
+// Where: node_modules/.cache/mnist-kernel/, and .cache/kernel/ in the project where node_modules is read-only
 // (a classroom's students share one read-only node_modules, copied from the teacher's with its cache: each
 // student's kernel reads that one and writes its own). MNIST_KERNEL_CACHE names one folder instead; "off" turns
-// the cache off. A cache that cannot be read or written is ignored: the kernel then works as plain tslab does.
+// the cache off. A cache that cannot be read or written is ignored, and an error inside this file falls back to
+// plain tslab: the kernel then works exactly as tslab does. The files' format: cache-store.cjs.
 // `node jupyter/kernels/tslab/compile-cache.cjs --warm` fills it; `npm start`, `npm test` and `npm run setup` do
-// this when lib/ changed since the cache was last written.
+// this when lib/ or node_modules changed since the cache was last written.
 "use strict";
 
 const Module = require("node:module");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const { createStore, FORMAT } = require("./cache-store.cjs");
 
-const FORMAT = 1;
-/** How many program versions are kept (each is about 1 MB); the oldest go first. */
-const KEEP = 6;
 const TS_MODULE = "@tslab/typescript-for-tslab";
 const LAST_EXPR = "tsLastExpr";
 const VIRTUAL = new Set(["__tslab__.ts", "__tslab__.js", "__prev__.d.ts"]);
@@ -38,30 +40,25 @@ const VIRTUAL = new Set(["__tslab__.ts", "__tslab__.js", "__prev__.d.ts"]);
 if (require.main === module) process.chdir(path.resolve(__dirname, "..", "..", ".."));
 const root = process.cwd();
 const setting = process.env.MNIST_KERNEL_CACHE;
-/** The folders searched for an entry, in order; entries are written to the first one that takes them. */
+/** The folders read, in order; entries are written to the first one that takes them. */
 const dirs =
   setting === "off"
     ? []
     : setting
       ? [path.resolve(root, setting)]
       : [path.join(root, "node_modules", ".cache", "mnist-kernel"), path.join(root, ".cache", "kernel")];
-const stats = { checkedFiles: 0, skippedChecks: 0, emitted: 0, replayed: 0, transpiled: 0, reused: 0 };
+const store = createStore(dirs);
+const stats = { checkedFiles: 0, skippedChecks: 0, emitted: 0, replayed: 0, transpiled: 0, reused: 0, bypassed: 0, failed: 0 };
 
-/** One entry per program key: { format, key, clean: {file: true}, emits: {file: [[name, es, cjs]]} } */
-const entries = new Map();
-const dirty = new Set();
-let flushScheduled = false;
+const sha = (text) => crypto.createHash("sha256").update(text).digest("hex");
 
-function sha(text) {
-  return crypto.createHash("sha256").update(text).digest("hex");
-}
-
-/** A file's name as the key sees it: relative inside the project, else only its content counts. */
+/** A file's name as the key sees it: relative inside the project, else null (only its content counts). */
 function relative(fileName) {
   const rel = path.relative(root, fileName);
   return rel.startsWith("..") || path.isAbsolute(rel) ? null : rel.split(path.sep).join("/");
 }
 
+/** tslab's own files: the cell (__tslab__.ts) and the declarations of the cells before (__prev__.d.ts). */
 function isVirtual(fileName) {
   return VIRTUAL.has(path.basename(fileName)) && path.dirname(path.resolve(root, fileName)) === root;
 }
@@ -74,163 +71,165 @@ function versionOf(pkg) {
   }
 }
 
-const programKeys = new WeakMap();
-/** The key of a program: everything tslab's output can depend on, apart from the cell. */
-function programKey(ts, program) {
-  let key = programKeys.get(program);
-  if (key !== undefined) return key;
-  const hash = crypto.createHash("sha256");
-  hash.update(JSON.stringify([FORMAT, ts.version, versionOf("tslab"), process.versions.node.split(".")[0]]));
-  const options = JSON.stringify(program.getCompilerOptions(), (_k, v) =>
-    typeof v === "string" ? v.split(root).join("<root>") : v,
-  );
-  hash.update(options);
-  const files = [];
-  for (const sf of program.getSourceFiles()) {
-    if (isVirtual(sf.fileName)) continue;
-    files.push(`${relative(sf.fileName) ?? "<outside>"}\0${sha(sf.text)}`);
-  }
-  files.sort();
-  hash.update(files.join("\n"));
-  key = hash.digest("hex").slice(0, 32);
-  programKeys.set(program, key);
-  return key;
-}
-
-function entryFor(key) {
-  let entry = entries.get(key);
-  if (entry !== undefined) return entry;
-  entry = { format: FORMAT, key, clean: {}, emits: {} };
-  for (const dir of dirs) {
-    try {
-      const read = JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), "utf8"));
-      if (read && read.format === FORMAT && read.key === key && read.clean && read.emits) {
-        entry = read;
-        break;
-      }
-    } catch {
-      // missing or unreadable: the next folder, or start empty
-    }
-  }
-  entries.set(key, entry);
-  return entry;
-}
-
-function markDirty(key) {
-  if (dirs.length === 0) return;
-  dirty.add(key);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
-}
-
-/** Writes changed entries to the first folder that takes them (a temporary file renamed into place, so readers
- *  see whole files), and keeps its newest KEEP. */
-function flush() {
-  flushScheduled = false;
-  if (dirty.size === 0) return;
-  for (const dir of dirs) {
-    try {
-      writeEntries(dir);
-      break;
-    } catch {
-      // read-only or full: try the next folder; with none left the kernel goes on without the cache
-    }
-  }
-  dirty.clear();
-}
-
-function writeEntries(dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const key of dirty) {
-    const file = path.join(dir, `${key}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(tmp, JSON.stringify(entries.get(key)));
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
-  }
-  const kept = fs
-    .readdirSync(dir)
-    .filter((f) => /^[0-9a-f]{32}\.json$/.test(f))
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of kept.slice(KEEP)) fs.rmSync(path.join(dir, f), { force: true });
-}
-process.on("exit", flush);
-
-/** The CommonJS text of an emitted file, by its emitted text (filled from the entries in use). */
-const commonJs = new Map();
-
 function wrapTypeScript(ts) {
-  const getPreEmitDiagnosticsOfFiles = (program, files) => {
-    const key = programKey(ts, program);
-    const entry = entryFor(key);
-    const toCheck = files.filter((sf) => isVirtual(sf.fileName) || entry.clean[relative(sf.fileName)] !== true);
-    stats.skippedChecks += files.length - toCheck.length;
-    stats.checkedFiles += toCheck.length;
-    const diagnostics = ts.getPreEmitDiagnosticsOfFiles(program, toCheck);
-    const withErrors = new Set(diagnostics.map((d) => d.file && d.file.fileName));
-    let changed = false;
-    for (const sf of toCheck) {
-      const rel = relative(sf.fileName);
-      if (isVirtual(sf.fileName) || rel === null || withErrors.has(sf.fileName)) continue;
-      entry.clean[rel] = true;
-      changed = true;
-    }
-    if (changed) markDirty(key);
-    return diagnostics;
-  };
-
-  /** Whether the cell (tslab's __tslab__.ts) declares `name` (true if the cell is not found: the cautious answer). */
-  function cellDeclares(program, name) {
+  const keys = new WeakMap();
+  /** The key of a program: everything tslab's output for an imported file can depend on, apart from the cell. */
+  function programKey(program) {
+    let key = keys.get(program);
+    if (key !== undefined) return key;
+    const hash = crypto.createHash("sha256");
+    hash.update(JSON.stringify([FORMAT, ts.version, versionOf("tslab"), process.versions.node.split(".")[0]]));
+    hash.update(JSON.stringify(program.getCompilerOptions(), (_k, v) => (typeof v === "string" ? v.split(root).join("<root>") : v)));
+    const files = [];
     for (const sf of program.getSourceFiles()) {
-      if (isVirtual(sf.fileName) && /__tslab__\.[jt]s$/.test(sf.fileName)) return sf.locals === undefined || sf.locals.has(name);
+      if (!isVirtual(sf.fileName)) files.push(`${relative(sf.fileName) ?? "<outside>"}\0${sha(sf.text)}`);
+    }
+    hash.update(files.sort().join("\n"));
+    key = hash.digest("hex").slice(0, 32);
+    keys.set(program, key);
+    return key;
+  }
+
+  /** Whether tslab's files leave the imported ones alone: no `declare global`, no `declare module "…"`. */
+  function cellIsolated(program) {
+    for (const sf of program.getSourceFiles()) {
+      if (!isVirtual(sf.fileName)) continue;
+      if (sf.moduleAugmentations !== undefined && sf.moduleAugmentations.length > 0) return false;
+      for (const st of sf.statements) {
+        if (ts.isModuleDeclaration(st) && (ts.isStringLiteral(st.name) || st.name.text === "global")) return false;
+      }
     }
     return true;
   }
+
+  /** The cache entry for `program`, or null when the cache must stand aside for it. */
+  function entryOf(program) {
+    if (!cellIsolated(program)) {
+      stats.bypassed++;
+      return null;
+    }
+    return { key: programKey(program), entry: store.get(programKey(program)) };
+  }
+
+  /** Runs `cached`; on any error inside it, counts it and runs plain tslab's `plain` instead. */
+  function guarded(cached, plain) {
+    try {
+      return cached();
+    } catch (e) {
+      if (e && e.fromTslab) throw e.error;
+      stats.failed++;
+      return plain();
+    }
+  }
+  /** Calls back into tslab: its errors are tslab's and go through untouched. */
+  function tslab(fn) {
+    try {
+      return fn();
+    } catch (error) {
+      throw { fromTslab: true, error };
+    }
+  }
+
+  const getPreEmitDiagnosticsOfFiles = (program, files) =>
+    guarded(() => {
+      const found = entryOf(program);
+      if (found === null) return tslab(() => ts.getPreEmitDiagnosticsOfFiles(program, files));
+      const { key, entry } = found;
+      const toCheck = files.filter((sf) => isVirtual(sf.fileName) || entry.clean[relative(sf.fileName)] !== true);
+      stats.skippedChecks += files.length - toCheck.length;
+      stats.checkedFiles += toCheck.length;
+      const diagnostics = tslab(() => ts.getPreEmitDiagnosticsOfFiles(program, toCheck));
+      // Remembered only from a run with no error in any file, cell included. tslab itself shows neither the
+      // diagnostics of no file (its compiler options are deprecated in TypeScript 5.0) nor the cell's top-level
+      // await (1308), which it runs.
+      const errors = diagnostics.filter((d) => d.file && !(d.code === 1308 && isVirtual(d.file.fileName)));
+      if (errors.length === 0) {
+        for (const sf of toCheck) {
+          const rel = relative(sf.fileName);
+          if (!isVirtual(sf.fileName) && rel !== null) entry.clean[rel] = true;
+        }
+        store.changed(key);
+      }
+      return diagnostics;
+    }, () => ts.getPreEmitDiagnosticsOfFiles(program, files));
+
+  // tslab's `after` transformer turns the last expression statement of every file it emits into
+  // `export const tsLastExpr = …` (tsLastExpr0, … when the cell declares that name) and tells tslab that name, which
+  // then prints the cell's export of that name, if there is one. lib/backend.ts and the exercise modules end with a
+  // call. For such a file the entry keeps the name used ("last"), and before giving its output back, the same
+  // transformers run on a one-statement file: that tells tslab the name again and shows which name it would be now.
+
+  /** The name of tslab's last-expression variable if `st` is the statement its transformer made, else null. */
+  function lastExprName(st) {
+    if (!ts.isVariableStatement(st) || st.declarationList.declarations.length !== 1) return null;
+    const name = st.declarationList.declarations[0].name;
+    return ts.isIdentifier(name) && name.text.startsWith(LAST_EXPR) ? name.text : null;
+  }
+
+  /** Runs the `after` transformers on a file of one expression statement; the name they gave it (or null). */
+  function lastExprNameNow(transformers) {
+    let file = ts.createSourceFile("last-expression.ts", "0;", ts.ScriptTarget.ES2022);
+    for (const factory of transformers?.after ?? []) {
+      const transform = typeof factory === "function" ? factory(ts.getNullTransformationContext()) : null;
+      if (typeof transform !== "function") return undefined; // not tslab's transformers: do not guess
+      file = transform(file);
+    }
+    const names = file.statements.map(lastExprName).filter((n) => n !== null);
+    return names.length === 1 ? names[0] : null;
+  }
+
+  /** The `after` transformers, watched: `seen.name` is set when one of them makes a last-expression statement. */
+  function watchedTransformers(transformers, seen) {
+    if (transformers === undefined) return undefined;
+    const after = (transformers.after ?? []).map((factory) =>
+      typeof factory !== "function"
+        ? ((seen.reliable = false), factory)
+        : (context) => {
+            const transform = factory(context);
+            if (typeof transform !== "function") {
+              seen.reliable = false;
+              return transform;
+            }
+            return (node) => {
+              const before = ts.isSourceFile(node) ? new Set(node.statements) : null;
+              const out = transform(node);
+              if (before !== null && out && ts.isSourceFile(out)) {
+                for (const st of out.statements) if (!before.has(st) && lastExprName(st) !== null) seen.name = lastExprName(st);
+              }
+              return out;
+            };
+          },
+    );
+    return { ...transformers, after };
+  }
+
   /** The output being written by tslab (which transpiles it to CommonJS inside its writeFile), by its text. */
   const capturing = new Map();
-  const wrappedBuilders = new WeakMap();
-  function wrapBuilder(builder) {
-    let wrapped = wrappedBuilders.get(builder);
-    if (wrapped !== undefined) return wrapped;
-    wrapped = Object.create(builder);
-    wrapped.emit = (sourceFile, writeFile, cancellationToken, emitOnlyDts, transformers) => {
-      const rel = sourceFile && !emitOnlyDts && writeFile ? relative(sourceFile.fileName) : null;
-      if (rel === null || isVirtual(sourceFile.fileName)) {
-        return builder.emit(sourceFile, writeFile, cancellationToken, emitOnlyDts, transformers);
-      }
-      const key = programKey(ts, builder.getProgram());
-      const entry = entryFor(key);
-      const lastExprFree = !cellDeclares(builder.getProgram(), LAST_EXPR);
-      const saved = entry.clean[rel] === true ? entry.emits[rel] : undefined;
-      if (
-        Array.isArray(saved) &&
-        saved.every((o) => Array.isArray(o) && typeof o[2] === "string" && (lastExprFree || !o[1].includes(LAST_EXPR)))
-      ) {
-        stats.replayed++;
-        for (const [name, es, cjs] of saved) {
-          commonJs.set(es, cjs);
-          writeFile(name.split("<root>").join(root), es, false, undefined, [sourceFile]);
+  /** The CommonJS form of an output being given back, by its text (during tslab's writeFile only). */
+  const givenBack = new Map();
+
+  function emitFile(builder, rel, sourceFile, writeFile, cancellationToken, transformers) {
+    const found = entryOf(builder.getProgram());
+    if (found === null) return tslab(() => builder.emit(sourceFile, writeFile, cancellationToken, false, transformers));
+    const { key, entry } = found;
+    const saved = entry.clean[rel] === true ? entry.emits[rel] : undefined;
+    if (saved !== undefined && (saved.last === null || lastExprNameNow(transformers) === saved.last)) {
+      stats.replayed++;
+      for (const [name, es, cjs] of saved.outputs) {
+        givenBack.set(es, cjs);
+        try {
+          tslab(() => writeFile(name.split("<root>").join(root), es, false, undefined, [sourceFile]));
+        } finally {
+          givenBack.delete(es);
         }
-        // Emitting such a file also tells tslab the name of "the last expression" (it then prints the cell's
-        // export of that name, if any): the same transformers, run on a one-statement file, tell it again.
-        if (saved.some(([, es]) => es.includes(LAST_EXPR))) {
-          const oneExpression = ts.createSourceFile("last-expression.ts", "0;", ts.ScriptTarget.ES2022);
-          for (const factory of transformers?.after ?? []) {
-            if (typeof factory === "function") factory(ts.getNullTransformationContext())(oneExpression);
-          }
-        }
-        return { emitSkipped: false, diagnostics: [] };
       }
-      stats.emitted++;
-      const outputs = []; // [name, emitted text, its CommonJS form (set by transpileModule below, called by writeFile)]
-      const result = builder.emit(
+      return { emitSkipped: false, diagnostics: [] };
+    }
+    stats.emitted++;
+    const outputs = []; // [name, emitted text, its CommonJS form (set by transpileModule, called inside writeFile)]
+    const seen = { name: null, reliable: true };
+    const result = tslab(() =>
+      builder.emit(
         sourceFile,
         (name, data, ...rest) => {
           if (!name.endsWith(".js")) return writeFile(name, data, ...rest);
@@ -244,24 +243,35 @@ function wrapTypeScript(ts) {
           }
         },
         cancellationToken,
-        emitOnlyDts,
-        transformers,
-      );
-      // tslab's transformers turn the last expression statement of every file into `export const tsLastExpr = …`
-      // (lib/backend.ts and the exercise modules end with a call), or tsLastExpr0, … when the cell declares a
-      // tsLastExpr of its own. Outputs are kept, and given back, only when the cell declares no such name.
-      const complete = outputs.length > 0 && outputs.every(([, , cjs]) => typeof cjs === "string");
-      if (!result.emitSkipped && complete && (lastExprFree || outputs.every(([, es]) => !es.includes(LAST_EXPR)))) {
-        entry.emits[rel] = outputs.map(([name, es, cjs]) => [name.split(root).join("<root>"), es, cjs]);
-        markDirty(key);
-      }
-      return result;
+        false,
+        watchedTransformers(transformers, seen),
+      ),
+    );
+    const complete = outputs.length > 0 && outputs.every(([, , cjs]) => typeof cjs === "string");
+    if (!result.emitSkipped && complete && seen.reliable) {
+      entry.emits[rel] = { outputs: outputs.map(([name, es, cjs]) => [name.split(root).join("<root>"), es, cjs]), last: seen.name };
+      store.changed(key);
+    }
+    return result;
+  }
+
+  const wrappedBuilders = new WeakMap();
+  function wrapBuilder(builder) {
+    let wrapped = wrappedBuilders.get(builder);
+    if (wrapped !== undefined) return wrapped;
+    wrapped = Object.create(builder);
+    wrapped.emit = (sourceFile, writeFile, cancellationToken, emitOnlyDts, transformers) => {
+      const plain = () => builder.emit(sourceFile, writeFile, cancellationToken, emitOnlyDts, transformers);
+      const rel = sourceFile && !emitOnlyDts && writeFile ? relative(sourceFile.fileName) : null;
+      if (rel === null || isVirtual(sourceFile.fileName)) return plain();
+      return guarded(() => emitFile(builder, rel, sourceFile, writeFile, cancellationToken, transformers), plain);
     };
     wrappedBuilders.set(builder, wrapped);
     return wrapped;
   }
+
   const transpileModule = (input, options) => {
-    const known = commonJs.get(input);
+    const known = givenBack.get(input);
     if (typeof known === "string") {
       stats.reused++;
       return { outputText: known, diagnostics: [], sourceMapText: undefined };
@@ -295,6 +305,7 @@ function wrapTypeScript(ts) {
 }
 
 let installed = false;
+/** Hands tslab's converter (node_modules/tslab/dist/converter.js) a TypeScript with the three functions wrapped. */
 function install() {
   if (installed || dirs.length === 0) return;
   installed = true;
@@ -313,6 +324,7 @@ function install() {
     return proxy;
   };
 }
+process.on("exit", () => store.flush());
 
 module.exports = { install, stats, cacheDirs: dirs };
 
@@ -330,12 +342,12 @@ if (require.main === module) {
     const converter = createConverter({ isJS: false, isBrowser: false });
     out = converter.convert("", 'import * as lib from "./lib/index";\nlib');
     converter.close();
-    for (const key of entries.keys()) markDirty(key); // written again even if unchanged: its time says it is current
+    store.touchAll(); // written again even if unchanged: its time says it is current
   } catch (e) {
     process.stderr.write(`kernel cache: could not compile ./lib/index with tslab: ${e && e.message}\n`);
     process.exit(1);
   }
-  flush();
+  store.flush();
   if (out.diagnostics.length > 0) {
     process.stderr.write(`kernel cache: ./lib/index has ${out.diagnostics.length} type error(s); the kernel will report them\n`);
   }
@@ -344,6 +356,6 @@ if (require.main === module) {
       `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
   );
   process.exit(0);
-} else if (process.env.MNIST_KERNEL_CACHE !== "off") {
+} else if (dirs.length > 0) {
   install();
 }
