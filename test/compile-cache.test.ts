@@ -218,6 +218,17 @@ describe("the kernel's compile cache", () => {
     expect(cachedModule.stats).toMatchObject({ replayed: 0, skippedChecks: 0 });
   });
 
+  it("checks every imported file when one of them is not known to check (tslab's order, hence its messages)", () => {
+    const cache = freshCache();
+    convert(['import { double } from "./lib/double";\ndouble(1)'], cache); // lib/double.ts and lib/shapes.ts known
+    const cell = 'import { width } from "./lib/augmented";\nimport { double } from "./lib/double";\ndouble(width)';
+    const plain = convert([cell], "off");
+    expect(plain.outs[0].diagnostics.map((d) => d.fileName)).toContain(AUGMENTED);
+    const cached = convert([cell], cache);
+    expect(cached.outs).toEqual(plain.outs);
+    expect(cached.stats.skippedChecks).toBe(0);
+  });
+
   it("gives back a file that only mentions tsLastExpr as plain tslab compiles it", () => {
     const cell = 'import { note } from "./lib/mention";';
     const cache = freshCache();
@@ -241,6 +252,8 @@ describe("the kernel's compile cache", () => {
       { ...entry, emits: { "lib/double.ts": { outputs: [[1, null, 3]], last: 5 }, "lib/index.ts": null } },
       { ...entry, emits: { ...entry.emits, "lib/double.ts": { outputs: [["outDir/lib/double.js", null, "x"]], last: null } } },
       { ...entry, emits: [] },
+      // a name tslab would refuse to write: the cache must not pass it on
+      { ...entry, emits: { ...entry.emits, "lib/double.ts": { ...entry.emits["lib/double.ts"], outputs: [["outDir/../double.js", "x", "y"]] } } },
     ];
     for (const bad of broken) {
       fs.writeFileSync(file, JSON.stringify(bad));

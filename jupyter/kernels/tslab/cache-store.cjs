@@ -22,6 +22,8 @@ const IN_MEMORY = 4;
 const STALE_TMP_MS = 10 * 60 * 1000;
 
 const isString = (v) => typeof v === "string";
+/** What tslab's compiler names an emitted file: outDir/<the source's path in the project, as .js>. */
+const isOutputName = (name) => /^outDir\/.+\.js$/.test(name) && !name.split("/").includes("..");
 
 /** The valid parts of a parsed entry for `key`, or null. */
 function validEntry(read, key) {
@@ -34,7 +36,7 @@ function validEntry(read, key) {
     for (const [rel, e] of Object.entries(read.emits)) {
       if (e === null || typeof e !== "object" || !(e.last === null || isString(e.last))) continue;
       if (!Array.isArray(e.outputs) || e.outputs.length === 0) continue;
-      if (!e.outputs.every((o) => Array.isArray(o) && o.length === 3 && o.every(isString))) continue;
+      if (!e.outputs.every((o) => Array.isArray(o) && o.length === 3 && o.every(isString) && isOutputName(o[0]))) continue;
       entry.emits[rel] = { outputs: e.outputs, last: e.last };
     }
   }

@@ -135,7 +135,10 @@ function wrapTypeScript(ts) {
       const found = entryOf(program);
       if (found === null) return tslab(() => ts.getPreEmitDiagnosticsOfFiles(program, files));
       const { key, entry } = found;
-      const toCheck = files.filter((sf) => isVirtual(sf.fileName) || entry.clean[relative(sf.fileName)] !== true);
+      // All or nothing: the imported files are skipped only when every one of them is known to check, so the
+      // checker meets the rest in plain tslab's order (the order it meets types decides, e.g., how it prints a union).
+      const known = files.every((sf) => isVirtual(sf.fileName) || entry.clean[relative(sf.fileName)] === true);
+      const toCheck = known ? files.filter((sf) => isVirtual(sf.fileName)) : files;
       stats.skippedChecks += files.length - toCheck.length;
       stats.checkedFiles += toCheck.length;
       const diagnostics = tslab(() => ts.getPreEmitDiagnosticsOfFiles(program, toCheck));
@@ -218,7 +221,8 @@ function wrapTypeScript(ts) {
       for (const [name, es, cjs] of saved.outputs) {
         givenBack.set(es, cjs);
         try {
-          tslab(() => writeFile(name.split("<root>").join(root), es, false, undefined, [sourceFile]));
+          // not through tslab(): if tslab refuses what the cache gives back, the cache is wrong and tslab emits
+          writeFile(name.split("<root>").join(root), es, false, undefined, [sourceFile]);
         } finally {
           givenBack.delete(es);
         }
