@@ -14,6 +14,7 @@
 // Other scripts import the helpers below (ROOT, jupyterEnv, findPython, chromiumPath).
 
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -281,10 +282,8 @@ function newestMtime(dir, keep) {
  * kernel compiles lib/ itself, as plain tslab does.
  */
 function warmKernelCache() {
-  const setting = process.env.MNIST_KERNEL_CACHE;
-  if (setting === "off") return;
-  // the folders compile-cache.cjs uses
-  const caches = setting ? [resolve(ROOT, setting)] : [join(ROOT, "node_modules", ".cache", "mnist-kernel"), join(ROOT, ".cache", "kernel")];
+  const caches = createRequire(import.meta.url)("../jupyter/kernels/tslab/cache-store.cjs").cacheDirs(ROOT);
+  if (caches.length === 0) return; // MNIST_KERNEL_CACHE=off
   // what the cache depends on and can change here: lib/, and the packages (npm ci rewrites node_modules/.package-lock.json)
   let sources = newestMtime(join(ROOT, "lib"), (name) => name.endsWith(".ts"));
   if (existsSync(join(ROOT, "node_modules", ".package-lock.json"))) sources = Math.max(sources, statSync(join(ROOT, "node_modules", ".package-lock.json")).mtimeMs);

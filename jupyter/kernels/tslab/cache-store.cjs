@@ -62,6 +62,17 @@ function readEntry(dir, key) {
   }
 }
 
+/**
+ * The cache's folders for the project at `root`, in the order they are read (entries are written to the first
+ * that takes them): node_modules/.cache/mnist-kernel, then .cache/kernel for a read-only node_modules; the one
+ * folder MNIST_KERNEL_CACHE names instead; none when it is "off".
+ */
+function cacheDirs(root, setting = process.env.MNIST_KERNEL_CACHE) {
+  if (setting === "off") return [];
+  if (setting) return [path.resolve(root, setting)];
+  return [path.join(root, "node_modules", ".cache", "mnist-kernel"), path.join(root, ".cache", "kernel")];
+}
+
 /** A store over `dirs`: entries are read from all of them and written to the first that takes them. */
 function createStore(dirs) {
   const entries = new Map(); // key → entry, oldest first
@@ -149,4 +160,4 @@ function createStore(dirs) {
   return { get, changed, flush, touchAll };
 }
 
-module.exports = { createStore, FORMAT };
+module.exports = { cacheDirs, createStore, FORMAT };

@@ -30,7 +30,7 @@ const Module = require("node:module");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
-const { createStore, FORMAT } = require("./cache-store.cjs");
+const { cacheDirs, createStore, FORMAT } = require("./cache-store.cjs");
 
 const TS_MODULE = "@tslab/typescript-for-tslab";
 const LAST_EXPR = "tsLastExpr";
@@ -39,14 +39,7 @@ const VIRTUAL = new Set(["__tslab__.ts", "__tslab__.js", "__prev__.d.ts"]);
 // The kernel runs in the project root (kernel.json); --warm finds it from here.
 if (require.main === module) process.chdir(path.resolve(__dirname, "..", "..", ".."));
 const root = process.cwd();
-const setting = process.env.MNIST_KERNEL_CACHE;
-/** The folders read, in order; entries are written to the first one that takes them. */
-const dirs =
-  setting === "off"
-    ? []
-    : setting
-      ? [path.resolve(root, setting)]
-      : [path.join(root, "node_modules", ".cache", "mnist-kernel"), path.join(root, ".cache", "kernel")];
+const dirs = cacheDirs(root);
 const store = createStore(dirs);
 const stats = { checkedFiles: 0, skippedChecks: 0, emitted: 0, replayed: 0, transpiled: 0, reused: 0, bypassed: 0, failed: 0 };
 
@@ -72,17 +65,25 @@ function versionOf(pkg) {
 }
 
 function wrapTypeScript(ts) {
+  const versions = JSON.stringify([FORMAT, ts.version, versionOf("tslab"), process.versions.node.split(".")[0]]);
   const keys = new WeakMap();
+  // Each cell makes new programs, but they share the source files that did not change: each is hashed once.
+  const fileHashes = new WeakMap();
+  const fileHash = (sf) => {
+    let h = fileHashes.get(sf);
+    if (h === undefined) fileHashes.set(sf, (h = sha(sf.text)));
+    return h;
+  };
   /** The key of a program: everything tslab's output for an imported file can depend on, apart from the cell. */
   function programKey(program) {
     let key = keys.get(program);
     if (key !== undefined) return key;
     const hash = crypto.createHash("sha256");
-    hash.update(JSON.stringify([FORMAT, ts.version, versionOf("tslab"), process.versions.node.split(".")[0]]));
+    hash.update(versions);
     hash.update(JSON.stringify(program.getCompilerOptions(), (_k, v) => (typeof v === "string" ? v.split(root).join("<root>") : v)));
     const files = [];
     for (const sf of program.getSourceFiles()) {
-      if (!isVirtual(sf.fileName)) files.push(`${relative(sf.fileName) ?? "<outside>"}\0${sha(sf.text)}`);
+      if (!isVirtual(sf.fileName)) files.push(`${relative(sf.fileName) ?? "<outside>"}\0${fileHash(sf)}`);
     }
     hash.update(files.sort().join("\n"));
     key = hash.digest("hex").slice(0, 32);
@@ -108,7 +109,8 @@ function wrapTypeScript(ts) {
       stats.bypassed++;
       return null;
     }
-    return { key: programKey(program), entry: store.get(programKey(program)) };
+    const key = programKey(program);
+    return { key, entry: store.get(key) };
   }
 
   /** Runs `cached`; on any error inside it, counts it and runs plain tslab's `plain` instead. */
