@@ -9,7 +9,7 @@ import { createRequire } from "module";
 import { parseDigitsCsv } from "../lib/data/csv";
 import { loadMnist } from "../lib/data/mnist";
 import { batches, type Dataset } from "../lib/data/dataset";
-import { Random } from "../lib/random";
+import { Random } from "../lib/core/random";
 
 const MB = 1e6; // decimal megabytes, as 60000×784×4 = 188.16 MB
 

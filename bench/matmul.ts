@@ -1,15 +1,15 @@
 // Matrix products at the shapes the 784 → 256 → 10 network uses, in GFLOP/s (2·m·k·n / seconds).
 // A product of m×k by k×n does m·n·k multiply-adds, i.e. 2·m·k·n floating-point operations.
 // Each figure is the median of several timed runs after a warm-up, float32, one thread.
-// Run: npm run bench -- matmul            (add --simple to also time the simple loops of lib/gemm.ts)
-import { Matrix } from "../lib/matrix";
-import { matmul, matmulTransA, matmulTransB } from "../lib/ops";
-import { activeKernels, useKernels, type Kernels } from "../lib/kernels";
-import { jsKernels, simpleKernels } from "../lib/kernels-js";
+// Run: npm run bench -- matmul            (add --simple to also time the simple loops of lib/engine/gemm.ts)
+import { Matrix } from "../lib/core/matrix";
+import { matmul, matmulTransA, matmulTransB } from "../lib/core/ops";
+import { activeKernels, useKernels, type Kernels } from "../lib/engine/kernels";
+import { jsKernels, simpleKernels } from "../lib/engine/kernels-js";
 import * as os from "os";
-import { Random } from "../lib/random";
+import { Random } from "../lib/core/random";
 import { loadMnist } from "../lib/data/mnist";
-import { backendInfo, wasmBackendKernels } from "../lib/backend";
+import { backendInfo, wasmBackendKernels } from "../lib/engine/backend";
 
 interface Case {
   op: "matmul" | "matmulTransA" | "matmulTransB";

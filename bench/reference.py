@@ -9,7 +9,7 @@ so the losses can be compared too.
 
 Usage: reference.py IMAGES LABELS INIT_DIR DTYPE [SGD_STEPS]   (prints one JSON line)
 bench/train.ts runs it with the fastest NumPy it finds and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
-(lib/numpy.ts), and prints which BLAS that NumPy calls.
+(lib/course/numpy.ts), and prints which BLAS that NumPy calls.
 """
 import gzip
 import json

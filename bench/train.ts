@@ -1,6 +1,6 @@
 // Training speed, side by side in one run: our plain TypeScript loops, our WebAssembly kernels (one thread
 // and all threads), and the same network in plain NumPy (float64 and float32, bench/reference.py) at its best:
-// the fastest NumPy found (lib/numpy.ts: one linked to OpenBLAS before the reference BLAS; NUMPY_PYTHON
+// the fastest NumPy found (lib/course/numpy.ts: one linked to OpenBLAS before the reference BLAS; NUMPY_PYTHON
 // chooses), run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, with the BLAS it calls and its threads printed.
 // Each figure is the median of --reps repetitions (default 3), the runs interleaved (ours, NumPy, ours, …)
 // so that a busy moment of a shared machine falls on all rows alike.
@@ -19,7 +19,7 @@
 import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { cpus, tmpdir } from "os";
-import { findNumpy, describeNumpy, numpyEnv, type NumpyPython } from "../lib/numpy";
+import { findNumpy, describeNumpy, numpyEnv, type NumpyPython } from "../lib/course/numpy";
 import { join } from "path";
 import {
   Matrix,
@@ -264,7 +264,7 @@ export async function run(): Promise<void> {
   console.log(`* JS loops timed on ${JS_EPOCH_BATCHES} of ${Math.ceil(n / BATCH)} batches, ${JS_FULL_ROWS.toLocaleString("en")} of ` +
     `${n.toLocaleString("en")} rows and ${JS_SGD_STEPS} of ${SGD_STEPS} steps, then scaled.`);
   console.log("Losses: mean over the epoch's batches, and the first full-batch loss; same start and order everywhere, so they must agree.");
-  console.log(`Ours: WebAssembly SIMD (lib/wasm${fma ? ", fused multiply-add: relaxed SIMD" : ", multiply then add"}) ` +
+  console.log(`Ours: WebAssembly SIMD (lib/engine/wasm${fma ? ", fused multiply-add: relaxed SIMD" : ", multiply then add"}) ` +
     "for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
   console.log("TypeScript for softmax, the loss and gathering batches. Each workload's fastest NumPy row is the reference.");
   for (const note of notes) console.log(`note: ${note}`);

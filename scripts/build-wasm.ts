@@ -1,6 +1,6 @@
-// Builds lib/wasm/gemm.wasm and lib/wasm/gemm-relaxed.wasm from their AssemblyScript source lib/wasm/assembly/gemm.ts.
-// The two differ in one thing (lib/wasm/assembly/madd.ts): gemm-relaxed.wasm is built with relaxed SIMD and
-// does its multiply-adds as fused f32x4.relaxed_madd; lib/wasm/load.ts uses it where the engine has relaxed SIMD.
+// Builds lib/engine/wasm/gemm.wasm and lib/engine/wasm/gemm-relaxed.wasm from their AssemblyScript source lib/engine/wasm/assembly/gemm.ts.
+// The two differ in one thing (lib/engine/wasm/assembly/madd.ts): gemm-relaxed.wasm is built with relaxed SIMD and
+// does its multiply-adds as fused f32x4.relaxed_madd; lib/engine/wasm/load.ts uses it where the engine has relaxed SIMD.
 //
 //   npx tsx scripts/build-wasm.ts           rebuild and write both
 //   npx tsx scripts/build-wasm.ts --check   rebuild in memory and fail if either differs from the committed file
@@ -13,9 +13,9 @@ import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../lib/files";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const WASM_SOURCE = "lib/wasm/assembly/gemm.ts";
-export const WASM_OUTPUT = "lib/wasm/gemm.wasm";
-export const WASM_RELAXED_OUTPUT = "lib/wasm/gemm-relaxed.wasm";
+export const WASM_SOURCE = "lib/engine/wasm/assembly/gemm.ts";
+export const WASM_OUTPUT = "lib/engine/wasm/gemm.wasm";
+export const WASM_RELAXED_OUTPUT = "lib/engine/wasm/gemm-relaxed.wasm";
 
 /** The compiler flags. Memory is imported (env.memory) and shared, so worker threads can run on the same data. */
 export const ASC_FLAGS = [
@@ -27,7 +27,7 @@ export const ASC_FLAGS = [
   "--importMemory",
   "--sharedMemory",
   "--initialMemory", "1",
-  "--maximumMemory", "65536", //   up to 4 GiB; lib/wasm/kernels.ts decides how much it really uses
+  "--maximumMemory", "65536", //   up to 4 GiB; lib/engine/wasm/kernels.ts decides how much it really uses
   "--noExportMemory",
   "--noColors",
 ];

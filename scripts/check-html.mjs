@@ -6,7 +6,7 @@
 //   - every plotly chart drew (its div holds an svg.main-svg);
 //   - every LaTeX formula rendered: MathJax ran, produced its output elements where the notebook has
 //     math, reported no TeX error, and no raw `$…$` is left in the text;
-//   - every digit pad and playground (lib/widgets.ts) started: mounted, with its canvas;
+//   - every digit pad and playground (lib/course/widgets.ts) started: mounted, with its canvas;
 //   - the page threw no JavaScript error and loaded nothing from the network.
 // Exits non-zero with a message per problem.
 
@@ -142,7 +142,7 @@ async function checkPage(browser, file) {
   if (found.errors.length) problems.push(`MathJax reported TeX errors: ${found.errors.join("; ")}`);
   if (found.raw.length) problems.push(`raw LaTeX left in the text: ${found.raw.slice(0, 5).join("  ")}`);
 
-  // The in-page widgets (lib/widgets.ts: drawDigit, playground) started: each root is mounted and has its canvas.
+  // The in-page widgets (lib/course/widgets.ts: drawDigit, playground) started: each root is mounted and has its canvas.
   const widgets = await page
     .waitForFunction(
       () => {

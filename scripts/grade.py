@@ -7,7 +7,7 @@ Called by scripts/grade.mjs (`npm run grade -- …`), which picks the Python tha
     npm run grade -- DIR --csv OUT                                rows: student,notebook,exercise,status
                                                                   (DIR holds DIR/<student>/<notebook>.ipynb)
 
-Which exercises a notebook has: those registered in lib/exercises/ for its chapter (the NN of
+Which exercises a notebook has: those registered in lib/course/exercises/ for its chapter (the NN of
 NN-….ipynb), plus any other check("…") its cells call. An exercise's status comes from the line its
 check printed ("Exercise 5.2: Correct!" / "Not quite: …" / "Not answered yet …"). A check cell that fails
 or prints no verdict is `error`; after a timeout or a dead kernel every exercise not yet checked is
@@ -110,7 +110,7 @@ def plan(paths):
 
 
 def registered_exercises():
-    """{"5": ["5.1", …]} from lib/exercises (through tsx)."""
+    """{"5": ["5.1", …]} from lib/course/exercises (through tsx)."""
     tsx = os.path.join(rn.ROOT, "node_modules", ".bin", "tsx")
     out = subprocess.run([tsx, os.path.join(rn.ROOT, "scripts", "list-exercises.ts")], cwd=rn.ROOT,
                          capture_output=True, text=True, timeout=120)

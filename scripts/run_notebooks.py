@@ -262,7 +262,7 @@ def stop_kernel(client, pid):
             time.sleep(0.2)
 
 
-# The line lib/exercise.ts's check() prints: "<name>: Correct!", "<name>: Not quite: …" or "<name>: Not answered yet — …"
+# The line lib/course/exercise.ts's check() prints: "<name>: Correct!", "<name>: Not quite: …" or "<name>: Not answered yet — …"
 EXERCISE_VERDICT = re.compile(r"^.*: (Correct!|Not quite: .*|Not answered yet — .*)$")
 
 

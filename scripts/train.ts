@@ -10,16 +10,16 @@ import * as path from "node:path";
 import { loadMnist, mnistDir, mnistFiles } from "../lib/data/mnist";
 import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
-import { mlp, type Sequential } from "../lib/network";
-import { mnistCnn } from "../lib/cnn";
-import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/optimizers";
-import { train, evaluateDataset } from "../lib/train";
-import { formatRecord } from "../lib/train-checks";
-import type { EpochRecord, History } from "../lib/callbacks";
+import { mlp, type Sequential } from "../lib/nn/network";
+import { mnistCnn } from "../lib/nn/cnn";
+import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/train/optimizers";
+import { train, evaluateDataset } from "../lib/train/train";
+import { formatRecord } from "../lib/train/train-checks";
+import type { EpochRecord, History } from "../lib/train/callbacks";
 import { formatPercent } from "../lib/format";
-import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../lib/persist";
+import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../lib/nn/persist";
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../lib/files";
-import { getBackend, setBackend, stopThreads } from "../lib/backend";
+import { getBackend, setBackend, stopThreads } from "../lib/engine/backend";
 import { presets } from "./presets";
 
 interface OptionSpec {
@@ -57,7 +57,7 @@ const SPEC: OptionSpec[] = [
   { name: "dev", value: "N", default: "1000", help: "hold out the first N shuffled training rows as the dev set (always with --csv); with the IDX files the test set is then evaluated once, at the end" },
   { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
   { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
-  { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/persist.ts format)" },
+  { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/nn/persist.ts format)" },
   { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
   { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
   { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
@@ -270,7 +270,7 @@ function checkPaths(o: CliOptions, net: Sequential): void {
   }
 }
 
-/** The matrix kernels: lib/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
+/** The matrix kernels: lib/engine/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
 function chooseBackend(name: "js" | "wasm" | "auto"): string {
   if (name !== "auto") setBackend(name);
   return getBackend();

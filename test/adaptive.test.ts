@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import type { Param } from "../lib/layers";
-import { adagrad, rmsprop } from "../lib/adaptive";
+import { Matrix } from "../lib/core/matrix";
+import type { Param } from "../lib/nn/layers";
+import { adagrad, rmsprop } from "../lib/train/adaptive";
 
 function param(w: number[], g: number[], role?: Param["role"]): Param {
   return { name: "W", value: Matrix.fromRows([w], "float64"), grad: Matrix.fromRows([g], "float64"), role };

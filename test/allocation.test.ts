@@ -5,11 +5,11 @@
 // before and after some steps; the difference is the number of matrices those steps created. The test
 // also checks that the layers hand back the very same buffer objects from step to step.
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { addScaled } from "../lib/ops";
-import { Random } from "../lib/random";
-import { softmaxCrossEntropy } from "../lib/losses";
-import { mlp, Sequential } from "../lib/network";
+import { Matrix } from "../lib/core/matrix";
+import { addScaled } from "../lib/core/ops";
+import { Random } from "../lib/core/random";
+import { softmaxCrossEntropy } from "../lib/nn/losses";
+import { mlp, Sequential } from "../lib/nn/network";
 
 function batch(rows: number, rng: Random): { x: Matrix; y: Matrix } {
   const x = Matrix.zeros(rows, 784);

@@ -1,8 +1,8 @@
 // Augmentation: the inverse-mapped, bilinear transform against exact cases (identity, whole-pixel shifts, a
 // quarter turn, which permutes pixels), the ink it keeps, and the seeded draws within their limits.
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
 import { Augmenter, transformImage } from "../lib/data/augment";
 
 function image(seed: number, w = 28, h = 28): Float64Array {

@@ -1,15 +1,15 @@
 // BatchNorm against a hand-worked batch, against finite differences (training and evaluation modes), and its
 // running averages against their recurrence.
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
-import { Layer, Dense, type LayerConfig } from "../lib/layers";
-import { Tanh } from "../lib/activations";
-import { BatchNorm } from "../lib/batchnorm";
-import { layerFromConfig } from "../lib/layer-config";
-import { Sequential } from "../lib/network";
-import { softmaxCrossEntropy } from "../lib/losses";
-import { gradcheckLayer, gradcheckNetwork } from "../lib/gradcheck";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
+import { Layer, Dense, type LayerConfig } from "../lib/nn/layers";
+import { Tanh } from "../lib/nn/activations";
+import { BatchNorm } from "../lib/nn/batchnorm";
+import { layerFromConfig } from "../lib/nn/layer-config";
+import { Sequential } from "../lib/nn/network";
+import { softmaxCrossEntropy } from "../lib/nn/losses";
+import { gradcheckLayer, gradcheckNetwork } from "../lib/nn/gradcheck";
 
 const rng = new Random(15);
 function randn(rows: number, cols: number, mean = 0, std = 1): Matrix {

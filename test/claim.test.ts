@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claim } from "../lib/claim";
+import { claim } from "../lib/course/claim";
 
 describe("claim", () => {
   it("is silent and returns nothing when the number holds within the stated tolerance", () => {

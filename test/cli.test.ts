@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trainCli, type Run } from "./train-cli";
-import { loadModel } from "../lib/persist";
+import { loadModel } from "../lib/nn/persist";
 import { loadMnist } from "../lib/data/mnist";
 
 

@@ -2,19 +2,19 @@
 // convolution, gradients against finite differences (float64), no allocation per batch, save and load.
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
-import { Conv2D } from "../lib/conv";
-import { MaxPool2D, Flatten } from "../lib/pool";
-import { im2col, col2im, convGeometry, convOutputSize } from "../lib/im2col";
-import { Dense } from "../lib/layers";
-import { ReLU } from "../lib/activations";
-import { Sequential } from "../lib/network";
-import { softmaxCrossEntropy } from "../lib/losses";
-import { gradcheckLayer, gradcheckNetwork } from "../lib/gradcheck";
-import { layerFromConfig } from "../lib/layer-config";
-import { modelToJson, modelFromJson } from "../lib/persist";
-import { addScaled } from "../lib/ops";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
+import { Conv2D } from "../lib/nn/conv";
+import { MaxPool2D, Flatten } from "../lib/nn/pool";
+import { im2col, col2im, convGeometry, convOutputSize } from "../lib/nn/im2col";
+import { Dense } from "../lib/nn/layers";
+import { ReLU } from "../lib/nn/activations";
+import { Sequential } from "../lib/nn/network";
+import { softmaxCrossEntropy } from "../lib/nn/losses";
+import { gradcheckLayer, gradcheckNetwork } from "../lib/nn/gradcheck";
+import { layerFromConfig } from "../lib/nn/layer-config";
+import { modelToJson, modelFromJson } from "../lib/nn/persist";
+import { addScaled } from "../lib/core/ops";
 
 function randomMatrix(rows: number, cols: number, seed: number, dtype: "float32" | "float64" = "float64"): Matrix {
   const rng = new Random(seed);

@@ -2,15 +2,15 @@ import { describe, expect, it } from "vitest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PALETTE, runsTable, scheduleCurves, stepLossCurves, trainingCurves, xValues } from "../lib/curves";
-import { Probe, StepLog, movingAverage } from "../lib/probes";
-import { LiveCurves, kernelSink } from "../lib/live";
-import { readRun, readRunIfPresent } from "../lib/runs";
-import { keepKernelOutputFlowing } from "../lib/plot";
-import type { EpochRecord, History } from "../lib/callbacks";
-import { mlp, type Sequential } from "../lib/network";
-import type { Dense } from "../lib/layers";
-import { Matrix } from "../lib/matrix";
+import { PALETTE, runsTable, scheduleCurves, stepLossCurves, trainingCurves, xValues } from "../lib/course/curves";
+import { Probe, StepLog, movingAverage } from "../lib/course/probes";
+import { LiveCurves, kernelSink } from "../lib/course/live";
+import { readRun, readRunIfPresent } from "../lib/course/runs";
+import { keepKernelOutputFlowing } from "../lib/course/plot";
+import type { EpochRecord, History } from "../lib/train/callbacks";
+import { mlp, type Sequential } from "../lib/nn/network";
+import type { Dense } from "../lib/nn/layers";
+import { Matrix } from "../lib/core/matrix";
 
 function record(epoch: number, updates: number, seconds: number, acc: number, test = true): EpochRecord {
   const r: EpochRecord = { epoch, updates, seconds, trainLoss: 1 / epoch, trainAccuracy: acc };

@@ -1,10 +1,10 @@
 // The chapter-9 diagnostics against hand-worked cases.
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Dense, type Param } from "../lib/layers";
-import { ReLU, Sigmoid } from "../lib/activations";
-import { Sequential } from "../lib/network";
-import { activationsByLayer, copyWeights, deadUnits, frobeniusNorm, gradientNorms, layerHistograms, updateRatios } from "../lib/diagnostics";
+import { Matrix } from "../lib/core/matrix";
+import { Dense, type Param } from "../lib/nn/layers";
+import { ReLU, Sigmoid } from "../lib/nn/activations";
+import { Sequential } from "../lib/nn/network";
+import { activationsByLayer, copyWeights, deadUnits, frobeniusNorm, gradientNorms, layerHistograms, updateRatios } from "../lib/course/diagnostics";
 
 function handNet(): Sequential {
   const d1 = new Dense(2, 3, { dtype: "float64" });
@@ -70,7 +70,7 @@ describe("diagnostics", () => {
 
 describe("trainingCurves' testLabel", () => {
   it("names the held-out curves as asked (a dev set is not the test set)", async () => {
-    const { trainingCurves } = await import("../lib/curves");
+    const { trainingCurves } = await import("../lib/course/curves");
     const history = { epochs: [{ epoch: 1, updates: 1, seconds: 0, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1.2, testAccuracy: 0.4 }], stopped: null };
     const names = (o: object) => trainingCurves({ run: history }, o).data.map((t) => t.name);
     expect(names({ testLabel: "dev" })).toContain("run · dev");

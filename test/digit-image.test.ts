@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inkBox, mnistPreprocess } from "../lib/digit-image";
+import { inkBox, mnistPreprocess } from "../lib/course/digit-image";
 
 /** A width × height image of zeros with the rectangle [x, x+w) × [y, y+h) set to `value`. */
 function canvas(width: number, height: number, rects: Array<[number, number, number, number, number?]>): Float32Array {

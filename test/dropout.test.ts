@@ -1,12 +1,12 @@
 // Dropout: identity in evaluation; in training, kept units scaled by 1/(1 − p), the kept fraction near 1 − p,
 // the same masks from the same seed, and a backward that matches finite differences with the mask held fixed.
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
-import { Layer, type LayerConfig } from "../lib/layers";
-import { Dropout } from "../lib/dropout";
-import { layerFromConfig } from "../lib/layer-config";
-import { gradcheckLayer } from "../lib/gradcheck";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
+import { Layer, type LayerConfig } from "../lib/nn/layers";
+import { Dropout } from "../lib/nn/dropout";
+import { layerFromConfig } from "../lib/nn/layer-config";
+import { gradcheckLayer } from "../lib/nn/gradcheck";
 
 function filled(rows: number, cols: number, seed: number, dtype: "float32" | "float64" = "float64"): Matrix {
   const r = new Random(seed), m = Matrix.zeros(rows, cols, dtype);

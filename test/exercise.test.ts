@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assess, check, compare } from "../lib/exercise";
+import { assess, check, compare } from "../lib/course/exercise";
 
 function run(answer: unknown, expected: unknown, hint?: string, tolerance?: number) {
   const lines: string[] = [];

@@ -1,10 +1,10 @@
 // Chapters 9 and 10: each exercise's right answer passes; wrong answers and wrong methods are rejected.
 import { describe, expect, it } from "vitest";
-import { assessExercise } from "../lib/exercise";
-import { exerciseIds } from "../lib/exercises/index";
-import { earlyStoppingReference } from "../lib/exercises/ch10";
-import { Matrix } from "../lib/matrix";
-import { BatchNorm } from "../lib/batchnorm";
+import { assessExercise } from "../lib/course/exercise";
+import { exerciseIds } from "../lib/course/exercises/index";
+import { earlyStoppingReference } from "../lib/course/exercises/ch10";
+import { Matrix } from "../lib/core/matrix";
+import { BatchNorm } from "../lib/nn/batchnorm";
 
 const status = (name: string, answer: unknown) => assessExercise(name, answer).status;
 

@@ -1,7 +1,7 @@
 // Chapter 11's exercise checks accept the right answers and reject wrong ones (including plausible wrong methods).
 import { describe, expect, it } from "vitest";
-import { assessExercise } from "../lib/exercise";
-import { exerciseIds } from "../lib/exercises/index";
+import { assessExercise } from "../lib/course/exercise";
+import { exerciseIds } from "../lib/course/exercises/index";
 
 const verdict = (id: string, answer: unknown): string => assessExercise(id, answer).message;
 

@@ -1,14 +1,14 @@
 // Every registered exercise: the right answer passes, and wrong answers (including wrong METHODS that
 // would give nearly the right numbers) are rejected.
 import { describe, expect, it } from "vitest";
-import { assessExercise, check } from "../lib/exercise";
-import { exerciseIds, registerExercises, findExercise } from "../lib/exercises/index";
-import { Matrix } from "../lib/matrix";
-import { matmulTransA, matmulTransB, sumRows, matmul, addRowVector, map, hadamard, scale, sub, softmaxRows } from "../lib/ops";
-import { Dense } from "../lib/layers";
-import { Sigmoid } from "../lib/activations";
-import { twoLayerReference } from "../lib/exercises/ch04";
-import type { History } from "../lib/callbacks";
+import { assessExercise, check } from "../lib/course/exercise";
+import { exerciseIds, registerExercises, findExercise } from "../lib/course/exercises/index";
+import { Matrix } from "../lib/core/matrix";
+import { matmulTransA, matmulTransB, sumRows, matmul, addRowVector, map, hadamard, scale, sub, softmaxRows } from "../lib/core/ops";
+import { Dense } from "../lib/nn/layers";
+import { Sigmoid } from "../lib/nn/activations";
+import { twoLayerReference } from "../lib/course/exercises/ch04";
+import type { History } from "../lib/train/callbacks";
 
 const status = (name: string, answer: unknown) => assessExercise(name, answer).status;
 const message = (name: string, answer: unknown) => assessExercise(name, answer).message;

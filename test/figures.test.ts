@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { digitGrid, digitImage, weightImages, type PlotlyFigure } from "../lib/figures";
-import { barChart, confusionHeatmap, confusionMatrix, functionPlot, histogram, histogramCounts, seriesPlot } from "../lib/charts";
+import { Matrix } from "../lib/core/matrix";
+import { digitGrid, digitImage, weightImages, type PlotlyFigure } from "../lib/course/figures";
+import { barChart, confusionHeatmap, confusionMatrix, functionPlot, histogram, histogramCounts, seriesPlot } from "../lib/course/charts";
 
 /** n images of side×side pixels, pixel (r, c) of image k = k·1000 + r·side + c (so every value says where it came from). */
 function numberedImages(n: number, side: number): Matrix {

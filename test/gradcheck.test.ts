@@ -1,13 +1,13 @@
 // Every backward against finite differences, in float64: the analytic gradients of each layer, each loss
 // and whole networks must agree with (f(θ+h) − f(θ−h))-style differences to a relative error below 1e-7.
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
-import { Dense, type Layer } from "../lib/layers";
-import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/activations";
-import { softmaxCrossEntropy, crossEntropy, mse, type LossFn } from "../lib/losses";
-import { Sequential, mlp } from "../lib/network";
-import { gradcheckLayer, gradcheckLoss, gradcheckNetwork, relativeError } from "../lib/gradcheck";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
+import { Dense, type Layer } from "../lib/nn/layers";
+import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/nn/activations";
+import { softmaxCrossEntropy, crossEntropy, mse, type LossFn } from "../lib/nn/losses";
+import { Sequential, mlp } from "../lib/nn/network";
+import { gradcheckLayer, gradcheckLoss, gradcheckNetwork, relativeError } from "../lib/nn/gradcheck";
 
 const TOLERANCE = 1e-7;
 const rng = new Random(2024);

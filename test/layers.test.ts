@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
-import { Dense, type Init } from "../lib/layers";
-import { softmaxRows } from "../lib/ops";
-import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/activations";
-import { layerFromConfig } from "../lib/layer-config";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
+import { Dense, type Init } from "../lib/nn/layers";
+import { softmaxRows } from "../lib/core/ops";
+import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/nn/activations";
+import { layerFromConfig } from "../lib/nn/layer-config";
 
 function stats(values: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
   let sum = 0, min = Infinity, max = -Infinity;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { softmaxRows } from "../lib/ops";
-import { softmaxCrossEntropy, crossEntropy, mse, logSumExp, PROBABILITY_EPSILON } from "../lib/losses";
-import { Random } from "../lib/random";
+import { Matrix } from "../lib/core/matrix";
+import { softmaxRows } from "../lib/core/ops";
+import { softmaxCrossEntropy, crossEntropy, mse, logSumExp, PROBABILITY_EPSILON } from "../lib/nn/losses";
+import { Random } from "../lib/core/random";
 
 const oneHot = (labels: number[], classes: number) =>
   Matrix.fromRows(labels.map((l) => Array.from({ length: classes }, (_, j) => (j === l ? 1 : 0))), "float64");

@@ -1,9 +1,9 @@
 import { describe, expect, it, afterEach } from "vitest";
-import { Matrix, type DType } from "../lib/matrix";
-import { matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, map, add, sub, scale, hadamard, addScaled, copy, argmaxRows, relu } from "../lib/ops";
-import { useKernels, activeKernels, type Kernels } from "../lib/kernels";
-import { jsKernels, simpleKernels } from "../lib/kernels-js";
-import { Random } from "../lib/random";
+import { Matrix, type DType } from "../lib/core/matrix";
+import { matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, map, add, sub, scale, hadamard, addScaled, copy, argmaxRows, relu } from "../lib/core/ops";
+import { useKernels, activeKernels, type Kernels } from "../lib/engine/kernels";
+import { jsKernels, simpleKernels } from "../lib/engine/kernels-js";
+import { Random } from "../lib/core/random";
 
 function random(rows: number, cols: number, rng: Random, dtype: DType = "float64", zeros = 0): Matrix {
   const m = Matrix.zeros(rows, cols, dtype);

@@ -7,8 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { compileToCommonJs } from "./commonjs";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
 import { loadMnist, mnistDir } from "../lib/data/mnist";
 import {
   batches, classCounts, describeDataset, oneHot, shuffleDataset, splitDev, type Batch, type Dataset,

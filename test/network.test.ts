@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { argmaxRows, addScaled } from "../lib/ops";
-import { Random } from "../lib/random";
-import { Dense } from "../lib/layers";
-import { ReLU, Sigmoid, Softmax } from "../lib/activations";
-import { softmaxCrossEntropy, crossEntropy } from "../lib/losses";
-import { Sequential, mlp } from "../lib/network";
+import { Matrix } from "../lib/core/matrix";
+import { argmaxRows, addScaled } from "../lib/core/ops";
+import { Random } from "../lib/core/random";
+import { Dense } from "../lib/nn/layers";
+import { ReLU, Sigmoid, Softmax } from "../lib/nn/activations";
+import { softmaxCrossEntropy, crossEntropy } from "../lib/nn/losses";
+import { Sequential, mlp } from "../lib/nn/network";
 
 function randn(rows: number, cols: number, rng: Random, dtype: "float32" | "float64" = "float64"): Matrix {
   const m = Matrix.zeros(rows, cols, dtype);

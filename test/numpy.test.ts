@@ -1,4 +1,4 @@
-// lib/numpy.ts: NumPy as a speed reference at its best. Fake Pythons (shell scripts printing what the probe
+// lib/course/numpy.ts: NumPy as a speed reference at its best. Fake Pythons (shell scripts printing what the probe
 // would) stand in for real ones, so the choice is tested whatever Pythons this machine has.
 import { describe, expect, it, afterEach } from "vitest";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import type { Param } from "../lib/layers";
+import { Matrix } from "../lib/core/matrix";
+import type { Param } from "../lib/nn/layers";
 import {
   adam, constantLr, cosineLr, gd, makeOptimizer, makeSchedule, momentum, nesterov, stepDecay,
-} from "../lib/optimizers";
+} from "../lib/train/optimizers";
 
 /** A 1×k float64 parameter holding `w`, with gradient `g`. */
 function param(name: string, w: number[], g: number[], role?: Param["role"]): Param {

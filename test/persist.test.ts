@@ -2,18 +2,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { mlp, Sequential } from "../lib/network";
+import { Matrix } from "../lib/core/matrix";
+import { mlp, Sequential } from "../lib/nn/network";
 import { loadMnist } from "../lib/data/mnist";
 import type { Dataset } from "../lib/data/dataset";
-import { gd } from "../lib/optimizers";
-import { train } from "../lib/train";
+import { gd } from "../lib/train/optimizers";
+import { train } from "../lib/train/train";
 import {
   bytesToFloats, floatsToBytes, loadModel, MAX_ARRAY_LENGTH, modelFromJson, modelToJson, readModelFile, saveModel,
-} from "../lib/persist";
+} from "../lib/nn/persist";
 import { createHash } from "node:crypto";
-import { Dense, type LayerConfig } from "../lib/layers";
-import { layerFromConfig } from "../lib/layer-config";
+import { Dense, type LayerConfig } from "../lib/nn/layers";
+import { layerFromConfig } from "../lib/nn/layer-config";
 
 let dir: string;
 let data: Dataset;

@@ -1,6 +1,6 @@
 import { createRequire } from "module";
 import { describe, expect, it } from "vitest";
-import { figureHtml, loadPlotly, newPlotId, plotlyBundleHtml, prepareFigure, show, toPlainData, type Figure } from "../lib/plot";
+import { figureHtml, loadPlotly, newPlotId, plotlyBundleHtml, prepareFigure, show, toPlainData, type Figure } from "../lib/course/plot";
 
 /** The figure object figureHtml embedded in its script (the line `var figure = {…};`). */
 function embedded(html: string): { data: any[]; layout: any; config: any } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "../lib/random";
+import { Random } from "../lib/core/random";
 
 const take = (rng: Random, n: number, f: (r: Random) => number) => Array.from({ length: n }, () => f(rng));
 

@@ -2,18 +2,18 @@
 // option, keeping the best weights), augmentation and dropout inside train() (seeded: same seed, same history),
 // mlp's batchNorm/dropout options, and model files that keep BatchNorm's running averages.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import type { Param } from "../lib/layers";
-import { gd, momentum, adam } from "../lib/optimizers";
-import { mlp, type Sequential } from "../lib/network";
-import { train, evaluateDataset } from "../lib/train";
-import { EarlyStopping } from "../lib/early-stopping";
+import { Matrix } from "../lib/core/matrix";
+import type { Param } from "../lib/nn/layers";
+import { gd, momentum, adam } from "../lib/train/optimizers";
+import { mlp, type Sequential } from "../lib/nn/network";
+import { train, evaluateDataset } from "../lib/train/train";
+import { EarlyStopping } from "../lib/train/early-stopping";
 import { loadMnist } from "../lib/data/mnist";
 import type { Dataset } from "../lib/data/dataset";
-import { modelFromJson, modelToJson } from "../lib/persist";
-import { BatchNorm } from "../lib/batchnorm";
-import { Dropout } from "../lib/dropout";
-import type { EpochRecord, History } from "../lib/callbacks";
+import { modelFromJson, modelToJson } from "../lib/nn/persist";
+import { BatchNorm } from "../lib/nn/batchnorm";
+import { Dropout } from "../lib/nn/dropout";
+import type { EpochRecord, History } from "../lib/train/callbacks";
 
 function param(values: number[], grad: number[], role: Param["role"] = "weight"): Param {
   return { name: role === "weight" ? "W" : "b", value: Matrix.fromRows([values], "float64"), grad: Matrix.fromRows([grad], "float64"), role };

@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Matrix } from "../lib/matrix";
-import { Random } from "../lib/random";
-import { Dense } from "../lib/layers";
-import { Softmax } from "../lib/activations";
-import { mlp, Sequential } from "../lib/network";
+import { Matrix } from "../lib/core/matrix";
+import { Random } from "../lib/core/random";
+import { Dense } from "../lib/nn/layers";
+import { Softmax } from "../lib/nn/activations";
+import { mlp, Sequential } from "../lib/nn/network";
 import { loadMnist } from "../lib/data/mnist";
 import { batches, type Dataset } from "../lib/data/dataset";
-import { adam, gd, momentum, stepDecay, type Optimizer } from "../lib/optimizers";
-import { evaluateDataset, resolveLoss, train } from "../lib/train";
-import { checkTrainOptions, type TrainOptions } from "../lib/train-checks";
-import type { EpochRecord, History, StepInfo, TrainCallback } from "../lib/callbacks";
+import { adam, gd, momentum, stepDecay, type Optimizer } from "../lib/train/optimizers";
+import { evaluateDataset, resolveLoss, train } from "../lib/train/train";
+import { checkTrainOptions, type TrainOptions } from "../lib/train/train-checks";
+import type { EpochRecord, History, StepInfo, TrainCallback } from "../lib/train/callbacks";
 
 // The committed sample: 1,000 training and 500 test images (data/mnist-sample).
 let trainSet: Dataset;

@@ -1,4 +1,4 @@
-// Float32 matrices that live in WebAssembly memory (lib/wasm/heap.ts) and the kernels that read them in
+// Float32 matrices that live in WebAssembly memory (lib/engine/wasm/heap.ts) and the kernels that read them in
 // place: the heap's bookkeeping, products with every mix of in-memory and ordinary operands against the
 // copying path, the element-wise passes against the JS loops (bit for bit, special values included), and
 // the lifetime rule (a block comes back when its array is collected, not while a view of it lives).
@@ -23,9 +23,9 @@ import {
   Random,
   type Kernels,
 } from "../lib/index";
-import { WasmHeap, HeapFloat32Array } from "../lib/wasm/heap";
-import { wasmApi } from "../lib/wasm/api";
-import type { WasmKernels } from "../lib/wasm/kernels";
+import { WasmHeap, HeapFloat32Array } from "../lib/engine/wasm/heap";
+import { wasmApi } from "../lib/engine/wasm/api";
+import type { WasmKernels } from "../lib/engine/wasm/kernels";
 
 const root = join(__dirname, "..");
 const PAGE = 65536;

@@ -27,7 +27,7 @@ import {
   loadMnist,
   oneHot,
 } from "../lib/index";
-import { findWasmFile } from "../lib/wasm/load";
+import { findWasmFile } from "../lib/engine/wasm/load";
 import { buildGemmWasm, WASM_OUTPUT, WASM_RELAXED_OUTPUT } from "../scripts/build-wasm";
 import { compileToCommonJs } from "./commonjs";
 
@@ -35,12 +35,12 @@ type Op = "matmul" | "matmulTransA" | "matmulTransB";
 const OPS: Op[] = ["matmul", "matmulTransA", "matmulTransB"];
 const root = join(__dirname, "..");
 
-// The two builds (lib/wasm/load.ts): fused multiply-adds (relaxed SIMD, where the engine has it) and unfused.
+// The two builds (lib/engine/wasm/load.ts): fused multiply-adds (relaxed SIMD, where the engine has it) and unfused.
 // Each passes every check below; `single` etc. are the default (fused where possible).
 const builds = [true, false].map((fma) => ({
   fma,
   single: wasmBackendKernels({ threads: 1, fma })!,
-  // chunks of 5,000 floats and threads for anything above 1 flop: every path of lib/wasm/kernels.ts on small shapes
+  // chunks of 5,000 floats and threads for anything above 1 flop: every path of lib/engine/wasm/kernels.ts on small shapes
   threaded: wasmBackendKernels({ threads: 3, minThreadFlops: 1, chunkFloats: 5000, fma })!,
   chunked: wasmBackendKernels({ threads: 1, chunkFloats: 3000, fma })!,
 }));
@@ -275,7 +275,7 @@ describe("the wasm backend behind Matrix", () => {
     const out = mkdtempSync(join(root, "build", "cjs-wasm-"));
     try {
       compileToCommonJs(root, "lib/index.ts", out);
-      copyFileSync(join(root, "lib", "wasm", "gemm.wasm"), join(out, "lib", "wasm", "gemm.wasm"));
+      copyFileSync(join(root, "lib", "engine", "wasm", "gemm.wasm"), join(out, "lib", "engine", "wasm", "gemm.wasm"));
       const script = `const lib = require(${JSON.stringify(join(out, "lib", "index.js"))});
         const a = lib.Matrix.zeros(64, 784), b = lib.Matrix.zeros(784, 16);
         a.data.fill(1); b.data.fill(0.5);
@@ -294,18 +294,18 @@ describe("the wasm backend behind Matrix", () => {
 
   it("finds gemm.wasm from a folder below the project root (as a notebook kernel might run)", () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e",
-      `import { findWasmFile } from "../lib/wasm/load"; console.log(findWasmFile());`], {
+      `import { findWasmFile } from "../lib/engine/wasm/load"; console.log(findWasmFile());`], {
       cwd: join(root, "notebooks"), encoding: "utf8", timeout: 60_000,
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(join(root, "lib", "wasm", "gemm.wasm"));
-    expect(findWasmFile()).toBe(join(root, "lib", "wasm", "gemm.wasm"));
+    expect(r.stdout.trim()).toBe(join(root, "lib", "engine", "wasm", "gemm.wasm"));
+    expect(findWasmFile()).toBe(join(root, "lib", "engine", "wasm", "gemm.wasm"));
   });
 });
 
 describe("gemm.wasm is built from its source", () => {
   for (const [output, relaxed] of [[WASM_OUTPUT, false], [WASM_RELAXED_OUTPUT, true]] as const) {
-    it(`rebuilding lib/wasm/assembly/gemm.ts gives the committed ${output} byte for byte`, async () => {
+    it(`rebuilding lib/engine/wasm/assembly/gemm.ts gives the committed ${output} byte for byte`, async () => {
       const fresh = await buildGemmWasm(relaxed);
       const committed = readFileSync(join(root, output));
       expect(fresh.length).toBe(committed.length);

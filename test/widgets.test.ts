@@ -12,7 +12,7 @@ function configOf(html: string): Record<string, unknown> {
   return JSON.parse(m[1]);
 }
 
-describe("widgets as notebook outputs (lib/widgets.ts)", () => {
+describe("widgets as notebook outputs (lib/course/widgets.ts)", () => {
   it("the digit pad carries the network itself: the page rebuilds one that gives the same outputs", () => {
     const net = mlp([784, 16, 10], { seed: 3 });
     const html = digitPadHtml(net);

@@ -1,5 +1,5 @@
 // The few uses of Node's Buffer that lib/ makes on paths the page takes (persist.ts: base64 of a model's
-// parameters), with the browser's atob/btoa. Injected by the bundler (lib/widgets.ts) as the free name `Buffer`.
+// parameters), with the browser's atob/btoa. Injected by the bundler (lib/course/widgets.ts) as the free name `Buffer`.
 type Bytes = Uint8Array & { toString(encoding?: string): string };
 
 function withBase64(bytes: Uint8Array): Bytes {

@@ -1,12 +1,12 @@
-// Which kernels the page's arithmetic uses: the library's WebAssembly kernels (lib/wasm/: SIMD, one thread here,
+// Which kernels the page's arithmetic uses: the library's WebAssembly kernels (lib/engine/wasm/: SIMD, one thread here,
 // at most 256 MB of memory: the subset and a few copies of it) when they load in this browser and agree with
-// the plain loops on a small case; the plain TypeScript loops (lib/kernels-js.ts) otherwise. gemm.wasm travels
+// the plain loops on a small case; the plain TypeScript loops (lib/engine/kernels-js.ts) otherwise. gemm.wasm travels
 // inside the bundle (esbuild's binary loader).
-// (lib/backend.ts makes the same choice in Node, where it finds gemm.wasm on disk and can start threads.)
-import wasmBytes from "../lib/wasm/gemm.wasm";
-import { useKernels } from "../lib/kernels";
-import { jsKernels, agreesWithLoops } from "../lib/kernels-js";
-import { WasmKernels } from "../lib/wasm/kernels";
+// (lib/engine/backend.ts makes the same choice in Node, where it finds gemm.wasm on disk and can start threads.)
+import wasmBytes from "../lib/engine/wasm/gemm.wasm";
+import { useKernels } from "../lib/engine/kernels";
+import { jsKernels, agreesWithLoops } from "../lib/engine/kernels-js";
+import { WasmKernels } from "../lib/engine/wasm/kernels";
 
 /** Switch to the wasm kernels if they work here; returns what the arithmetic uses now and, if not wasm, why. */
 export function pickKernels(): string {

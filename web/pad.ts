@@ -1,15 +1,15 @@
 // The digit pad: draw a digit, see the 28×28 image the network reads and its ten probabilities, live.
-// The trained network travels inside the page (a model file's JSON, lib/persist.ts); the library's own
+// The trained network travels inside the page (a model file's JSON, lib/nn/persist.ts); the library's own
 // Sequential, Dense, ReLU and softmax compute the answer here, in the page.
-import { Matrix } from "../lib/matrix";
-import { softmaxRows } from "../lib/ops";
-import { readModel } from "../lib/persist";
-import type { Sequential } from "../lib/network";
-import { mnistPreprocess, DIGIT_SIDE } from "../lib/digit-image";
+import { Matrix } from "../lib/core/matrix";
+import { softmaxRows } from "../lib/core/ops";
+import { readModel } from "../lib/nn/persist";
+import type { Sequential } from "../lib/nn/network";
+import { mnistPreprocess, DIGIT_SIDE } from "../lib/course/digit-image";
 import { ensureStyle, h, readConfig, showError } from "./dom";
 
 export interface PadConfig {
-  /** the trained network, as lib/persist's modelToJson writes it */
+  /** the trained network, as lib/nn/persist's modelToJson writes it */
   model: string;
   title?: string;
 }

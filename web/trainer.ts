@@ -2,10 +2,10 @@
 // It is the library's own code: mlp() builds the network, train() runs the updates, evaluateDataset() measures.
 // Training goes in slices of about a thousand examples so that "pause" and new settings are heard between
 // them; each epoch still visits every example once, in a new seeded order.
-import { Matrix } from "../lib/matrix";
-import { mlp, type ActivationName, type Sequential } from "../lib/network";
-import { train, evaluateDataset } from "../lib/train";
-import { makeOptimizer, type Optimizer } from "../lib/optimizers";
+import { Matrix } from "../lib/core/matrix";
+import { mlp, type ActivationName, type Sequential } from "../lib/nn/network";
+import { train, evaluateDataset } from "../lib/train/train";
+import { makeOptimizer, type Optimizer } from "../lib/train/optimizers";
 import { datasetFromIdx } from "../lib/data/mnist";
 import { shuffleDataset, type Dataset } from "../lib/data/dataset";
 import { parseIdx } from "../lib/data/idx";

@@ -8,9 +8,9 @@
 //
 // Every image of every batch draws its own θ ∈ [−maxRotation, maxRotation] and dx, dy ∈ [−maxShift, maxShift]
 // from the augmenter's seeded generator: the same seed gives the same images, batch after batch.
-import type { Matrix, FloatArray } from "../matrix";
-import { Buffers } from "../buffers";
-import { Random } from "../random";
+import type { Matrix, FloatArray } from "../core/matrix";
+import { Buffers } from "../core/buffers";
+import { Random } from "../core/random";
 
 export interface AugmentOptions {
   /** the largest shift, in pixels, along each axis; default 2 */

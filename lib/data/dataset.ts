@@ -1,8 +1,8 @@
 // A data set and what training does with it, whatever the images are: one-hot targets, class counts,
 // shuffling, a dev split, and the mini-batches of an epoch. (Loading MNIST is in ./mnist.ts; the training
 // loop imports this file, not that one.)
-import { Matrix, longLived, type FloatArray } from "../matrix";
-import { Random } from "../random";
+import { Matrix, longLived, type FloatArray } from "../core/matrix";
+import { Random } from "../core/random";
 
 /** A labelled set of images. images: n × 784 (one image a row, pixels in [0, 1]); labels: n digits 0–9. */
 export interface Dataset {

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createRequire } from "module";
-import { Matrix, longLived, type DType, type FloatArray } from "../matrix";
+import { Matrix, longLived, type DType, type FloatArray } from "../core/matrix";
 import { readIdx, type IdxArray } from "./idx";
 import { CLASSES, type Dataset } from "./dataset";
 import { findUpward } from "../paths";

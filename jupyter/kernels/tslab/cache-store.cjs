@@ -1,8 +1,8 @@
 // The files of the kernel's compile cache (compile-cache.cjs beside this file): one JSON file per program key.
 //
 //   { format, key,
-//     clean: { "lib/ops.ts": true, … },                 files type-checked with no error under this key
-//     emits: { "lib/ops.ts": { outputs: [[name, emitted JS, its CommonJS form], …],
+//     clean: { "lib/core/ops.ts": true, … },                 files type-checked with no error under this key
+//     emits: { "lib/core/ops.ts": { outputs: [[name, emitted JS, its CommonJS form], …],
 //                               last: null | "tsLastExpr" }, … } }   (last: see compile-cache.cjs)
 //
 // Everything under one key is a function of the key, so entries from several folders or several kernels can be

@@ -160,7 +160,7 @@ function wrapTypeScript(ts) {
 
   // tslab's `after` transformer turns the last expression statement of every file it emits into
   // `export const tsLastExpr = …` (tsLastExpr0, … when the cell declares that name) and tells tslab that name, which
-  // then prints the cell's export of that name, if there is one. lib/backend.ts and the exercise modules end with a
+  // then prints the cell's export of that name, if there is one. lib/engine/backend.ts and the exercise modules end with a
   // call. For such a file the entry keeps the name used ("last"), and before giving its output back, the same
   // transformers run on a one-statement file: that tells tslab the name again and shows which name it would be now.
 

@@ -1,0 +1,229 @@
+// Operations on matrices: products (A·B, Aᵀ·B, A·Bᵀ), adding a row vector to every row, sums over rows,
+// element-wise maps, ReLU, row-wise softmax and argmax.
+//
+// Each operation checks shapes, states its formula, and makes one call to the kernels (lib/engine/kernels.ts),
+// which do the arithmetic: the plain loops of lib/engine/kernels-js.ts, or faster ones chosen by lib/engine/backend.ts.
+// Every operation takes an optional `out` matrix and writes into it, so a training loop can keep its
+// buffers and allocate nothing per batch. A mismatch throws an error that names the operation and both
+// shapes ("matmul: cannot multiply 64×784 by 256×10").
+import { Matrix, type DType, type FloatArray } from "./matrix";
+import { activeKernels } from "../engine/kernels";
+
+/** A·B.  A: m×k, B: k×n → m×n */
+export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.rows) throw new Error(`matmul: cannot multiply ${a.shape} by ${b.shape}`);
+  const c = prepareOut("matmul", out, a.rows, b.cols, a, b, "A·B");
+  activeKernels().matmul(a.data, b.data, c.data, a.rows, a.cols, b.cols); // C[i,j] = Σ_p A[i,p]·B[p,j]
+  return c;
+}
+
+/** Aᵀ·B without building Aᵀ.  A: k×m, B: k×n → m×n */
+export function matmulTransA(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  if (a.rows !== b.rows) {
+    throw new Error(`matmulTransA: cannot multiply (${a.shape})ᵀ by ${b.shape}: Aᵀ·B needs A and B to have the same number of rows`);
+  }
+  const c = prepareOut("matmulTransA", out, a.cols, b.cols, a, b, "Aᵀ·B");
+  activeKernels().matmulTransA(a.data, b.data, c.data, a.cols, a.rows, b.cols); // C[i,j] = Σ_p A[p,i]·B[p,j]
+  return c;
+}
+
+/** A·Bᵀ without building Bᵀ.  A: m×k, B: n×k → m×n */
+export function matmulTransB(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.cols) {
+    throw new Error(`matmulTransB: cannot multiply ${a.shape} by (${b.shape})ᵀ: A·Bᵀ needs A and B to have the same number of columns`);
+  }
+  const c = prepareOut("matmulTransB", out, a.rows, b.rows, a, b, "A·Bᵀ");
+  activeKernels().matmulTransB(a.data, b.data, c.data, a.rows, a.cols, b.rows); // C[i,j] = Σ_p A[i,p]·B[j,p]
+  return c;
+}
+
+/** Aᵀ:  Aᵀ[j,i] = A[i,j] */
+export function transpose(a: Matrix, out?: Matrix): Matrix {
+  const t = prepareOut("transpose", out, a.cols, a.rows, a, a, "Aᵀ");
+  activeKernels().transpose(a.data, t.data, a.rows, a.cols);
+  return t;
+}
+
+/** Each row of A plus the row vector b:  Z[i,j] = A[i,j] + b[j].  b: 1×cols.  out may be A itself. */
+export function addRowVector(a: Matrix, rowVec: Matrix, out?: Matrix): Matrix {
+  if (rowVec.rows !== 1 || rowVec.cols !== a.cols) {
+    throw new Error(`addRowVector: cannot add ${rowVec.shape} to each row of ${a.shape}: expected a 1×${a.cols} row vector`);
+  }
+  const z = prepareElementwiseOut("addRowVector", out, a, rowVec);
+  activeKernels().addRowVector(a.data, rowVec.data, z.data, a.rows, a.cols);
+  return z;
+}
+
+/** The sum over rows, a 1×cols row vector:  s[j] = Σ_i A[i,j] */
+export function sumRows(a: Matrix, out?: Matrix): Matrix {
+  const s = prepareOut("sumRows", out, 1, a.cols, a, a, "Σ_rows A");
+  activeKernels().sumRows(a.data, s.data, a.rows, a.cols);
+  return s;
+}
+
+/** ReLU of every entry:  A = max(0, Z).  out may be Z itself. */
+export function relu(z: Matrix, out?: Matrix): Matrix {
+  const a = prepareElementwiseOut("relu", out, z, z);
+  activeKernels().relu(z.data, a.data);
+  return a;
+}
+
+/** ReLU's backward pass:  dZ = dA ⊙ 1[A > 0], from the output A of relu (A > 0 exactly where Z > 0). */
+export function reluBackward(dA: Matrix, a: Matrix, out?: Matrix): Matrix {
+  const dZ = elementwise("reluBackward", dA, a, out);
+  activeKernels().reluBackward(dA.data, a.data, dZ.data);
+  return dZ;
+}
+
+/** f applied to every entry:  out[i,j] = f(A[i,j], i, j).  out may be A itself. */
+export function map(a: Matrix, f: (v: number, i: number, j: number) => number, out?: Matrix): Matrix {
+  const y = prepareElementwiseOut("map", out, a, a);
+  const n = a.cols, x = a.data, d = y.data;
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < n; j++) d[i * n + j] = f(x[i * n + j], i, j);
+  return y;
+}
+
+/** A + B, entry by entry.  out may be A or B. */
+export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  const y = elementwise("add", a, b, out);
+  activeKernels().add(a.data, b.data, y.data);
+  return y;
+}
+
+/** A − B, entry by entry.  out may be A or B. */
+export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  const y = elementwise("sub", a, b, out);
+  activeKernels().sub(a.data, b.data, y.data);
+  return y;
+}
+
+/** A ⊙ B (Hadamard product), entry by entry.  out may be A or B. */
+export function hadamard(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  const y = elementwise("hadamard", a, b, out);
+  activeKernels().hadamard(a.data, b.data, y.data);
+  return y;
+}
+
+/** s·A.  out may be A itself. */
+export function scale(a: Matrix, s: number, out?: Matrix): Matrix {
+  const y = prepareElementwiseOut("scale", out, a, a);
+  activeKernels().scale(a.data, s, y.data);
+  return y;
+}
+
+/** A + s·B (the update W ← W − α·dW is addScaled(W, dW, −α, W)).  out may be A or B. */
+export function addScaled(a: Matrix, b: Matrix, s: number, out?: Matrix): Matrix {
+  const y = elementwise("addScaled", a, b, out);
+  activeKernels().addScaled(a.data, b.data, s, y.data);
+  return y;
+}
+
+/** A copy of A written into out (same shape). */
+export function copy(a: Matrix, out?: Matrix): Matrix {
+  const y = prepareElementwiseOut("copy", out, a, a);
+  if (y !== a) y.data.set(a.data);
+  return y;
+}
+
+/** The column index of the largest entry of each row (the first one on a tie). */
+export function argmaxRows(a: Matrix, out?: Int32Array): Int32Array {
+  if (out !== undefined && out.length !== a.rows) {
+    throw new Error(`argmaxRows: out has ${out.length} entries but ${a.shape} has ${a.rows} rows`);
+  }
+  if (a.cols === 0) throw new Error(`argmaxRows: a ${a.shape} matrix has no columns to choose from`);
+  const result = out ?? new Int32Array(a.rows);
+  const n = a.cols, x = a.data;
+  for (let i = 0; i < a.rows; i++) {
+    const r = i * n;
+    let best = 0;
+    let bestValue = x[r];
+    for (let j = 1; j < n; j++) {
+      if (x[r + j] > bestValue) {
+        bestValue = x[r + j];
+        best = j;
+      }
+    }
+    result[i] = best;
+  }
+  return result;
+}
+
+/** Softmax of each row of z, written into out (default: a new matrix). Subtracts the row max first. */
+export function softmaxRows(z: Matrix, out?: Matrix): Matrix {
+  const p = out ?? Matrix.zeros(z.rows, z.cols, z.dtype);
+  if (p.rows !== z.rows || p.cols !== z.cols) throw new Error(`softmaxRows: out is ${p.shape} but z is ${z.shape}`);
+  const Z = z.data, P = p.data, n = z.cols;
+  for (let i = 0; i < z.rows; i++) {
+    const r = i * n;
+    const max = rowMax(Z, r, n);
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(Z[r + j] - max);
+      P[r + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < n; j++) P[r + j] /= sum;
+  }
+  return p;
+}
+
+/** The largest of x[start], …, x[start + n − 1]. */
+export function rowMax(x: FloatArray, start: number, n: number): number {
+  let max = -Infinity;
+  for (let j = start; j < start + n; j++) if (x[j] > max) max = x[j];
+  return max;
+}
+
+// --- helpers -----------------------------------------------------------------------------------------
+
+/** The dtype of a result: float64 if any input is float64. */
+function resultType(a: Matrix, b: Matrix): DType {
+  return a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32";
+}
+
+/** Whether two matrices share any memory (a view of the other, or the same array). */
+export function sharesMemory(a: Matrix, b: Matrix): boolean {
+  return overlaps(a.data, b.data);
+}
+
+function overlaps(x: FloatArray, y: FloatArray): boolean {
+  if (x.buffer !== y.buffer) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+function sameStorage(x: FloatArray, y: FloatArray): boolean {
+  return x.buffer === y.buffer && x.byteOffset === y.byteOffset && x.length === y.length;
+}
+
+/** For products: out must have the result's shape and must not share memory with an input. */
+function prepareOut(op: string, out: Matrix | undefined, rows: number, cols: number, a: Matrix, b: Matrix, what: string): Matrix {
+  if (out === undefined) return Matrix.zeros(rows, cols, resultType(a, b));
+  if (out.rows !== rows || out.cols !== cols) {
+    throw new Error(`${op}: out is ${out.shape} but ${what} is ${rows}×${cols}`);
+  }
+  if (overlaps(out.data, a.data) || overlaps(out.data, b.data)) {
+    throw new Error(`${op}: out (${out.shape}) shares memory with an input; pass a separate output matrix`);
+  }
+  return out;
+}
+
+/** For entry-by-entry operations: out has A's shape and may be an input itself, but not overlap one partially. */
+function prepareElementwiseOut(op: string, out: Matrix | undefined, a: Matrix, b: Matrix): Matrix {
+  if (out === undefined) return Matrix.zeros(a.rows, a.cols, resultType(a, b));
+  if (out.rows !== a.rows || out.cols !== a.cols) {
+    throw new Error(`${op}: out is ${out.shape} but the result is ${a.shape}`);
+  }
+  for (const input of [a.data, b.data]) {
+    if (overlaps(out.data, input) && !sameStorage(out.data, input)) {
+      throw new Error(`${op}: out (${out.shape}) partly overlaps an input; pass the input itself or a separate matrix`);
+    }
+  }
+  return out;
+}
+
+function elementwise(op: string, a: Matrix, b: Matrix, out: Matrix | undefined): Matrix {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new Error(`${op}: shapes differ: ${a.shape} and ${b.shape}`);
+  }
+  return prepareElementwiseOut(op, out, a, b);
+}

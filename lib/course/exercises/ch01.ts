@@ -1,0 +1,86 @@
+// Chapter 1 · The data: exercises.
+import { registerExercises } from "./registry";
+import { Matrix } from "../../core/matrix";
+import { Random } from "../../core/random";
+import { loadMnist } from "../../data/mnist";
+
+/** One-hot rows for `labels` (written here so the check does not lean on the code it tests). */
+function oneHotRows(labels: number[], classes = 10): Matrix {
+  const Y = Matrix.zeros(labels.length, classes, "float32");
+  labels.forEach((c, i) => Y.set(i, c, 1));
+  return Y;
+}
+
+type ReadU32 = (bytes: Uint8Array, offset: number) => number;
+
+/** 1.1: runs f with DataView's and Buffer's ready-made 32-bit readers switched off. */
+function withoutReaders<T>(fn: () => T): T {
+  const dv = DataView.prototype as unknown as Record<string, unknown>;
+  const names = ["getUint32", "getInt32"];
+  const saved = names.map((n) => dv[n]);
+  const buf = (typeof Buffer !== "undefined" ? Buffer.prototype : {}) as unknown as Record<string, unknown>;
+  const bufNames = ["readUInt32BE", "readUint32BE", "readInt32BE", "readUInt32LE", "readUint32LE"];
+  const bufSaved = bufNames.map((n) => buf[n]);
+  const off = (n: string) => () => { throw new Error(`${n} is switched off in exercise 1.1: combine the four bytes yourself`); };
+  names.forEach((n) => (dv[n] = off(`DataView.${n}`)));
+  bufNames.forEach((n) => { if (bufSaved[bufNames.indexOf(n)] !== undefined) buf[n] = off(`Buffer.${n}`); });
+  try {
+    return fn();
+  } finally {
+    names.forEach((n, k) => (dv[n] = saved[k]));
+    bufNames.forEach((n, k) => { if (bufSaved[k] !== undefined) buf[n] = bufSaved[k]; });
+  }
+}
+
+registerExercises("1", [
+  {
+    id: "1.1",
+    hint: "n = b₀·2²⁴ + b₁·2¹⁶ + b₂·2⁸ + b₃ with b₀ = bytes[offset]; use * and +, since << 24 turns a first byte ≥ 128 negative",
+    test: (f: ReadU32) => {
+      if (typeof f !== "function") return "expected a function (bytes, offset) => number";
+      const rng = new Random(11);
+      const bytes = new Uint8Array(64);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(256);
+      bytes[8] = 0xea; bytes[20] = 0x00; bytes[21] = 0x00; bytes[22] = 0xea; bytes[23] = 0x60; // 60000 at 20
+      return withoutReaders(() => {
+        for (const offset of [0, 3, 8, 20, 37, 60]) {
+          const want = bytes[offset] * 2 ** 24 + bytes[offset + 1] * 2 ** 16 + bytes[offset + 2] * 2 ** 8 + bytes[offset + 3];
+          const got = f(bytes, offset);
+          if (got !== want) return `at offset ${offset} (bytes ${Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, "0")).join(" ")}) it gives ${got}`;
+        }
+        return true;
+      });
+    },
+  },
+  {
+    id: "1.2",
+    hint: "loop over the rows i; in row i find the column j with Y.get(i, j) === 1",
+    test: (f: (Y: Matrix) => number[]) => {
+      if (typeof f !== "function") return "expected a function (Y) => labels";
+      const rng = new Random(12);
+      const labels = Array.from({ length: 300 }, () => rng.int(10));
+      const got = Array.from(f(oneHotRows(labels)) ?? []);
+      if (got.length !== labels.length) return `for ${labels.length} rows it gives ${got.length} labels`;
+      const bad = got.findIndex((v, i) => v !== labels[i]);
+      return bad < 0 || `row ${bad} holds a 1 in column ${labels[bad]}, and it gives ${got[bad]}`;
+    },
+  },
+  {
+    id: "1.3",
+    hint: "the label, then Math.round(255 * x) for each of the 784 pixels of row i, joined with ','",
+    test: (f: (images: Matrix, labels: ArrayLike<number>, i: number) => string) => {
+      if (typeof f !== "function") return "expected a function (images, labels, i) => string";
+      const test = loadMnist("test", { limit: 40 }); // test images: not in data/train-sample.csv
+      for (const i of [0, 7, 33]) {
+        const want = [test.labels[i], ...Array.from(test.images.row(i), (x) => Math.round(255 * x))].join(",");
+        const got = f(test.images, test.labels, i);
+        if (got !== want) {
+          const g = String(got);
+          const at = [...want].findIndex((ch, k) => g[k] !== ch);
+          return `for test image ${i} the line differs from character ${at} on: "…${g.slice(Math.max(0, at - 8), at + 12)}…"`;
+        }
+      }
+      return true;
+    },
+  },
+]);

@@ -1,0 +1,161 @@
+// Chapter 4 · Backpropagation: exercises. In 4.1, 4.2 and 4.4 the library's backward passes are switched
+// off while the student's function runs, so only the student's own gradients can pass.
+import { registerExercises } from "./registry";
+import { Matrix } from "../../core/matrix";
+import { Random } from "../../core/random";
+import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, map, hadamard, softmaxRows, sub, scale } from "../../core/ops";
+import { softmaxCrossEntropy } from "../../nn/losses";
+import { mlp } from "../../nn/network";
+import { Dense } from "../../nn/layers";
+import { loadMnist } from "../../data/mnist";
+import { randomMatrix, matrixProblem, withoutLibraryBackward, recording, firstNonCentred } from "./helpers";
+
+type DenseGrads = { dW: Matrix; db: Matrix; dX: Matrix };
+type TwoLayerGrads = { dW1: Matrix; db1: Matrix; dW2: Matrix; db2: Matrix };
+type TwoLayer = (X: Matrix, Y: Matrix, W1: Matrix, b1: Matrix, W2: Matrix, b2: Matrix) => TwoLayerGrads;
+type GradCheck = (loss: () => number, M: Matrix, analytic: Matrix, entries: number[]) => number;
+
+/** The right gradients of the two-layer network (softmax cross-entropy, mean over the batch). */
+export function twoLayerReference(X: Matrix, Y: Matrix, W1: Matrix, b1: Matrix, W2: Matrix, b2: Matrix): TwoLayerGrads {
+  const Z1 = addRowVector(matmul(X, W1), b1);
+  const A1 = map(Z1, (z) => Math.max(0, z));
+  const Z2 = addRowVector(matmul(A1, W2), b2);
+  const dZ2 = scale(sub(softmaxRows(Z2), Y), 1 / X.rows);            // dZ2 = (P − Y)/m
+  const dZ1 = hadamard(matmulTransB(dZ2, W2), map(Z1, (z) => (z > 0 ? 1 : 0)));
+  return { dW1: matmulTransA(X, dZ1), db1: sumRows(dZ1), dW2: matmulTransA(A1, dZ2), db2: sumRows(dZ2) };
+}
+
+function oneHotRandom(rng: Random, m: number, classes: number): Matrix {
+  const Y = Matrix.zeros(m, classes, "float64");
+  for (let i = 0; i < m; i++) Y.set(i, rng.int(classes), 1);
+  return Y;
+}
+
+function twoLayerCase(rng: Random, m: number, n: number, h: number, k: number) {
+  const X = randomMatrix(rng, m, n), Y = oneHotRandom(rng, m, k);
+  const W1 = randomMatrix(rng, n, h, Math.sqrt(2 / n)), b1 = randomMatrix(rng, 1, h, 0.1);
+  const W2 = randomMatrix(rng, h, k, Math.sqrt(2 / h)), b2 = randomMatrix(rng, 1, k, 0.1);
+  return { X, Y, W1, b1, W2, b2 };
+}
+
+function twoLayerProblem(f: TwoLayer, c: ReturnType<typeof twoLayerCase>, tol: number): string | null {
+  const want = twoLayerReference(c.X, c.Y, c.W1, c.b1, c.W2, c.b2);
+  const inputs = [c.X, c.Y, c.W1, c.b1, c.W2, c.b2].map((m) => m.data.slice());
+  const got = withoutLibraryBackward("4.2", () => f(c.X, c.Y, c.W1, c.b1, c.W2, c.b2));
+  if ([c.X, c.Y, c.W1, c.b1, c.W2, c.b2].some((m, k) => m.data.some((v, i) => v !== inputs[k][i])))
+    return "it changes its inputs (X, Y, W1, b1, W2 or b2): compute new matrices instead";
+  if (got === null || typeof got !== "object") return "expected an object { dW1, db1, dW2, db2 }";
+  for (const key of ["dW2", "db2", "dW1", "db1"] as const) {
+    const problem = matrixProblem(key, got[key], want[key], tol);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+/** Exercise 4.5's answer, computed once: training as in the chapter, then counting the active units. */
+let activeUnitsAnswer: number | null = null;
+function activeUnitsAfterAlpha4(): number {
+  if (activeUnitsAnswer !== null) return activeUnitsAnswer;
+  const data = loadMnist("train", { limit: 2000, dtype: "float64" });
+  const X = data.images.rowRange(1000, 2000);                         // the chapter's training batch
+  const Y = Matrix.zeros(1000, 10, "float64");
+  for (let i = 0; i < 1000; i++) Y.set(i, data.labels[1000 + i], 1);
+  const net = mlp([784, 10, 10], { seed: 2, dtype: "float64" });
+  for (let step = 0; step < 30; step++) {                             // full-batch GD, α = 4
+    net.backward(softmaxCrossEntropy(net.forward(X), Y).grad);
+    for (const p of net.params()) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] -= 4 * p.grad.data[i];
+  }
+  const Z1 = (net.layers[0] as Dense).forward(X);
+  const alive = new Set<number>();
+  for (let i = 0; i < Z1.data.length; i++) if (Z1.data[i] > 0) alive.add(i % 10);
+  activeUnitsAnswer = alive.size;
+  return alive.size;
+}
+
+registerExercises("4", [
+  {
+    id: "4.1",
+    hint: "dW = Xᵀ·dZ (in × out), db = Σ over the rows of dZ (1 × out), dX = dZ·Wᵀ (m × in): matmulTransA, sumRows, matmulTransB, or loops",
+    test: (f: (X: Matrix, W: Matrix, dZ: Matrix) => DenseGrads) => {
+      if (typeof f !== "function") return "expected a function (X, W, dZ) => { dW, db, dX }";
+      const rng = new Random(41);
+      const X = randomMatrix(rng, 5, 6), W = randomMatrix(rng, 6, 4), dZ = randomMatrix(rng, 5, 4);
+      const got = withoutLibraryBackward("4.1", () => f(X, W, dZ));
+      if (got === null || typeof got !== "object") return "expected an object { dW, db, dX }";
+      const want = { dW: matmulTransA(X, dZ), db: sumRows(dZ), dX: matmulTransB(dZ, W) };
+      for (const key of ["dW", "db", "dX"] as const) {
+        const problem = matrixProblem(key, got[key], want[key], 1e-12);
+        if (problem !== null) return problem;
+      }
+      return true;
+    },
+  },
+  {
+    id: "4.2",
+    hint: "forward first (keep Z1 and A1), then dZ2 = (P − Y)/m, dW2 = A1ᵀ·dZ2, db2 = Σ dZ2, dA1 = dZ2·W2ᵀ, dZ1 = dA1 ∗ [Z1 > 0], dW1 = Xᵀ·dZ1, db1 = Σ dZ1",
+    test: (f: TwoLayer) => {
+      if (typeof f !== "function") return "expected a function (X, Y, W1, b1, W2, b2) => { dW1, db1, dW2, db2 }";
+      const rng = new Random(42);
+      const small = twoLayerProblem(f, twoLayerCase(rng, 12, 20, 7, 5), 1e-9);
+      if (small !== null) return `on a batch of 12 examples (20 inputs, 7 hidden units, 5 classes): ${small}`;
+      // a full-size case with a time limit: backpropagation takes milliseconds, finite differences minutes
+      const big = twoLayerCase(rng, 64, 784, 32, 10);
+      const t0 = Date.now();
+      const problem = twoLayerProblem(f, big, 1e-9);
+      const seconds = (Date.now() - t0) / 1000;
+      if (problem !== null) return `on a batch of 64 (784 → 32 → 10): ${problem}`;
+      if (seconds > 10) return `it took ${seconds.toFixed(1)} s for 784 → 32 → 10: backpropagation takes milliseconds; are these finite differences?`;
+      return true;
+    },
+  },
+  {
+    id: "4.3",
+    hint: "for each entry k: keep v = M.data[k], set v + h and v − h (h = 1e-5), n = (up − down)/2h, put v back; the error is |a − n| / max(|a|, |n|, 1e-10)",
+    test: (f: GradCheck) => {
+      if (typeof f !== "function") return "expected a function (loss, M, analytic, entries) => number";
+      const M = Matrix.fromRows([[0.3, -0.8, 1.1, 0.2], [-0.5, 0.9, 0.05, -1.3], [0.7, -0.2, 0.4, 1.6]], "float64");
+      const c = [1, -2, 0.5, 3, -1, 2, 1.5, -0.7, 0.9, -1.1, 2.2, 0.4];
+      const original = M.data.slice();
+      const lossFn = (v: ArrayLike<number>) => { let s = v[0] * v[5]; for (let k = 0; k < 12; k++) s += c[k] * Math.exp(v[k]); return s; };
+      const rec = recording((v) => lossFn(v));
+      const loss = () => rec.f(Array.from(M.data));
+      const grad = Matrix.zeros(3, 4, "float64");
+      for (let k = 0; k < 12; k++) grad.data[k] = c[k] * Math.exp(original[k]) + (k === 0 ? original[5] : k === 5 ? original[0] : 0);
+      const entries = [0, 3, 5, 10];
+      const right = f(loss, M, grad, entries);
+      if (M.data.some((v, k) => v !== original[k])) return "M is not as it was afterwards: put every entry back";
+      const notCentred = firstNonCentred(entries.map((k) => original[k]), rec.calls.map((x) => entries.map((k) => x[k])));
+      if (notCentred >= 0) return `entry ${entries[notCentred]} is not nudged both ways (θ + h and θ − h): use a centred difference`;
+      if (typeof right !== "number" || !(right >= 0 && right < 1e-7)) return `for a right gradient it reports ${right}, which should be below 1e-7`;
+      const zero = f(() => M.data[0] * M.data[0], M, Matrix.fromRows([[2 * original[0], 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], "float64"), [0, 1, 2]);
+      if (typeof zero !== "number" || !(zero < 1e-7)) return `where the gradient is 0 and the estimate is 0 too, it reports ${zero}: divide by max(|a|, |n|, 1e-10)`;
+      const wrong = grad.clone();
+      wrong.data[3] *= 1.02; wrong.data[10] *= 1.5; wrong.data[7] *= 9;   // entry 7 is not checked
+      const reported = f(loss, M, wrong, entries);
+      const exact = 0.5 / 1.5;                                              // |a − n| / max(|a|, |n|) at entry 10
+      return (typeof reported === "number" && Math.abs(reported - exact) < 1e-6)
+        || `for a gradient 50 % too large at one checked entry it reports ${reported}: the largest relative error is not that`;
+    },
+  },
+  {
+    id: "4.4",
+    hint: "dZ = dA ∗ A ∗ (1 − A): hadamard(dA, map(A, (a) => a * (1 - a)))",
+    test: (fn: (A: Matrix, dA: Matrix) => Matrix) => {
+      if (typeof fn !== "function") return "expected a function (A, dA) => dZ";
+      const rng = new Random(44);
+      const Z = randomMatrix(rng, 3, 7, 2), dA = randomMatrix(rng, 3, 7);
+      const A = map(Z, (z) => 1 / (1 + Math.exp(-z)));
+      const want = hadamard(dA, map(A, (a) => a * (1 - a)));
+      const got = withoutLibraryBackward("4.4", () => fn(A.clone(), dA.clone()));
+      return matrixProblem("dZ", got, want, 1e-12) ?? true;
+    },
+  },
+  {
+    id: "4.5",
+    hint: "count the columns j of Z1 that have at least one entry > 0",
+    test: (n: number) => {
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 10) return "expected a whole number from 0 to 10";
+      return n === activeUnitsAfterAlpha4() || `${n} is not the number of units that are ever active`;
+    },
+  },
+]);

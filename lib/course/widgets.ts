@@ -1,0 +1,140 @@
+// The digit pad and the playground, as notebook outputs (and as the book's pages: scripts/book.ts).
+//
+//   import { drawDigit, playground } from "./lib/index";
+//   drawDigit(net);     // draw digits with the mouse, pen or finger; the network answers as you draw
+//   playground();       // train a small network on 5,000 digits in the page, with sliders
+//
+// The output is self-contained HTML: the widget's root element, its settings as JSON (for the pad, the
+// trained network itself, in lib/nn/persist's model format; for the playground, a gzip'd MNIST subset), and
+// one <script>: this library and web/ bundled for the browser by esbuild. It runs in the live classic
+// Notebook, in nbconvert's HTML export and in the book, with no server and nothing to fetch.
+import { readFileSync } from "fs";
+import { createRequire } from "module";
+import { dirname, join } from "path";
+import { findUpward } from "../paths";
+import { modelToJson } from "../nn/persist";
+import type { Sequential } from "../nn/network";
+import { showHtml } from "./plot";
+
+/** Node's built-in modules that lib/ imports, each replaced in the page by web/node-shims.cjs (crypto by web/crypto-shim.ts). */
+const NODE_MODULES = ["fs", "path", "zlib", "module", "os", "worker_threads", "url"];
+
+/** The web/ folder (the page's code), found from the working directory upwards. */
+export function webDir(): string {
+  const entry = findUpward(join("web", "widgets.ts"));
+  if (entry === null) throw new Error(`widgets: web/widgets.ts not found from ${process.cwd()} upwards (run from the project root)`);
+  return dirname(entry);
+}
+
+interface EsbuildLike {
+  buildSync(options: Record<string, unknown>): { outputFiles?: Array<{ text: string }> };
+}
+
+function esbuild(dir: string): EsbuildLike {
+  try {
+    return createRequire(join(dir, "widgets.js"))("esbuild") as EsbuildLike;
+  } catch (e) {
+    throw new Error(`widgets: the bundler esbuild is not installed (run \`npm ci\` in the project root): ${(e as Error).message}`);
+  }
+}
+
+let bundle: string | null = null;
+
+/**
+ * The page's script: web/widgets.ts with the library it imports, for the browser (minified, about 100 KB).
+ * Training runs in a Web Worker whose own bundle (web/worker.ts) is inside this one as a string.
+ * Built with esbuild the first time it is asked for (a fraction of a second), then kept.
+ */
+export function widgetScript(): string {
+  if (bundle !== null) return bundle;
+  const dir = webDir();
+  const build = esbuild(dir);
+  const alias: Record<string, string> = {};
+  for (const m of NODE_MODULES) {
+    alias[m] = join(dir, "node-shims.cjs");
+    alias[`node:${m}`] = join(dir, "node-shims.cjs");
+  }
+  alias.crypto = alias["node:crypto"] = join(dir, "crypto-shim.ts"); // SHA-256 of model files (persist.ts)
+  const common = {
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2020",
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    logLevel: "silent",
+    alias,
+    inject: [join(dir, "buffer-shim.ts")],
+    loader: { ".wasm": "binary" },
+  };
+  const one = (entry: string, define: Record<string, string>): string => {
+    const result = build.buildSync({ ...common, entryPoints: [join(dir, entry)], define });
+    const text = result.outputFiles?.[0]?.text;
+    if (text === undefined) throw new Error(`widgets: esbuild produced nothing for web/${entry}`);
+    return text;
+  };
+  const worker = one("worker.ts", {});
+  bundle = one("widgets.ts", { WORKER_SOURCE: JSON.stringify(worker) }).replace(/<\/script/gi, "<\\/script");
+  return bundle;
+}
+
+/** JSON that is safe inside a <script> element: no "<" can close it. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function widgetHtml(attribute: string, config: unknown, withScript: boolean): string {
+  const root = `<div ${attribute}><script type="application/json" data-config>${scriptJson(config)}</script></div>`;
+  return withScript ? `${root}\n<script type="text/javascript">\n${widgetScript()}\n</script>` : root;
+}
+
+export interface WidgetHtmlOptions {
+  /** a heading above the widget */
+  title?: string;
+  /** false: leave the <script> out (a page that loads widgetScript() once itself); default true */
+  script?: boolean;
+}
+
+/** The digit pad for `net` (784 inputs, 10 outputs) as HTML: its root has the attribute data-digit-pad. */
+export function digitPadHtml(net: Sequential, options: WidgetHtmlOptions = {}): string {
+  const first = net.layers[0].config();
+  if (first.type === "dense" && first.inputs !== 784) {
+    throw new Error(`drawDigit: the network must read 28 × 28 = 784 pixels, but its first layer takes ${first.inputs} inputs`);
+  }
+  return widgetHtml("data-digit-pad", { model: modelToJson(net), title: options.title }, options.script ?? true);
+}
+
+/** Draw digits for `net` to read, in the notebook: the 28 × 28 image it sees and its ten probabilities, live. */
+export function drawDigit(net: Sequential, options: Omit<WidgetHtmlOptions, "script"> = {}): void {
+  showHtml(digitPadHtml(net, options), "drawDigit()");
+}
+
+/** The playground's MNIST subset: data/mnist-playground (scripts/make-playground-data.ts), gzip'd IDX as base64. */
+export function playgroundData(dir?: string): Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", string> {
+  const folder = dir ?? findUpward(join("data", "mnist-playground"));
+  if (folder === null) throw new Error(`playground: data/mnist-playground not found from ${process.cwd()} upwards`);
+  const read = (name: string) => readFileSync(join(folder, `${name}.gz`)).toString("base64");
+  return {
+    trainImages: read("train-images-idx3-ubyte"),
+    trainLabels: read("train-labels-idx1-ubyte"),
+    testImages: read("t10k-images-idx3-ubyte"),
+    testLabels: read("t10k-labels-idx1-ubyte"),
+  };
+}
+
+export interface PlaygroundOptions extends WidgetHtmlOptions {
+  /** starting values of the controls: hidden (8–256), activation, lr, batch ("full" | "mini" | "sgd"), optimizer */
+  defaults?: { hidden?: number; activation?: string; lr?: number; batch?: string; optimizer?: string };
+}
+
+/** The playground as HTML: its root has the attribute data-playground. */
+export function playgroundHtml(options: PlaygroundOptions = {}): string {
+  return widgetHtml("data-playground", { data: playgroundData(), defaults: options.defaults, title: options.title }, options.script ?? true);
+}
+
+/** The playground in the notebook: sliders, Train and Pause, live curves; training runs in the page. */
+export function playground(options: Omit<PlaygroundOptions, "script"> = {}): void {
+  showHtml(playgroundHtml(options), "playground()");
+}

@@ -1,0 +1,120 @@
+// The plain TypeScript kernels (jsKernels): every operation of lib/engine/kernels.ts's interface as a loop you can
+// read. They run under the "js" backend, and every faster kernel is tested against them.
+// (This file does not import lib/engine/kernels.ts: jsKernels is a Kernels by its shape, and kernels.ts starts with it.)
+import { blockedProducts, simpleProducts, type FloatArray } from "./gemm";
+
+/** Whether all arrays are float32: then the products take the blocked loops, compiled for that one type. */
+function allFloat32(a: FloatArray, b: FloatArray, c: FloatArray): boolean {
+  return a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
+}
+
+function products(a: FloatArray, b: FloatArray, c: FloatArray): typeof simpleProducts {
+  return allFloat32(a, b, c) ? blockedProducts : simpleProducts;
+}
+
+export const jsKernels = {
+  name: "js",
+
+  // C = A·B,  C = Aᵀ·B,  C = A·Bᵀ   (lib/engine/gemm.ts)
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    products(a, b, c).matmul(a, b, c, m, k, n);
+  },
+  matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    products(a, b, c).matmulTransA(a, b, c, m, k, n);
+  },
+  matmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    products(a, b, c).matmulTransB(a, b, c, m, k, n);
+  },
+
+  // Y[i,j] = X[i,j] + b[j]
+  addRowVector(x: FloatArray, b: FloatArray, y: FloatArray, m: number, n: number): void {
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      for (let j = 0; j < n; j++) y[r + j] = x[r + j] + b[j];
+    }
+  },
+
+  // s[j] = Σ_i X[i,j]
+  sumRows(x: FloatArray, s: FloatArray, m: number, n: number): void {
+    s.fill(0, 0, n);
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      for (let j = 0; j < n; j++) s[j] += x[r + j];
+    }
+  },
+
+  // A = max(0, Z)
+  relu(z: FloatArray, a: FloatArray): void {
+    // (Z + |Z|)/2 is max(0, Z) without a branch on the sign: random signs make a branch mispredict, 4× slower.
+    // Only −∞ needs help ((−∞ + ∞)/2 is NaN): a test that is never true costs nothing.
+    for (let i = 0; i < a.length; i++) {
+      const v = z[i];
+      a[i] = v === -Infinity ? 0 : (v + Math.abs(v)) * 0.5;
+    }
+  },
+
+  // D = G ⊙ 1[A > 0]
+  reluBackward(g: FloatArray, a: FloatArray, d: FloatArray): void {
+    // +(A > 0) is the indicator as a number (1 or 0), again without a branch; + 0 turns −0 into 0
+    for (let i = 0; i < d.length; i++) d[i] = g[i] * +(a[i] > 0) + 0;
+  },
+
+  // Y = X + s·Z
+  addScaled(x: FloatArray, z: FloatArray, s: number, y: FloatArray): void {
+    for (let i = 0; i < y.length; i++) y[i] = x[i] + s * z[i];
+  },
+
+  // Y = X + Z
+  add(x: FloatArray, z: FloatArray, y: FloatArray): void {
+    for (let i = 0; i < y.length; i++) y[i] = x[i] + z[i];
+  },
+
+  // Y = X − Z
+  sub(x: FloatArray, z: FloatArray, y: FloatArray): void {
+    for (let i = 0; i < y.length; i++) y[i] = x[i] - z[i];
+  },
+
+  // Y = X ⊙ Z
+  hadamard(x: FloatArray, z: FloatArray, y: FloatArray): void {
+    for (let i = 0; i < y.length; i++) y[i] = x[i] * z[i];
+  },
+
+  // Y = s·X
+  scale(x: FloatArray, s: number, y: FloatArray): void {
+    for (let i = 0; i < y.length; i++) y[i] = s * x[i];
+  },
+
+  // Y[j,i] = X[i,j]
+  transpose(x: FloatArray, y: FloatArray, m: number, n: number): void {
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) y[j * m + i] = x[i * n + j];
+  },
+
+  // plain memory: an ordinary array
+  longLivedArray(length: number): Float32Array {
+    return new Float32Array(length);
+  },
+};
+
+/** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */
+export const simpleKernels = { ...jsKernels, name: "simple", ...simpleProducts };
+
+/**
+ * A quick check that other kernels (WebAssembly) work here: the three products on a small odd-sized case,
+ * against the loops above. Small integers make every sum exact, so the two must agree exactly.
+ * Returns null if they do, else what differs.
+ */
+export function agreesWithLoops(k: Pick<typeof jsKernels, "matmul" | "matmulTransA" | "matmulTransB">): string | null {
+  const m = 7, inner = 13, n = 10;
+  const a = new Float32Array(m * inner), b = new Float32Array(inner * n);
+  for (let i = 0; i < a.length; i++) a[i] = ((i * 7) % 11) - 5;
+  for (let i = 0; i < b.length; i++) b[i] = ((i * 5) % 9) - 4;
+  const want = new Float32Array(m * n), got = new Float32Array(m * n);
+  for (const op of ["matmul", "matmulTransA", "matmulTransB"] as const) {
+    jsKernels[op](a, b, want, m, inner, n);
+    k[op](a, b, got, m, inner, n);
+    for (let i = 0; i < want.length; i++) {
+      if (want[i] !== got[i]) return `self-test of ${op} failed: entry ${i} is ${got[i]}, expected ${want[i]}`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,71 @@
+// The kernels: the loops that do the arithmetic of lib/core/ops.ts. Everything about speed lives behind this one
+// interface. lib/core/ops.ts checks shapes and states the formula, then makes one call to the active kernels;
+// which kernels are active is chosen by lib/engine/backend.ts:
+//   jsKernels   (lib/engine/kernels-js.ts)  the plain TypeScript loops: what a student reads, and the oracle;
+//   WasmKernels (lib/engine/wasm/kernels.ts) WebAssembly SIMD, cache blocking, worker threads, and its own memory.
+// Every method is required. A kernel takes any mix of float32 and float64 arrays and any placement (in its
+// own memory or not) and gives the same numbers as the plain loops; how it manages that is its own business.
+//
+// Arrays are row-major: entry (i, j) of an r×c matrix is at [i·c + j]. Kernels OVERWRITE their output and
+// do no shape checking (lib/core/ops.ts did it).
+
+import type { FloatArray } from "./gemm";
+import { jsKernels } from "./kernels-js";
+
+export type { FloatArray } from "./gemm";
+
+export interface Kernels {
+  readonly name: string;
+  /** C[m×n] = A[m×k]·B[k×n]:  C[i,j] = Σ_p A[i,p]·B[p,j] */
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
+  /** C[m×n] = Aᵀ·B, A stored k×m, B k×n:  C[i,j] = Σ_p A[p,i]·B[p,j] */
+  matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
+  /** C[m×n] = A·Bᵀ, A m×k, B stored n×k:  C[i,j] = Σ_p A[i,p]·B[j,p] */
+  matmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
+  /** Y[i,j] = X[i,j] + b[j], X and Y m×n (Y may be X) */
+  addRowVector(x: FloatArray, b: FloatArray, y: FloatArray, m: number, n: number): void;
+  /** s[j] = Σ_i X[i,j], X m×n, summed from row 0 down */
+  sumRows(x: FloatArray, s: FloatArray, m: number, n: number): void;
+  /** A = max(0, Z) over a.length numbers (A may be Z) */
+  relu(z: FloatArray, a: FloatArray): void;
+  /** D = G ⊙ 1[A > 0] over d.length numbers (0 where A ≤ 0; NaN in G stays NaN, as G·0 does) */
+  reluBackward(g: FloatArray, a: FloatArray, d: FloatArray): void;
+  /** Y = X + s·Z over y.length numbers (the update W ← W − α·dW is addScaled(W, dW, −α, W)) */
+  addScaled(x: FloatArray, z: FloatArray, s: number, y: FloatArray): void;
+  /** Y = X + Z */
+  add(x: FloatArray, z: FloatArray, y: FloatArray): void;
+  /** Y = X − Z */
+  sub(x: FloatArray, z: FloatArray, y: FloatArray): void;
+  /** Y = X ⊙ Z */
+  hadamard(x: FloatArray, z: FloatArray, y: FloatArray): void;
+  /** Y = s·X */
+  scale(x: FloatArray, s: number, y: FloatArray): void;
+  /** Y[j,i] = X[i,j], X m×n */
+  transpose(x: FloatArray, y: FloatArray, m: number, n: number): void;
+  /**
+   * A zero-filled float32 array for a buffer that will be kept and used again and again (weights, a data set,
+   * a layer's outputs), placed where these kernels read it fastest (the wasm kernels: in their own memory).
+   */
+  longLivedArray(length: number): Float32Array;
+}
+
+/** The methods every Kernels object must have (useKernels checks them). */
+export const KERNEL_METHODS = [
+  "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
+  "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
+] as const;
+
+let active: Kernels = jsKernels;
+
+/** Use these kernels from now on. Refuses an object that lacks a method, naming it. */
+export function useKernels(k: Kernels): void {
+  for (const method of KERNEL_METHODS) {
+    if (typeof k[method] !== "function") throw new Error(`useKernels: kernels "${k.name}" have no ${method} function`);
+  }
+  active = k;
+}
+
+/** The kernels in use now: the plain loops until lib/engine/backend.ts (imported by lib/index) chooses faster ones. */
+export function activeKernels(): Kernels {
+  return active;
+}

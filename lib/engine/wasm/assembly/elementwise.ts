@@ -1,0 +1,109 @@
+// Element-wise kernels, compiled into lib/engine/wasm/gemm.wasm with the products (AssemblyScript; see gemm.ts).
+//
+// These passes are memory-bound: each reads and writes every number once. In JavaScript a loop over a
+// Float32Array converts each number to a float64 and back; here one f32x4 instruction does 4 at a time.
+// Each computes exactly what the JS loop of lib/core/matrix.ts or lib/nn/layers.ts computes, bit for bit
+// (the same float32 sums in the same order, the same treatment of 0, −0 and NaN), so either may run.
+// Addresses are bytes in linear memory; n, m are counts of floats; in-place use (out = a) is allowed.
+
+@inline
+function addr(base: usize, index: i32): usize {
+  return base + (<usize>index << 2); // 4 bytes per float32
+}
+
+/** out[i] = a[i] + s·b[i] for i < n    (the update W ← W − α·dW) */
+export function addScaled(n: i32, a: usize, b: usize, s: f32, out: usize): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), f32x4.mul(sv, v128.load(b + o))));
+  }
+  for (; i < n; i++) store<f32>(addr(out, i), load<f32>(addr(a, i)) + s * load<f32>(addr(b, i)));
+}
+
+/** out[i, j] = a[i, j] + b[j]   (Z = X·W + b: the bias added to each of the m rows of n columns) */
+export function addRowVector(m: i32, n: i32, a: usize, b: usize, out: usize): void {
+  for (let i = 0; i < m; i++) {
+    const row = <usize>i * <usize>n << 2;
+    const ai = a + row, oi = out + row;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(oi + o, f32x4.add(v128.load(ai + o), v128.load(b + o)));
+    }
+    for (; j < n; j++) store<f32>(addr(oi, j), load<f32>(addr(ai, j)) + load<f32>(addr(b, j)));
+  }
+}
+
+/**
+ * out[j] = Σ_i a[i, j]   (db = Σ_rows dZ). Each column is summed from row 0 down, in float32, as the JS loop
+ * does: 4 columns per instruction, in blocks of 64 columns whose running sums stay in 16 registers.
+ */
+export function sumRows(m: i32, n: i32, a: usize, out: usize): void {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 64 <= n; j += 64) {
+    const col = a + (<usize>j << 2);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+    let s8 = f32x4.splat(0), s9 = f32x4.splat(0), sa = f32x4.splat(0), sb = f32x4.splat(0);
+    let sc = f32x4.splat(0), sd = f32x4.splat(0), se = f32x4.splat(0), sf = f32x4.splat(0);
+    for (let i = 0; i < m; i++) {
+      const r = col + <usize>i * rowBytes;
+      s0 = f32x4.add(s0, v128.load(r)); s1 = f32x4.add(s1, v128.load(r, 16));
+      s2 = f32x4.add(s2, v128.load(r, 32)); s3 = f32x4.add(s3, v128.load(r, 48));
+      s4 = f32x4.add(s4, v128.load(r, 64)); s5 = f32x4.add(s5, v128.load(r, 80));
+      s6 = f32x4.add(s6, v128.load(r, 96)); s7 = f32x4.add(s7, v128.load(r, 112));
+      s8 = f32x4.add(s8, v128.load(r, 128)); s9 = f32x4.add(s9, v128.load(r, 144));
+      sa = f32x4.add(sa, v128.load(r, 160)); sb = f32x4.add(sb, v128.load(r, 176));
+      sc = f32x4.add(sc, v128.load(r, 192)); sd = f32x4.add(sd, v128.load(r, 208));
+      se = f32x4.add(se, v128.load(r, 224)); sf = f32x4.add(sf, v128.load(r, 240));
+    }
+    const o = out + (<usize>j << 2);
+    v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
+    v128.store(o, s4, 64); v128.store(o, s5, 80); v128.store(o, s6, 96); v128.store(o, s7, 112);
+    v128.store(o, s8, 128); v128.store(o, s9, 144); v128.store(o, sa, 160); v128.store(o, sb, 176);
+    v128.store(o, sc, 192); v128.store(o, sd, 208); v128.store(o, se, 224); v128.store(o, sf, 240);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const col = a + (<usize>j << 2);
+    let s = f32x4.splat(0);
+    for (let i = 0; i < m; i++) s = f32x4.add(s, v128.load(col + <usize>i * rowBytes));
+    v128.store(out + (<usize>j << 2), s);
+  }
+  for (; j < n; j++) {
+    let s: f32 = 0;
+    for (let i = 0; i < m; i++) s += load<f32>(addr(a, i * n + j));
+    store<f32>(addr(out, j), s);
+  }
+}
+
+/** a[i] = max(0, z[i])   (ReLU forward; max(0, −0) is 0 and a NaN stays NaN, as in the JS (z + |z|)/2) */
+export function reluForward(n: i32, z: usize, a: usize): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(a + o, f32x4.max(v128.load(z + o), zero));
+  }
+  for (; i < n; i++) store<f32>(addr(a, i), max(load<f32>(addr(z, i)), <f32>0));
+}
+
+/**
+ * d[i] = g[i]·1[a[i] > 0] + 0   (ReLU backward: dZ = dA ⊙ 1[A > 0]). Multiplying by 1 or 0, not selecting,
+ * keeps the JS loop's answer when g is NaN or ∞ (NaN·0 is NaN); + 0 turns −0 into 0.
+ */
+export function reluBackward(n: i32, g: usize, a: usize, d: usize): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const indicator = v128.and(f32x4.gt(v128.load(a + o), zero), one); // 1.0 where a > 0, else 0.0
+    v128.store(d + o, f32x4.add(f32x4.mul(v128.load(g + o), indicator), zero));
+  }
+  for (; i < n; i++) {
+    const indicator: f32 = load<f32>(addr(a, i)) > 0 ? 1 : 0;
+    store<f32>(addr(d, i), load<f32>(addr(g, i)) * indicator + 0);
+  }
+}

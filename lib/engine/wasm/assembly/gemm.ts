@@ -1,0 +1,329 @@
+// Matrix products for float32, compiled to WebAssembly (lib/engine/wasm/gemm.wasm).
+//
+// This file is AssemblyScript, not TypeScript: it looks like TypeScript but has machine types
+// (i32, f32, usize, v128) and reads and writes linear memory directly with load<T>(address) and
+// store<T>(address, value). Build it with `node scripts/build-wasm.mjs`; notebook 08 explains it.
+//
+//   C (+)= op(A)·op(B)          C: m×n,  op(A): m×k,  op(B): k×n,  all float32, row-major
+//
+// One routine serves the three products the library needs, because it never assumes a layout:
+// element (i,p) of op(A) is at a + 4·(i·ais + p·aps) and element (p,j) of op(B) at b + 4·(p·bps + j·bjs).
+//   A·B    A m×k:  ais = k, aps = 1          B k×n:  bps = n, bjs = 1
+//   Aᵀ·B   A k×m:  ais = 1, aps = m          B k×n:  bps = n, bjs = 1
+//   A·Bᵀ   A m×k:  ais = k, aps = 1          B n×k:  bps = 1, bjs = k
+//
+// How it is fast (the same plan as the BLAS libraries, in ~250 lines):
+//   1. Blocking for the caches: C is computed in blocks; the slice of B in use (KC×NC) and of A (MC×KC)
+//      are copied ("packed") into contiguous scratch memory in exactly the order the inner loop reads them.
+//   2. Register blocking: the inner "micro-kernel" keeps a 4×8 tile of C in 8 SIMD registers and, for each
+//      p, adds A(i..i+3, p) · B(p, j..j+7): 6 loads for 32 multiply-adds.
+//   3. SIMD: each f32x4 instruction multiplies or adds 4 floats at once. Every multiply-add is madd (madd.ts):
+//      a multiply then an add in gemm.wasm, one fused multiply-add in gemm-relaxed.wasm (relaxed SIMD).
+//   4. Zeros: MNIST images are ~80% black pixels. When packing A we list, per 4-row panel, the p whose
+//      four values are not all zero; a sparse panel then only visits those p. Skipping a term 0·b leaves a
+//      float sum exactly as it was, so the result is bit-for-bit the same (as in the JS loops, a NaN or ∞
+//      in B times a 0 in A is skipped instead of giving NaN).
+// The caller (lib/engine/wasm/kernels.ts) splits large products between threads: each thread calls gemm on
+// its own block of rows or columns of C, with its own scratch memory (`work`).
+
+import { madd, madd1 } from "./madd";
+
+const MR: i32 = 4; //    rows of the C tile kept in registers
+const NR: i32 = 8; //    columns of the C tile (two f32x4 registers per row)
+const KC: i32 = 256; //  depth of a packed block:            B panel KC×NR = 8 KB stays in L1
+const MC: i32 = 128; //  rows of a packed block of A:        MC×KC = 128 KB stays in L2
+const NC: i32 = 1024; // columns of a packed block of B:     KC×NC = 1 MB stays in L3
+
+const PANELS: i32 = MC / MR; // panels of packed A
+
+/** Bytes of scratch memory one call of gemm needs: packed A, packed B, one edge tile, the non-zero lists of A's panels. */
+export const WORK_BYTES: i32 = (MC * KC + KC * NC + MR * NR + PANELS * KC + PANELS) * 4;
+
+@inline
+function addr(base: usize, index: i32): usize {
+  return base + (<usize>index << 2); // 4 bytes per float32
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Packing. A block of op(A) (mc×kc) becomes panels of MR rows; inside a panel, for each p, the MR values
+// A(i..i+MR−1, p) are contiguous. A block of op(B) (kc×nc) becomes panels of NR columns; inside a panel,
+// for each p, the NR values B(p, j..j+NR−1) are contiguous. Missing rows/columns at the edges are zeros.
+
+/** Transposes the 4×4 block whose rows are r0..r3 and stores its columns as 4 consecutive vectors at dst, dst+stride, … */
+@inline
+function storeTransposed4x4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // r2[0] r3[0] r2[1] r3[1]
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7); // r2[2] r3[2] r2[3] r3[3]
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)); //              column 0
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7)); //     column 1
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5)); // column 2
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7)); // column 3
+}
+
+function packA(mc: i32, kc: i32, a: usize, ais: i32, aps: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = min(MR, mc - i0);
+    let p = 0;
+    if (rows == MR && aps == 1) {
+      // A·B, A·Bᵀ: each row of A is contiguous in p; transpose 4×4 blocks
+      const r0 = addr(a, i0 * ais), r1 = addr(r0, ais), r2 = addr(r1, ais), r3 = addr(r2, ais);
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        storeTransposed4x4(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), dst, MR << 2);
+        dst += 4 * MR << 2;
+      }
+    } else if (rows == MR && ais == 1) {
+      // Aᵀ·B: the MR values for one p are already contiguous
+      for (; p < kc; p++) {
+        v128.store(dst, v128.load(addr(a, i0 + p * aps)));
+        dst += MR << 2;
+      }
+    }
+    for (; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(addr(dst, r), r < rows ? load<f32>(addr(a, (i0 + r) * ais + p * aps)) : 0);
+      }
+      dst += MR << 2;
+    }
+  }
+}
+
+function packB(kc: i32, nc: i32, b: usize, bps: i32, bjs: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = min(NR, nc - j0);
+    let p = 0;
+    if (cols == NR && bjs == 1) {
+      // A·B, Aᵀ·B: the NR values for one p are contiguous
+      for (; p < kc; p++) {
+        const src = addr(b, p * bps + j0);
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += NR << 2;
+      }
+    } else if (cols == NR && bps == 1) {
+      // A·Bᵀ: B is stored n×k, so column j of op(B) is a contiguous row of B; transpose 4×4 blocks
+      const r0 = addr(b, j0 * bjs), r1 = addr(r0, bjs), r2 = addr(r1, bjs), r3 = addr(r2, bjs);
+      const r4 = addr(r3, bjs), r5 = addr(r4, bjs), r6 = addr(r5, bjs), r7 = addr(r6, bjs);
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        storeTransposed4x4(v128.load(r0 + o), v128.load(r1 + o), v128.load(r2 + o), v128.load(r3 + o), dst, NR << 2);
+        storeTransposed4x4(v128.load(r4 + o), v128.load(r5 + o), v128.load(r6 + o), v128.load(r7 + o), dst + 16, NR << 2);
+        dst += 4 * NR << 2;
+      }
+    }
+    for (; p < kc; p++) {
+      for (let j = 0; j < NR; j++) {
+        store<f32>(addr(dst, j), j < cols ? load<f32>(addr(b, p * bps + (j0 + j) * bjs)) : 0);
+      }
+      dst += NR << 2;
+    }
+  }
+}
+
+/** For each MR-row panel of packed A: the p where A(i..i+3, p) are not all 0 (into lists) and how many (into counts). */
+function listNonZeros(mc: i32, kc: i32, packedA: usize, lists: usize, counts: usize): void {
+  for (let panel = 0; panel * MR < mc; panel++) {
+    const ap = addr(packedA, panel * kc * MR), list = addr(lists, panel * KC);
+    let count = 0;
+    for (let p = 0; p < kc; p++) {
+      if (v128.any_true(v128.load(addr(ap, p * MR)))) {
+        store<i32>(addr(list, count), p);
+        count++;
+      }
+    }
+    store<i32>(addr(counts, panel), count);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The micro-kernel: a 4×8 tile of C, held in 8 registers of 4 floats, for one packed panel pair.
+//   tile(i, j) = Σ_p Ap(i, p)·Bp(p, j)      then   C = tile   or   C = C + tile   (add)
+// Dense: p = 0, 1, …, kc−1 (steps = kc).  Sparse: only the p in `list` (steps = its length).
+@inline
+function microKernel(sparse: bool, steps: i32, list: usize, ap: usize, bp: usize, c: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0); // row 0: columns 0–3 and 4–7
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let t = 0; t < steps; t++) {
+    const p = sparse ? load<i32>(addr(list, t)) : t;
+    const a = addr(ap, p * MR), b = addr(bp, p * NR);
+    const b0 = v128.load(b), b1 = v128.load(b, 16); // B(p, j..j+3), B(p, j+4..j+7)
+    let x = v128.load32_splat(a); //                  A(i, p) in all 4 lanes
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4); //                   A(i+1, p)
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+  }
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Few rows (m < 4, e.g. one example at a time): packing B would cost as much as the product itself,
+// so each row of C is computed straight from B:  C(i, :) = Σ_p A(i, p)·B(p, :).
+// Every entry is summed in the same order as in the packed path (p ascending within each k block, then the
+// block's sum added to C), so a row of C comes out bit-for-bit the same whichever path computed it.
+
+function fewRows(m: i32, n: i32, k: i32, kcStep: i32, a: usize, ais: i32, aps: i32, b: usize, bps: i32, bjs: i32,
+                 c: usize, ldc: i32, accumulate: bool): void {
+  for (let pc = 0; pc < k; pc += kcStep) {
+    const kc = min(kcStep, k - pc);
+    const add = accumulate || pc > 0;
+    const bBlock = addr(b, pc * bps);
+    for (let i = 0; i < m; i++) {
+      const ai = addr(a, i * ais + pc * aps), ci = addr(c, i * ldc);
+      let j = 0;
+      if (bjs == 1) {
+        for (; j + 16 <= n; j += 16) rowTimesB16(kc, ai, aps, addr(bBlock, j), bps, addr(ci, j), add);
+      } else if (bps == 1) {
+        for (; j + 4 <= n; j += 4) rowTimesBt4(kc, ai, aps, addr(bBlock, j * bjs), bjs, addr(ci, j), add);
+      }
+      for (; j < n; j++) { // the columns left over, one at a time
+        let t: f32 = 0;
+        for (let p = 0; p < kc; p++) t = madd1(load<f32>(addr(ai, p * aps)), load<f32>(addr(bBlock, p * bps + j * bjs)), t);
+        const cj = addr(ci, j);
+        store<f32>(cj, add ? load<f32>(cj) + t : t);
+      }
+    }
+  }
+}
+
+/** C(i, j..j+15) (+)= Σ_p A(i, p)·B(p, j..j+15), B's rows contiguous (A·B, Aᵀ·B). */
+@inline
+function rowTimesB16(kc: i32, ai: usize, aps: i32, bp: usize, bps: i32, cj: usize, add: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++, bp += <usize>bps << 2) {
+    const v = load<f32>(addr(ai, p * aps));
+    if (v == 0) continue; // a black pixel adds nothing
+    const x = f32x4.splat(v);
+    s0 = madd(x, v128.load(bp), s0);
+    s1 = madd(x, v128.load(bp, 16), s1);
+    s2 = madd(x, v128.load(bp, 32), s2);
+    s3 = madd(x, v128.load(bp, 48), s3);
+  }
+  if (add) {
+    s0 = f32x4.add(s0, v128.load(cj)); s1 = f32x4.add(s1, v128.load(cj, 16));
+    s2 = f32x4.add(s2, v128.load(cj, 32)); s3 = f32x4.add(s3, v128.load(cj, 48));
+  }
+  v128.store(cj, s0); v128.store(cj, s1, 16); v128.store(cj, s2, 32); v128.store(cj, s3, 48);
+}
+
+/** C(i, j..j+3) (+)= Σ_p A(i, p)·B(j..j+3, p) for A·Bᵀ (B stored n×k): 4×4 blocks of B are transposed in registers. */
+@inline
+function rowTimesBt4(kc: i32, ai: usize, aps: i32, b0: usize, bjs: i32, cj: usize, add: bool): void {
+  const b1 = addr(b0, bjs), b2 = addr(b1, bjs), b3 = addr(b2, bjs);
+  let s = f32x4.splat(0);
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const o = <usize>p << 2;
+    const r0 = v128.load(b0 + o), r1 = v128.load(b1 + o), r2 = v128.load(b2 + o), r3 = v128.load(b3 + o);
+    const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    s = madd(v128.load32_splat(addr(ai, p * aps)), v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), s);
+    s = madd(v128.load32_splat(addr(ai, (p + 1) * aps)), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), s);
+    s = madd(v128.load32_splat(addr(ai, (p + 2) * aps)), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), s);
+    s = madd(v128.load32_splat(addr(ai, (p + 3) * aps)), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), s);
+  }
+  for (; p < kc; p++) {
+    let col = f32x4.splat(load<f32>(addr(b0, p))); // B(j, p), B(j+1, p), B(j+2, p), B(j+3, p)
+    col = f32x4.replace_lane(col, 1, load<f32>(addr(b1, p)));
+    col = f32x4.replace_lane(col, 2, load<f32>(addr(b2, p)));
+    col = f32x4.replace_lane(col, 3, load<f32>(addr(b3, p)));
+    s = madd(v128.load32_splat(addr(ai, p * aps)), col, s);
+  }
+  if (add) s = f32x4.add(s, v128.load(cj));
+  v128.store(cj, s);
+}
+
+// ---------------------------------------------------------------------------------------------------
+/** The depth of the k blocks for a sum over k terms: equal blocks of at most KC (784 → 4 × 196, not 3 × 256 + 16). */
+export function kBlock(k: i32): i32 {
+  if (k <= 0) return 1;
+  const blocks = (k + KC - 1) / KC;
+  return (k + blocks - 1) / blocks;
+}
+
+// ---------------------------------------------------------------------------------------------------
+/**
+ * C (+)= op(A)·op(B) for an m×n block of C with row stride ldc (in floats); accumulate ≠ 0 adds to C.
+ * The sum over k goes in blocks of kcStep (≤ KC; give kBlock(K) of the whole product when a caller splits
+ * k itself, so the blocks, hence the roundings, are the same). `work` points to WORK_BYTES of scratch
+ * memory that no other thread uses at the same time.
+ */
+export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
+                     a: usize, ais: i32, aps: i32,
+                     b: usize, bps: i32, bjs: i32,
+                     c: usize, ldc: i32, accumulate: i32, work: usize): void {
+  if (m <= 0 || n <= 0) return;
+  const ldcBytes = <usize>ldc << 2;
+  if (k <= 0) { // an empty sum: C = 0 (or C unchanged)
+    if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
+    return;
+  }
+  if (kcStep <= 0 || kcStep > KC) kcStep = kBlock(k);
+  if (m < MR) {
+    fewRows(m, n, k, kcStep, a, ais, aps, b, bps, bjs, c, ldc, accumulate != 0);
+    return;
+  }
+  const packedA = work;
+  const packedB = addr(packedA, MC * KC);
+  const edge = addr(packedB, KC * NC); // a 4×8 tile for the edges of C, copied out element by element
+  const lists = addr(edge, MR * NR); //    per panel of A: the p with a non-zero value
+  const counts = addr(lists, PANELS * KC); // per panel of A: how many
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = min(kcStep, k - pc);
+      const add = accumulate != 0 || pc > 0; // later k blocks add to what the first one stored
+      packB(kc, nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(mc, kc, addr(a, ic * ais + pc * aps), ais, aps, packedA);
+        listNonZeros(mc, kc, packedA, lists, counts);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = addr(packedB, jr * kc);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = addr(packedA, ir * kc);
+            const cp = addr(c, (ic + ir) * ldc + jc + jr);
+            const list = addr(lists, (ir / MR) * KC), count = load<i32>(addr(counts, ir / MR));
+            const sparse = count * 8 < kc * 7; // fewer than 7/8 of the p left: worth the indirection
+            if (mr == MR && nr == NR) {
+              if (sparse) microKernel(true, count, list, ap, bp, cp, ldcBytes, add);
+              else microKernel(false, kc, list, ap, bp, cp, ldcBytes, add);
+            } else {
+              if (sparse) microKernel(true, count, list, ap, bp, edge, NR << 2, false);
+              else microKernel(false, kc, list, ap, bp, edge, NR << 2, false);
+              for (let i = 0; i < mr; i++) {
+                for (let j = 0; j < nr; j++) {
+                  const dst = cp + <usize>i * ldcBytes + (<usize>j << 2);
+                  const v = load<f32>(addr(edge, i * NR + j));
+                  store<f32>(dst, add ? load<f32>(dst) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The element-wise kernels (the parameter update, a layer's bias, ReLU) are in elementwise.ts.
+export { addScaled, addRowVector, sumRows, reluForward, reluBackward } from "./elementwise";

@@ -1,0 +1,148 @@
+// im2col and col2im: a convolution turned into one matrix product.
+//
+// Images are rows: a batch X is N × (C·H·W), each row one image, channel-major (channel, then row, then
+// column: NCHW flattened), so pixel (c, y, x) of image n is X[n, (c·H + y)·W + x].
+//
+// A convolution slides a k×k window over each image, stride s, after padding the borders with p zeros. There
+// are OH × OW window positions,   OH = ⌊(H + 2p − k)/s⌋ + 1,   OW = ⌊(W + 2p − k)/s⌋ + 1.
+// im2col copies every window (its C·k·k pixels, in the order of the filters' weights: channel, then row, then
+// column) into one row of a matrix:
+//   cols: (N·OH·OW) × (C·k·k),   row n·OH·OW + oy·OW + ox = the window of image n at output position (oy, ox),
+//   cols[row, (c·k + ky)·k + kx] = X[n, c, oy·s − p + ky, ox·s − p + kx]   (0 where that pixel is padding).
+// Each output of the convolution is then a row of cols times a row of W (one filter): Z' = cols·Wᵀ.
+// col2im is its adjoint (its transpose as a linear map): it adds each entry of a (N·OH·OW) × (C·k·k) matrix
+// back onto the pixel it was copied from. That is how a gradient with respect to the windows becomes a
+// gradient with respect to the image; a pixel that sits in several windows collects from each.
+import { Matrix } from "../core/matrix";
+
+/** The sizes of a convolution (or pooling) over images of channels × height × width. */
+export interface ConvGeometry {
+  channels: number; // C
+  height: number; //   H
+  width: number; //    W
+  kernel: number; //   k: windows are k × k
+  stride: number; //   s
+  padding: number; //  p: zeros added on every border
+  outHeight: number; // OH = ⌊(H + 2p − k)/s⌋ + 1
+  outWidth: number; //  OW = ⌊(W + 2p − k)/s⌋ + 1
+}
+
+/** How many positions a window of `kernel` takes along a side of `size`:  ⌊(size + 2·padding − kernel)/stride⌋ + 1. */
+export function convOutputSize(size: number, kernel: number, stride = 1, padding = 0): number {
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+/** The geometry of k×k windows over C×H×W images; throws (naming `where`) when the sizes do not fit. */
+export function convGeometry(
+  where: string,
+  g: { channels: number; height: number; width: number; kernel: number; stride?: number; padding?: number },
+): ConvGeometry {
+  const stride = g.stride ?? 1, padding = g.padding ?? 0;
+  for (const [what, n] of [["channels", g.channels], ["height", g.height], ["width", g.width], ["kernel", g.kernel], ["stride", stride]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${where}: ${what} must be a whole number ≥ 1, got ${n}`);
+  }
+  if (!Number.isInteger(padding) || padding < 0) throw new Error(`${where}: padding must be a whole number ≥ 0, got ${padding}`);
+  if (g.kernel > g.height + 2 * padding || g.kernel > g.width + 2 * padding) {
+    throw new Error(`${where}: a ${g.kernel}×${g.kernel} window does not fit in a ${g.height}×${g.width} image with padding ${padding}`);
+  }
+  const outHeight = convOutputSize(g.height, g.kernel, stride, padding);
+  const outWidth = convOutputSize(g.width, g.kernel, stride, padding);
+  return { channels: g.channels, height: g.height, width: g.width, kernel: g.kernel, stride, padding, outHeight, outWidth };
+}
+
+/** cols = im2col(X):  X: N × (C·H·W)  →  (N·OH·OW) × (C·k·k), one window a row (see the top of this file). */
+export function im2col(x: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
+  const { channels: C, height: H, width: W, kernel: k, stride: s, padding: p, outHeight: OH, outWidth: OW } = g;
+  if (x.cols !== C * H * W) throw new Error(`im2col: X is ${x.shape} but images of ${C}×${H}×${W} need ${C * H * W} columns`);
+  const N = x.rows, K = C * k * k;
+  const cols = out ?? Matrix.zeros(N * OH * OW, K, x.dtype);
+  if (cols.rows !== N * OH * OW || cols.cols !== K) throw new Error(`im2col: out is ${cols.shape} but the windows make ${N * OH * OW}×${K}`);
+  const X = x.data, D = cols.data;
+  let j = 0; // the next entry of cols to write: rows one after the other, each in W's column order
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const x0 = ox * s - p; // the window's left column in the image (negative: in the padding)
+        const whole = x0 >= 0 && x0 + k <= W; // the window's columns are all inside the image
+        for (let c = 0; c < C; c++) {
+          for (let ky = 0; ky < k; ky++) {
+            const y = oy * s - p + ky;
+            const from = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
+            if (y < 0 || y >= H) for (let kx = 0; kx < k; kx++) D[j++] = 0; // a row of padding
+            else if (whole) for (let kx = 0; kx < k; kx++) D[j++] = X[from + kx];
+            else for (let kx = 0; kx < k; kx++) D[j++] = x0 + kx >= 0 && x0 + kx < W ? X[from + kx] : 0;
+          }
+        }
+      }
+    }
+  }
+  return cols;
+}
+
+/** dX = col2im(dcols):  (N·OH·OW) × (C·k·k)  →  N × (C·H·W), each entry added onto the pixel im2col took it from. */
+export function col2im(cols: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
+  const { channels: C, height: H, width: W, kernel: k, stride: s, padding: p, outHeight: OH, outWidth: OW } = g;
+  const K = C * k * k, P = OH * OW;
+  if (cols.cols !== K || cols.rows % P !== 0) {
+    throw new Error(`col2im: cols is ${cols.shape} but windows of ${C}×${k}×${k} at ${OH}×${OW} positions need (N·${P})×${K}`);
+  }
+  const N = cols.rows / P;
+  const x = out ?? Matrix.zeros(N, C * H * W, cols.dtype);
+  if (x.rows !== N || x.cols !== C * H * W) throw new Error(`col2im: out is ${x.shape} but the images are ${N}×${C * H * W}`);
+  const X = x.data, D = cols.data;
+  X.fill(0);
+  let j = 0; // the next entry of cols to read, in im2col's order
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const x0 = ox * s - p;
+        const whole = x0 >= 0 && x0 + k <= W;
+        for (let c = 0; c < C; c++) {
+          for (let ky = 0; ky < k; ky++) {
+            const y = oy * s - p + ky;
+            const to = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
+            if (y < 0 || y >= H) j += k; // padding: nothing to add back
+            else if (whole) for (let kx = 0; kx < k; kx++) X[to + kx] += D[j++];
+            else for (let kx = 0; kx < k; kx++, j++) if (x0 + kx >= 0 && x0 + kx < W) X[to + kx] += D[j];
+          }
+        }
+      }
+    }
+  }
+  return x;
+}
+
+/**
+ * Z[n, f, q] = Z'[n·P + q, f] + b[f]:  from the product's layout (one row per window position, one column per
+ * filter) to the images' layout N × (F·P), channel-major, adding each filter's bias.  P = OH·OW.
+ */
+export function channelsFirst(zT: Matrix, bias: Matrix, out: Matrix): Matrix {
+  const F = zT.cols, N = out.rows, P = zT.rows / N;
+  if (out.cols !== F * P || zT.rows !== N * P || bias.cols !== F) {
+    throw new Error(`channelsFirst: Z' is ${zT.shape}, b is ${bias.shape}, out is ${out.shape}: expected (N·P)×F, 1×F and N×(F·P)`);
+  }
+  const A = zT.data, B = bias.data, Z = out.data;
+  for (let n = 0; n < N; n++) {
+    for (let f = 0; f < F; f++) {
+      const to = (n * F + f) * P, from = n * P * F + f, b = B[f];
+      for (let q = 0; q < P; q++) Z[to + q] = A[from + q * F] + b;
+    }
+  }
+  return out;
+}
+
+/** dZ'[n·P + q, f] = dZ[n, f, q]: the images' layout N × (F·P) back to one row per window position. */
+export function channelsLast(dZ: Matrix, filters: number, out: Matrix): Matrix {
+  const F = filters, N = dZ.rows, P = dZ.cols / F;
+  if (out.rows !== N * P || out.cols !== F || !Number.isInteger(P)) {
+    throw new Error(`channelsLast: dZ is ${dZ.shape}, out is ${out.shape}: expected N×(${F}·P) and (N·P)×${F}`);
+  }
+  const G = dZ.data, D = out.data;
+  for (let n = 0; n < N; n++) {
+    for (let f = 0; f < F; f++) {
+      const from = (n * F + f) * P, to = n * P * F + f;
+      for (let q = 0; q < P; q++) D[to + q * F] = G[from + q];
+    }
+  }
+  return out;
+}
