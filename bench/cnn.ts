@@ -17,9 +17,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { cpus, tmpdir } from "os";
 import { join } from "path";
 import {
-  Matrix, Random, Conv2D, mnistCnn, softmaxCrossEntropy, adam, batches, loadMnist, mnistFiles, setBackend, getBackend,
-  backendInfo, startThreads, type Dataset, type Sequential, type BackendName, type BackendOptions,
+  Matrix, Random, Conv2D, mnistCnn, softmaxCrossEntropy, adam, batches, loadMnist, setBackend, getBackend,
+  backendInfo, type Dataset, type Sequential, type BackendName, type BackendOptions,
 } from "../lib/index";
+import { mnistFiles } from "../lib/data/mnist";
+import { startThreads } from "../lib/engine/backend";
 
 const SEED = 1;
 const BATCH = 64;

@@ -4,7 +4,8 @@
 // Run: npm run bench -- matmul            (add --simple to also time the simple loops of lib/engine/gemm.ts)
 import { Matrix } from "../lib/core/matrix";
 import { matmul, matmulTransA, matmulTransB } from "../lib/core/ops";
-import { activeKernels, useKernels, type Kernels } from "../lib/engine/kernels";
+import type { Kernels } from "../lib/engine/kernels";
+import { activeKernels, useKernels } from "../lib/engine/active";
 import { jsKernels, simpleKernels } from "../lib/engine/kernels-js";
 import * as os from "os";
 import { Random } from "../lib/core/random";

@@ -31,16 +31,16 @@ import {
   gd,
   batches,
   loadMnist,
-  mnistFiles,
   oneHot,
   setBackend,
   getBackend,
   backendInfo,
-  startThreads,
   type Dataset,
   type BackendName,
   type BackendOptions,
 } from "../lib/index";
+import { mnistFiles } from "../lib/data/mnist";
+import { startThreads } from "../lib/engine/backend";
 
 const SEED = 1;
 const BATCH = 64;

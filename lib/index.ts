@@ -1,47 +1,78 @@
-// The public face of the library: everything a notebook, a test or a benchmark imports.
-// Notebooks: import { Dense, ReLU } from "./lib/index";   (the kernel runs in the project root)
-export * from "./core/matrix";
-export * from "./core/ops";
-export * from "./engine/kernels";
-export * from "./engine/kernels-js";
-export * from "./engine/backend";
-export * from "./core/random";
-export * from "./nn/layers";
-export * from "./nn/activations";
-export * from "./nn/im2col";
-export * from "./nn/conv";
-export * from "./nn/pool";
-export * from "./nn/layer-config";
-export * from "./nn/losses";
-export * from "./nn/chain";
-export * from "./nn/network";
-export * from "./nn/cnn";
-export * from "./nn/gradcheck";
-export * from "./train/optimizers";
-export * from "./train/adaptive";
-export * from "./train/callbacks";
-export * from "./train/train";
-export { checkTrainOptions, formatRecord, type TrainOptions, type TrainPlan } from "./train/train-checks";
-export * from "./format";
-export * from "./nn/persist";
-export { checkOutputPaths, type NamedPath } from "./files";
-export * from "./course/runs";
-export * from "./data/idx";
-export * from "./data/csv";
-export * from "./data/dataset";
-export * from "./data/mnist";
-export * from "./course/plot";
-export * from "./course/figures";
-export * from "./course/charts";
-export * from "./course/curves";
-export * from "./course/probes";
-export * from "./course/live";
-export * from "./course/exercise";
-export * from "./nn/batchnorm";
-export * from "./nn/dropout";
-export * from "./data/augment";
-export * from "./course/claim";
-export * from "./course/diagnostics";
-export * from "./course/digit-image";
-export * from "./course/widgets";
-export * from "./course/numpy";
+// The public face of the library: the names the notebooks, the tests, the benchmarks and the command line use,
+// listed one by one. Everything else stays reachable by its module path (e.g. "./lib/engine/kernels-js").
+// Notebooks:  import { Dense, ReLU } from "./lib/index";   (the kernel runs in the project root)
+// Importing this file does nothing heavy: the kernels are chosen at the first operation (or by setBackend).
+// ARCHITECTURE.md says which folder holds what.
+
+// ── Numbers: the Matrix and the operations on it (lib/core/) ───────────────────────────────────────────────
+export { Matrix, longLived, type DType } from "./core/matrix";
+export {
+  matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, relu, reluBackward, map, add, sub,
+  hadamard, scale, addScaled, copy, argmaxRows, softmaxRows,
+} from "./core/ops";
+export { Random } from "./core/random";
+
+// ── Layers, losses and networks (lib/nn/) ──────────────────────────────────────────────────────────────────
+export { Layer, Dense, type Param, type ParamRole, type LayerConfig, type Init, type DenseOptions } from "./nn/layers";
+export { Activation, ReLU, Sigmoid, Tanh, Softmax } from "./nn/activations";
+export { convOutputSize, convGeometry, im2col, col2im, type ConvGeometry } from "./nn/im2col";
+export { Conv2D, type Conv2DOptions } from "./nn/conv";
+export { MaxPool2D, Flatten, type MaxPool2DOptions } from "./nn/pool";
+export { BatchNorm, type BatchNormOptions } from "./nn/batchnorm";
+export { Dropout, type DropoutOptions } from "./nn/dropout";
+export { layerFromConfig, size } from "./nn/layer-config";
+export { softmaxCrossEntropy, crossEntropy, mse, logSumExp, type LossResult, type LossFn } from "./nn/losses";
+export { Sequential, mlp, type SequentialOptions, type MlpOptions, type ActivationName } from "./nn/network";
+export { mnistCnn, type CnnOptions } from "./nn/cnn";
+export {
+  relativeError, gradcheckLayer, gradcheckLoss, gradcheckNetwork, type GradcheckResult, type GradcheckOptions,
+} from "./nn/gradcheck";
+export { saveModel, loadModel, modelToJson, modelFromJson, type ModelFile } from "./nn/persist";
+
+// ── Training: optimizers, schedules, the loop and its callbacks (lib/train/) ───────────────────────────────
+export {
+  gd, momentum, nesterov, adam, makeOptimizer, optimizerNames, constantLr, stepDecay, cosineLr, makeSchedule,
+  scheduleNames, type OptimizerName, type Schedule, type ScheduleName,
+} from "./train/optimizers";
+export { adagrad, rmsprop } from "./train/adaptive";
+export type { Optimizer, DecayOptions } from "./train/optimizer-types";
+export { train, evaluateDataset } from "./train/train";
+export { checkTrainOptions, formatRecord, type TrainOptions } from "./train/train-checks";
+export type { EpochRecord, StepInfo, History, TrainCallback } from "./train/callbacks";
+export { EarlyStopping } from "./train/early-stopping";
+
+// ── Data: MNIST, CSV, IDX, data sets and augmentation (lib/data/) ──────────────────────────────────────────
+export { loadMnist, mnistDir, type Split, type LoadMnistOptions } from "./data/mnist";
+export { parseIdx, readIdx } from "./data/idx";
+export { loadCsv, readDigitsCsv, type CsvOptions } from "./data/csv";
+export {
+  oneHot, classCounts, shuffleDataset, splitDev, batches, CLASSES, type Dataset, type Batch, type BatchOptions,
+} from "./data/dataset";
+export { Augmenter, type AugmentOptions } from "./data/augment";
+
+// ── The engine: which kernels run the arithmetic (lib/engine/; chapter 8 looks inside) ─────────────────────
+export { setBackend, getBackend, backendInfo, wasmBackendKernels, type BackendName, type BackendOptions, type BackendInfo } from "./engine/backend";
+export { jsKernels } from "./engine/kernels-js";
+export type { Kernels, FloatArray } from "./engine/kernels";
+
+// ── The course's tools: plots, live charts, probes, exercises, claims, widgets (lib/course/) ──────────────
+export { loadPlotly, show, type Figure, type Trace } from "./course/plot";
+export { digitGrid, weightImages, digitImage } from "./course/figures";
+export { histogram, confusionMatrix, confusionHeatmap, functionPlot, barChart, seriesPlot } from "./course/charts";
+export {
+  trainingCurves, runsTable, stepLossCurves, scheduleCurves, PALETTE, type Run, type Runs, type CurveOptions,
+} from "./course/curves";
+export { LiveCurves } from "./course/live";
+export { Probe } from "./course/probes";
+export { readRun, readRunIfPresent } from "./course/runs";
+export {
+  activationsByLayer, gradientNorms, deadUnits, updateRatios, copyWeights, layerHistograms,
+} from "./course/diagnostics";
+export { mnistPreprocess, inkBox } from "./course/digit-image";
+export { drawDigit, playground } from "./course/widgets";
+export { check, compare } from "./course/exercise";
+export { claim } from "./course/claim";
+export { findNumpy, describeNumpy, numpyEnv } from "./course/numpy";
+
+// ── Files and formats ─────────────────────────────────────────────────────────────────────────────────────
+export { formatPercent, formatLoss, formatSeconds, formatCount } from "./format";

@@ -16,9 +16,9 @@ import { createServer } from "http";
 import { basename, extname, join, normalize, relative } from "path";
 import { parseArgs } from "util";
 import {
-  adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
-  type Sequential,
+  adam, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, train, type Sequential,
 } from "../lib/index";
+import { digitPadHtml, playgroundHtml, widgetScript } from "../lib/course/widgets";
 import { findPython, jupyterEnv, ROOT } from "./setup.mjs";
 
 const OUT = join(ROOT, "build", "book");

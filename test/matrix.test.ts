@@ -1,7 +1,8 @@
 import { describe, expect, it, afterEach } from "vitest";
 import { Matrix, type DType } from "../lib/core/matrix";
 import { matmul, matmulTransA, matmulTransB, transpose, addRowVector, sumRows, map, add, sub, scale, hadamard, addScaled, copy, argmaxRows, relu } from "../lib/core/ops";
-import { useKernels, activeKernels, type Kernels } from "../lib/engine/kernels";
+import type { Kernels } from "../lib/engine/kernels";
+import { useKernels, activeKernels } from "../lib/engine/active";
 import { jsKernels, simpleKernels } from "../lib/engine/kernels-js";
 import { Random } from "../lib/core/random";
 

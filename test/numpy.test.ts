@@ -4,7 +4,7 @@ import { describe, expect, it, afterEach } from "vitest";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { numpyEnv, probeNumpy, findNumpy, describeNumpy, SLOWING_VARIABLES } from "../lib/index";
+import { numpyEnv, probeNumpy, findNumpy, describeNumpy, SLOWING_VARIABLES } from "../lib/course/numpy";
 
 const dir = mkdtempSync(join(tmpdir(), "numpy-test-"));
 const saved = { NUMPY_PYTHON: process.env.NUMPY_PYTHON, OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE };

@@ -14,7 +14,6 @@ import {
   loadMnist,
   addRowVector,
   sumRows,
-  activeKernels,
   jsKernels,
   setBackend,
   backendInfo,
@@ -23,6 +22,7 @@ import {
   Random,
   type Kernels,
 } from "../lib/index";
+import { activeKernels } from "../lib/engine/active";
 import { WasmHeap, HeapFloat32Array } from "../lib/engine/wasm/heap";
 import { wasmApi } from "../lib/engine/wasm/api";
 import type { WasmKernels } from "../lib/engine/wasm/kernels";

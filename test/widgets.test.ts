@@ -3,7 +3,8 @@ import { gunzipSync } from "zlib";
 import { createHash } from "crypto";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../web/crypto-shim";
-import { Matrix, loadMnist, mlp, modelFromJson, digitPadHtml, playgroundHtml, widgetScript } from "../lib/index";
+import { Matrix, loadMnist, mlp, modelFromJson } from "../lib/index";
+import { digitPadHtml, playgroundHtml, widgetScript } from "../lib/course/widgets";
 
 /** The JSON inside the widget's <script type="application/json" data-config>. */
 function configOf(html: string): Record<string, unknown> {

@@ -4,7 +4,7 @@
 // inside the bundle (esbuild's binary loader).
 // (lib/engine/backend.ts makes the same choice in Node, where it finds gemm.wasm on disk and can start threads.)
 import wasmBytes from "../lib/engine/wasm/gemm.wasm";
-import { useKernels } from "../lib/engine/kernels";
+import { useKernels } from "../lib/engine/active";
 import { jsKernels, agreesWithLoops } from "../lib/engine/kernels-js";
 import { WasmKernels } from "../lib/engine/wasm/kernels";
 

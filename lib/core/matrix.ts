@@ -4,7 +4,8 @@
 // A Matrix is `rows × cols` numbers stored row by row (row-major) in one typed array:
 // entry (i, j) lives at data[i·cols + j]. Examples are rows: a batch X is `batch × 784`.
 //
-import { activeKernels, type FloatArray } from "../engine/kernels";
+import type { FloatArray } from "../engine/kernels";
+import { activeKernels } from "../engine/active";
 
 export type { FloatArray } from "../engine/kernels";
 

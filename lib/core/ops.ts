@@ -7,7 +7,7 @@
 // buffers and allocate nothing per batch. A mismatch throws an error that names the operation and both
 // shapes ("matmul: cannot multiply 64×784 by 256×10").
 import { Matrix, type DType, type FloatArray } from "./matrix";
-import { activeKernels } from "../engine/kernels";
+import { activeKernels } from "../engine/active";
 
 /** A·B.  A: m×k, B: k×n → m×n */
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {

@@ -6,11 +6,13 @@
 // longLived(…)) in WebAssembly memory, so the kernels read them without copying, and runs the bias, ReLU and
 // Σ-rows passes over them. Float64 work, softmax and the losses are the same TypeScript either way.
 //
-// On import the library picks the fastest backend that works here: "wasm" if lib/engine/wasm/gemm.wasm loads and
-// passes a quick self-test against the JS loops, otherwise "js" (silently; backendInfo().reason says why).
+// At its first operation the library picks the fastest backend that works here (importing does nothing heavy):
+// "wasm" if lib/engine/wasm/gemm.wasm loads and passes a quick self-test against the JS loops, otherwise "js"
+// (silently; backendInfo().reason says why). setBackend before then chooses instead.
 // Environment variables: MNIST_BACKEND=js (or wasm) forces a backend; MNIST_THREADS=1 keeps it single-threaded.
 import { availableParallelism } from "os";
-import { useKernels, type Kernels } from "./kernels";
+import type { Kernels } from "./kernels";
+import { activeKernels, setKernelChooser, useKernels } from "./active";
 import { jsKernels, agreesWithLoops } from "./kernels-js";
 import { loadGemmModule } from "./wasm/load";
 import { WasmKernels } from "./wasm/kernels";
@@ -102,11 +104,13 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Bac
 
 /** The backend the float32 products use now. */
 export function getBackend(): BackendName {
+  activeKernels(); // the first use chooses
   return current;
 }
 
 /** The active backend, its threads, and why it was chosen. */
 export function backendInfo(): BackendInfo {
+  activeKernels(); // the first use chooses
   const wasmAvailable = loadWasm() !== null;
   const stats = current === "wasm" && wasmKernels !== null ? wasmKernels.stats() : null;
   return {
@@ -130,6 +134,7 @@ export function wasmBackendKernels(options: BackendOptions = {}): WasmKernels | 
 
 /** Starts the wasm backend's worker threads now and waits (up to timeoutMs) until they are ready; returns how many are. */
 export function startThreads(timeoutMs = 2000): number {
+  activeKernels(); // the first use chooses
   return current === "wasm" && wasmKernels !== null ? wasmKernels.warmUp(timeoutMs) : 0;
 }
 
@@ -167,21 +172,23 @@ function loadWasm(fma = process.env.MNIST_FMA !== "0"): { module: WasmModule; fm
   return null;
 }
 
-function chooseOnImport(): void {
+/** The first choice, made when the first operation asks for kernels: "wasm" unless MNIST_BACKEND=js or it fails. */
+function chooseAtFirstUse(): Kernels {
   const forced = process.env.MNIST_BACKEND;
   if (forced === "js") {
     current = "js";
     reason = "MNIST_BACKEND=js";
-    return;
+    return jsKernels;
   }
   try {
     setBackend("wasm");
     reason = forced === "wasm" ? "MNIST_BACKEND=wasm" : "the fastest that works here";
+    return wasmKernels as WasmKernels;
   } catch {
-    useKernels(jsKernels);
     current = "js";
     reason = forced === "wasm" ? "MNIST_BACKEND=wasm, but wasm is unavailable" : "wasm is unavailable";
+    return jsKernels;
   }
 }
 
-chooseOnImport();
+setKernelChooser(chooseAtFirstUse);

@@ -8,7 +8,7 @@
 // plain-loop kernels (jsKernels): the blocked loops for float32, the simple ones when any array is float64.
 // They do no checking themselves (lib/core/ops.ts checks shapes).
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from "./kernels";
 
 // ---------------------------------------------------------------------------------------------------
 // The simple loops, used for float64 products (gradient checks) and the first thing to read.

@@ -1,7 +1,8 @@
 // The plain TypeScript kernels (jsKernels): every operation of lib/engine/kernels.ts's interface as a loop you can
 // read. They run under the "js" backend, and every faster kernel is tested against them.
-// (This file does not import lib/engine/kernels.ts: jsKernels is a Kernels by its shape, and kernels.ts starts with it.)
-import { blockedProducts, simpleProducts, type FloatArray } from "./gemm";
+// (jsKernels is a Kernels by its shape; lib/engine/active.ts falls back to it when no backend was chosen.)
+import type { FloatArray } from "./kernels";
+import { blockedProducts, simpleProducts } from "./gemm";
 
 /** Whether all arrays are float32: then the products take the blocked loops, compiled for that one type. */
 function allFloat32(a: FloatArray, b: FloatArray, c: FloatArray): boolean {

@@ -1,18 +1,16 @@
-// The kernels: the loops that do the arithmetic of lib/core/ops.ts. Everything about speed lives behind this one
-// interface. lib/core/ops.ts checks shapes and states the formula, then makes one call to the active kernels;
-// which kernels are active is chosen by lib/engine/backend.ts:
-//   jsKernels   (lib/engine/kernels-js.ts)  the plain TypeScript loops: what a student reads, and the oracle;
-//   WasmKernels (lib/engine/wasm/kernels.ts) WebAssembly SIMD, cache blocking, worker threads, and its own memory.
+// The kernel interface: the loops that do the arithmetic of lib/core/ops.ts. Everything about speed lives behind
+// this one interface, and this file holds nothing else: no implementation, no choice.
+//   jsKernels   (lib/engine/kernels-js.ts)   the plain TypeScript loops: what a student reads, and the oracle;
+//   WasmKernels (lib/engine/wasm/kernels.ts) WebAssembly SIMD, cache blocking, worker threads, its own memory.
+// Which kernels run now is lib/engine/active.ts's business (lib/engine/backend.ts chooses at first use).
 // Every method is required. A kernel takes any mix of float32 and float64 arrays and any placement (in its
 // own memory or not) and gives the same numbers as the plain loops; how it manages that is its own business.
 //
 // Arrays are row-major: entry (i, j) of an r×c matrix is at [i·c + j]. Kernels OVERWRITE their output and
 // do no shape checking (lib/core/ops.ts did it).
 
-import type { FloatArray } from "./gemm";
-import { jsKernels } from "./kernels-js";
-
-export type { FloatArray } from "./gemm";
+/** The numbers of a matrix, row-major. */
+export type FloatArray = Float32Array | Float64Array;
 
 export interface Kernels {
   readonly name: string;
@@ -54,18 +52,3 @@ export const KERNEL_METHODS = [
   "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
 ] as const;
-
-let active: Kernels = jsKernels;
-
-/** Use these kernels from now on. Refuses an object that lacks a method, naming it. */
-export function useKernels(k: Kernels): void {
-  for (const method of KERNEL_METHODS) {
-    if (typeof k[method] !== "function") throw new Error(`useKernels: kernels "${k.name}" have no ${method} function`);
-  }
-  active = k;
-}
-
-/** The kernels in use now: the plain loops until lib/engine/backend.ts (imported by lib/index) chooses faster ones. */
-export function activeKernels(): Kernels {
-  return active;
-}
