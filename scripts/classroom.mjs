@@ -8,6 +8,8 @@
 //   collect --out DIR         every student's chapter notebooks into DIR/<username>/
 //   update                    new or corrected chapters to every student, keeping their edits
 //   teardown --yes            stop, then remove every student account, home and the state folder
+//   image                     the single-user image (Dockerfile) built with podman, for a hub that spawns
+//                             containers or Zero to JupyterHub (deploy/z2jh-values.yaml)
 // Every command takes --state DIR (default /srv/mnist-classroom). See README, "A class on one server".
 
 import { randomBytes } from "node:crypto";
@@ -17,10 +19,11 @@ import { chapterNotebooks } from "./classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "./classroom/hub.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "./classroom/roster.mjs";
 import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "./classroom/system.mjs";
+import { buildImage } from "./classroom/image.mjs";
 import { ROOT } from "./setup.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
-const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes
+const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes | image
   (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1)`;
 
 function parseArgs(argv) {
@@ -216,7 +219,13 @@ export async function teardown(p, options) {
   console.log(`Removed the student accounts and ${p.state}.`);
 }
 
-const COMMANDS = { setup, start, stop, status, collect, update, teardown };
+export async function image() {
+  const built = buildImage(ROOT);
+  console.log(`Built ${built.tag} from ${built.base}: ${(built.bytes / 2 ** 20).toFixed(0)} MiB, in ${built.seconds.toFixed(0)} s.`);
+  console.log("Run it as a hub would: see README, \"Beyond one server\".");
+}
+
+const COMMANDS = { setup, start, stop, status, collect, update, teardown, image };
 
 async function main() {
   const { command, options } = parseArgs(process.argv.slice(2));

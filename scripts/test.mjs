@@ -10,6 +10,9 @@
 //   6. browser    the book opened in Chromium: every page, the digit pad drawn on, the playground trained
 //   7. classroom  the course for a class on JupyterHub, end to end (scripts/classroom-test.mjs): runs as
 //                 root where apt works (CI), skips with its reason elsewhere; stopped after 10 minutes (a fresh machine installs JupyterHub first)
+//   8. image      the single-user image built with podman and run (scripts/image-test.mjs): a chapter offline in it,
+//                 a hub on loopback that spawns it; root with apt only; stopped after 30 minutes (a first build
+//                 makes its Debian base with debootstrap)
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +41,7 @@ const STEPS = [
   { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "book.ts"), "--no-run"] },
   { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "check-book.mjs")] },
   { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "classroom-test.mjs")], timeoutSeconds: 600 },
+  { name: "image", what: "the class image built with podman and run: offline, and behind a hub that spawns it (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "image-test.mjs")], timeoutSeconds: 1800 },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 
 let current = null;

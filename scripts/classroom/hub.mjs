@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { ClassroomError } from "./system.mjs";
 
-const py = (value) => JSON.stringify(value); // strings, numbers and lists of them are valid Python literals
+export const py = (value) => JSON.stringify(value); // strings, numbers and lists of them are valid Python literals
 
 /**
  * jupyterhub_config.py. PAM login for the roster only, no admin users; one local process per student,
