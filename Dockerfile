@@ -1,10 +1,10 @@
 # The single-user image of the course, for Zero to JupyterHub (Kubernetes) or Binder: Debian 12, Node 20,
 # the classic Jupyter Notebook with jupyterhub-singleuser, and the course with its TypeScript kernel.
 #
-# Its steps are the ones `npm run classroom -- setup` runs on one server (scripts/classroom/system.mjs), so
+# Its steps are the ones `npm run classroom -- setup` runs on one server (scripts/lib/classroom/system.mjs), so
 # the classroom test in `npm test` covers them: the same apt packages; the project's packages (npm ci) shared
-# read-only; the release (scripts/classroom/course.mjs release) copied into the student's ~/mnist-course by
-# scripts/classroom/course.mjs install (run by the entry point at every start: new chapters arrive, and a
+# read-only; the release (scripts/lib/classroom/course.mjs release) copied into the student's ~/mnist-course by
+# scripts/lib/classroom/course.mjs install (run by the entry point at every start: new chapters arrive, and a
 # notebook the student changed is kept, the new version put beside it).
 #
 # It has not been built on the project's own machine: that has no Docker engine and reaches only Debian's
@@ -32,7 +32,7 @@ WORKDIR /opt/mnist-course
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN node scripts/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
+RUN node scripts/lib/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
  && chmod -R a+rX,go-w /opt/mnist-course
 
 # The student's own copy, made (and updated) by the entry point as the server starts, with the same command
@@ -41,5 +41,5 @@ USER ${NB_USER}
 ENV JUPYTER_PATH=/home/${NB_USER}/mnist-course/jupyter
 WORKDIR /home/${NB_USER}
 EXPOSE 8888
-ENTRYPOINT ["/opt/mnist-course/scripts/classroom/singleuser-entry.sh"]
+ENTRYPOINT ["/opt/mnist-course/scripts/lib/classroom/singleuser-entry.sh"]
 CMD ["jupyterhub-singleuser", "--ip=0.0.0.0", "--NotebookApp.notebook_dir=/home/jovyan/mnist-course/notebooks", "--MappingKernelManager.default_kernel_name=tslab", "--KernelSpecManager.ensure_native_kernel=False"]

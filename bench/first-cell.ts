@@ -8,9 +8,9 @@
 // Run: npm run bench -- first-cell
 import { spawnSync } from "child_process";
 import { join } from "path";
-// scripts/setup.mjs is plain JavaScript: its helpers find the Python that has Jupyter and the kernel's environment
+// scripts/lib/setup.mjs is plain JavaScript: its helpers find the Python that has Jupyter and the kernel's environment
 // @ts-ignore: no type declarations for the .mjs
-import { findPython, jupyterEnv } from "../scripts/setup.mjs";
+import { findPython, jupyterEnv } from "../scripts/lib/setup.mjs";
 
 interface Sample {
   start: number;

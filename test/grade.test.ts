@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 
 function grade(...args: string[]) {
-  const r = spawnSync("node", ["scripts/grade.mjs", ...args], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync("node", ["scripts/commands/grade.mjs", ...args], { encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout.trim() };
 }
 

