@@ -14,12 +14,12 @@ import { spawnSync } from "child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { createServer } from "http";
 import { basename, extname, join, normalize, relative } from "path";
-import { parseArgs } from "util";
 import {
   adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
   type Sequential,
 } from "../../lib/index";
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
+import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 
 const OUT = join(ROOT, "build", "book");
 const EXECUTED = join(ROOT, "build", "notebooks");
@@ -38,34 +38,13 @@ Builds build/book/, the course as a static site that works offline, from the exe
   --port N    the port for --serve (default 8000)
   --no-run    stop, saying what to run, if a chapter has no up-to-date executed copy (default: execute it first)`;
 
-/** The command line, strictly: an unknown option or a bad port is refused with one line (exit 2). */
+/** The command line (scripts/lib/cli.mjs): an unknown option or a bad port is refused with one line (exit 2). */
 function commandLine(): { serve: boolean; port: number; noRun: boolean } {
-  let values: { serve?: boolean; port?: string; "no-run"?: boolean; help?: boolean };
-  try {
-    values = parseArgs({
-      args: process.argv.slice(2),
-      options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" }, help: { type: "boolean" } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    const message = (e as Error).message
-      .split("\n")[0]
-      .replace(/^Unknown option '([^']*)'.*$/, "unknown option $1 (see --help)")
-      .replace(/^Option '(-[^ ']+)[^']*' argument missing$/, "option $1 needs a value")
-      .replace(/^Unexpected argument '([^']*)'.*$/, 'unexpected argument "$1" (see --help)');
-    process.stderr.write(`book: ${message}\n`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const port = values.port === undefined ? 8000 : Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    process.stderr.write(`book: --port expects a whole number from 1 to 65535, found ${JSON.stringify(values.port)}\n`);
-    process.exit(2);
-  }
+  const { values } = parseCommandLine("book", {
+    options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" } },
+    help: HELP,
+  });
+  const port = values.port === undefined ? 8000 : wholeNumber("book", "--port", String(values.port), 1, 65535);
   return { serve: values.serve === true, port, noRun: values["no-run"] === true };
 }
 

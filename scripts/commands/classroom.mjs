@@ -18,25 +18,24 @@ import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "../lib/classroom
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../lib/classroom/roster.mjs";
 import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "../lib/classroom/system.mjs";
 import { ROOT } from "../lib/setup.mjs";
+import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
 const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes
   (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1)`;
 
-function parseArgs(argv) {
-  const options = {};
-  const rest = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--yes" || a === "--help") options[a.slice(2)] = true;
-    else if (a.startsWith("--")) {
-      const [key, inline] = a.slice(2).split("=", 2);
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new ClassroomError(`${a} needs a value\n${USAGE}`);
-      options[key] = value;
-    } else rest.push(a);
-  }
-  return { command: rest[0], extra: rest.slice(1), options };
+const OPTIONS = {
+  state: { type: "string" }, roster: { type: "string" }, port: { type: "string" }, ip: { type: "string" }, out: { type: "string" },
+  "mem-limit": { type: "string" }, "max-processes": { type: "string" }, threads: { type: "string" }, yes: { type: "boolean" },
+};
+
+/** COMMAND [options] (scripts/lib/cli.mjs): an unknown option, a missing value or a second command is refused (exit 2). */
+function commandLine(argv) {
+  const { values, positionals } = parseCommandLine("classroom", { options: OPTIONS, allowPositionals: true, help: USAGE }, argv);
+  if (positionals.length === 0) fail("classroom", `no command given; ${USAGE.split("\n")[0]}`);
+  if (!(positionals[0] in COMMANDS)) fail("classroom", `unknown command "${positionals[0]}"; ${USAGE.split("\n")[0]}`);
+  if (positionals.length > 1) fail("classroom", `unexpected argument "${positionals[1]}" after the command ${positionals[0]} (see --help)`);
+  return { command: positionals[0], options: values };
 }
 
 const paths = (state) => ({
@@ -123,11 +122,10 @@ export async function setup(p, options) {
 }
 
 export async function start(p, options) {
+  const port = options.port === undefined ? 8000 : wholeNumber("classroom", "--port", options.port, 1, 65535);
   requireRoot("classroom start");
   requireSetUp(p);
   const ip = options.ip ?? "127.0.0.1";
-  const port = Number(options.port ?? 8000);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ClassroomError(`--port: expected a port number, found "${options.port}"`);
   const { pid, url } = await startHub({ state: p.state, ip, port, nodeBin: join(p.shared, "bin") });
   writeSecret(p.address, JSON.stringify({ url, ip, port, pid }) + "\n");
   console.log(`The hub is running (pid ${pid}): ${url}/`);
@@ -219,11 +217,7 @@ export async function teardown(p, options) {
 const COMMANDS = { setup, start, stop, status, collect, update, teardown };
 
 async function main() {
-  const { command, options } = parseArgs(process.argv.slice(2));
-  if (!command || options.help || !(command in COMMANDS)) {
-    console.error(command && !(command in COMMANDS) ? `classroom: unknown command "${command}"\n${USAGE}` : USAGE);
-    process.exit(command || options.help ? (options.help ? 0 : 2) : 2);
-  }
+  const { command, options } = commandLine(process.argv.slice(2));
   const p = paths(resolve(options.state ?? DEFAULT_STATE));
   await COMMANDS[command](p, options);
 }

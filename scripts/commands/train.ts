@@ -21,6 +21,7 @@ import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../../lib/nn/persist
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../../lib/files";
 import { getBackend, setBackend, stopThreads } from "../../lib/engine/backend";
 import { presets } from "../lib/presets";
+import { parseOptions, UsageError } from "../lib/cli.mjs";
 
 interface OptionSpec {
   name: string;
@@ -65,8 +66,6 @@ const SPEC: OptionSpec[] = [
 ];
 const FLAGS = new Set(["help", "quiet", "batch-norm", "augment"]);
 
-class UsageError extends Error {}
-
 function helpText(): string {
   const rows = SPEC.map((s) => {
     const left = `  --${s.name}${s.value ? " " + s.value : ""}`;
@@ -76,27 +75,11 @@ function helpText(): string {
   return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...rows, ""].join("\n");
 }
 
-/** --name value and --name=value; every option at most once. */
+/** --name value and --name=value, every option at most once (scripts/lib/cli.mjs, util.parseArgs). */
 function parseArgs(argv: string[]): Map<string, string> {
-  const known = new Map(SPEC.map((s) => [s.name, s]));
-  const given = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; options start with -- (see --help)`);
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!known.has(name)) throw new UsageError(`unknown option --${name} (see --help)`);
-    if (given.has(name)) throw new UsageError(`option --${name} given twice`);
-    if (FLAGS.has(name)) {
-      if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
-      given.set(name, "true");
-      continue;
-    }
-    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`option --${name} needs a value: ${known.get(name)!.value}`);
-    given.set(name, value);
-  }
-  return given;
+  const options = Object.fromEntries(SPEC.map((s) => [s.name, { type: FLAGS.has(s.name) ? ("boolean" as const) : ("string" as const) }]));
+  const { values } = parseOptions(argv, { options });
+  return new Map(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
 }
 
 /** Decimal notation only (Number() would also take "0x10", "0b1", " 5 "): 12, -3, 0.5, 1e-3. */

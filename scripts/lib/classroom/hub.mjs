@@ -128,7 +128,7 @@ c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
 c.Spawner.notebook_dir = "~/mnist-course/notebooks"
 c.Spawner.default_url = "/tree"
 c.Spawner.args = [
-    `--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`,
+    ${py(`--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`)},
     "--KernelSpecManager.ensure_native_kernel=False",
     "--NotebookApp.terminals_enabled=False",
 ]
