@@ -32,7 +32,8 @@ WORKDIR /opt/mnist-course
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN node scripts/lib/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
+RUN node -e 'import("./scripts/lib/widget-bundle.mjs").then((m) => m.ensureWidgetBundle())' \
+ && node scripts/lib/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
  && chmod -R a+rX,go-w /opt/mnist-course
 
 # The student's own copy, made (and updated) by the entry point as the server starts, with the same command

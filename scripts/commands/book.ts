@@ -20,6 +20,7 @@ import {
 } from "../../lib/index";
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
 import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
+import { ensureWidgetBundle } from "../lib/widget-bundle.mjs";
 
 const OUT = join(ROOT, "build", "book");
 const EXECUTED = join(ROOT, "build", "notebooks");
@@ -267,6 +268,7 @@ function copyAssets(fragments: string): void {
   cpSync(join(fragments, "pygments.css"), join(assets, "pygments.css"));
   cpSync(join(ROOT, "web", "book", "book.css"), join(assets, "book.css"));
   cpSync(join(ROOT, "web", "book", "book.js"), join(assets, "book.js"));
+  ensureWidgetBundle();
   writeFileSync(join(assets, "widgets.js"), widgetScript());
 }
 

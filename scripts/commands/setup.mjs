@@ -17,7 +17,7 @@ const { values } = parseCommandLine("setup", {
 const purpose = values.for ?? "start";
 if (purpose !== "start" && purpose !== "test") fail("setup", `--for: expected start or test, found ${JSON.stringify(purpose)}`);
 try {
-  setup({ forTest: purpose === "test" });
+  await setup({ forTest: purpose === "test" });
 } catch (e) {
   if (!(e instanceof SetupError)) throw e;
   process.stderr.write(`\nsetup failed: ${e.message}\n`);

@@ -2,6 +2,7 @@
 export declare const ROOT: string;
 export declare const JUPYTER_MODULES: string[];
 export declare function jupyterEnv(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+export declare function setup(options?: { forTest?: boolean }): Promise<void>;
 export declare function findPython(
   required?: string[],
   optional?: string[],

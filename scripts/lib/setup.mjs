@@ -298,12 +298,23 @@ function warmKernelCache() {
   }
 }
 
-export function setup({ forTest = false } = {}) {
+export async function setup({ forTest = false } = {}) {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 20) throw new SetupError(`this course needs Node 20 or newer; this is Node ${process.versions.node}`);
   ensureNodeModules();
   ensureJupyter(forTest);
   if (forTest) ensureChromium();
   checkKernelspec();
+  await buildWidgets();
   warmKernelCache();
+}
+
+/** The digit pad's and the playground's browser bundle (build/widgets.js), when web/ or lib/ changed since. */
+async function buildWidgets() {
+  const { ensureWidgetBundle } = await import("./widget-bundle.mjs"); // after npm ci: it needs esbuild
+  try {
+    if (ensureWidgetBundle()) log("built build/widgets.js (the digit pad and the playground, for the browser)");
+  } catch (e) {
+    log(`could not build build/widgets.js (drawDigit and playground will say so): ${String(e.message).split("\n")[0]}`);
+  }
 }

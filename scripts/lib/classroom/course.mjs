@@ -28,8 +28,8 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** What a student gets, relative to the project root (notebooks/solutions/ stays with the teacher; web/ is the
- *  page code that drawDigit() and playground() bundle with lib/). */
-export const COURSE_ENTRIES = ["README.md", "package.json", "tsconfig.json", "lib", "web", "notebooks", "jupyter", "data", "results"];
+ *  page code, and build/widgets.js its bundle that drawDigit() and playground() put in the page). */
+export const COURSE_ENTRIES = ["README.md", "package.json", "tsconfig.json", "lib", "web", "notebooks", "jupyter", "data", "results", "build/widgets.js"];
 const SKIP = new Set(["notebooks/solutions", "node_modules", ".ipynb_checkpoints", "build"]);
 export const MANIFEST = ".course-manifest.json";
 

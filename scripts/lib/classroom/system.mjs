@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { copyRelease } from "./course.mjs";
+import { ensureWidgetBundle } from "../widget-bundle.mjs";
 
 export const STUDENT_GROUP = "mnist-students";
 export const PROXY_VERSION = "4.6.3"; // configurable-http-proxy from npm: Debian's fails under NodeSource Node 20
@@ -98,6 +99,7 @@ export function prepareShared(root, shared) {
     writeFileSync(marker, lock);
   }
   const course = join(shared, "course");
+  ensureWidgetBundle(); // the release carries the browser bundle (build/widgets.js)
   copyRelease(root, course);
   const bin = join(shared, "bin");
   mkdirSync(bin, { recursive: true });
