@@ -13,13 +13,16 @@
 // architecture, the values, the metadata), so any change is caught. Loading validates the whole file before
 // it allocates a layer, and refuses NaN or infinite values, as saving does; every error names the file and
 // the field at fault. Writing is atomic and complete (lib/files.ts).
-import * as fs from "fs";
 import { createHash } from "crypto";
 import type { DType, Matrix } from "../core/matrix";
 import type { Layer, LayerConfig } from "./layers";
 import { layerFromConfig } from "./layer-config";
 import { Sequential } from "./network";
-import { writeFileAtomic } from "../files";
+import { readFileBounded, reason, writeFileAtomic } from "../files";
+import { constants as bufferConstants } from "buffer";
+
+/** A model file is JSON text read whole into one string: it can be no longer than the longest string there is. */
+const MAX_MODEL_BYTES = bufferConstants.MAX_STRING_LENGTH;
 
 export { writeFileAtomic } from "../files";
 
@@ -274,10 +277,9 @@ export function loadModel(file: string): Sequential {
 export function readModelFile(file: string): { net: Sequential; metadata?: Record<string, unknown> } {
   let text: string;
   try {
-    if (fs.statSync(file).isDirectory()) throw new Error("it is a folder, not a model file");
-    text = fs.readFileSync(file, "utf8");
+    text = readFileBounded(file, MAX_MODEL_BYTES, "model file").toString("utf8");
   } catch (err) {
-    throw new Error(`${file}: cannot read the model file: ${(err as Error).message}`);
+    throw new Error(`${file}: cannot read the model file: ${reason(err)}`);
   }
   return readModel(text, file);
 }

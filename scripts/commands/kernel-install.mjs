@@ -8,13 +8,15 @@
 // project-local kernelspec in jupyter/ through JUPYTER_PATH.
 //
 // The kernelspec names this folder by its absolute path: run the command again after moving the project.
+// It touches only a kernelspec it wrote itself (marked in kernel.json's metadata): another one of the same
+// name is neither replaced nor removed, and a name is a plain folder name (never "." or "..").
 
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { findPython, KERNEL_NAME, ROOT } from "../lib/setup.mjs";
-import { parseCommandLine } from "../lib/cli.mjs";
+import { fail, parseCommandLine } from "../lib/cli.mjs";
 
 const { values: cli } = parseCommandLine("kernel:install", {
   options: { name: { type: "string" }, uninstall: { type: "boolean" } },
@@ -42,22 +44,56 @@ if (process.platform === "win32") {
 }
 
 const name = cli.name ?? KERNEL_NAME;
-if (!/^[a-z0-9._-]+$/i.test(name)) {
-  console.error(`kernel:install: a kernel name is letters, digits, ".", "_" or "-", found "${name}"`);
-  process.exit(1);
+// A plain folder name: starts with a letter or digit (so never "." or ".."), then letters, digits, ".", "_", "-".
+if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name) || name.length > 64) {
+  fail("kernel:install", `--name: expected a plain name (a letter or digit, then letters, digits, ".", "_" or "-", at most 64), found ${JSON.stringify(name)}`);
 }
+/** What marks a kernelspec as written by this command (older installs wrote "npm run kernel:install" too). */
+const MARK = "npm run kernel:install";
 const dir = join(jupyterDataDir(), "kernels", name);
 const file = join(dir, "kernel.json");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 
+/** "absent", "ours" (a kernel.json we wrote, and nothing else but it), or why it is not ours. */
+function whose() {
+  if (!existsSync(dir) && !isLink(dir)) return "absent";
+  if (isLink(dir) || !lstatSync(dir).isDirectory()) return "it is not a folder";
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return "ours"; // an empty folder: nothing to lose
+  let spec = null;
+  try {
+    spec = isLink(file) ? null : JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    /* unreadable: not ours */
+  }
+  if (spec?.metadata?.installedBy !== MARK) return "kernel:install did not write it";
+  const others = entries.filter((e) => e !== "kernel.json");
+  return others.length === 0 ? "ours" : `it holds files kernel:install did not write (${others.slice(0, 3).join(", ")})`;
+}
+
+function isLink(path) {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+const state = whose();
 if (cli.uninstall) {
-  if (!existsSync(file)) {
+  if (state === "absent") {
     console.log(`No kernelspec at ${dir}: nothing to remove.`);
+  } else if (state !== "ours") {
+    fail("kernel:install", `the kernelspec ${dir} is not one this command installed (${state}): left as it is`, 1);
   } else {
-    rmSync(dir, { recursive: true, force: true });
+    if (existsSync(file)) unlinkSync(file);
+    rmdirSync(dir); // empty now: only what we wrote was there
     console.log(`Removed the kernelspec ${dir}`);
   }
   process.exit(0);
+}
+if (state !== "absent" && state !== "ours") {
+  fail("kernel:install", `a kernelspec named "${name}" is already at ${dir} and is not one this command installed (${state}): left as it is; choose another --name`, 1);
 }
 
 const spec = {
@@ -73,24 +109,13 @@ const spec = {
   display_name: `TypeScript (${pkg.name})`,
   language: "typescript",
   interrupt_mode: "signal",
-  metadata: { project: ROOT, installedBy: "npm run kernel:install" },
+  metadata: { project: ROOT, installedBy: MARK },
 };
 
 mkdirSync(dir, { recursive: true });
-if (existsSync(file)) {
-  let previous = null;
-  try {
-    previous = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    /* unreadable: back it up below */
-  }
-  if (previous?.metadata?.project !== ROOT) {
-    const backup = `${file}.bak`;
-    copyFileSync(file, backup);
-    console.log(`A different kernelspec named "${name}" was there; it is saved as ${backup}`);
-  }
-}
-writeFileSync(file, JSON.stringify(spec, null, 2) + "\n");
+const tmp = join(dir, `.kernel.json.tmp-${process.pid}`);
+writeFileSync(tmp, JSON.stringify(spec, null, 2) + "\n", { flag: "wx" });
+renameSync(tmp, file);
 
 console.log(
   [
