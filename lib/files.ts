@@ -95,7 +95,7 @@ export function checkOutputPaths(outputs: NamedPath[], inputs: NamedPath[] = [],
     if (Buffer.byteLength(path.basename(target)) > 255) fail("cannot be written: the name is too long (ENAMETOOLONG)");
     const st = statOrNull(target);
     if (st !== null && st.isDirectory()) fail("is a folder; expected a file name (e.g. a name inside it)");
-    if (st !== null && !st.isFile()) fail(`is not a regular file (${kind(st)}); refusing to replace it`);
+    if (st !== null && !st.isFile()) fail(`is not a regular file: it is ${kind(st)}; refusing to replace it`);
     if (st !== null && readOnlyForRoot(st, options)) fail(READ_ONLY);
     const folder = existingFolder(path.dirname(target), fail);
     try {
@@ -235,7 +235,7 @@ function readOnlyForRoot(st: fs.Stats, options: WriteOptions): boolean {
 
 /** What a file that is not a regular file is, in words. */
 function kind(st: fs.Stats): string {
-  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isFIFO()) return "a FIFO, a named pipe";
   if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
   if (st.isSocket()) return "a socket";
   return st.isDirectory() ? "a folder" : "not a regular file";

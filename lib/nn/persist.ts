@@ -19,10 +19,9 @@ import type { Layer, LayerConfig } from "./layers";
 import { layerFromConfig } from "./layer-config";
 import { Sequential } from "./network";
 import { readFileBounded, reason, writeFileAtomic } from "../files";
-import { constants as bufferConstants } from "buffer";
 
-/** A model file is JSON text read whole into one string: it can be no longer than the longest string there is. */
-const MAX_MODEL_BYTES = bufferConstants.MAX_STRING_LENGTH;
+/** A model file is JSON text read whole into one string: no longer than the longest string V8 makes (2^29 − 24). */
+const MAX_MODEL_BYTES = 2 ** 29 - 24;
 
 export { writeFileAtomic } from "../files";
 

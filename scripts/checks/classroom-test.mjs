@@ -219,7 +219,7 @@ async function main() {
     const graded = join(state, "to-grade");
     mkdirSync(join(graded, alice), { recursive: true });
     copyFileSync(mine, join(graded, alice, CHAPTER));
-    const g = spawnSync(process.execPath, [join(ROOT, "scripts", "commands", "grade.mjs"), graded, "--csv", csv, "--timeout", "150"], { cwd: ROOT, encoding: "utf8", timeout: 170_000 });
+    const g = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "commands", "grade.ts"), graded, "--csv", csv, "--timeout", "150"], { cwd: ROOT, encoding: "utf8", timeout: 170_000 });
     ok(g.status === 0 && existsSync(csv), "npm run grade grades a collected class folder", `${g.stdout}${g.stderr}`.slice(-800));
     const rows = readFileSync(csv, "utf8").trim().split("\n");
     ok(rows[0].replace(/\s/g, "") === "student,notebook,exercise,status", "the class table has the columns student,notebook,exercise,status", rows[0]);

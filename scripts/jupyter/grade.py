@@ -1,11 +1,14 @@
 """Grade students' notebooks: run each one headlessly, in a fresh kernel, with a time limit, and report
 one status per exercise (correct, wrong, unanswered or error).
 
-Called by scripts/commands/grade.mjs (`npm run grade -- …`), which picks the Python that has Jupyter.
+Called by scripts/commands/grade.ts (`npm run grade -- …`), which reads the command line, finds the notebooks,
+checks the output and writes the class table; this script only grades:
 
-    npm run grade -- FILE.ipynb [FILE.ipynb …] [--csv OUT]      rows: notebook,exercise,status
-    npm run grade -- DIR --csv OUT                                rows: student,notebook,exercise,status
-                                                                  (DIR holds DIR/<student>/<notebook>.ipynb)
+    python3 grade.py SPEC.json      SPEC: {"jobs": [[student or null, label, path], …], "classMode": bool,
+                                           "timeout": seconds, "rows": where to write [[student, label, {exercise: status}], …]}
+
+A notebook that cannot be read (not JSON, no cells) still gets its rows: every exercise of its chapter is `error`
+(or one row `(notebook)`, `error` when its chapter has none), so that no submission vanishes from the table.
 
 Which exercises a notebook has: those registered in lib/course/exercises/ for its chapter (the NN of
 NN-….ipynb), plus any other check("…") its cells call. An exercise's status comes from the line its
@@ -16,8 +19,6 @@ or prints no verdict is `error`; after a timeout or a dead kernel every exercise
 Students' code runs with the rights of whoever runs this: use a container or a throwaway account.
 """
 
-import csv
-import io
 import json
 import os
 import re
@@ -36,77 +37,11 @@ STATUSES = ("correct", "wrong", "unanswered", "error")
 VERDICT = re.compile(r"^Exercise (\S+): (Correct!|Not quite:|Not answered yet)")
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["'`](?:Exercise\s+)?([^"'`]+)["'`]""")
 CHAPTER = re.compile(r"^(\d+)-")
-USAGE = "usage: npm run grade -- FILE.ipynb … [--csv OUT] [--timeout SECONDS]  |  npm run grade -- DIR --csv OUT"
-
-
-class BadArguments(Exception):
-    pass
 
 
 def watch_parent():
     """If whoever started us dies (npm killed, terminal closed, even SIGKILL), stop as on SIGTERM."""
     rn.lifeline.hold(lambda: os.kill(os.getpid(), rn.signal.SIGTERM))
-
-
-def parse_args(argv):
-    paths, csv_out, timeout = [], None, int(os.environ.get("GRADE_TIMEOUT", "600"))
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a in ("-h", "--help"):
-            print(__doc__.strip())
-            sys.exit(0)
-        if a in ("--csv", "--timeout"):
-            if i + 1 >= len(argv) or argv[i + 1].startswith("--"):
-                raise BadArguments(f"{a} needs a value ({'a file to write' if a == '--csv' else 'seconds per notebook'})")
-            value = argv[i + 1]
-            if a == "--csv":
-                csv_out = value
-            else:
-                try:
-                    timeout = int(value)
-                except ValueError:
-                    raise BadArguments(f"--timeout must be a whole number of seconds, found {value!r}")
-                if timeout < 1:
-                    raise BadArguments(f"--timeout must be at least 1 second, found {timeout}")
-            i += 2
-            continue
-        if a.startswith("-"):
-            raise BadArguments(f"unknown option {a}; {USAGE}")
-        paths.append(a)
-        i += 1
-    if not paths:
-        raise BadArguments(f"no notebooks given; {USAGE}")
-    return paths, csv_out, timeout
-
-
-def plan(paths):
-    """[(student or None, notebook label, path)], and whether this is class mode."""
-    if len(paths) == 1 and os.path.isdir(paths[0]):
-        root = paths[0]
-        jobs = []
-        for student in sorted(os.listdir(root)):
-            folder = os.path.join(root, student)
-            if not os.path.isdir(folder) or student.startswith("."):
-                continue
-            for name in sorted(os.listdir(folder)):
-                if name.endswith(".ipynb") and not name.startswith("."):
-                    jobs.append((student, name, os.path.join(folder, name)))
-        if not jobs:
-            direct = [f for f in os.listdir(root) if f.endswith(".ipynb")]
-            if direct:
-                raise BadArguments(f"{root} holds notebooks, not student folders: give them as files ({root}/*.ipynb), "
-                                   f"or a class folder holding <student>/<notebook>.ipynb")
-            raise BadArguments(f"{root} holds no <student>/<notebook>.ipynb files")
-        return jobs, True
-    for p in paths:
-        if os.path.isdir(p):
-            raise BadArguments(f"{p} is a folder: give one class folder alone (DIR/<student>/<notebook>.ipynb), or notebook files")
-        if not os.path.isfile(p):
-            raise BadArguments(f"no such notebook: {p}")
-        if not p.endswith(".ipynb"):
-            raise BadArguments(f"not a notebook (.ipynb): {p}")
-    return [(None, p, p) for p in paths], False
 
 
 def registered_exercises():
@@ -141,9 +76,17 @@ def grade_notebook(path, registry, timeout):
     """({exercise: status}, note): runs the notebook and reads its checks' verdicts."""
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception as e:  # not JSON, not a notebook
-        return {}, f"unreadable notebook: {str(e).splitlines()[0] if str(e) else type(e).__name__}", []
-    names = expected_exercises(path, nb, registry)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("it has no list of cells")
+        for cell in nb.cells:
+            cell.setdefault("source", "")
+            cell.setdefault("cell_type", "raw")
+        names = expected_exercises(path, nb, registry)
+    except Exception as e:  # not JSON, not a notebook: every exercise of its chapter is an error, none vanishes
+        m = CHAPTER.match(os.path.basename(path))
+        names = list(registry.get(str(int(m.group(1))), [])) if m else []
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return {n: "error" for n in (names or ["(notebook)"])}, f"unreadable notebook: {why}", names or ["(notebook)"]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -233,16 +176,9 @@ def summary_table(rows, class_mode):
 
 
 def main(argv):
-    try:
-        paths, csv_out, timeout = parse_args(argv)
-        jobs, class_mode = plan(paths)
-        if csv_out and os.path.isdir(csv_out):
-            raise BadArguments(f"--csv {csv_out} is a folder: give a file name")
-        if class_mode and not csv_out:
-            raise BadArguments("grading a class folder needs --csv OUT (one row per student, notebook and exercise)")
-    except BadArguments as e:
-        print(f"grade: {e}", file=sys.stderr)
-        return 2
+    with open(argv[0], encoding="utf-8") as f:
+        spec = json.load(f)
+    jobs, class_mode, timeout = spec["jobs"], spec["classMode"], spec["timeout"]
     try:
         registry = registered_exercises()
     except Exception as e:
@@ -266,24 +202,9 @@ def main(argv):
         print(f"\ninterrupted: kernel shut down; nothing written", file=sys.stderr)
         return 128 + e.signum
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow((["student"] if class_mode else []) + ["notebook", "exercise", "status"])
-    for student, label, result, _ in rows:
-        for name, s in result.items():
-            writer.writerow(([student] if class_mode else []) + [label, name, s])
-    if csv_out:
-        os.makedirs(os.path.dirname(os.path.abspath(csv_out)), exist_ok=True)
-        if hasattr(rn, "write_atomic"):
-            rn.write_atomic(csv_out, buffer.getvalue())  # a reader sees the old file or the whole new one
-        else:
-            with open(csv_out, "w", encoding="utf-8", newline="") as f:
-                f.write(buffer.getvalue())
-    else:
-        sys.stdout.write(buffer.getvalue())
+    with open(spec["rows"], "w", encoding="utf-8") as f:  # grade.ts writes the table from these
+        json.dump([[student, label, result] for student, label, result, _ in rows], f)
     print("\n" + summary_table(rows, class_mode), file=sys.stderr)
-    if csv_out:
-        print(f"\nwrote {csv_out} ({sum(len(r[2]) for r in rows)} rows)", file=sys.stderr)
     return 0
 
 
