@@ -11,9 +11,9 @@
 // Everything is inside the folder: it opens from the file system (file://) or any static host, offline.
 // With --serve it is then served on http://127.0.0.1:PORT/ (default 8000) for a class; Ctrl-C stops it.
 import { spawnSync } from "child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
 import { createServer } from "http";
-import { basename, extname, join, normalize, relative } from "path";
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from "path";
 import {
   adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
   type Sequential,
@@ -21,8 +21,15 @@ import {
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
 import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 import { ensureWidgetBundle } from "../lib/widget-bundle.mjs";
+import { onParentGone } from "../lib/lifeline.mjs";
+import { checkOutputPaths, reason, writeFileAtomic } from "../../lib/files";
 
-const OUT = join(ROOT, "build", "book");
+/** The site; built in STAGE (beside it, same file system) and swapped in whole, so a failed build leaves the previous one. */
+const SITE = join(ROOT, "build", "book");
+const STAGE = join(ROOT, "build", `.book-new-${process.pid}`);
+const OLD = join(ROOT, "build", `.book-old-${process.pid}`);
+const PAD_CACHE = join(ROOT, "build", "pad-model.json");
+let OUT = STAGE; // where the pages are written: the stage while building, the site once swapped in
 const EXECUTED = join(ROOT, "build", "notebooks");
 const COURSE = "A neural network from scratch, in TypeScript";
 
@@ -49,6 +56,8 @@ function commandLine(): { serve: boolean; port: number; noRun: boolean } {
   return { serve: values.serve === true, port, noRun: values["no-run"] === true };
 }
 
+const fragments = join(ROOT, "build", `.book-fragments-${process.pid}`);
+
 function main(): void {
   const { serve, port, noRun } = commandLine();
 
@@ -58,9 +67,14 @@ function main(): void {
   if (sources.length === 0) throw new Error("book: no notebooks/NN-*.ipynb found");
   ensureExecuted(sources, noRun);
 
-  rmSync(OUT, { recursive: true, force: true });
+  checkOutputPaths([{ path: PAD_CACHE, what: "the digit pad's model cache" }]);
+  if (existsSync(SITE) && !statSync(SITE).isDirectory()) throw new Error(`book: ${relative(ROOT, SITE)} is a file, not a folder: move it away`);
+  process.on("exit", () => {
+    rmSync(STAGE, { recursive: true, force: true }); // this run's own folders only
+    rmSync(fragments, { recursive: true, force: true });
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(1));
   mkdirSync(join(OUT, "assets"), { recursive: true });
-  const fragments = join(ROOT, "build", "book-fragments");
   const notebooks = sources.map((f) => prepareNotebook(f, fragments));
   renderFragments(fragments, notebooks);
   copyAssets(fragments);
@@ -96,6 +110,11 @@ function main(): void {
   writeFileSync(join(OUT, "playground.html"), page(extras[1].title, `${navFor(chapters.length + 1)}\n${pgIntro}\n${playgroundHtml({ script: false })}`, { widgets: true }));
   rmSync(fragments, { recursive: true, force: true });
 
+  // Swap the new site in whole: the old one moves aside, the new one takes its name, the old one goes.
+  if (existsSync(SITE)) renameSync(SITE, OLD);
+  renameSync(STAGE, SITE);
+  OUT = SITE;
+  rmSync(OLD, { recursive: true, force: true });
   const files = readdirSync(OUT).filter((f) => f.endsWith(".html")).length;
   console.log(`book: ${files} pages in ${relative(process.cwd(), OUT) || OUT}/ (open index.html, or npm run book -- --serve)`);
   if (serve) serveBook(port);
@@ -130,7 +149,7 @@ const text = (v: string | string[] | undefined): string => (Array.isArray(v) ? v
  * is dropped, since every page loads it once from assets/. Written to `dir`; returns its path.
  */
 function prepareNotebook(file: string, dir: string): string {
-  const nb = JSON.parse(readFileSync(join(EXECUTED, file), "utf8")) as NotebookJson;
+  const nb = readNotebook(join(EXECUTED, file));
   for (const cell of nb.cells) {
     if (!cell.outputs) continue;
     cell.outputs = cell.outputs.filter((o) => {
@@ -157,8 +176,29 @@ function renderFragments(dir: string, notebooks: string[]): void {
   if (r.status !== 0) throw new Error("book: rendering the chapters with nbconvert failed (see above)");
 }
 
+/** An executed notebook, checked: JSON with a list of cells, each with a type and a source (missing ones made empty). */
+export function readNotebook(file: string): NotebookJson {
+  const where = relative(ROOT, file) || file;
+  let nb: NotebookJson;
+  try {
+    nb = JSON.parse(readFileSync(file, "utf8")) as NotebookJson;
+  } catch (e) {
+    throw new Error(`book: ${where}: cannot read the executed chapter: ${reason(e)}; run \`npm run notebooks -- notebooks/${basename(file)}\` again`);
+  }
+  if (nb === null || typeof nb !== "object" || !Array.isArray(nb.cells)) {
+    throw new Error(`book: ${where}: not a notebook (expected an object with a list "cells"); run \`npm run notebooks -- notebooks/${basename(file)}\` again`);
+  }
+  nb.cells.forEach((cell, i) => {
+    if (cell === null || typeof cell !== "object" || typeof cell.cell_type !== "string") {
+      throw new Error(`book: ${where}: cell ${i + 1} is not a notebook cell (no cell_type)`);
+    }
+    if (cell.source === undefined) cell.source = ""; // nbconvert needs one; an empty cell renders as nothing
+  });
+  return nb;
+}
+
 function chapterTitle(file: string, name: string): string {
-  const nb = JSON.parse(readFileSync(file, "utf8")) as NotebookJson;
+  const nb = readNotebook(file);
   for (const cell of nb.cells) {
     if (cell.cell_type !== "markdown") continue;
     const m = /^#\s+(.+)$/m.exec(text(cell.source));
@@ -171,14 +211,14 @@ function chapterTitle(file: string, name: string): string {
 
 /** 784-256-10, Adam (α = 0.001), batches of 128, 3 epochs, seed 1; kept in build/ so rebuilds skip training. */
 function padModel(): { net: Sequential; accuracy: number } {
-  const cache = join(ROOT, "build", "pad-model.json");
+  const cache = PAD_CACHE;
   const recipe = "784-256-10 relu adam 0.001 b128 e3 seed1";
   if (existsSync(cache)) {
-    const saved = JSON.parse(readFileSync(cache, "utf8")) as { recipe: string; accuracy: number; model: string };
     try {
-      if (saved.recipe === recipe) return { net: modelFromJson(saved.model, cache), accuracy: saved.accuracy };
-    } catch {
-      // saved by an older version of the library: train again
+      const saved = JSON.parse(readFileSync(cache, "utf8")) as { recipe: string; accuracy: number; model: string };
+      if (saved.recipe === recipe && typeof saved.accuracy === "number") return { net: modelFromJson(saved.model, cache), accuracy: saved.accuracy };
+    } catch (e) {
+      console.log(`book: ${relative(ROOT, cache)} is damaged or from an older library (${reason(e).split("\n")[0].slice(0, 120)}): training again`);
     }
   }
   console.log("book: training the digit pad's network (784-256-10, Adam, 3 epochs)…");
@@ -187,7 +227,7 @@ function padModel(): { net: Sequential; accuracy: number } {
   const net = mlp([784, 256, 10], { seed: 1 });
   train(net, { train: trainSet, epochs: 3, batchSize: 128, optimizer: adam({ lr: 0.001 }), seed: 1, evaluateTrain: false });
   const accuracy = evaluateDataset(net, testSet).accuracy;
-  writeFileSync(cache, JSON.stringify({ recipe, accuracy, model: modelToJson(net) }));
+  writeFileAtomic(cache, JSON.stringify({ recipe, accuracy, model: modelToJson(net) }));
   return { net, accuracy };
 }
 
@@ -286,28 +326,67 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
 };
 
+/**
+ * The file a request names inside the site, or a status: 400 for a request that cannot be decoded, 404 for a
+ * path outside the site (after decoding and resolving, links included) or no such file.
+ */
+export function resolveRequest(site: string, url: string): { file: string } | { status: 400 | 404 } {
+  let path: string;
+  try {
+    path = decodeURIComponent(url.split("?")[0].split("#")[0]);
+  } catch {
+    return { status: 400 }; // "%E0%A4%A" and the like
+  }
+  if (!path.startsWith("/") || path.includes("\0")) return { status: 400 };
+  const file = resolve(site, `.${path.endsWith("/") ? `${path}index.html` : path}`);
+  const inside = (root: string, f: string) => {
+    const rel = relative(root, f);
+    return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+  };
+  if (!inside(site, file)) return { status: 404 };
+  try {
+    if (!statSync(file).isFile() || !inside(realpathSync(site), realpathSync(file))) return { status: 404 };
+  } catch {
+    return { status: 404 };
+  }
+  return { file };
+}
+
 function serveBook(port: number): void {
   const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
-    const file = normalize(join(OUT, path.endsWith("/") ? `${path}index.html` : path));
-    if (!file.startsWith(OUT) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end(`not found: ${path}\n`);
+    const found = resolveRequest(OUT, req.url ?? "/");
+    if ("status" in found) {
+      res.writeHead(found.status, { "content-type": "text/plain" });
+      res.end(found.status === 400 ? "bad request\n" : "not found\n");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
+    try {
+      const body = readFileSync(found.file);
+      res.writeHead(200, { "content-type": TYPES[extname(found.file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found\n");
+    }
+  });
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   });
   server.on("error", (e) => {
     console.error(`book: cannot serve on 127.0.0.1:${port}: ${e.message} (try --port another)`);
     process.exit(1);
   });
+  // The server ends with the command that started it, however that ends (npm killed, SIGTERM to the group).
+  onParentGone(() => server.close(() => process.exit(0)));
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(0));
   server.listen(port, "127.0.0.1", () => console.log(`book: serving ${basename(OUT)}/ on http://127.0.0.1:${port}/  (Ctrl-C stops)`));
 }
 
-try {
-  main();
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(1);
+if (basename(process.argv[1] ?? "") === "book.ts") {
+  try {
+    main();
+  } catch (e) {
+    console.error((e as Error).message.split("\n")[0]);
+    process.exit(1);
+  }
 }

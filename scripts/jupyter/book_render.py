@@ -19,8 +19,13 @@ def main() -> None:
     os.makedirs(out_dir, exist_ok=True)
     exporter = HTMLExporter(template_name="basic")
     for path in notebooks:
-        nb = nbformat.read(path, as_version=4)
-        body, _ = exporter.from_notebook_node(nb)
+        try:
+            nb = nbformat.read(path, as_version=4)
+            body, _ = exporter.from_notebook_node(nb)
+        except Exception as e:  # every failure names the file, in one line
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            print(f"book: {path}: cannot render: {why}", file=sys.stderr)
+            sys.exit(1)
         name = os.path.splitext(os.path.basename(path))[0]
         with open(os.path.join(out_dir, name + ".html"), "w", encoding="utf-8") as f:
             f.write(body)
