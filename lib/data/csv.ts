@@ -142,7 +142,8 @@ function parseRows(bytes: Uint8Array, name: string, form: CsvForm, n: number, pi
       let v = 0;
       while (pos < end && isDigit(bytes[pos])) v = 10 * v + (bytes[pos++] - ZERO); // v = 10·v + digit
       if (pos === cellStart || (pos < end && bytes[pos] !== COMMA)) {
-        throw cellError(name, line, col, form, `expected a whole number 0–255, found ${JSON.stringify(cellText(bytes, cellStart, end))}`);
+        const expected = target[col] === LABEL ? "a digit 0–9" : "a whole number 0–255";
+        throw cellError(name, line, col, form, `expected ${expected}, found ${JSON.stringify(cellText(bytes, cellStart, end))}`);
       }
       if ((pos < end) !== (col < last)) {
         // a comma after the last cell, or a line that ends too soon

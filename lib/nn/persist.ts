@@ -120,6 +120,7 @@ export function readModel(text: string, name = "model"): { net: Sequential; meta
     throw new Error(`${name}: ${field}: ${what}`);
   };
   let file: ModelFile;
+  if (text.charCodeAt(0) === 0xfeff) fail("file", "starts with a byte-order mark (U+FEFF), which JSON does not allow: an editor added it; save the file without a BOM");
   try {
     file = JSON.parse(text);
   } catch (err) {

@@ -3,6 +3,7 @@
 //   npm run train -- --layers 784,256,10 --batch-size 64 --lr 0.1 --epochs 10 --json results/run.json
 //   npm run train -- --csv build/train.csv --dev 1000 --layers 784,10,10 --init uniform --batch-size full --lr 0.1 --epochs 500
 //   npm run train -- --preset best-mlp --json results/best-mlp.json     (a named result; later flags override it)
+//   npm run train -- --load model.json --epochs 0                        (evaluate a saved model; --epochs N trains it further)
 //   npm run train -- --help
 //
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
@@ -17,7 +18,7 @@ import { train, evaluateDataset } from "../../lib/train/train";
 import { formatRecord } from "../../lib/train/train-checks";
 import type { EpochRecord, History } from "../../lib/train/callbacks";
 import { formatPercent } from "../../lib/format";
-import { MAX_ARRAY_LENGTH, modelFileSize, saveModel } from "../../lib/nn/persist";
+import { MAX_ARRAY_LENGTH, modelFileSize, readModelFile, saveModel } from "../../lib/nn/persist";
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../../lib/files";
 import { getBackend, setBackend, stopThreads } from "../../lib/engine/backend";
 import { presets } from "../lib/presets";
@@ -59,12 +60,16 @@ const SPEC: OptionSpec[] = [
   { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
   { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
   { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/nn/persist.ts format)" },
+  { name: "load", value: "FILE", default: undefined, help: "start from a saved network (its architecture comes from the file): --epochs 0 evaluates it, --epochs N trains it further" },
+  { name: "force", value: "", default: undefined, help: "as root, replace a read-only --json or --save file" },
   { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
   { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
   { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
   { name: "help", value: "", default: undefined, help: "this list" },
 ];
-const FLAGS = new Set(["help", "quiet", "batch-norm", "augment"]);
+const FLAGS = new Set(["help", "quiet", "batch-norm", "augment", "force"]);
+/** The options that say what the network is: with --load they come from the file. */
+const ARCHITECTURE = ["arch", "layers", "filters", "hidden", "activation", "init", "dropout", "batch-norm"];
 
 function helpText(): string {
   const rows = SPEC.map((s) => {
@@ -108,6 +113,7 @@ interface CliOptions {
   hidden?: number;
   activation: "relu" | "sigmoid" | "tanh";
   loss: "ce" | "mse";
+  lossGiven?: boolean;
   init: "he" | "xavier" | "normal" | "uniform";
   optimizer: string;
   batchSize: number | "full";
@@ -127,14 +133,26 @@ interface CliOptions {
   data?: string;
   csv?: string;
   dev?: number;
+  devGiven?: boolean;
   trainMetrics: "eval" | "running";
   json?: string;
   save?: string;
+  load?: string;
+  force: boolean;
   backend: "js" | "wasm" | "auto";
   quiet: boolean;
 }
 
-function readOptions(given: Map<string, string>): CliOptions {
+function readOptions(given: Map<string, string>, fromPreset: Set<string> = new Set()): CliOptions {
+  const load = given.get("load");
+  if (load !== undefined) {
+    for (const k of ARCHITECTURE) {
+      if (!given.has(k)) continue;
+      throw new UsageError(fromPreset.has(k)
+        ? `--preset sets --${k}, but with --load the architecture comes from ${load}: leave out --preset (give the training options yourself)`
+        : `--${k}: with --load the architecture comes from ${load}; leave --${k} out`);
+    }
+  }
   const get = (name: string): string | undefined => given.get(name) ?? SPEC.find((s) => s.name === name)!.default;
   const opt = (name: string): string | undefined => given.get(name);
   const layers = get("layers")!.split(",").map((t) => number("layers", t, "int"));
@@ -151,8 +169,10 @@ function readOptions(given: Map<string, string>): CliOptions {
     activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
     loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
     optimizer: choice("optimizer", get("optimizer")!, optimizerNames),
-    batchSize: bs === "full" ? "full" : number("batch-size", bs, "int"),
-    epochs: positive("epochs", get("epochs")!),
+    batchSize: bs === "full" ? "full" : positive("batch-size", bs),
+    epochs: load !== undefined ? atLeastZero("epochs", get("epochs")!) : get("epochs") === "0"
+      ? usage('--epochs 0 trains nothing: it evaluates a saved model, with --load FILE')
+      : positive("epochs", get("epochs")!),
     lr: number("lr", get("lr")!, "real"),
     momentum: number("momentum", get("momentum")!, "real"),
     weightDecay: number("weight-decay", get("weight-decay")!, "real"),
@@ -165,17 +185,28 @@ function readOptions(given: Map<string, string>): CliOptions {
     backend: choice("backend", get("backend")!, ["js", "wasm", "auto"] as const),
     trainMetrics: choice("train-metrics", get("train-metrics")!, ["eval", "running"] as const),
     quiet: given.has("quiet"),
+    force: given.has("force"),
   };
+  if (load !== undefined) o.load = load;
+  o.lossGiven = given.has("loss");
+  if (!(o.lr > 0)) throw new UsageError(`--lr: expected a positive learning rate, found ${JSON.stringify(get("lr"))}`);
   o.init = opt("init") !== undefined ? choice("init", opt("init")!, ["he", "xavier", "normal", "uniform"] as const) : o.activation === "relu" ? "he" : "xavier";
   if (opt("train-limit") !== undefined) o.trainLimit = positive("train-limit", opt("train-limit")!);
   if (opt("test-limit") !== undefined) o.testLimit = positive("test-limit", opt("test-limit")!);
   if (opt("data") !== undefined) o.data = opt("data");
+  o.devGiven = opt("dev") !== undefined;
   if (opt("csv") !== undefined) {
     o.csv = opt("csv");
     o.dev = positive("dev", get("dev")!);
     if (opt("data") !== undefined) throw new UsageError("--data and --csv exclude each other: give one source of data");
   } else if (opt("dev") !== undefined) o.dev = positive("dev", opt("dev")!);
-  if (opt("dropout") !== undefined) o.dropout = number("dropout", opt("dropout")!, "real");
+  if (opt("dropout") !== undefined) {
+    o.dropout = number("dropout", opt("dropout")!, "real");
+    if (o.dropout < 0 || o.dropout >= 1) throw new UsageError(`--dropout: expected a drop probability from 0 up to (not including) 1, found ${JSON.stringify(opt("dropout"))} (1 would drop every unit)`);
+  }
+  if (o.batchNorm && o.batchSize === 1) {
+    throw new UsageError("--batch-norm needs batches of at least 2: a batch of one has no spread, so every normalised value is 0; found --batch-size 1");
+  }
   if (opt("early-stopping") !== undefined) {
     o.earlyStopping = positive("early-stopping", opt("early-stopping")!);
     if (o.dev === undefined) throw new UsageError("--early-stopping watches a dev set: add --dev N to hold out N training images for it (the test set is not for choosing)");
@@ -199,6 +230,16 @@ function readOptions(given: Map<string, string>): CliOptions {
   return o;
 }
 
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+function atLeastZero(name: string, text: string): number {
+  const v = number(name, text, "int");
+  if (v < 0) throw new UsageError(`--${name}: expected a whole number ≥ 0, found ${JSON.stringify(text)}`);
+  return v;
+}
+
 function positive(name: string, text: string): number {
   const v = number(name, text, "int");
   if (v < 1) throw new UsageError(`--${name}: expected a positive integer, found ${JSON.stringify(text)}`);
@@ -210,13 +251,13 @@ function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: str
   if (o.csv !== undefined) {
     // Seed system 4: shuffle the rows, hold out the first N as the dev set, train on the rest.
     const all = shuffleDataset(loadCsv(o.csv), o.seed);
-    const { train, dev } = splitDev(all, o.dev!);
+    const { train, dev } = devSplit(all, o, o.csv);
     return { train: limit(train, o.trainLimit), test: limit(dev, o.testLimit), testName: "dev", source: o.csv };
   }
   const dir = o.data ?? mnistDir();
   if (o.dev !== undefined) {
     // A dev set held out from the shuffled training images watches the training; the test set waits for the end.
-    const { train, dev } = splitDev(shuffleDataset(loadMnist("train", { dir }), o.seed), o.dev);
+    const { train, dev } = devSplit(shuffleDataset(loadMnist("train", { dir }), o.seed), o, "the training set");
     const finalTest = loadMnist("test", { dir, limit: o.testLimit });
     return { train: limit(train, o.trainLimit), test: dev, testName: "dev", source: path.relative(process.cwd(), dir) || ".", finalTest };
   }
@@ -228,6 +269,16 @@ function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: str
   };
 }
 
+/** splitDev, refusing (as a bad command line) a --dev that leaves nothing to train on, and naming --dev. */
+function devSplit(all: Dataset, o: CliOptions, source: string): { train: Dataset; dev: Dataset } {
+  const rows = all.labels.length;
+  if (o.dev! >= rows) {
+    const which = o.devGiven ? `--dev ${o.dev}` : `--dev ${o.dev} (the default with --csv)`;
+    throw new UsageError(`${which} asks for ${o.dev} of the ${rows} rows of ${source} as the dev set, leaving none to train on: give --dev N with N below ${rows}`);
+  }
+  return splitDev(all, o.dev!);
+}
+
 function limit(d: Dataset, n: number | undefined): Dataset {
   if (n === undefined || n >= d.labels.length) return d;
   return { images: d.images.rowRange(0, n), labels: d.labels.subarray(0, n) };
@@ -235,7 +286,7 @@ function limit(d: Dataset, n: number | undefined): Dataset {
 
 /** Before any work: every output can be written, and none is an input or another output (refused as a bad command line). */
 function checkPaths(o: CliOptions, net: Sequential): void {
-  const inputs: NamedPath[] = [];
+  const inputs: NamedPath[] = o.load !== undefined ? [{ path: o.load, what: "--load" }] : [];
   if (o.csv !== undefined) inputs.push({ path: o.csv, what: "--csv" });
   else {
     for (const split of ["train", "test"] as const) {
@@ -247,10 +298,34 @@ function checkPaths(o: CliOptions, net: Sequential): void {
   if (o.json !== undefined) outputs.push({ path: o.json, what: "--json", bytes: 4096 + 300 * o.epochs });
   if (o.save !== undefined) outputs.push({ path: o.save, what: "--save", bytes: modelFileSize(net) });
   try {
-    checkOutputPaths(outputs, inputs);
+    checkOutputPaths(outputs, inputs, { force: o.force });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/**
+ * A divergence's message, with its likely cause: a penalty step lr·λ₁ or lr·λ beyond what the weights can take
+ * blows them up whatever the learning rate of the loss, so it names --l1 or --weight-decay rather than --lr.
+ */
+function divergenceMessage(reason: string, o: CliOptions): string {
+  const penalty = o.lr * o.l1 >= 0.01 ? `--l1 ${o.l1}` : o.lr * o.weightDecay >= 1 ? `--weight-decay ${o.weightDecay}` : null;
+  if (penalty === null) return reason;
+  const step = o.lr * (penalty.startsWith("--l1") ? o.l1 : o.weightDecay);
+  return reason.replace(/the updates overshoot — try a smaller learning rate.*$/,
+    `the penalty is too strong: ${penalty} with --lr ${o.lr} moves every weight by ${Number(step.toPrecision(3))} a step; try a smaller ${penalty.split(" ")[0]}`);
+}
+
+/** The network of --load, its loss from the file; refuses a --loss that contradicts it. */
+function loadNetwork(o: CliOptions): Sequential {
+  const { net, metadata } = readModelFile(o.load!);
+  const saved = (metadata?.options as { loss?: unknown } | undefined)?.loss;
+  const fileLoss = saved === "ce" || saved === "mse" ? saved : null;
+  if (fileLoss !== null && o.lossGiven && o.loss !== fileLoss) {
+    throw new UsageError(`--loss ${o.loss} contradicts ${o.load}, which was trained with --loss ${fileLoss}: leave --loss out`);
+  }
+  if (fileLoss !== null) o.loss = fileLoss;
+  return net;
 }
 
 /** The matrix kernels: lib/engine/backend.ts has already picked the fastest that works; --backend js|wasm forces one. */
@@ -282,19 +357,24 @@ function jsonText(out: Record<string, unknown>): string {
  * --preset NAME: the preset's arguments, then the user's; an option the user gives replaces the preset's.
  * Returns the merged options and the preset's name (or null).
  */
-function applyPreset(argv: string[]): { given: Map<string, string>; preset: string | null } {
+function applyPreset(argv: string[]): { given: Map<string, string>; preset: string | null; fromPreset: Set<string> } {
   const user = parseArgs(argv);
   const name = user.get("preset");
-  if (name === undefined) return { given: user, preset: null };
+  if (name === undefined) return { given: user, preset: null, fromPreset: new Set() };
   const preset = presets[name];
   if (preset === undefined) throw new UsageError(`--preset: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(", ")}`);
   const given = parseArgs(preset.args);
+  const presetArch = given.get("arch") ?? "mlp";
+  if (user.has("arch") && user.get("arch") !== presetArch) {
+    throw new UsageError(`--arch ${user.get("arch")} does not fit --preset ${name}, which trains --arch ${presetArch} (${preset.args.join(" ")}): leave out one of them`);
+  }
+  const fromPreset = new Set([...given.keys()].filter((k) => !user.has(k)));
   for (const [k, v] of user) if (k !== "preset") given.set(k, v);
-  return { given, preset: name };
+  return { given, preset: name, fromPreset };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { given, preset } = applyPreset(argv);
+  const { given, preset, fromPreset } = applyPreset(argv);
   if (given.has("help")) {
     process.stdout.write(helpText());
     return 0;
@@ -305,11 +385,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(`preset ${preset}: ${p.description}`);
     console.log(`  npm run train -- ${p.args.join(" ")}${overridden.length > 0 ? `  (overridden here: ${overridden.map((k) => `--${k}`).join(", ")})` : ""}`);
   }
-  const o = readOptions(given);
+  const o = readOptions(given, fromPreset);
   if (preset !== null) o.preset = preset;
-  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
-  const schedule = makeSchedule(o.schedule, o.epochs);
-  const net: Sequential = o.arch === "cnn"
+  let optimizer: ReturnType<typeof makeOptimizer>, schedule: ReturnType<typeof makeSchedule>;
+  try {
+    optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
+    schedule = makeSchedule(o.schedule, Math.max(1, o.epochs));
+  } catch (err) {
+    throw new UsageError((err as Error).message); // a value the options cannot take: before any work
+  }
+  const loaded = o.load !== undefined ? loadNetwork(o) : null;
+  const net: Sequential = loaded !== null ? loaded : o.arch === "cnn"
     ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
     : mlp(o.layers, {
       activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
@@ -322,11 +408,11 @@ async function main(argv: string[]): Promise<number> {
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
   const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
   if (!o.quiet) {
-    const shape = o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
+    const shape = o.load !== undefined ? `${o.load} (${net.layers.length} layers)` : o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
     console.log(`${shape} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
       `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
   }
-  const history: History = train(net, {
+  const history: History = o.epochs === 0 ? { epochs: [], stopped: null } : train(net, {
     train: trainSet,
     test,
     epochs: o.epochs,
@@ -352,19 +438,25 @@ async function main(argv: string[]): Promise<number> {
   if (tty && diverged) process.stdout.write("\n"); // end the progress bar's line
   if (history.stopped?.by === "callback" && !o.quiet) console.log(history.stopped.reason);
   const last: EpochRecord | undefined = history.epochs[history.epochs.length - 1];
+  // --load with --epochs 0: the saved network as it is, measured on both sets
+  const asIs = o.epochs === 0 ? { train: evaluateDataset(net, trainSet, o.loss), test: evaluateDataset(net, test, o.loss) } : null;
   const final = {
     epochs: history.epochs.length,
     updates: last?.updates ?? 0,
-    trainLoss: last?.trainLoss ?? null,
-    trainAccuracy: last?.trainAccuracy ?? null,
-    testLoss: last?.testLoss ?? null,
-    testAccuracy: last?.testAccuracy ?? null,
+    trainLoss: asIs?.train.loss ?? last?.trainLoss ?? null,
+    trainAccuracy: asIs?.train.accuracy ?? last?.trainAccuracy ?? null,
+    testLoss: asIs?.test.loss ?? last?.testLoss ?? null,
+    testAccuracy: asIs?.test.accuracy ?? last?.testAccuracy ?? null,
     // with a dev set from the training images: the test set, evaluated once with the final (or best) weights
     ...(finalTest ? { finalTest: evaluateDataset(net, finalTest, o.loss) } : {}),
   };
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
-  if (o.arch === "cnn") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
+  delete (options as Partial<CliOptions>).force;
+  delete (options as Partial<CliOptions>).devGiven;
+  delete (options as Partial<CliOptions>).lossGiven;
+  if (o.arch === "cnn" || o.load !== undefined) for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
+  if (o.load !== undefined) for (const k of ["arch", "batchNorm"] as const) delete (options as Partial<CliOptions>)[k];
 
   // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.
   const failed: string[] = [];
@@ -377,7 +469,7 @@ async function main(argv: string[]): Promise<number> {
       return false;
     }
   };
-  const wroteJson = o.json !== undefined && write(() => writeFileAtomic(o.json!, jsonText({ options, history: history.epochs, stopped: history.stopped, final })));
+  const wroteJson = o.json !== undefined && write(() => writeFileAtomic(o.json!, jsonText({ options, history: history.epochs, stopped: history.stopped, final }), { force: o.force }));
   const saved = o.save !== undefined && !diverged && write(() => saveModel(net, o.save!, { options, final }));
 
   const pct = (a: number | null) => (a === null ? "–" : formatPercent(a));
@@ -392,7 +484,7 @@ async function main(argv: string[]): Promise<number> {
   if (saved) console.log(`saved ${o.save}`);
   for (const message of failed) console.error(`train: ${message}`);
   if (diverged && history.stopped !== null) {
-    console.error(history.stopped.reason);
+    console.error(divergenceMessage(history.stopped.reason, o));
     return 3;
   }
   return failed.length > 0 ? 1 : 0;
