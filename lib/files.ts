@@ -35,7 +35,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, opti
     const target = finalTarget(file); // through symbolic links, so that a link stays a link
     before = statOrNull(target);
     if (before !== null && before.isDirectory()) throw explained("it is a folder; expected a file name");
-    if (before !== null && !before.isFile()) throw explained("it is not a regular file (a device, a pipe or a socket); refusing to replace it");
+    if (before !== null && !before.isFile()) throw explained(`it is not a regular file (${kind(before)}); refusing to replace it`);
     if (before !== null) fs.accessSync(target, fs.constants.W_OK); // a read-only file is not replaced behind its back
     if (before !== null && readOnlyForRoot(before, options)) throw explained(READ_ONLY);
     const dir = path.dirname(target);

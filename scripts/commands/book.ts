@@ -12,7 +12,7 @@
 // With --serve it is then served on http://127.0.0.1:PORT/ (default 8000) for a class; Ctrl-C stops it.
 import { spawnSync } from "child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
-import { createServer } from "http";
+import { createServer, type Server } from "http";
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from "path";
 import {
   adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
@@ -352,9 +352,10 @@ export function resolveRequest(site: string, url: string): { file: string } | { 
   return { file };
 }
 
-function serveBook(port: number): void {
+/** An HTTP server for the files of `site` (resolveRequest says which); not yet listening. */
+export function siteServer(site: string): Server {
   const server = createServer((req, res) => {
-    const found = resolveRequest(OUT, req.url ?? "/");
+    const found = resolveRequest(site, req.url ?? "/");
     if ("status" in found) {
       res.writeHead(found.status, { "content-type": "text/plain" });
       res.end(found.status === 400 ? "bad request\n" : "not found\n");
@@ -372,6 +373,11 @@ function serveBook(port: number): void {
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   });
+  return server;
+}
+
+function serveBook(port: number): void {
+  const server = siteServer(OUT);
   server.on("error", (e) => {
     console.error(`book: cannot serve on 127.0.0.1:${port}: ${e.message} (try --port another)`);
     process.exit(1);
