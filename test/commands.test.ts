@@ -62,6 +62,16 @@ beforeAll(() => {
     "kernel:install --name": node("scripts/commands/kernel-install.mjs", ["--name"]),
     "train --port 1": run(TSX, ["scripts/commands/train.ts", "--port", "1"]),
     "train --epochs abc": run(TSX, ["scripts/commands/train.ts", "--epochs", "abc"]),
+    "train --epochs given twice": run(TSX, ["scripts/commands/train.ts", "--epochs", "1", "--epochs", "2"]),
+    "bench --reps 0": run(TSX, ["bench/run.ts", "--reps", "0"]),
+    "bench --reps (no value)": run(TSX, ["bench/run.ts", "--reps"]),
+    "bench --reps abc": run(TSX, ["bench/run.ts", "train", "--reps", "abc"]),
+    "book --port 1e3": run(TSX, ["scripts/commands/book.ts", "--port", "1e3"]),
+    "book --port 0x1F90": run(TSX, ["scripts/commands/book.ts", "--port", "0x1F90"]),
+    "book --port ' 8000'": run(TSX, ["scripts/commands/book.ts", "--port", " 8000"]),
+    "classroom start --port 1e3": node("scripts/commands/classroom.mjs", ["start", "--port", "1e3"]),
+    "classroom --bogus": node("scripts/commands/classroom.mjs", ["status", "--bogus"]),
+    "kernel:install --name ..": node("scripts/commands/kernel-install.mjs", ["--name", "..", "--uninstall"]),
   };
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +107,16 @@ const expected: Record<string, RegExp> = {
   "kernel:install --name": /^kernel:install: option --name needs a value$/,
   "train --port 1": /^train: unknown option --port \(see --help\)$/,
   "train --epochs abc": /^train: --epochs: expected an integer, found "abc"$/,
+  "train --epochs given twice": /^train: option --epochs given twice$/,
+  "bench --reps 0": /^bench: --reps: expected a whole number from 1 to 1000, found "0"$/,
+  "bench --reps (no value)": /^bench: option --reps needs a value$/,
+  "bench --reps abc": /^bench: --reps: expected a whole number from 1 to 1000, found "abc"$/,
+  "book --port 1e3": /^book: --port: expected a whole number from 1 to 65535, found "1e3"$/,
+  "book --port 0x1F90": /^book: --port: expected a whole number from 1 to 65535, found "0x1F90"$/,
+  "book --port ' 8000'": /^book: --port: expected a whole number from 1 to 65535, found " 8000"$/,
+  "classroom start --port 1e3": /^classroom: --port: expected a whole number from 1 to 65535, found "1e3"$/,
+  "classroom --bogus": /^classroom: unknown option --bogus \(see --help\)$/,
+  "kernel:install --name ..": /^kernel:install: --name: expected a plain name/,
 };
 
 describe("a bad command line: one line, exit 2, no stack trace, no traceback", () => {
