@@ -62,12 +62,12 @@ export async function run(): Promise<void> {
   }
   const limitMs = Number(process.env.CLASSROOM_BENCH_SECONDS ?? 900) * 1000;
   const began = Date.now();
-  const client = (await import("../scripts/classroom/client.mjs" as string)) as ClientModule;
+  const client = (await import("../scripts/lib/classroom/client.mjs" as string)) as ClientModule;
   const state = mkdtempSync(join(tmpdir(), "mnist-classroom-bench-"));
   chmodSync(state, 0o755);
   const tag = randomBytes(2).toString("hex");
   const names = Array.from({ length: total }, (_, i) => `mnb${tag}-${i + 1}`);
-  const classroom = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "scripts", "classroom.mjs"), ...args, "--state", state], { encoding: "utf8", timeout: 300_000 });
+  const classroom = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "scripts", "commands", "classroom.mjs"), ...args, "--state", state], { encoding: "utf8", timeout: 300_000 });
   const teardown = () => {
     const r = classroom("teardown", "--yes");
     if (r.status !== 0) console.error(`classroom teardown failed:\n${r.stdout}${r.stderr}`);

@@ -25,7 +25,7 @@ import { startThreads } from "../lib/engine/backend";
 
 const SEED = 1;
 const BATCH = 64;
-const LR = 0.002; // as the cnn preset (scripts/presets.ts)
+const LR = 0.002; // as the cnn preset (scripts/lib/presets.ts)
 const FILTERS: [number, number] = [16, 32]; // as the cnn preset
 const HIDDEN = 128;
 const JS_BATCHES = 60; // the JS loops are timed on this many batches of the epoch, then scaled

@@ -8,9 +8,10 @@
 // Run: npm run bench -- first-cell
 import { spawnSync } from "child_process";
 import { join } from "path";
-// scripts/setup.mjs is plain JavaScript: its helpers find the Python that has Jupyter and the kernel's environment
+// scripts/lib/setup.mjs is plain JavaScript: its helpers find the Python that has Jupyter and the kernel's environment
 // @ts-ignore: no type declarations for the .mjs
-import { findPython, jupyterEnv } from "../scripts/setup.mjs";
+import { findPython, jupyterEnv } from "../scripts/lib/setup.mjs";
+import { benchOptions } from "./options";
 
 interface Sample {
   start: number;
@@ -28,12 +29,6 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
-function repetitions(): number {
-  const i = process.argv.indexOf("--reps");
-  const n = i >= 0 ? Number(process.argv[i + 1]) : 3;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --reps expects a whole number ≥ 1, got ${process.argv[i + 1]}`);
-  return n;
-}
 
 export function run(): void {
   const python = (findPython as (required: string[]) => { exe: string } | null)(["jupyter_client"]);
@@ -41,7 +36,7 @@ export function run(): void {
     console.log("first-cell: skipped, no Python with jupyter_client (npm run setup installs it)");
     return;
   }
-  const reps = repetitions();
+  const reps = benchOptions().reps;
   const r = spawnSync(python.exe, [join(process.cwd(), "bench", "first_cell.py"), String(reps)], {
     encoding: "utf8",
     timeout: 600_000,

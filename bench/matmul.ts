@@ -11,6 +11,7 @@ import * as os from "os";
 import { Random } from "../lib/core/random";
 import { loadMnist } from "../lib/data/mnist";
 import { backendInfo, wasmBackendKernels } from "../lib/engine/backend";
+import { benchOptions } from "./options";
 
 interface Case {
   op: "matmul" | "matmulTransA" | "matmulTransB";
@@ -100,7 +101,7 @@ export function run(): void {
   const unfused = fma ? wasmBackendKernels({ threads: 1, fma: false }) : null;
   const kernelSets: Kernels[] = active === jsKernels ? [jsKernels] : [active, ...(unfused === null ? [] : [unfused]), jsKernels];
   const label = (k: Kernels) => (k === active && fma ? `${k.name}, fused` : k === unfused ? `${k.name}, unfused` : k.name);
-  if (process.argv.includes("--simple")) kernelSets.push(simpleKernels as Kernels);
+  if (benchOptions().simple) kernelSets.push(simpleKernels as Kernels);
   console.log(`float32, one thread; median of ${RUNS} runs of ~${RUN_MS} ms after ${WARMUP_MS} ms warm-up. GFLOP/s = 2·m·k·n / time.`);
   const load = os.loadavg()[0];
   console.log(

@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { cpus, tmpdir } from "os";
 import { findNumpy, describeNumpy, numpyEnv, type NumpyPython } from "../lib/course/numpy";
 import { join } from "path";
+import { benchOptions } from "./options";
 import {
   Matrix,
   Random,
@@ -183,7 +184,7 @@ export async function run(): Promise<void> {
   console.log(`784-256-10 ReLU, softmax cross-entropy, gradient descent α = ${LR}, float32, ${n.toLocaleString("en")} images; ` +
     `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
 
-  const reps = repetitions();
+  const reps = benchOptions().reps;
   const py = findNumpy().best;
   if (py === null) notes.push("NumPy: skipped, no Python with NumPy found (NUMPY_PYTHON=/path/to/python3 names one)");
   else console.log(`reference: ${describeNumpy(py)}; without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE`);
@@ -268,12 +269,4 @@ export async function run(): Promise<void> {
     "for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
   console.log("TypeScript for softmax, the loss and gathering batches. Each workload's fastest NumPy row is the reference.");
   for (const note of notes) console.log(`note: ${note}`);
-}
-
-/** --reps N on the command line (default 3). */
-function repetitions(): number {
-  const i = process.argv.indexOf("--reps");
-  const n = i >= 0 ? Number(process.argv[i + 1]) : 3;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --reps expects a whole number ≥ 1, got ${process.argv[i + 1]}`);
-  return n;
 }

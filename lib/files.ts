@@ -5,16 +5,27 @@
 // renamed over the target in one step. On any failure the previous file is left exactly as it was, the
 // temporary file is removed, and the error says what could not be written and why ("no space left on the
 // device"). A symbolic link stays a link (its target is rewritten) and the file keeps its permissions.
-// A save killed half-way leaves a hidden ".NAME.tmp-PID-…" file; the next save into that folder removes it.
+// A save interrupted half-way removes its hidden ".NAME.tmp-PID-…" file as the process exits; no other file
+// is ever removed (not even one with the same shape of name: it may be a user's).
 //
 // checkOutputPaths: before a run starts any work, refuse the outputs it could not write, or that would
-// overwrite one of its inputs or each other, so that no finished run is thrown away at the end.
+// overwrite one of its inputs or each other, so that no finished run is thrown away at the end. Every command
+// checks its outputs through it. As root a read-only file is refused too (root could replace it), unless force.
+//
+// readFileBounded: read an input whole, but only a regular file (a device or a FIFO could never end) and only
+// up to the size its format allows, refused before reading.
 import * as fs from "fs";
 import * as path from "path";
 import { createHash, randomBytes } from "crypto";
 
+/** Options of writeFileAtomic and checkOutputPaths. */
+export interface WriteOptions {
+  /** as root, replace a read-only file too (an ordinary user never can) */
+  force?: boolean;
+}
+
 /** Write `content` to `file` atomically and completely (see above). Missing folders are made. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array, options: WriteOptions = {}): void {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
   let before: fs.Stats | null = null;
   let tmp: string | null = null;
@@ -24,12 +35,13 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     const target = finalTarget(file); // through symbolic links, so that a link stays a link
     before = statOrNull(target);
     if (before !== null && before.isDirectory()) throw explained("it is a folder; expected a file name");
-    if (before !== null && !before.isFile()) throw explained("it is not a regular file (a device, a pipe or a socket); refusing to replace it");
+    if (before !== null && !before.isFile()) throw explained(`it is not a regular file (${kind(before)}); refusing to replace it`);
     if (before !== null) fs.accessSync(target, fs.constants.W_OK); // a read-only file is not replaced behind its back
+    if (before !== null && readOnlyForRoot(before, options)) throw explained(READ_ONLY);
     const dir = path.dirname(target);
     fs.mkdirSync(dir, { recursive: true }); // a fresh checkout has no build/ yet
-    removeStaleTemps(dir);
     tmp = tempName(target);
+    ours.add(tmp);
     fd = fs.openSync(tmp, "wx", before !== null ? before.mode & 0o7777 : 0o666);
     if (before !== null) keepOwnerAndMode(fd, before);
     for (let done = 0; done < bytes.length; ) {
@@ -41,11 +53,13 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     fs.closeSync(fd);
     fd = null;
     fs.renameSync(tmp, target);
+    ours.delete(tmp);
     tmp = null;
     syncFolder(dir);
   } catch (err) {
     if (fd !== null) tryTo(() => fs.closeSync(fd!));
     if (tmp !== null) tryTo(() => fs.unlinkSync(tmp!));
+    if (tmp !== null) ours.delete(tmp);
     const kept = before !== null && before.isFile() ? "; the previous file is unchanged" : "";
     throw new Error(`${file}: cannot write: ${reason(err)}${kept}`);
   }
@@ -64,7 +78,7 @@ export interface NamedPath {
  * that is not writable, not enough free space; or one that names the same file as an input or as another
  * output (through links too). Nothing is created or changed.
  */
-export function checkOutputPaths(outputs: NamedPath[], inputs: NamedPath[] = []): void {
+export function checkOutputPaths(outputs: NamedPath[], inputs: NamedPath[] = [], options: WriteOptions = {}): void {
   const seen: { key: string; what: string }[] = inputs.map((i) => ({ key: identity(i.path), what: `the ${i.what} input` }));
   for (const out of outputs) {
     const fail = (why: string): never => {
@@ -81,7 +95,8 @@ export function checkOutputPaths(outputs: NamedPath[], inputs: NamedPath[] = [])
     if (Buffer.byteLength(path.basename(target)) > 255) fail("cannot be written: the name is too long (ENAMETOOLONG)");
     const st = statOrNull(target);
     if (st !== null && st.isDirectory()) fail("is a folder; expected a file name (e.g. a name inside it)");
-    if (st !== null && !st.isFile()) fail("is not a regular file (a device, a pipe or a socket); refusing to replace it");
+    if (st !== null && !st.isFile()) fail(`is not a regular file: it is ${kind(st)}; refusing to replace it`);
+    if (st !== null && readOnlyForRoot(st, options)) fail(READ_ONLY);
     const folder = existingFolder(path.dirname(target), fail);
     try {
       fs.accessSync(folder, fs.constants.W_OK | fs.constants.X_OK);
@@ -207,27 +222,44 @@ function tempName(target: string): string {
   return path.join(path.dirname(target), `.${name}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
-/** Remove the temporary files of saves into `dir` that were killed: their process is gone, or they are a day old. */
-function removeStaleTemps(dir: string): void {
-  let entries: string[] = [];
-  tryTo(() => (entries = fs.readdirSync(dir)));
-  for (const entry of entries) {
-    const m = TEMP.exec(entry);
-    if (m === null) continue;
-    const file = path.join(dir, entry);
-    const st = statOrNull(file);
-    if (st === null || !st.isFile()) continue;
-    const old = Date.now() - st.mtimeMs > 24 * 3600 * 1000;
-    if (old || !alive(Number(m[1]))) tryTo(() => fs.unlinkSync(file));
-  }
+/** The temporary files this process has made and not yet renamed or removed: removed as it exits, and no others. */
+const ours = new Set<string>();
+process.on("exit", () => ours.forEach((tmp) => tryTo(() => fs.unlinkSync(tmp))));
+
+const READ_ONLY = "is read-only; as root it could be replaced, but a read-only file is kept (add --force to replace it)";
+
+/** Root may write anything: a file with no write bit for anyone is still refused, unless `force`. */
+function readOnlyForRoot(st: fs.Stats, options: WriteOptions): boolean {
+  return process.getuid?.() === 0 && (st.mode & 0o222) === 0 && options.force !== true;
 }
 
-function alive(pid: number): boolean {
+/** What a file that is not a regular file is, in words. */
+function kind(st: fs.Stats): string {
+  if (st.isFIFO()) return "a FIFO, a named pipe";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  if (st.isSocket()) return "a socket";
+  return st.isDirectory() ? "a folder" : "not a regular file";
+}
+
+/**
+ * The bytes of `file`, which must be a regular file of at most `maxBytes` (`format` names what it should be, for
+ * the message): a device, FIFO or socket is refused by name without waiting on it, a larger file before any
+ * byte is read. A file that grows while read is refused too.
+ */
+export function readFileBounded(file: string, maxBytes: number, format: string): Buffer {
+  let fd: number | null = null;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // it exists, owned by someone else
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); // a FIFO opens at once, unread
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw explained(`it is ${kind(st)}, not a ${format}; refusing to read it`);
+    if (st.size > maxBytes) throw explained(`it is ${megabytes(st.size)}, more than a ${format} can be (${megabytes(maxBytes)}); refusing to read it`);
+    const bytes = Buffer.alloc(st.size + 1);
+    let done = 0;
+    for (let n = 1; n > 0 && done < bytes.length; done += n) n = fs.readSync(fd, bytes, done, bytes.length - done, done);
+    if (done > st.size) throw explained(`it grew while it was read (more than ${st.size} bytes); refusing it`);
+    return bytes.subarray(0, done);
+  } finally {
+    if (fd !== null) tryTo(() => fs.closeSync(fd!));
   }
 }
 

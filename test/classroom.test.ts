@@ -7,10 +7,10 @@ import { join } from "path";
 import { EventEmitter } from "events";
 import type { Socket } from "net";
 import { afterEach, describe, expect, it } from "vitest";
-import { KernelChannel } from "../scripts/classroom/client.mjs";
-import { besideName, chapterNotebooks, courseFiles, installCourse } from "../scripts/classroom/course.mjs";
-import { hubConfig } from "../scripts/classroom/hub.mjs";
-import { csvFields, formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../scripts/classroom/roster.mjs";
+import { KernelChannel } from "../scripts/lib/classroom/client.mjs";
+import { besideName, chapterNotebooks, courseFiles, installCourse } from "../scripts/lib/classroom/course.mjs";
+import { hubConfig } from "../scripts/lib/classroom/hub.mjs";
+import { csvFields, formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../scripts/lib/classroom/roster.mjs";
 
 describe("roster", () => {
   it("reads the username column wherever it is, skipping blank lines, with quotes, CRLF and a BOM", () => {

@@ -1,4 +1,4 @@
-// `npm run train -- --preset cnn` and `--arch cnn`, run as a user runs them (tsx scripts/train.ts in a child process).
+// `npm run train -- --preset cnn` and `--arch cnn`, run as a user runs them (tsx scripts/commands/train.ts in a child process).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,7 +7,7 @@ import { trainCli, type Run } from "./train-cli";
 import { loadModel } from "../lib/nn/persist";
 import { loadMnist } from "../lib/data/mnist";
 import { Conv2D } from "../lib/nn/conv";
-import { presets } from "../scripts/presets";
+import { presets } from "../scripts/lib/presets";
 
 
 const cli = (args: string[]) => trainCli(args, 120_000);

@@ -1,10 +1,10 @@
-// The command line's chapter-10 options and presets, run as a user runs them: `tsx scripts/train.ts …`.
+// The command line's chapter-10 options and presets, run as a user runs them: `tsx scripts/commands/train.ts …`.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trainCli, type Run } from "./train-cli";
-import { presets } from "../scripts/presets";
+import { presets } from "../scripts/lib/presets";
 
 
 const cli = (args: string[]) => trainCli(args);

@@ -1,4 +1,4 @@
-// The command line, run as a user runs it: `tsx scripts/train.ts …` in a child process.
+// The command line, run as a user runs it: `tsx scripts/commands/train.ts …` in a child process.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -32,36 +32,46 @@ beforeAll(() => {
   fs.writeFileSync(path.join(dir, "empty.ipynb"), "{}");
   notebookBefore = fs.readFileSync(NOTEBOOK);
   runs = {
-    "start --port abc": node("scripts/start.mjs", ["--port", "abc"]),
-    "start --port 70000": node("scripts/start.mjs", ["--port", "70000"]),
-    "start --port (no value)": node("scripts/start.mjs", ["--port"]),
-    "start --bogus": node("scripts/start.mjs", ["--bogus"]),
-    "start stray": node("scripts/start.mjs", ["stray"]),
-    "test --bogus": node("scripts/test.mjs", ["--bogus"]),
-    "test stray": node("scripts/test.mjs", ["unit"]),
-    "setup --for x": node("scripts/setup.mjs", ["--for", "x"]),
-    "notebooks README.md": node("scripts/notebooks.mjs", ["README.md"]),
-    "notebooks broken.ipynb": node("scripts/notebooks.mjs", [path.join(dir, "broken.ipynb")]),
-    "notebooks {}.ipynb": node("scripts/notebooks.mjs", [path.join(dir, "empty.ipynb")]),
-    "notebooks missing": node("scripts/notebooks.mjs", ["notebooks/nope.ipynb"]),
-    "notebooks folder": node("scripts/notebooks.mjs", ["notebooks"]),
-    "notebooks --out .": node("scripts/notebooks.mjs", ["--out", ".", NOTEBOOK]),
-    "notebooks --out notebooks/..": node("scripts/notebooks.mjs", ["--html", "--out", "notebooks/..", NOTEBOOK]),
-    "notebooks --out FILE": node("scripts/notebooks.mjs", ["--out", "README.md", NOTEBOOK]),
-    "notebooks same twice": node("scripts/notebooks.mjs", [NOTEBOOK, `./${NOTEBOOK}`]),
-    "notebooks --timeout abc": node("scripts/notebooks.mjs", ["--timeout", "abc", NOTEBOOK]),
-    "notebooks NB_TIMEOUT=abc": node("scripts/notebooks.mjs", [NOTEBOOK], { NB_TIMEOUT: "abc" }),
-    "notebooks --bogus": node("scripts/notebooks.mjs", ["--bogus"]),
-    "notebooks:clear README.md": node("scripts/notebooks.mjs", ["--clear", "README.md"]),
-    "notebooks:clear --html": node("scripts/notebooks.mjs", ["--clear", "--html", NOTEBOOK]),
+    "start --port abc": node("scripts/commands/start.mjs", ["--port", "abc"]),
+    "start --port 70000": node("scripts/commands/start.mjs", ["--port", "70000"]),
+    "start --port (no value)": node("scripts/commands/start.mjs", ["--port"]),
+    "start --bogus": node("scripts/commands/start.mjs", ["--bogus"]),
+    "start stray": node("scripts/commands/start.mjs", ["stray"]),
+    "test --bogus": node("scripts/commands/test.mjs", ["--bogus"]),
+    "test stray": node("scripts/commands/test.mjs", ["unit"]),
+    "setup --for x": node("scripts/commands/setup.mjs", ["--for", "x"]),
+    "notebooks README.md": node("scripts/commands/notebooks.mjs", ["README.md"]),
+    "notebooks broken.ipynb": node("scripts/commands/notebooks.mjs", [path.join(dir, "broken.ipynb")]),
+    "notebooks {}.ipynb": node("scripts/commands/notebooks.mjs", [path.join(dir, "empty.ipynb")]),
+    "notebooks missing": node("scripts/commands/notebooks.mjs", ["notebooks/nope.ipynb"]),
+    "notebooks folder": node("scripts/commands/notebooks.mjs", ["notebooks"]),
+    "notebooks --out .": node("scripts/commands/notebooks.mjs", ["--out", ".", NOTEBOOK]),
+    "notebooks --out notebooks/..": node("scripts/commands/notebooks.mjs", ["--html", "--out", "notebooks/..", NOTEBOOK]),
+    "notebooks --out FILE": node("scripts/commands/notebooks.mjs", ["--out", "README.md", NOTEBOOK]),
+    "notebooks same twice": node("scripts/commands/notebooks.mjs", [NOTEBOOK, `./${NOTEBOOK}`]),
+    "notebooks --timeout abc": node("scripts/commands/notebooks.mjs", ["--timeout", "abc", NOTEBOOK]),
+    "notebooks NB_TIMEOUT=abc": node("scripts/commands/notebooks.mjs", [NOTEBOOK], { NB_TIMEOUT: "abc" }),
+    "notebooks --bogus": node("scripts/commands/notebooks.mjs", ["--bogus"]),
+    "notebooks:clear README.md": node("scripts/commands/notebooks.mjs", ["--clear", "README.md"]),
+    "notebooks:clear --html": node("scripts/commands/notebooks.mjs", ["--clear", "--html", NOTEBOOK]),
     "bench --bogus": run(TSX, ["bench/run.ts", "--bogus"]),
     "bench nosuchsection": run(TSX, ["bench/run.ts", "nosuchsection"]),
-    "check-html missing.html": node("scripts/check-html.mjs", [path.join(dir, "missing.html")]),
-    "check-html README.md": node("scripts/check-html.mjs", ["README.md"]),
-    "kernel:install --bogus": node("scripts/kernel-install.mjs", ["--bogus"]),
-    "kernel:install --name": node("scripts/kernel-install.mjs", ["--name"]),
-    "train --port 1": run(TSX, ["scripts/train.ts", "--port", "1"]),
-    "train --epochs abc": run(TSX, ["scripts/train.ts", "--epochs", "abc"]),
+    "check-html missing.html": node("scripts/checks/check-html.mjs", [path.join(dir, "missing.html")]),
+    "check-html README.md": node("scripts/checks/check-html.mjs", ["README.md"]),
+    "kernel:install --bogus": node("scripts/commands/kernel-install.mjs", ["--bogus"]),
+    "kernel:install --name": node("scripts/commands/kernel-install.mjs", ["--name"]),
+    "train --port 1": run(TSX, ["scripts/commands/train.ts", "--port", "1"]),
+    "train --epochs abc": run(TSX, ["scripts/commands/train.ts", "--epochs", "abc"]),
+    "train --epochs given twice": run(TSX, ["scripts/commands/train.ts", "--epochs", "1", "--epochs", "2"]),
+    "bench --reps 0": run(TSX, ["bench/run.ts", "--reps", "0"]),
+    "bench --reps (no value)": run(TSX, ["bench/run.ts", "--reps"]),
+    "bench --reps abc": run(TSX, ["bench/run.ts", "train", "--reps", "abc"]),
+    "book --port 1e3": run(TSX, ["scripts/commands/book.ts", "--port", "1e3"]),
+    "book --port 0x1F90": run(TSX, ["scripts/commands/book.ts", "--port", "0x1F90"]),
+    "book --port ' 8000'": run(TSX, ["scripts/commands/book.ts", "--port", " 8000"]),
+    "classroom start --port 1e3": node("scripts/commands/classroom.mjs", ["start", "--port", "1e3"]),
+    "classroom --bogus": node("scripts/commands/classroom.mjs", ["status", "--bogus"]),
+    "kernel:install --name ..": node("scripts/commands/kernel-install.mjs", ["--name", "..", "--uninstall"]),
   };
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +107,16 @@ const expected: Record<string, RegExp> = {
   "kernel:install --name": /^kernel:install: option --name needs a value$/,
   "train --port 1": /^train: unknown option --port \(see --help\)$/,
   "train --epochs abc": /^train: --epochs: expected an integer, found "abc"$/,
+  "train --epochs given twice": /^train: option --epochs given twice$/,
+  "bench --reps 0": /^bench: --reps: expected a whole number from 1 to 1000, found "0"$/,
+  "bench --reps (no value)": /^bench: option --reps needs a value$/,
+  "bench --reps abc": /^bench: --reps: expected a whole number from 1 to 1000, found "abc"$/,
+  "book --port 1e3": /^book: --port: expected a whole number from 1 to 65535, found "1e3"$/,
+  "book --port 0x1F90": /^book: --port: expected a whole number from 1 to 65535, found "0x1F90"$/,
+  "book --port ' 8000'": /^book: --port: expected a whole number from 1 to 65535, found " 8000"$/,
+  "classroom start --port 1e3": /^classroom: --port: expected a whole number from 1 to 65535, found "1e3"$/,
+  "classroom --bogus": /^classroom: unknown option --bogus \(see --help\)$/,
+  "kernel:install --name ..": /^kernel:install: --name: expected a plain name/,
 };
 
 describe("a bad command line: one line, exit 2, no stack trace, no traceback", () => {
@@ -131,7 +151,7 @@ describe("notebooks:clear rewrites a notebook in place atomically", () => {
     fs.writeFileSync(target, JSON.stringify(nb));
     fs.chmodSync(target, 0o600);
     fs.symlinkSync(target, path.join(dir, "link.ipynb"));
-    const r = await node("scripts/notebooks.mjs", ["--clear", path.join(dir, "link.ipynb")]);
+    const r = await node("scripts/commands/notebooks.mjs", ["--clear", path.join(dir, "link.ipynb")]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(fs.lstatSync(path.join(dir, "link.ipynb")).isSymbolicLink()).toBe(true);
@@ -186,7 +206,7 @@ describe("a child dies with its parent, however the parent ends", () => {
   it("a Python server run through lifeline.py (as npm start runs the Notebook): SIGKILL of the parent stops it", async () => {
     const { parent, child } = await startParent(`
       import { spawnTied } from ${lifeline};
-      const c = spawnTied(${JSON.stringify(PYTHON)}, [${JSON.stringify(path.resolve("scripts/lib/lifeline.py"))}, "-m", "http.server", "0", "--bind", "127.0.0.1"],
+      const c = spawnTied(${JSON.stringify(PYTHON)}, [${JSON.stringify(path.resolve("scripts/jupyter/lifeline.py"))}, "-m", "http.server", "0", "--bind", "127.0.0.1"],
         { stdio: ["ignore", "pipe", "pipe"], detached: true });
       c.stdout.once("data", () => console.log("child " + c.pid + " ready"));
       setInterval(() => {}, 1000);
@@ -236,7 +256,7 @@ describe("a child dies with its parent, however the parent ends", () => {
   });
 
   it("npm start: the Jupyter server stops when the start script is killed with SIGKILL", async () => {
-    const start = spawn(process.execPath, ["scripts/start.mjs", "--no-browser", "--port", String(20000 + (process.pid % 20000))], {
+    const start = spawn(process.execPath, ["scripts/commands/start.mjs", "--no-browser", "--port", String(20000 + (process.pid % 20000))], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

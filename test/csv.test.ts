@@ -140,7 +140,14 @@ describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", 
       'train.csv: line 3, column 10 (pixel8): expected a whole number 0–255, found "12.5"',
     );
     const empty = ["", ...cells.slice(1)].join(",");
-    expect(() => parseDigitsCsv(`${HEADER}\n${empty}\n`, "train.csv")).toThrow('train.csv: line 2, column 1 (label): expected a whole number 0–255, found ""');
+    expect(() => parseDigitsCsv(`${HEADER}\n${empty}\n`, "train.csv")).toThrow('train.csv: line 2, column 1 (label): expected a digit 0–9, found ""');
+  });
+
+  test("a label of -1, 3.5 or nothing is reported as a label, not as a pixel (issue 28)", () => {
+    for (const label of ["-1", "3.5", ""]) {
+      const row = [label, ...cells.slice(1)].join(",");
+      expect(() => parseDigitsCsv(`${HEADER}\n${row}\n`, "train.csv")).toThrow(`train.csv: line 2, column 1 (label): expected a digit 0–9, found ${JSON.stringify(label)}`);
+    }
   });
 
   test("a pixel of 256", () => {
@@ -165,7 +172,7 @@ describe("parseDigitsCsv refuses, naming the file, the line and what is wrong", 
 describe("a file that cannot be read, or is not a comma-separated table", () => {
   test("a missing file, a folder: the path and the reason in words", () => {
     expect(() => readDigitsCsv("/no/such/train.csv")).toThrow("/no/such/train.csv: cannot read the CSV file: no such file or folder (ENOENT)");
-    expect(() => readDigitsCsv(ROOT)).toThrow(`${ROOT}: cannot read the CSV file: it is a folder (EISDIR)`);
+    expect(() => readDigitsCsv(ROOT)).toThrow(`${ROOT}: cannot read the CSV file: it is a folder, not a digits CSV file; refusing to read it`);
   });
 
   test("semicolons or tabs instead of commas: says so", () => {

@@ -1,12 +1,14 @@
 // Writing files so that nothing is lost (lib/files.ts): atomic and complete writes, links and permissions
-// kept, killed saves cleaned up, a full or read-only disk reported in words with the old file intact, and
+// kept, no file removed but the run's own, a full or read-only disk reported in words with the old file intact, and
 // output paths refused before a run when they could not be written or would overwrite an input.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkOutputPaths, writeFileAtomic } from "../lib/files";
+import { checkOutputPaths, readFileBounded, writeFileAtomic } from "../lib/files";
+import { loadModel } from "../lib/nn/persist";
+import { loadCsv } from "../lib/data/csv";
 
 let dir: string;
 beforeAll(() => {
@@ -41,7 +43,7 @@ describe("writeFileAtomic", () => {
     expect(() => writeFileAtomic(j("folder"), "x")).toThrow(`${j("folder")}: cannot write: it is a folder; expected a file name`);
     expect(() => writeFileAtomic(j("new") + "/", "x")).toThrow("ends with a slash, so it names a folder; expected a file name");
     fs.symlinkSync("/dev/null", j("null-link"));
-    expect(() => writeFileAtomic(j("null-link"), "x")).toThrow("it is not a regular file (a device, a pipe or a socket); refusing to replace it");
+    expect(() => writeFileAtomic(j("null-link"), "x")).toThrow("it is not a regular file (a device); refusing to replace it");
     expect(fs.statSync("/dev/null").isCharacterDevice()).toBe(true);
   });
 
@@ -82,26 +84,65 @@ describe("writeFileAtomic", () => {
     }
   });
 
-  it("a save killed half-way leaves a temporary file that the next save into the folder removes", () => {
+  it("a write removes no file but its own: a user's file named like a temporary file stays (issue 28)", () => {
     fs.mkdirSync(j("killed"));
-    // a real killed save: a child process writes the temp file then dies by SIGKILL before renaming
-    const child = path.join(dir, "kill-me.mjs");
-    fs.writeFileSync(child, `import * as fs from "node:fs"; fs.writeFileSync(process.argv[2] + "/.m.json.tmp-" + process.pid + "-0a1b2c3d", "half"); process.kill(process.pid, "SIGKILL");`);
-    try {
-      execFileSync(process.execPath, [child, j("killed")]);
-    } catch {
-      /* killed, as intended */
-    }
-    const recentLive = `.m.json.tmp-${process.ppid}-ffffffff`; // a save still running in a live process: left alone
-    fs.writeFileSync(j("killed", recentLive), "in progress");
-    const otherDead = ".other.json.tmp-999999999-0123abcd"; // another file's killed save (no such pid): cleaned too
-    fs.writeFileSync(j("killed", otherDead), "half");
-    const notOurs = ".notes.tmp-12"; // not our naming: left alone
-    fs.writeFileSync(j("killed", notOurs), "someone else's");
-    expect(temps(j("killed"))).toHaveLength(4);
+    const users = ".mydata.tmp-999999-abcdef12"; // a user's own file, with our naming's shape and a dead pid
+    fs.writeFileSync(j("killed", users), "the user's data");
+    const other = `.m.json.tmp-${process.ppid}-ffffffff`; // another process's save in progress
+    fs.writeFileSync(j("killed", other), "in progress");
     writeFileAtomic(j("killed", "m.json"), "whole");
-    expect(temps(j("killed")).sort()).toEqual([notOurs, recentLive].sort());
+    writeFileAtomic(j("killed", "mydata"), "whole");
+    expect(temps(j("killed")).sort()).toEqual([users, other].sort());
+    expect(fs.readFileSync(j("killed", users), "utf8")).toBe("the user's data");
     expect(fs.readFileSync(j("killed", "m.json"), "utf8")).toBe("whole");
+  });
+
+  it("a process that exits while its save is under way removes that save's temporary file, and only it", () => {
+    fs.mkdirSync(j("exiting"));
+    fs.writeFileSync(j("exiting", ".keep.tmp-1-00000000"), "not ours");
+    // the write itself is synchronous: stand in for "interrupted" by a write that fails half-way (a folder is in the way)
+    fs.mkdirSync(j("exiting", "target"));
+    expect(() => writeFileAtomic(j("exiting", "target"), "x")).toThrow(/folder/);
+    expect(temps(j("exiting"))).toEqual([".keep.tmp-1-00000000"]);
+  });
+});
+
+describe("readFileBounded: only a regular file, only up to its format's size (issue 28)", () => {
+  it("a device, a FIFO and a folder are refused by name without waiting; a larger file before reading", () => {
+    const fifo = j("fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(() => readFileBounded("/dev/zero", 1e6, "model file")).toThrow(/it is a device, not a model file; refusing to read it/);
+    expect(() => readFileBounded(fifo, 1e6, "model file")).toThrow(/it is a FIFO, a named pipe, not a model file/);
+    expect(() => readFileBounded(dir, 1e6, "model file")).toThrow(/it is a folder, not a model file/);
+    fs.writeFileSync(j("big"), Buffer.alloc(2001));
+    expect(() => readFileBounded(j("big"), 2000, "thing")).toThrow(/it is 3 kB, more than a thing can be \(2 kB\)/);
+    expect(readFileBounded(j("big"), 2001, "thing").length).toBe(2001);
+  });
+  it("loadModel and loadCsv go through it: /dev/zero and a FIFO end at once with the file named", () => {
+    const fifo = j("fifo2");
+    execFileSync("mkfifo", [fifo]);
+    for (const f of ["/dev/zero", fifo]) {
+      expect(() => loadModel(f)).toThrow(new RegExp(`^${f.replace(/[/.]/g, "\\$&")}: cannot read the model file: it is a (device|FIFO)`));
+      expect(() => loadCsv(f)).toThrow(new RegExp(`^${f.replace(/[/.]/g, "\\$&")}: cannot read the CSV file: it is a (device|FIFO)`));
+    }
+  });
+  it("a model file's byte-order mark is named, not shown as an invisible character", () => {
+    fs.writeFileSync(j("bom.json"), "\ufeff{}");
+    expect(() => loadModel(j("bom.json"))).toThrow(/starts with a byte-order mark \(U\+FEFF\)/);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)("as root, a read-only file is kept unless force (issue 28)", () => {
+  it("checkOutputPaths and writeFileAtomic refuse it; with force they replace it", () => {
+    fs.writeFileSync(j("ro.json"), "old");
+    fs.chmodSync(j("ro.json"), 0o444);
+    expect(() => checkOutputPaths([{ path: j("ro.json"), what: "--json" }])).toThrow(/is read-only.*--force/);
+    expect(() => writeFileAtomic(j("ro.json"), "new")).toThrow(/read-only.*previous file is unchanged/);
+    expect(fs.readFileSync(j("ro.json"), "utf8")).toBe("old");
+    checkOutputPaths([{ path: j("ro.json"), what: "--json" }], [], { force: true });
+    writeFileAtomic(j("ro.json"), "new", { force: true });
+    expect(fs.readFileSync(j("ro.json"), "utf8")).toBe("new");
+    expect(fs.statSync(j("ro.json")).mode & 0o777).toBe(0o444);
   });
 });
 
@@ -190,7 +231,7 @@ describe("checkOutputPaths: refused before any work starts", () => {
     expect(() => checkOutputPaths([{ path: "", what: "--save" }])).toThrow('--save "": the file name is empty');
     fs.writeFileSync(j("plain"), "x");
     expect(() => checkOutputPaths([{ path: j("plain", "sub", "o.json"), what: "--save" }])).toThrow(`cannot be written: ${j("plain")} is a file, not a folder`);
-    expect(() => checkOutputPaths([{ path: "/dev/null", what: "--json" }])).toThrow("is not a regular file (a device, a pipe or a socket)");
+    expect(() => checkOutputPaths([{ path: "/dev/null", what: "--json" }])).toThrow("is not a regular file: it is a device; refusing to replace it");
   });
 
   it("fine outputs pass and nothing is created", () => {

@@ -28,7 +28,7 @@ import {
 } from "../lib/index";
 import { activeKernels } from "../lib/engine/active";
 import { findWasmFile } from "../lib/engine/wasm/load";
-import { buildGemmWasm, WASM_OUTPUT, WASM_RELAXED_OUTPUT } from "../scripts/build-wasm";
+import { buildGemmWasm, WASM_OUTPUT, WASM_RELAXED_OUTPUT } from "../scripts/generate/build-wasm";
 import { compileToCommonJs } from "./commonjs";
 
 type Op = "matmul" | "matmulTransA" | "matmulTransB";

@@ -50,7 +50,7 @@ export const plotDefaults = {
   config: { responsive: true, displaylogo: false } as Record<string, unknown>,
 };
 
-const PLOT_CLASS = "nn-plot"; // the HTML check (scripts/check-html.mjs) looks for divs of this class
+const PLOT_CLASS = "nn-plot"; // the HTML check (scripts/checks/check-html.mjs) looks for divs of this class
 
 // ------------------------------------------------------------------------------------------ pure parts
 

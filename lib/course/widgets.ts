@@ -1,4 +1,4 @@
-// The digit pad and the playground, as notebook outputs (and as the book's pages: scripts/book.ts).
+// The digit pad and the playground, as notebook outputs (and as the book's pages: scripts/commands/book.ts).
 //
 //   import { drawDigit, playground } from "./lib/index";
 //   drawDigit(net);     // draw digits with the mouse, pen or finger; the network answers as you draw
@@ -6,77 +6,32 @@
 //
 // The output is self-contained HTML: the widget's root element, its settings as JSON (for the pad, the
 // trained network itself, in lib/nn/persist's model format; for the playground, a gzip'd MNIST subset), and
-// one <script>: this library and web/ bundled for the browser by esbuild. It runs in the live classic
+// one <script>: this library and web/ bundled for the browser (built by the set-up: scripts/lib/widget-bundle.mjs). It runs in the live classic
 // Notebook, in nbconvert's HTML export and in the book, with no server and nothing to fetch.
 import { readFileSync } from "fs";
-import { createRequire } from "module";
-import { dirname, join } from "path";
+import { join } from "path";
 import { findUpward } from "../paths";
 import { modelToJson } from "../nn/persist";
 import type { Sequential } from "../nn/network";
 import { showHtml } from "./plot";
 
-/** Node's built-in modules that lib/ imports, each replaced in the page by web/node-shims.cjs (crypto by web/crypto-shim.ts). */
-const NODE_MODULES = ["fs", "path", "zlib", "module", "os", "worker_threads", "url"];
-
-/** The web/ folder (the page's code), found from the working directory upwards. */
-export function webDir(): string {
-  const entry = findUpward(join("web", "widgets.ts"));
-  if (entry === null) throw new Error(`widgets: web/widgets.ts not found from ${process.cwd()} upwards (run from the project root)`);
-  return dirname(entry);
-}
-
-interface EsbuildLike {
-  buildSync(options: Record<string, unknown>): { outputFiles?: Array<{ text: string }> };
-}
-
-function esbuild(dir: string): EsbuildLike {
-  try {
-    return createRequire(join(dir, "widgets.js"))("esbuild") as EsbuildLike;
-  } catch (e) {
-    throw new Error(`widgets: the bundler esbuild is not installed (run \`npm ci\` in the project root): ${(e as Error).message}`);
-  }
-}
+/** Where the page's script is built (scripts/lib/widget-bundle.mjs), relative to the project root. */
+export const WIDGET_BUNDLE = join("build", "widgets.js");
 
 let bundle: string | null = null;
 
 /**
- * The page's script: web/widgets.ts with the library it imports, for the browser (minified, about 100 KB).
- * Training runs in a Web Worker whose own bundle (web/worker.ts) is inside this one as a string.
- * Built with esbuild the first time it is asked for (a fraction of a second), then kept.
+ * The page's script: web/widgets.ts with the library it imports, bundled for the browser (minified, about
+ * 100 KB; the Web Worker's own bundle inside it). Built by the set-up that every npm command runs, and by
+ * `npm run book`, into build/widgets.js; read here once, then kept.
  */
 export function widgetScript(): string {
   if (bundle !== null) return bundle;
-  const dir = webDir();
-  const build = esbuild(dir);
-  const alias: Record<string, string> = {};
-  for (const m of NODE_MODULES) {
-    alias[m] = join(dir, "node-shims.cjs");
-    alias[`node:${m}`] = join(dir, "node-shims.cjs");
+  const file = findUpward(WIDGET_BUNDLE);
+  if (file === null) {
+    throw new Error(`widgets: ${WIDGET_BUNDLE} (the page's script) not found from ${process.cwd()} upwards: \`npm run setup\` builds it (so does every npm command)`);
   }
-  alias.crypto = alias["node:crypto"] = join(dir, "crypto-shim.ts"); // SHA-256 of model files (persist.ts)
-  const common = {
-    bundle: true,
-    write: false,
-    format: "iife",
-    platform: "browser",
-    target: "es2020",
-    minify: true,
-    legalComments: "none",
-    charset: "utf8",
-    logLevel: "silent",
-    alias,
-    inject: [join(dir, "buffer-shim.ts")],
-    loader: { ".wasm": "binary" },
-  };
-  const one = (entry: string, define: Record<string, string>): string => {
-    const result = build.buildSync({ ...common, entryPoints: [join(dir, entry)], define });
-    const text = result.outputFiles?.[0]?.text;
-    if (text === undefined) throw new Error(`widgets: esbuild produced nothing for web/${entry}`);
-    return text;
-  };
-  const worker = one("worker.ts", {});
-  bundle = one("widgets.ts", { WORKER_SOURCE: JSON.stringify(worker) }).replace(/<\/script/gi, "<\\/script");
+  bundle = readFileSync(file, "utf8");
   return bundle;
 }
 
@@ -111,7 +66,7 @@ export function drawDigit(net: Sequential, options: Omit<WidgetHtmlOptions, "scr
   showHtml(digitPadHtml(net, options), "drawDigit()");
 }
 
-/** The playground's MNIST subset: data/mnist-playground (scripts/make-playground-data.ts), gzip'd IDX as base64. */
+/** The playground's MNIST subset: data/mnist-playground (scripts/generate/make-playground-data.ts), gzip'd IDX as base64. */
 export function playgroundData(dir?: string): Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", string> {
   const folder = dir ?? findUpward(join("data", "mnist-playground"));
   if (folder === null) throw new Error(`playground: data/mnist-playground not found from ${process.cwd()} upwards`);

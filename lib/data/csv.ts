@@ -13,11 +13,13 @@
 // array of grey levels, then scales them x = v / 255 like the IDX images: no string per cell, so
 // Kaggle's 42,000 rows take about a second. Every error names the file, the line (the header is line 1),
 // the column and what was found.
-import * as fs from "fs";
 import { Matrix, type DType } from "../core/matrix";
 import { scalePixels } from "./mnist";
 import type { Dataset } from "./dataset";
-import { reason } from "../files";
+import { readFileBounded, reason } from "../files";
+
+/** A digits CSV is read whole: 1 GB is ten times MNIST's 70,000 images (about 110 MB); anything larger is refused unread. */
+export const MAX_CSV_BYTES = 1e9;
 
 export interface DigitsCsv {
   /** n × 784, pixels scaled to [0, 1]. */
@@ -140,7 +142,8 @@ function parseRows(bytes: Uint8Array, name: string, form: CsvForm, n: number, pi
       let v = 0;
       while (pos < end && isDigit(bytes[pos])) v = 10 * v + (bytes[pos++] - ZERO); // v = 10·v + digit
       if (pos === cellStart || (pos < end && bytes[pos] !== COMMA)) {
-        throw cellError(name, line, col, form, `expected a whole number 0–255, found ${JSON.stringify(cellText(bytes, cellStart, end))}`);
+        const expected = target[col] === LABEL ? "a digit 0–9" : "a whole number 0–255";
+        throw cellError(name, line, col, form, `expected ${expected}, found ${JSON.stringify(cellText(bytes, cellStart, end))}`);
       }
       if ((pos < end) !== (col < last)) {
         // a comma after the last cell, or a line that ends too soon
@@ -170,8 +173,7 @@ function cellError(name: string, line: number, col: number, form: CsvForm, what:
 export function readDigitsCsv(path: string, options: CsvOptions = {}): DigitsCsv {
   let bytes: Buffer;
   try {
-    if (fs.statSync(path).isDirectory()) throw Object.assign(new Error("it is a folder"), { code: "EISDIR" });
-    bytes = fs.readFileSync(path);
+    bytes = readFileBounded(path, MAX_CSV_BYTES, "digits CSV file");
   } catch (err) {
     throw new Error(`${path}: cannot read the CSV file: ${reason(err)}`);
   }

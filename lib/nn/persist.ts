@@ -13,13 +13,15 @@
 // architecture, the values, the metadata), so any change is caught. Loading validates the whole file before
 // it allocates a layer, and refuses NaN or infinite values, as saving does; every error names the file and
 // the field at fault. Writing is atomic and complete (lib/files.ts).
-import * as fs from "fs";
 import { createHash } from "crypto";
 import type { DType, Matrix } from "../core/matrix";
 import type { Layer, LayerConfig } from "./layers";
 import { layerFromConfig } from "./layer-config";
 import { Sequential } from "./network";
-import { writeFileAtomic } from "../files";
+import { readFileBounded, reason, writeFileAtomic } from "../files";
+
+/** A model file is JSON text read whole into one string: no longer than the longest string V8 makes (2^29 − 24). */
+const MAX_MODEL_BYTES = 2 ** 29 - 24;
 
 export { writeFileAtomic } from "../files";
 
@@ -118,6 +120,7 @@ export function readModel(text: string, name = "model"): { net: Sequential; meta
     throw new Error(`${name}: ${field}: ${what}`);
   };
   let file: ModelFile;
+  if (text.charCodeAt(0) === 0xfeff) fail("file", "starts with a byte-order mark (U+FEFF), which JSON does not allow: an editor added it; save the file without a BOM");
   try {
     file = JSON.parse(text);
   } catch (err) {
@@ -274,10 +277,9 @@ export function loadModel(file: string): Sequential {
 export function readModelFile(file: string): { net: Sequential; metadata?: Record<string, unknown> } {
   let text: string;
   try {
-    if (fs.statSync(file).isDirectory()) throw new Error("it is a folder, not a model file");
-    text = fs.readFileSync(file, "utf8");
+    text = readFileBounded(file, MAX_MODEL_BYTES, "model file").toString("utf8");
   } catch (err) {
-    throw new Error(`${file}: cannot read the model file: ${(err as Error).message}`);
+    throw new Error(`${file}: cannot read the model file: ${reason(err)}`);
   }
   return readModel(text, file);
 }

@@ -5,7 +5,7 @@
 //     other end only we hold, and LIFELINE_FD=3:<our pid> in its environment (a grandchild that inherits the
 //     variable sees another parent pid and ignores it). When we end, in any way at all, the
 //     system closes our end, and the child reads end-of-file there. A Python child holds it with
-//     scripts/lib/lifeline.py (`python3 scripts/lib/lifeline.py -m notebook …` runs any module so); a Node
+//     scripts/jupyter/lifeline.py (`python3 scripts/jupyter/lifeline.py -m notebook …` runs any module so); a Node
 //     child with onParentGone below.
 //   - onParentGone(callback): in a Node script, calls back once when the process that started us is gone:
 //     the lifeline closed (if we were given one), or we were handed over to another parent (npm runs us

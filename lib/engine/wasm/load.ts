@@ -1,6 +1,6 @@
 // Finding and compiling lib/engine/wasm/gemm.wasm, synchronously (so `import … from "./lib/index"` stays synchronous).
 //
-// Two builds of the same source (scripts/build-wasm.ts): gemm-relaxed.wasm does each multiply-add of a product
+// Two builds of the same source (scripts/generate/build-wasm.ts): gemm-relaxed.wasm does each multiply-add of a product
 // as one fused multiply-add (WebAssembly relaxed SIMD: one rounding instead of two, and faster); gemm.wasm
 // as a multiply then an add. The relaxed one is used where the engine has relaxed SIMD: Node 22 and later
 // have it; Node 20's V8 has it behind a flag, which we set before compiling. MNIST_FMA=0 keeps gemm.wasm.

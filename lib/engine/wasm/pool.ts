@@ -40,7 +40,8 @@ export type GemmFn = (m: number, n: number, k: number, kc: number, a: number, ai
  * Claims parts of the task in the control block until none is left, and computes each with gemm.
  * Part t of `parts` covers rows (byRow) or columns [lo, hi) of C, whole multiples of `unit` except the
  * last; thread `thread` uses the scratch memory at work + thread·workStride.
- * THE WORKER SOURCE BELOW REPEATS THIS FUNCTION: keep the two the same.
+ * The worker runs this same function: its source below is this one's text (Function.prototype.toString, as
+ * compiled), with TASK and CLAIM defined beside it; so it may use no other name from this module.
  */
 export function runParts(ctl: Int32Array, gemm: GemmFn, thread: number): void {
   const m = ctl[TASK], n = ctl[TASK + 1], k = ctl[TASK + 2], kc = ctl[TASK + 3];
@@ -63,20 +64,7 @@ const { workerData } = require("worker_threads");
 const { module, memory, slot, thread } = workerData; // slot: Int32 index of this worker's slot
 const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
 const TASK = ${TASK}, CLAIM = ${CLAIM};
-function runParts(ctl, gemm, thread) {
-  const m = ctl[TASK], n = ctl[TASK + 1], k = ctl[TASK + 2], kc = ctl[TASK + 3];
-  const a = ctl[TASK + 4], ais = ctl[TASK + 5], aps = ctl[TASK + 6];
-  const b = ctl[TASK + 7], bps = ctl[TASK + 8], bjs = ctl[TASK + 9];
-  const c = ctl[TASK + 10], ldc = ctl[TASK + 11], acc = ctl[TASK + 12], work = ctl[TASK + 13] + thread * ctl[TASK + 17];
-  const parts = ctl[TASK + 14], byRow = ctl[TASK + 15] === 1, unit = ctl[TASK + 16];
-  const size = byRow ? m : n, units = Math.floor(size / unit);
-  for (let t = Atomics.add(ctl, CLAIM, 1); t < parts; t = Atomics.add(ctl, CLAIM, 1)) {
-    const lo = unit * Math.floor((units * t) / parts);
-    const hi = t === parts - 1 ? size : unit * Math.floor((units * (t + 1)) / parts);
-    if (byRow) gemm(hi - lo, n, k, kc, a + 4 * lo * ais, ais, aps, b, bps, bjs, c + 4 * lo * ldc, ldc, acc, work);
-    else gemm(m, hi - lo, k, kc, a, ais, aps, b + 4 * lo * bjs, bps, bjs, c + 4 * lo, ldc, acc, work);
-  }
-}
+${runParts.toString()}
 let gemm;
 try {
   gemm = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("abort"); } } }).exports.gemm;

@@ -2,7 +2,7 @@
 //
 // This file is AssemblyScript, not TypeScript: it looks like TypeScript but has machine types
 // (i32, f32, usize, v128) and reads and writes linear memory directly with load<T>(address) and
-// store<T>(address, value). Build it with `node scripts/build-wasm.mjs`; notebook 08 explains it.
+// store<T>(address, value). Build it with `node scripts/generate/build-wasm.ts`; notebook 08 explains it.
 //
 //   C (+)= op(A)·op(B)          C: m×n,  op(A): m×k,  op(B): k×n,  all float32, row-major
 //

@@ -1,0 +1,34 @@
+// bench's command line, parsed once by the scripts' one parser (scripts/lib/cli.mjs): bench/run.ts checks it before
+// any section starts, and the sections read --reps and --simple from here.
+import { parseCommandLine, wholeNumber } from "../scripts/lib/cli.mjs";
+
+export const SECTIONS = ["matmul", "data", "train", "cnn", "first-cell", "classroom"];
+
+export interface BenchOptions {
+  sections: string[];
+  /** train, first-cell: repetitions of each measurement (default 3) */
+  reps: number;
+  /** matmul: also time the simple kernels */
+  simple: boolean;
+}
+
+let parsed: BenchOptions | null = null;
+
+/** The options of `npm run bench -- …`: a bad one ends the run with one line and exit 2. */
+export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
+  if (parsed !== null) return parsed;
+  const { values, positionals } = parseCommandLine("bench", {
+    options: { reps: { type: "string" }, simple: { type: "boolean" } },
+    allowPositionals: true,
+    help: `Usage: npm run bench [-- section ...] [-- --simple] [-- --reps N]\n\nsections: ${SECTIONS.join(", ")} (default: all but classroom)`,
+  }, argv);
+  for (const name of positionals) {
+    if (!SECTIONS.includes(name)) {
+      process.stderr.write(`bench: unknown section "${name}"; expected one of ${SECTIONS.join(", ")}\n`);
+      process.exit(2);
+    }
+  }
+  const reps = values.reps === undefined ? 3 : wholeNumber("bench", "--reps", String(values.reps), 1, 1000);
+  parsed = { sections: positionals, reps, simple: values.simple === true };
+  return parsed;
+}

@@ -1,0 +1,37 @@
+"""Render executed notebooks to HTML fragments for the book (scripts/commands/book.ts calls this).
+
+    python3 scripts/jupyter/book_render.py OUT_DIR NOTEBOOK.ipynb...
+
+For each notebook, OUT_DIR/<name>.html holds its cells as nbconvert's "basic" template gives them
+(markdown rendered with its maths left as $...$ for KaTeX in the page, code highlighted by Pygments,
+outputs as they were); OUT_DIR/pygments.css is the highlighting's style sheet.
+"""
+import os
+import sys
+
+import nbformat
+from nbconvert import HTMLExporter
+from pygments.formatters import HtmlFormatter
+
+
+def main() -> None:
+    out_dir, notebooks = sys.argv[1], sys.argv[2:]
+    os.makedirs(out_dir, exist_ok=True)
+    exporter = HTMLExporter(template_name="basic")
+    for path in notebooks:
+        try:
+            nb = nbformat.read(path, as_version=4)
+            body, _ = exporter.from_notebook_node(nb)
+        except Exception as e:  # every failure names the file, in one line
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            print(f"book: {path}: cannot render: {why}", file=sys.stderr)
+            sys.exit(1)
+        name = os.path.splitext(os.path.basename(path))[0]
+        with open(os.path.join(out_dir, name + ".html"), "w", encoding="utf-8") as f:
+            f.write(body)
+    with open(os.path.join(out_dir, "pygments.css"), "w", encoding="utf-8") as f:
+        f.write(HtmlFormatter(style="default").get_style_defs(".highlight"))
+
+
+if __name__ == "__main__":
+    main()

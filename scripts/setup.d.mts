@@ -1,9 +1,0 @@
-// Types of the helpers scripts/setup.mjs exports, for the TypeScript scripts that use them (scripts/book.ts).
-export declare const ROOT: string;
-export declare const JUPYTER_MODULES: string[];
-export declare function jupyterEnv(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-export declare function findPython(
-  required?: string[],
-  optional?: string[],
-): { exe: string; version: string; have: Record<string, boolean> } | null;
-export declare function chromiumPath(): string | null;
