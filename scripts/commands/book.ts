@@ -15,21 +15,14 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync,
 import { createServer, type Server } from "http";
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from "path";
 import {
-<<<<<<< HEAD:scripts/book.ts
   adam, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, train, type Sequential,
-} from "../lib/index";
-import { digitPadHtml, playgroundHtml, widgetScript } from "../lib/course/widgets";
-import { findPython, jupyterEnv, ROOT } from "./setup.mjs";
-=======
-  adam, digitPadHtml, evaluateDataset, loadMnist, mlp, modelFromJson, modelToJson, playgroundHtml, train, widgetScript,
-  type Sequential,
 } from "../../lib/index";
+import { digitPadHtml, playgroundHtml, widgetScript } from "../../lib/course/widgets";
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
 import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 import { ensureWidgetBundle } from "../lib/widget-bundle.mjs";
 import { onParentGone } from "../lib/lifeline.mjs";
 import { checkOutputPaths, reason, writeFileAtomic } from "../../lib/files";
->>>>>>> h-scripts:scripts/commands/book.ts
 
 /** The site; built in STAGE (beside it, same file system) and swapped in whole, so a failed build leaves the previous one. */
 const SITE = join(ROOT, "build", "book");

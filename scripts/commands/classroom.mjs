@@ -15,21 +15,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
-<<<<<<< HEAD:scripts/classroom.mjs
-import { chapterNotebooks } from "./classroom/course.mjs";
-import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "./classroom/hub.mjs";
-import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "./classroom/roster.mjs";
-import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "./classroom/system.mjs";
-import { buildImage } from "./classroom/image.mjs";
-import { ROOT } from "./setup.mjs";
-=======
 import { chapterNotebooks } from "../lib/classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "../lib/classroom/hub.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../lib/classroom/roster.mjs";
 import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "../lib/classroom/system.mjs";
+import { buildImage } from "../lib/classroom/image.mjs";
 import { ROOT } from "../lib/setup.mjs";
 import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
->>>>>>> h-scripts:scripts/commands/classroom.mjs
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
 const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes | image

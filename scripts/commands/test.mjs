@@ -10,7 +10,7 @@
 //   6. browser    the book opened in Chromium: every page, the digit pad drawn on, the playground trained
 //   7. classroom  the course for a class on JupyterHub, end to end (scripts/checks/classroom-test.mjs): runs as
 //                 root where apt works (CI), skips with its reason elsewhere; stopped after 10 minutes (a fresh machine installs JupyterHub first)
-//   8. image      the single-user image built with podman and run (scripts/image-test.mjs): a chapter offline in it,
+//   8. image      the single-user image built with podman and run (scripts/checks/image-test.mjs): a chapter offline in it,
 //                 a hub on loopback that spawns it; root with apt only; stopped after 30 minutes (a first build
 //                 makes its Debian base with debootstrap)
 
@@ -36,20 +36,12 @@ const STEPS = [
   { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
   { name: "types-web", what: "tsc --noEmit -p web (the page code, with the browser's types)", cmd: bin("tsc"), args: ["--noEmit", "-p", "web"] },
   { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
-<<<<<<< HEAD:scripts/test.mjs
-  { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "notebooks.mjs"), "--html"] },
-  { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "check-html.mjs"), ...exports] },
-  { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "book.ts"), "--no-run"] },
-  { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "check-book.mjs")] },
-  { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "classroom-test.mjs")], timeoutSeconds: 600 },
-  { name: "image", what: "the class image built with podman and run: offline, and behind a hub that spawns it (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "image-test.mjs")], timeoutSeconds: 1800 },
-=======
   { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "commands", "notebooks.mjs"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "check-html.mjs"), ...exports] },
   { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "commands", "book.ts"), "--no-run"] },
   { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "check-book.mjs")] },
   { name: "classroom", what: "a class on JupyterHub, end to end (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "classroom-test.mjs")], timeoutSeconds: 600 },
->>>>>>> h-scripts:scripts/commands/test.mjs
+  { name: "image", what: "the class image built with podman and run: offline, and behind a hub that spawns it (root with apt only)", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "image-test.mjs")], timeoutSeconds: 1800 },
 ].filter((step) => step.name !== "html" || exports.length > 0);
 
 let current = null;

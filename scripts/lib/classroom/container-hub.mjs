@@ -1,11 +1,11 @@
-// A JupyterHub whose student servers are containers of the single-user image (scripts/classroom/image.mjs), run
+// A JupyterHub whose student servers are containers of the single-user image (scripts/lib/classroom/image.mjs), run
 // with podman: what Zero to JupyterHub does on Kubernetes, on one machine. Each student's server is
 //   podman run --rm --name mnist-NAME --network host -v mnist-home-NAME:/home/jovyan --memory M --cpus C IMAGE
 //     jupyterhub-singleuser --port=… (the arguments the hub gives every server)
 // with the hub's JUPYTERHUB_* variables passed through, so the container talks to the hub on loopback exactly as a
 // pod talks to the hub's service. The home is a named volume: it outlives the container, so a student's work
 // survives a restart, and the image's entry point updates the course in it at every start.
-// Used by the image check (scripts/image-test.mjs); students here are hub users only (no Unix accounts).
+// Used by the image check (scripts/checks/image-test.mjs); students here are hub users only (no Unix accounts).
 
 import { py } from "./hub.mjs";
 
@@ -14,7 +14,7 @@ export const containerName = (name) => `mnist-${name}`;
 
 /** jupyterhub_config.py for a hub on loopback that spawns the image for each of `students` (password login). */
 export function containerHubConfig({ state, students, password, proxyCommand, image, containersConf, memory = "2g", cpus = "1", token }) {
-  return `# Written by the image check (scripts/classroom/container-hub.mjs).
+  return `# Written by the image check (scripts/lib/classroom/container-hub.mjs).
 import os
 from jupyterhub.spawner import LocalProcessSpawner
 

@@ -4,7 +4,7 @@
 //   2. the image, started with no network, runs a chapter top to bottom with the course's own notebook runner and
 //      the real kernel, as the student (uid 1000), and the course's files are read-only to that student;
 //   3. a hub on loopback spawns a container of the image for a student who logs in through the login form
-//      (scripts/classroom/container-hub.mjs); a cell runs in the course's kernel; the student's edit of a chapter
+//      (scripts/lib/classroom/container-hub.mjs); a cell runs in the course's kernel; the student's edit of a chapter
 //      survives a restart of the container (the home is a volume); a new image with a new chapter and a changed
 //      chapter ("update") brings the new chapter and keeps the student's edit, the new version put beside it.
 // Everything it made (containers, the volume, the updated image, the hub) is removed at the end, also on failure.
@@ -15,12 +15,12 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Student } from "./classroom/client.mjs";
-import { containerHubConfig, containerName, homeVolume } from "./classroom/container-hub.mjs";
-import { freePort, startHub, stopHub } from "./classroom/hub.mjs";
-import { buildImage, IMAGE, podmanEnv, run } from "./classroom/image.mjs";
-import { ensureHubPackages, ensureProxy } from "./classroom/system.mjs";
-import { ROOT } from "./setup.mjs";
+import { Student } from "../lib/classroom/client.mjs";
+import { containerHubConfig, containerName, homeVolume } from "../lib/classroom/container-hub.mjs";
+import { freePort, startHub, stopHub } from "../lib/classroom/hub.mjs";
+import { buildImage, IMAGE, podmanEnv, run } from "../lib/classroom/image.mjs";
+import { ensureHubPackages, ensureProxy } from "../lib/classroom/system.mjs";
+import { ROOT } from "../lib/setup.mjs";
 
 const CHAPTER = "01-data.ipynb";
 
