@@ -7,6 +7,7 @@ import type { Optimizer, Schedule } from "./optimizers";
 import type { Dataset } from "../data/dataset";
 import type { EpochRecord, History, TrainCallback } from "./callbacks";
 import { checkChain } from "../nn/chain";
+import { checkLearningRate } from "./optimizer-checks";
 import type { Augmenter, AugmentOptions } from "../data/augment";
 import type { EarlyStoppingOptions } from "./early-stopping";
 import { formatLoss, formatPercent, formatSeconds } from "../format";
@@ -90,9 +91,7 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
   const n = data.images.rows;
 
   if (!optimizer || typeof optimizer.step !== "function") throw new Error("train: expected an optimizer (gd, momentum, adam …) with a step(params, lr) method");
-  if (optimizer.lr !== undefined && (typeof optimizer.lr !== "number" || !Number.isFinite(optimizer.lr) || optimizer.lr <= 0)) {
-    throw new Error(`train: the learning rate must be a positive finite number, found ${optimizer.lr} (optimizer ${optimizer.name})`);
-  }
+  if (optimizer.lr !== undefined) checkLearningRate(optimizer.lr, "train", ` (optimizer ${optimizer.name})`);
   if (options.schedule !== undefined && optimizer.lr === undefined) {
     throw new Error(`train: a schedule needs the optimizer's base learning rate, but optimizer ${optimizer.name} has no lr`);
   }
