@@ -14,8 +14,9 @@ export * from "./nn/pool";
 export * from "./nn/layer-config";
 export * from "./nn/losses";
 export * from "./nn/chain";
-export * from "./nn/network";
-export * from "./nn/cnn";
+export * from "./nn/sequential"; // Sequential, SequentialOptions (was ./nn/network)
+export * from "./nn/models"; // mlp, MlpOptions, ActivationName, mnistCnn, CnnOptions (was ./nn/network and ./nn/cnn)
+export { EVAL_BATCH_SIZE } from "./nn/evaluate"; // (was ./nn/network)
 export * from "./nn/gradcheck";
 export * from "./train/optimizers";
 export * from "./train/adaptive";

@@ -5,7 +5,8 @@ import { Random } from "../lib/core/random";
 import { Dense } from "../lib/nn/layers";
 import { ReLU, Sigmoid, Softmax } from "../lib/nn/activations";
 import { softmaxCrossEntropy, crossEntropy } from "../lib/nn/losses";
-import { Sequential, mlp } from "../lib/nn/network";
+import { Sequential } from "../lib/nn/sequential";
+import { mlp } from "../lib/nn/models";
 
 function randn(rows: number, cols: number, rng: Random, dtype: "float32" | "float64" = "float64"): Matrix {
   const m = Matrix.zeros(rows, cols, dtype);

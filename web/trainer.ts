@@ -3,7 +3,8 @@
 // Training goes in slices of about a thousand examples so that "pause" and new settings are heard between
 // them; each epoch still visits every example once, in a new seeded order.
 import { Matrix } from "../lib/core/matrix";
-import { mlp, type ActivationName, type Sequential } from "../lib/nn/network";
+import { mlp, type ActivationName } from "../lib/nn/models";
+import type { Sequential } from "../lib/nn/sequential";
 import { train, evaluateDataset } from "../lib/train/train";
 import { makeOptimizer, type Optimizer } from "../lib/train/optimizers";
 import { datasetFromIdx } from "../lib/data/mnist";

@@ -3,7 +3,7 @@
 import { Matrix } from "../core/matrix";
 import { Dense, type Layer, type Param } from "../nn/layers";
 import { Activation, ReLU } from "../nn/activations";
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import { histogramCounts } from "./charts";
 import type { PlotlyFigure } from "./figures";
 

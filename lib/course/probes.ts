@@ -3,7 +3,7 @@
 // numbers of updates can be compared. Both are training callbacks (lib/train/callbacks.ts); stepLossCurves and
 // trainingCurves (lib/course/curves.ts) draw what they recorded.
 import { evaluateDataset } from "../train/train";
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import type { Dataset } from "../data/dataset";
 import type { EpochRecord, History, StepInfo, TrainCallback } from "../train/callbacks";
 

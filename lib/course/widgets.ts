@@ -13,7 +13,7 @@ import { createRequire } from "module";
 import { dirname, join } from "path";
 import { findUpward } from "../paths";
 import { modelToJson } from "../nn/persist";
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import { showHtml } from "./plot";
 
 /** Node's built-in modules that lib/ imports, each replaced in the page by web/node-shims.cjs (crypto by web/crypto-shim.ts). */

@@ -18,7 +18,7 @@ import { createHash } from "crypto";
 import type { DType, Matrix } from "../core/matrix";
 import type { Layer, LayerConfig } from "./layers";
 import { layerFromConfig } from "./layer-config";
-import { Sequential } from "./network";
+import { Sequential } from "./sequential";
 import { writeFileAtomic } from "../files";
 
 export { writeFileAtomic } from "../files";

@@ -8,7 +8,7 @@
 // It is a training callback (lib/train/callbacks.ts): train(net, { test: dev, callbacks: [new EarlyStopping(net, { patience: 3 })] }),
 // or train's own option earlyStopping: { patience: 3 }, which makes one.
 import type { Matrix } from "../core/matrix";
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import type { EpochRecord, History, TrainCallback } from "./callbacks";
 
 export interface EarlyStoppingOptions {

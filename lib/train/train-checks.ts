@@ -1,7 +1,7 @@
 // train()'s options, and everything around the algorithm: the checks that refuse bad options before
 // anything is touched, the guard rail that stops a diverging run (divergence), and the lines it prints
 // (logger, formatRecord). The algorithm itself is in ./train.ts.
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import type { LossFn } from "../nn/losses";
 import type { Optimizer, Schedule } from "./optimizers";
 import type { Dataset } from "../data/dataset";

@@ -15,7 +15,8 @@
 import { Matrix, longLived, type DType } from "../core/matrix";
 import { argmaxRows } from "../core/ops";
 import { crossEntropy, mse, softmaxCrossEntropy, type LossFn } from "../nn/losses";
-import { EVAL_BATCH_SIZE, type Sequential } from "../nn/network";
+import { EVAL_BATCH_SIZE } from "../nn/evaluate";
+import type { Sequential } from "../nn/sequential";
 import { CLASSES, batches, oneHot, type Dataset } from "../data/dataset";
 import { Random } from "../core/random";
 import { outputWidth } from "../nn/chain";

@@ -2,7 +2,7 @@
 import { registerExercises } from "./registry";
 import { loadMnist } from "../../data/mnist";
 import { shuffleDataset, splitDev } from "../../data/dataset";
-import { mlp } from "../../nn/network";
+import { mlp } from "../../nn/models";
 import { gd } from "../../train/optimizers";
 import { train } from "../../train/train";
 
