@@ -22,7 +22,8 @@ export * from "./train/optimizers";
 export * from "./train/adaptive";
 export * from "./train/callbacks";
 export * from "./train/train";
-export { checkTrainOptions, formatRecord, type TrainOptions, type TrainPlan } from "./train/train-checks";
+export { evaluateDataset, resolveLoss } from "./train/evaluate"; // (were in ./train/train)
+export { checkTrainOptions, type TrainOptions, type TrainPlan } from "./train/train-checks";
 export * from "./format";
 export * from "./nn/persist";
 export { checkOutputPaths, type NamedPath } from "./files";
@@ -46,3 +47,8 @@ export * from "./course/diagnostics";
 export * from "./course/digit-image";
 export * from "./course/widgets";
 export * from "./course/numpy";
+
+// train()'s plug-ins (issue 22: early stopping and augmentation are a callback and a transform the caller passes;
+// the epoch lines are a callback). formatRecord moved here from ./train/train-checks.
+export { EarlyStopping, type EarlyStoppingOptions } from "./train/early-stopping";
+export { logEpochs, formatRecord } from "./train/log";

@@ -5,7 +5,8 @@
 import { Matrix } from "../lib/core/matrix";
 import { mlp, type ActivationName } from "../lib/nn/models";
 import type { Sequential } from "../lib/nn/sequential";
-import { train, evaluateDataset } from "../lib/train/train";
+import { train } from "../lib/train/train";
+import { evaluateDataset } from "../lib/train/evaluate";
 import { makeOptimizer, type Optimizer } from "../lib/train/optimizers";
 import { datasetFromIdx } from "../lib/data/mnist";
 import { shuffleDataset, type Dataset } from "../lib/data/dataset";
@@ -139,7 +140,6 @@ export class Trainer {
         optimizer: this.optimizer,
         seed: s.seed * 7919 + this.updates,
         evaluateTrain: false,
-        log: false,
       });
       if (history.stopped !== null) {
         this.running = false;
