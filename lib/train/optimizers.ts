@@ -69,7 +69,15 @@ export function gd(options: { lr: number } & DecayOptions): Optimizer {
 export function momentum(
   options: { lr: number; beta?: number; nesterov?: boolean } & DecayOptions,
 ): Optimizer {
-  const nesterov = options?.nesterov ?? false;
+  return heavyBall(options, options?.nesterov ?? false);
+}
+
+/** Nesterov momentum: momentum({ ...options, nesterov: true }). */
+export function nesterov(options: { lr: number; beta?: number } & DecayOptions): Optimizer {
+  return heavyBall(options, true);
+}
+
+function heavyBall(options: { lr: number; beta?: number } & DecayOptions, nesterov: boolean): Optimizer {
   const where = nesterov ? "nesterov" : "momentum";
   const { lr: lr0, decay } = checkCommon(options, where);
   const beta = checkRange(options.beta ?? 0.9, "beta (momentum)", 0, 1, true, where);
@@ -94,11 +102,6 @@ export function momentum(
       velocity.clear();
     },
   };
-}
-
-/** Nesterov momentum: momentum({ ...options, nesterov: true }). */
-export function nesterov(options: { lr: number; beta?: number } & DecayOptions): Optimizer {
-  return momentum({ ...options, nesterov: true });
 }
 
 /**
@@ -160,7 +163,7 @@ export function makeOptimizer(
     case "momentum":
       return momentum({ ...rest, beta });
     case "nesterov":
-      return momentum({ ...rest, beta, nesterov: true });
+      return nesterov({ ...rest, beta });
     case "adagrad":
       return adagrad(rest);
     case "rmsprop":
