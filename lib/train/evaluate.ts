@@ -8,15 +8,15 @@ import { CLASSES, oneHot, type Dataset } from "../data/dataset";
 
 /**
  * Mean loss and accuracy of `net` over a whole dataset, evaluated in chunks of `batchSize` rows
- * (default EVAL_BATCH_SIZE) without training: Sequential.evaluate with the loss train() would use.
+ * (default EVAL_BATCH_SIZE) without training: Sequential.evaluate with the loss train() would use (default "ce").
  */
 export function evaluateDataset(
   net: Sequential,
   data: Dataset,
-  loss: "ce" | "mse" | LossFn = "ce",
+  loss?: "ce" | "mse" | LossFn,
   options: { batchSize?: number; targets?: Matrix } = {},
 ): { loss: number; accuracy: number } {
-  const lossFn = typeof loss === "function" ? loss : resolveLoss(loss, net);
+  const lossFn = resolveLoss(loss, net);
   const targets = options.targets ?? oneHotMatrix(data.labels, outputWidth(net) ?? CLASSES, data.images.dtype);
   return net.evaluate(data.images, targets, lossFn, data.labels, options.batchSize ?? EVAL_BATCH_SIZE);
 }
