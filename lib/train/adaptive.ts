@@ -10,7 +10,7 @@
 import type { Param } from "../nn/layers";
 import type { FloatArray } from "../core/matrix";
 import { StateStore, zerosLike, type DecayOptions, type Optimizer } from "./optimizer-types";
-import { checkCommon, checkEps, checkRange, checkShapes, decayFor, decayed, stepLr } from "./optimizer-checks";
+import { checkCommon, checkEps, checkRange, checkShapes, decayFor, stepLr } from "./optimizer-checks";
 
 interface Common extends DecayOptions {
   lr: number;
@@ -41,9 +41,9 @@ function adaptive(name: string, options: Common, keep: number, add: number): Opt
       const a = stepLr(lr0, lr, name);
       for (const p of params) {
         checkShapes(p, name);
-        const w = p.value.data, dw = p.grad.data, s = squares.get(p), d = decayFor(p, decay);
+        const w = p.value.data, dw = p.grad.data, s = squares.get(p), { l2, l1 } = decayFor(p, decay);
         for (let i = 0; i < w.length; i++) {
-          const g = decayed(dw, w, i, d);             // g = dW + λ·W + λ₁·sign(W)
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
           s[i] = keep * s[i] + add * g * g;           // s ← s + g²  |  s ← ρ·s + (1 − ρ)·g²
           w[i] -= (a * g) / (Math.sqrt(s[i]) + eps);  // W ← W − α·g/(√s + ε)
         }

@@ -17,7 +17,7 @@ import type { Matrix, FloatArray } from "../core/matrix";
 import { addScaled, map } from "../core/ops";
 import { longLived } from "../core/matrix";
 import { StateStore, zerosLike, type Optimizer, type DecayOptions } from "./optimizer-types";
-import { checkCommon, checkEps, checkRange, checkShapes, decayFor, decayed, describe, stepLr } from "./optimizer-checks";
+import { checkCommon, checkEps, checkRange, checkShapes, decayFor, describe, stepLr } from "./optimizer-checks";
 import { adagrad, rmsprop } from "./adaptive";
 
 export type { Optimizer, DecayOptions } from "./optimizer-types";
@@ -90,9 +90,9 @@ function heavyBall(options: { lr: number; beta?: number } & DecayOptions, nester
       for (let k = 0; k < params.length; k++) {
         const p = params[k];
         checkShapes(p, where);
-        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), d = decayFor(p, decay);
+        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), { l2, l1 } = decayFor(p, decay);
         for (let i = 0; i < w.length; i++) {
-          const g = decayed(dw, w, i, d);                      // g = dW + λ·W + λ₁·sign(W)
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
           v[i] = beta * v[i] + g;                              // v ← β·v + g
           w[i] -= nesterov ? a * (g + beta * v[i]) : a * v[i]; // W ← W − α·(g + β·v)  |  W ← W − α·v
         }
@@ -130,9 +130,9 @@ export function adam(
         const st = moments.get(p);
         st.t += 1;
         const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
-        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, d = decayFor(p, decay);
+        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, { l2, l1 } = decayFor(p, decay);
         for (let i = 0; i < w.length; i++) {
-          const g = decayed(dw, w, i, d);            // g = dW + λ·W + λ₁·sign(W)
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
           m[i] = beta1 * m[i] + (1 - beta1) * g;     // m ← β₁·m + (1−β₁)·g
           s[i] = beta2 * s[i] + (1 - beta2) * g * g; // s ← β₂·s + (1−β₂)·g²
           w[i] -= (a * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps); // W ← W − α·m̂/(√ŝ + ε)

@@ -47,7 +47,7 @@ export interface TrainOptions {
    * weights were still moving; for full-batch GD it is the loss before the epoch's update).
    */
   evaluateTrain?: boolean;
-  /** Rows per evaluation chunk (default 1000). */
+  /** Rows per evaluation chunk (default EVAL_BATCH_SIZE, 1000). */
   evalBatchSize?: number;
   /**
    * Stop when a batch's loss exceeds this (the updates are exploding, even if the loss is still finite:
@@ -95,6 +95,8 @@ const REPLACED: Record<string, string> = {
 /** Check every option of train(); throws an Error saying what was expected, what was found, where. */
 export function checkTrainOptions(net: Sequential, options: TrainOptions): TrainPlan {
   if (options === null || typeof options !== "object") throw new Error("train: expected an options object { train, epochs, batchSize, optimizer, … }");
+  const old = Object.keys(REPLACED).filter((k) => k in options);
+  if (old.length > 0) throw new Error(`train: there is no option ${old.join(" or ")}; ${Array.from(new Set(old.map((k) => REPLACED[k]))).join("; ")}`);
   const { train: data, test, optimizer } = options;
   if (!net || !Array.isArray(net.layers) || net.layers.length === 0) throw new Error("train: expected a Sequential network with at least one layer");
   const widths = checkChain(net.layers, "train");
@@ -124,8 +126,6 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
   const maxLoss = options.maxLoss;
   if (maxLoss !== undefined && maxLoss !== null && !(typeof maxLoss === "number" && maxLoss > 0)) throw new Error(`train: maxLoss must be a positive number or null, found ${show(maxLoss)}`);
   if (options.seed !== undefined && !Number.isFinite(options.seed)) throw new Error(`train: seed must be a number, found ${show(options.seed)}`);
-  const old = Object.keys(REPLACED).filter((k) => k in options);
-  if (old.length > 0) throw new Error(`train: there is no option ${old.join(" or ")}; ${Array.from(new Set(old.map((k) => REPLACED[k]))).join("; ")}`);
   const transform = options.transform;
   if (transform !== undefined && (transform === null || typeof transform.apply !== "function")) {
     throw new Error(`train: transform must be an object with apply(x) → x', such as an Augmenter, found ${show(transform)}`);
