@@ -187,3 +187,20 @@ describe("Sequential", () => {
     expect(after.accuracy).toBeGreaterThan(0.95);
   });
 });
+
+describe("every parameter says what it is for (its role)", () => {
+  it("Sequential keeps each layer's role; weight decay reads it (Dense W: weight, b: bias)", () => {
+    const net = mlp([4, 3, 2], { seed: 1 });
+    expect(net.params().map((p) => `${p.name}:${p.role}`)).toEqual(["0.W:weight", "0.b:bias", "2.W:weight", "2.b:bias"]);
+  });
+  it("Sequential refuses a layer whose parameter has no role, naming the layer and the parameter", () => {
+    class Roleless extends Dense {
+      params() {
+        return super.params().map(({ name, value, grad }) => ({ name, value, grad })) as unknown as ReturnType<Dense["params"]>;
+      }
+    }
+    expect(() => new Sequential([new Roleless(4, 2, { seed: 1 })])).toThrow(
+      'Sequential: layer 0 (Dense(4→2)) has a parameter "W" with role undefined; expected "weight", "bias" or "scale"',
+    );
+  });
+});
