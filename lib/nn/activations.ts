@@ -1,6 +1,6 @@
 // Activations: a function applied to every entry (ReLU, sigmoid, tanh) or to every row (softmax), with no
 // parameters. Each computes A = f(Z) in `forward` and, right beside it, dZ = dA ⊙ f′(Z) in `backward`.
-import type { Matrix } from "../core/matrix";
+import { type Matrix } from "../core/matrix";
 import { softmaxRows, relu, reluBackward } from "../core/ops";
 import { Layer, type LayerConfig } from "./layers";
 import { Buffers } from "../core/buffers";
