@@ -22,8 +22,8 @@ export { BatchNorm, type BatchNormOptions } from "./nn/batchnorm";
 export { Dropout, type DropoutOptions } from "./nn/dropout";
 export { layerFromConfig, size } from "./nn/layer-config";
 export { softmaxCrossEntropy, crossEntropy, mse, logSumExp, type LossResult, type LossFn } from "./nn/losses";
-export { Sequential, mlp, type SequentialOptions, type MlpOptions, type ActivationName } from "./nn/network";
-export { mnistCnn, type CnnOptions } from "./nn/cnn";
+export { Sequential, type SequentialOptions } from "./nn/sequential";
+export { mlp, mnistCnn, type MlpOptions, type ActivationName, type CnnOptions } from "./nn/models";
 export {
   relativeError, gradcheckLayer, gradcheckLoss, gradcheckNetwork, type GradcheckResult, type GradcheckOptions,
 } from "./nn/gradcheck";
@@ -36,10 +36,13 @@ export {
 } from "./train/optimizers";
 export { adagrad, rmsprop } from "./train/adaptive";
 export type { Optimizer, DecayOptions } from "./train/optimizer-types";
-export { train, evaluateDataset } from "./train/train";
-export { checkTrainOptions, formatRecord, type TrainOptions } from "./train/train-checks";
-export type { EpochRecord, StepInfo, History, TrainCallback } from "./train/callbacks";
-export { EarlyStopping } from "./train/early-stopping";
+export { train } from "./train/train";
+export { evaluateDataset } from "./train/evaluate";
+export { checkTrainOptions, type TrainOptions } from "./train/train-checks";
+export type { EpochRecord, StepInfo, History, TrainCallback, BatchTransform, FitStart } from "./train/callbacks";
+// train()'s plug-ins: early stopping and the epoch lines are callbacks; augmentation (Augmenter, below) a transform
+export { EarlyStopping, type EarlyStoppingOptions } from "./train/early-stopping";
+export { logEpochs, formatRecord } from "./train/log";
 
 // ── Data: MNIST, CSV, IDX, data sets and augmentation (lib/data/) ──────────────────────────────────────────
 export { loadMnist, mnistDir, type Split, type LoadMnistOptions } from "./data/mnist";

@@ -3,7 +3,7 @@ import { Matrix } from "../lib/core/matrix";
 import type { Param } from "../lib/nn/layers";
 import { adagrad, rmsprop } from "../lib/train/adaptive";
 
-function param(w: number[], g: number[], role?: Param["role"]): Param {
+function param(w: number[], g: number[], role: Param["role"] = "weight"): Param {
   return { name: "W", value: Matrix.fromRows([w], "float64"), grad: Matrix.fromRows([g], "float64"), role };
 }
 

@@ -9,7 +9,8 @@ import { Matrix } from "../lib/core/matrix";
 import { addScaled } from "../lib/core/ops";
 import { Random } from "../lib/core/random";
 import { softmaxCrossEntropy } from "../lib/nn/losses";
-import { mlp, Sequential } from "../lib/nn/network";
+import { mlp } from "../lib/nn/models";
+import { Sequential } from "../lib/nn/sequential";
 
 function batch(rows: number, rng: Random): { x: Matrix; y: Matrix } {
   const x = Matrix.zeros(rows, 784);

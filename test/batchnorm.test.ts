@@ -7,7 +7,7 @@ import { Layer, Dense, type LayerConfig } from "../lib/nn/layers";
 import { Tanh } from "../lib/nn/activations";
 import { BatchNorm } from "../lib/nn/batchnorm";
 import { layerFromConfig } from "../lib/nn/layer-config";
-import { Sequential } from "../lib/nn/network";
+import { Sequential } from "../lib/nn/sequential";
 import { softmaxCrossEntropy } from "../lib/nn/losses";
 import { gradcheckLayer, gradcheckNetwork } from "../lib/nn/gradcheck";
 

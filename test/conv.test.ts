@@ -9,7 +9,7 @@ import { MaxPool2D, Flatten } from "../lib/nn/pool";
 import { im2col, col2im, convGeometry, convOutputSize } from "../lib/nn/im2col";
 import { Dense } from "../lib/nn/layers";
 import { ReLU } from "../lib/nn/activations";
-import { Sequential } from "../lib/nn/network";
+import { Sequential } from "../lib/nn/sequential";
 import { softmaxCrossEntropy } from "../lib/nn/losses";
 import { gradcheckLayer, gradcheckNetwork } from "../lib/nn/gradcheck";
 import { layerFromConfig } from "../lib/nn/layer-config";

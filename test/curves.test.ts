@@ -8,7 +8,8 @@ import { LiveCurves, kernelSink } from "../lib/course/live";
 import { readRun, readRunIfPresent } from "../lib/course/runs";
 import { keepKernelOutputFlowing } from "../lib/course/plot";
 import type { EpochRecord, History } from "../lib/train/callbacks";
-import { mlp, type Sequential } from "../lib/nn/network";
+import { mlp } from "../lib/nn/models";
+import type { Sequential } from "../lib/nn/sequential";
 import type { Dense } from "../lib/nn/layers";
 import { Matrix } from "../lib/core/matrix";
 

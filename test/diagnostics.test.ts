@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Matrix } from "../lib/core/matrix";
 import { Dense, type Param } from "../lib/nn/layers";
 import { ReLU, Sigmoid } from "../lib/nn/activations";
-import { Sequential } from "../lib/nn/network";
+import { Sequential } from "../lib/nn/sequential";
 import { activationsByLayer, copyWeights, deadUnits, frobeniusNorm, gradientNorms, layerHistograms, updateRatios } from "../lib/course/diagnostics";
 
 function handNet(): Sequential {

@@ -6,7 +6,8 @@ import { Random } from "../lib/core/random";
 import { Dense, type Layer } from "../lib/nn/layers";
 import { ReLU, Sigmoid, Tanh, Softmax } from "../lib/nn/activations";
 import { softmaxCrossEntropy, crossEntropy, mse, type LossFn } from "../lib/nn/losses";
-import { Sequential, mlp } from "../lib/nn/network";
+import { Sequential } from "../lib/nn/sequential";
+import { mlp } from "../lib/nn/models";
 import { gradcheckLayer, gradcheckLoss, gradcheckNetwork, relativeError } from "../lib/nn/gradcheck";
 
 const TOLERANCE = 1e-7;

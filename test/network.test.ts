@@ -5,7 +5,8 @@ import { Random } from "../lib/core/random";
 import { Dense } from "../lib/nn/layers";
 import { ReLU, Sigmoid, Softmax } from "../lib/nn/activations";
 import { softmaxCrossEntropy, crossEntropy } from "../lib/nn/losses";
-import { Sequential, mlp } from "../lib/nn/network";
+import { Sequential } from "../lib/nn/sequential";
+import { mlp } from "../lib/nn/models";
 
 function randn(rows: number, cols: number, rng: Random, dtype: "float32" | "float64" = "float64"): Matrix {
   const m = Matrix.zeros(rows, cols, dtype);
@@ -184,5 +185,22 @@ describe("Sequential", () => {
     const after = net.evaluate(x, y, crossEntropy, labels);
     expect(after.loss).toBeLessThan(before.loss / 5);
     expect(after.accuracy).toBeGreaterThan(0.95);
+  });
+});
+
+describe("every parameter says what it is for (its role)", () => {
+  it("Sequential keeps each layer's role; weight decay reads it (Dense W: weight, b: bias)", () => {
+    const net = mlp([4, 3, 2], { seed: 1 });
+    expect(net.params().map((p) => `${p.name}:${p.role}`)).toEqual(["0.W:weight", "0.b:bias", "2.W:weight", "2.b:bias"]);
+  });
+  it("Sequential refuses a layer whose parameter has no role, naming the layer and the parameter", () => {
+    class Roleless extends Dense {
+      params() {
+        return super.params().map(({ name, value, grad }) => ({ name, value, grad })) as unknown as ReturnType<Dense["params"]>;
+      }
+    }
+    expect(() => new Sequential([new Roleless(4, 2, { seed: 1 })])).toThrow(
+      'Sequential: layer 0 (Dense(4→2)) has a parameter "W" with role undefined; expected "weight", "bias" or "scale"',
+    );
   });
 });

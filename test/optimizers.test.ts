@@ -6,7 +6,7 @@ import {
 } from "../lib/train/optimizers";
 
 /** A 1×k float64 parameter holding `w`, with gradient `g`. */
-function param(name: string, w: number[], g: number[], role?: Param["role"]): Param {
+function param(name: string, w: number[], g: number[], role: Param["role"] = "weight"): Param {
   return { name, value: Matrix.fromRows([w], "float64"), grad: Matrix.fromRows([g], "float64"), role };
 }
 const values = (p: Param) => Array.from(p.value.data);
@@ -66,8 +66,8 @@ describe("momentum", () => {
   it("the velocity belongs to the parameter's storage, so fresh Param objects keep it", () => {
     const value = Matrix.fromRows([[1]], "float64"), grad = Matrix.fromRows([[1]], "float64");
     const opt = momentum({ lr: 0.1, beta: 0.9 });
-    opt.step([{ name: "W", value, grad }]);
-    opt.step([{ name: "W", value, grad }]); // a new object around the same matrices
+    opt.step([{ name: "W", value, grad, role: "weight" }]);
+    opt.step([{ name: "W", value, grad, role: "weight" }]); // a new object around the same matrices
     expect(value.data[0]).toBeCloseTo(0.71, 15);
   });
 
@@ -119,7 +119,7 @@ describe("Adam", () => {
   });
 
   it("state buffers match the parameter's dtype (float32 parameters stay float32)", () => {
-    const p: Param = { name: "W", value: Matrix.fromRows([[1, 2]]), grad: Matrix.fromRows([[0.5, 0.5]]) };
+    const p: Param = { name: "W", value: Matrix.fromRows([[1, 2]]), grad: Matrix.fromRows([[0.5, 0.5]]), role: "weight" };
     adam({ lr: 0.1 }).step([p]);
     expect(p.value.data).toBeInstanceOf(Float32Array);
     expect(p.value.data[0]).toBeCloseTo(0.9, 6);
@@ -142,7 +142,7 @@ describe("checks", () => {
     expect(() => adam({ lr: 0.1, eps: 0 })).toThrow(/eps must be a positive finite number/);
   });
   it("refuses a gradient whose shape differs from its parameter's, naming the parameter", () => {
-    const p: Param = { name: "dense2.W", value: Matrix.zeros(2, 3), grad: Matrix.zeros(3, 2) };
+    const p: Param = { name: "dense2.W", value: Matrix.zeros(2, 3), grad: Matrix.zeros(3, 2), role: "weight" };
     expect(() => gd({ lr: 0.1 }).step([p])).toThrow('gd: parameter "dense2.W" is 2×3 but its gradient is 3×2');
   });
   it("refuses a NaN learning rate passed to step", () => {
@@ -157,8 +157,8 @@ describe("checks", () => {
     expect(makeOptimizer("rmsprop", { lr: 1, beta: 0.5 }).name).toBe("rmsprop");
     expect(() => makeOptimizer("adadelta", { lr: 1 })).toThrow(/unknown optimizer "adadelta"; expected one of gd, momentum, nesterov, adagrad, rmsprop, adam/);
   });
-  it("a parameter without a role is decayed as a weight; a scale (BatchNorm's γ) is not", () => {
-    const plain = param("anything", [1], [0]), gamma = param("gamma", [1], [0], "scale");
+  it("a parameter whose role is weight is decayed, whatever its name; a scale (BatchNorm's γ) is not", () => {
+    const plain = param("anything", [1], [0], "weight"), gamma = param("gamma", [1], [0], "scale");
     gd({ lr: 0.1, weightDecay: 0.5 }).step([plain, gamma]);
     expect(values(plain)[0]).toBeCloseTo(1 - 0.1 * 0.5, 15);
     expect(values(gamma)[0]).toBe(1);

@@ -1,13 +1,16 @@
-// Chapter 10's remedies in the library: L1 decay in every optimizer, early stopping (as a callback and as train's
-// option, keeping the best weights), augmentation and dropout inside train() (seeded: same seed, same history),
+// Chapter 10's remedies in the library: L1 decay in every optimizer, early stopping (a callback, keeping the best
+// weights), augmentation (a transform) and dropout inside train() (seeded: same seed, same history),
 // mlp's batchNorm/dropout options, and model files that keep BatchNorm's running averages.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Matrix } from "../lib/core/matrix";
 import type { Param } from "../lib/nn/layers";
 import { gd, momentum, adam } from "../lib/train/optimizers";
-import { mlp, type Sequential } from "../lib/nn/network";
-import { train, evaluateDataset } from "../lib/train/train";
+import { mlp } from "../lib/nn/models";
+import type { Sequential } from "../lib/nn/sequential";
+import { train } from "../lib/train/train";
+import { evaluateDataset } from "../lib/train/evaluate";
 import { EarlyStopping } from "../lib/train/early-stopping";
+import { Augmenter } from "../lib/data/augment";
 import { loadMnist } from "../lib/data/mnist";
 import type { Dataset } from "../lib/data/dataset";
 import { modelFromJson, modelToJson } from "../lib/nn/persist";
@@ -57,15 +60,16 @@ describe("EarlyStopping", () => {
   const history: History = { epochs: [], stopped: null };
 
   it("stops after `patience` epochs without a new lowest dev loss, and remembers the best epoch", () => {
-    const es = new EarlyStopping(mlp([4, 3, 2]), { patience: 2 });
+    const es = new EarlyStopping({ patience: 2 });
+    es.beforeFit({ net: mlp([4, 3, 2]), epochs: 6, test: dev });
     const answers = [0.9, 0.7, 0.75, 0.69, 0.7, 0.71].map((l, i) => es.afterEpoch(record(i + 1, l), history));
     expect(answers).toEqual([undefined, undefined, undefined, undefined, undefined, "stop"]);
     expect([es.bestEpoch, es.bestLoss, es.stoppedEpoch]).toEqual([4, 0.69, 6]);
   });
 
-  it("train(…, { earlyStopping }) stops early and restores the best epoch's weights: the dev loss is the best one recorded", () => {
+  it("train(…, { callbacks: [new EarlyStopping(…)] }) stops early and restores the best epoch's weights: the dev loss is the best one recorded", () => {
     const net = mlp([784, 64, 10], { seed: 3 });
-    const h = train(net, { train: small, test: dev, epochs: 40, batchSize: 30, seed: 1, optimizer: adam({ lr: 0.01 }), earlyStopping: { patience: 3 } });
+    const h = train(net, { train: small, test: dev, epochs: 40, batchSize: 30, seed: 1, optimizer: adam({ lr: 0.01 }), callbacks: [new EarlyStopping({ patience: 3 })] });
     expect(h.stopped?.by).toBe("callback");
     expect(h.epochs.length).toBeLessThan(40);
     const losses = h.epochs.map((r) => r.testLoss as number);
@@ -76,16 +80,19 @@ describe("EarlyStopping", () => {
   });
 
   it("refuses early stopping without a dev set, and a patience of 0", () => {
-    expect(() => train(mlp([784, 10]), { train: small, epochs: 2, batchSize: 30, optimizer: gd({ lr: 0.1 }), earlyStopping: { patience: 2 } }))
-      .toThrow(/earlyStopping watches the dev loss, so it needs a dev set/);
-    expect(() => new EarlyStopping(mlp([4, 2]), { patience: 0 })).toThrow(/patience must be a whole number of epochs ≥ 1, found 0/);
+    const net = mlp([784, 10]), before = Array.from(net.params()[0].value.data);
+    expect(() => train(net, { train: small, epochs: 2, batchSize: 30, optimizer: gd({ lr: 0.1 }), callbacks: [new EarlyStopping({ patience: 2 })] }))
+      .toThrow(/EarlyStopping watches the dev loss, so it needs a dev set/);
+    expect(Array.from(net.params()[0].value.data)).toEqual(before); // refused before the first update
+    expect(() => new EarlyStopping({ patience: 0 })).toThrow(/patience must be a whole number of epochs ≥ 1, found 0/);
   });
 });
 
-describe("augmentation and dropout in train()", () => {
+describe("augmentation (a transform) and dropout in train()", () => {
   const run = (seed: number, options: { augment?: boolean; dropout?: number }) => {
     const net = mlp([784, 32, 10], { seed: 2, dropout: options.dropout });
-    return train(net, { train: small, test: dev, epochs: 2, batchSize: 50, seed, optimizer: adam({ lr: 0.003 }), augment: options.augment })
+    const transform = options.augment ? new Augmenter({ seed }) : undefined;
+    return train(net, { train: small, test: dev, epochs: 2, batchSize: 50, seed, optimizer: adam({ lr: 0.003 }), transform })
       .epochs.map((r) => [r.trainLoss, r.testLoss]);
   };
 
@@ -95,7 +102,7 @@ describe("augmentation and dropout in train()", () => {
     expect(run(1, { dropout: 0.3 })).toEqual(drop);
     expect(aug).not.toEqual(plain);
     expect(drop).not.toEqual(plain);
-    expect(run(2, { augment: true })).not.toEqual(aug); // the seed reaches the augmenter
+    expect(run(2, { augment: true })).not.toEqual(aug); // another seed, other images
   });
 
   it("mlp builds Dense, BatchNorm, activation, Dropout for each hidden layer", () => {

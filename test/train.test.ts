@@ -3,13 +3,16 @@ import { Matrix } from "../lib/core/matrix";
 import { Random } from "../lib/core/random";
 import { Dense } from "../lib/nn/layers";
 import { Softmax } from "../lib/nn/activations";
-import { mlp, Sequential } from "../lib/nn/network";
+import { mlp } from "../lib/nn/models";
+import { Sequential } from "../lib/nn/sequential";
 import { loadMnist } from "../lib/data/mnist";
 import { batches, type Dataset } from "../lib/data/dataset";
 import { adam, gd, momentum, stepDecay, type Optimizer } from "../lib/train/optimizers";
-import { evaluateDataset, resolveLoss, train } from "../lib/train/train";
+import { train } from "../lib/train/train";
+import { evaluateDataset, resolveLoss } from "../lib/train/evaluate";
 import { checkTrainOptions, type TrainOptions } from "../lib/train/train-checks";
 import type { EpochRecord, History, StepInfo, TrainCallback } from "../lib/train/callbacks";
+import { logEpochs } from "../lib/train/log";
 
 // The committed sample: 1,000 training and 500 test images (data/mnist-sample).
 let trainSet: Dataset;
@@ -188,7 +191,7 @@ describe("callbacks: objects told about every step and epoch, in list order", ()
     const stopper = new Recorder("stopper", 2), watcher = new Recorder("watcher");
     const lines: string[] = [];
     const h = train(small(), {
-      train: head(trainSet, 40), epochs: 5, batchSize: 20, optimizer: gd({ lr: 0.1 }), callbacks: [stopper, watcher], log: (l) => lines.push(l),
+      train: head(trainSet, 40), epochs: 5, batchSize: 20, optimizer: gd({ lr: 0.1 }), callbacks: [stopper, watcher, logEpochs((l) => lines.push(l))],
     });
     expect(h.epochs.map((r) => r.epoch)).toEqual([1, 2]);
     expect(h.stopped).toEqual({ epoch: 2, step: 2, reason: "training stopped after epoch 2 of 5: a callback asked to stop", by: "callback" });
@@ -214,7 +217,7 @@ describe("callbacks: objects told about every step and epoch, in list order", ()
 
   it("refuses a callback that is not an object, a method that is not a function, and the old onStep/onEpoch options", () => {
     const opts = { train: head(trainSet, 20), epochs: 1, batchSize: 10, optimizer: gd({ lr: 0.1 }) };
-    expect(() => train(small(), { ...opts, callbacks: [null as unknown as TrainCallback] })).toThrow("train: callbacks[0] must be an object with afterStep, afterEpoch or afterFit, found null");
+    expect(() => train(small(), { ...opts, callbacks: [null as unknown as TrainCallback] })).toThrow("train: callbacks[0] must be an object with beforeFit, afterStep, afterEpoch or afterFit, found null");
     expect(() => train(small(), { ...opts, callbacks: [{ afterEpoch: 3 } as unknown as TrainCallback] })).toThrow("train: callbacks[0].afterEpoch must be a function, found 3");
     expect(() => train(small(), { ...opts, onStep: () => {} } as TrainOptions)).toThrow(/^train: there is no option onStep; callbacks do that/);
   });
@@ -226,7 +229,7 @@ describe("divergence: the loss becomes NaN or infinite, or explodes", () => {
     // Two sane epochs, then a learning rate of 1e6.
     const h = train(small(), {
       train: head(trainSet, 200), epochs: 5, batchSize: 20, optimizer: gd({ lr: 0.05 }),
-      schedule: (e, lr) => (e < 2 ? lr : 1e6), log: (line) => lines.push(line),
+      schedule: (e, lr) => (e < 2 ? lr : 1e6), callbacks: [logEpochs((line) => lines.push(line))],
     });
     expect(h.epochs).toHaveLength(2);
     expect(h.stopped).not.toBeNull();
@@ -237,7 +240,7 @@ describe("divergence: the loss becomes NaN or infinite, or explodes", () => {
   });
 
   it("lr 1e6 from the start: the loss explodes (finite: softmax CE is stable, ReLUs die); stopped after the 1st update", () => {
-    const h = train(small(), { train: head(trainSet, 200), epochs: 3, batchSize: "full", optimizer: gd({ lr: 1e6 }), log: false });
+    const h = train(small(), { train: head(trainSet, 200), epochs: 3, batchSize: "full", optimizer: gd({ lr: 1e6 }) });
     expect(h.epochs).toEqual([]); // the evaluation after epoch 1 already exploded
     expect(h.stopped).toMatchObject({ epoch: 1, step: 1 });
     expect(h.stopped!.reason).toMatch(/^training stopped: the loss exploded to \d\.\d\de\+\d+ \(above 2\.\d\de\+4\) at epoch 1, step 1 \(after 1 updates\)/);
@@ -245,7 +248,7 @@ describe("divergence: the loss becomes NaN or infinite, or explodes", () => {
 
   it("maxLoss: null stops only on NaN/∞: a network without activations overflows float32 to NaN", () => {
     const linear = new Sequential([new Dense(784, 16, { seed: 1 }), new Dense(16, 10, { seed: 2 })]);
-    const h = train(linear, { train: head(trainSet, 200), epochs: 50, batchSize: "full", optimizer: gd({ lr: 10 }), maxLoss: null, log: false });
+    const h = train(linear, { train: head(trainSet, 200), epochs: 50, batchSize: "full", optimizer: gd({ lr: 10 }), maxLoss: null });
     expect(h.stopped!.reason).toMatch(/the loss became (NaN|Infinity) at epoch \d+/);
     expect(h.epochs.length).toBe(h.stopped!.epoch - 1);
     expect(h.epochs.every((r) => Number.isFinite(r.trainLoss))).toBe(true);

@@ -4,7 +4,7 @@
 import { Matrix } from "../lib/core/matrix";
 import { softmaxRows } from "../lib/core/ops";
 import { readModel } from "../lib/nn/persist";
-import type { Sequential } from "../lib/nn/network";
+import type { Sequential } from "../lib/nn/sequential";
 import { mnistPreprocess, DIGIT_SIDE } from "../lib/course/digit-image";
 import { ensureStyle, h, readConfig, showError } from "./dom";
 

@@ -3,8 +3,10 @@
 // Training goes in slices of about a thousand examples so that "pause" and new settings are heard between
 // them; each epoch still visits every example once, in a new seeded order.
 import { Matrix } from "../lib/core/matrix";
-import { mlp, type ActivationName, type Sequential } from "../lib/nn/network";
-import { train, evaluateDataset } from "../lib/train/train";
+import { mlp, type ActivationName } from "../lib/nn/models";
+import type { Sequential } from "../lib/nn/sequential";
+import { train } from "../lib/train/train";
+import { evaluateDataset } from "../lib/train/evaluate";
 import { makeOptimizer, type Optimizer } from "../lib/train/optimizers";
 import { datasetFromIdx } from "../lib/data/mnist";
 import { shuffleDataset, type Dataset } from "../lib/data/dataset";
@@ -138,7 +140,6 @@ export class Trainer {
         optimizer: this.optimizer,
         seed: s.seed * 7919 + this.updates,
         evaluateTrain: false,
-        log: false,
       });
       if (history.stopped !== null) {
         this.running = false;

@@ -3,7 +3,7 @@
 import { Matrix } from "../core/matrix";
 import { Dense, type Layer, type Param } from "../nn/layers";
 import { Activation, ReLU } from "../nn/activations";
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import { histogramCounts } from "./charts";
 import type { PlotlyFigure } from "./figures";
 
@@ -57,7 +57,7 @@ export function deadUnits(net: Sequential, x: Matrix): { layer: number; units: n
  * `before` are copies of those weights taken before the step (see copyWeights).
  */
 export function updateRatios(params: Param[], before: Matrix[]): number[] {
-  const weights = params.filter((p) => (p.role ?? "weight") === "weight");
+  const weights = params.filter((p) => p.role === "weight");
   if (weights.length !== before.length) throw new Error(`updateRatios: ${weights.length} weights but ${before.length} copies from before the step`);
   return weights.map((p, k) => {
     const w = p.value.data, b = before[k].data;
@@ -73,7 +73,7 @@ export function updateRatios(params: Param[], before: Matrix[]): number[] {
 
 /** Copies of the parameters whose role is "weight" (into `into`, reused, when given). */
 export function copyWeights(params: Param[], into?: Matrix[]): Matrix[] {
-  const weights = params.filter((p) => (p.role ?? "weight") === "weight");
+  const weights = params.filter((p) => p.role === "weight");
   if (into === undefined) return weights.map((p) => p.value.clone());
   weights.forEach((p, k) => into[k].data.set(p.value.data));
   return into;
@@ -116,5 +116,5 @@ export function layerHistograms(
 
 /** A zero matrix shaped like each weight (for copyWeights(params, into)). */
 export function weightBuffers(params: Param[]): Matrix[] {
-  return params.filter((p) => (p.role ?? "weight") === "weight").map((p) => Matrix.zeros(p.value.rows, p.value.cols, p.value.dtype));
+  return params.filter((p) => p.role === "weight").map((p) => Matrix.zeros(p.value.rows, p.value.cols, p.value.dtype));
 }

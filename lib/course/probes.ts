@@ -2,8 +2,8 @@
 // network now and then (at update counts spaced evenly on a log scale), so runs with very different
 // numbers of updates can be compared. Both are training callbacks (lib/train/callbacks.ts); stepLossCurves and
 // trainingCurves (lib/course/curves.ts) draw what they recorded.
-import { evaluateDataset } from "../train/train";
-import type { Sequential } from "../nn/network";
+import { evaluateDataset } from "../train/evaluate";
+import type { Sequential } from "../nn/sequential";
 import type { Dataset } from "../data/dataset";
 import type { EpochRecord, History, StepInfo, TrainCallback } from "../train/callbacks";
 

@@ -12,7 +12,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { findUpward } from "../paths";
 import { modelToJson } from "../nn/persist";
-import type { Sequential } from "../nn/network";
+import type { Sequential } from "../nn/sequential";
 import { showHtml } from "./plot";
 
 /** Where the page's script is built (scripts/lib/widget-bundle.mjs), relative to the project root. */

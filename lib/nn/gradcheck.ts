@@ -14,7 +14,7 @@ import { Random } from "../core/random";
 import type { Layer } from "./layers";
 import { ReLU } from "./activations";
 import type { LossFn } from "./losses";
-import type { Sequential } from "./network";
+import type { Sequential } from "./sequential";
 
 export interface GradcheckResult {
   /** the worst |a − n| / max(|a|, |n|, tiny) over every entry checked */

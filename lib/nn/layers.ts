@@ -25,8 +25,8 @@ export interface Param {
   name: string;
   value: Matrix;
   grad: Matrix;
-  /** what it is for (default "weight"); see ParamRole */
-  role?: ParamRole;
+  /** what it is for; see ParamRole */
+  role: ParamRole;
 }
 
 /**

@@ -17,7 +17,7 @@ import { createHash } from "crypto";
 import type { DType, Matrix } from "../core/matrix";
 import type { Layer, LayerConfig } from "./layers";
 import { layerFromConfig } from "./layer-config";
-import { Sequential } from "./network";
+import { Sequential } from "./sequential";
 import { readFileBounded, reason, writeFileAtomic } from "../files";
 
 /** A model file is JSON text read whole into one string: no longer than the longest string V8 makes (2^29 − 24). */

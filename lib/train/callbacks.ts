@@ -1,9 +1,13 @@
 // What training tells the code that watches it: a callback, in the manner of fast.ai's, is an object
 // with any of the methods below; train(net, { …, callbacks: [live.run("SGD"), probe] }) calls each
 // callback's methods in list order. The live chart (lib/course/live.ts), the probes and step logs
-// (lib/course/probes.ts), the command line's progress bar, and early stopping are all callbacks.
+// (lib/course/probes.ts), the command line's progress bar, the epoch lines (logEpochs, ./log.ts) and early
+// stopping (EarlyStopping, ./early-stopping.ts) are all callbacks.
 //
 // The time callbacks take is left out of the epoch's `seconds`.
+import type { Matrix } from "../core/matrix";
+import type { Sequential } from "../nn/sequential";
+import type { Dataset } from "../data/dataset";
 
 /** One epoch of training, as History keeps it. */
 export interface EpochRecord {
@@ -35,8 +39,20 @@ export interface History {
   stopped: null | { epoch: number; step: number; reason: string; by?: "callback" };
 }
 
+/** What beforeFit is told: the network about to be trained, for how many epochs, and the dev/test set if any. */
+export interface FitStart {
+  net: Sequential;
+  epochs: number;
+  test?: Dataset;
+}
+
 /** Called by train(); every method is optional. */
 export interface TrainCallback {
+  /**
+   * Once, after train() has checked its options and before the first update. A callback may refuse the run here
+   * by throwing (EarlyStopping does without a dev set): nothing has been touched yet.
+   */
+  beforeFit?(start: FitStart): void;
   /**
    * After an update, every `stepEvery` updates (train's option, default 1) and after each epoch's last;
    * `info.loss` is the loss of that batch, measured before the update.
@@ -49,4 +65,13 @@ export interface TrainCallback {
   afterEpoch?(record: EpochRecord, history: History): void | "stop";
   /** Once, when train() returns: all epochs done, diverged, or stopped by a callback. */
   afterFit?(history: History): void;
+}
+
+/**
+ * A change made to every training batch's inputs before the forward pass, e.g. new shifted and rotated images
+ * (an Augmenter, lib/data/augment.ts): train(net, { …, transform: new Augmenter({ seed: 1 }) }). It returns the
+ * batch to train on (a buffer of its own, or x itself); evaluation never sees it.
+ */
+export interface BatchTransform {
+  apply(x: Matrix): Matrix;
 }

@@ -5,11 +5,10 @@
 //                   else:                           waited ← waited + 1;  stop when waited = patience
 //   at the end:     the weights ← the copy kept at the best epoch
 //
-// It is a training callback (lib/train/callbacks.ts): train(net, { test: dev, callbacks: [new EarlyStopping(net, { patience: 3 })] }),
-// or train's own option earlyStopping: { patience: 3 }, which makes one.
+// It is a training callback (lib/train/callbacks.ts): train(net, { test: dev, callbacks: [new EarlyStopping({ patience: 3 })] }).
+// It learns which network to watch from beforeFit, so one EarlyStopping can serve one run after another.
 import type { Matrix } from "../core/matrix";
-import type { Sequential } from "../nn/network";
-import type { EpochRecord, History, TrainCallback } from "./callbacks";
+import type { EpochRecord, FitStart, History, TrainCallback } from "./callbacks";
 
 export interface EarlyStoppingOptions {
   /** how many epochs in a row without a new lowest dev loss end training (≥ 1) */
@@ -30,16 +29,28 @@ export class EarlyStopping implements TrainCallback {
   /** the epoch after which it asked train() to stop, or null */
   stoppedEpoch: number | null = null;
   private waited = 0;
-  private readonly kept: Matrix[]; // the values of the best epoch: every parameter, then every layer's state
-  private readonly live: Matrix[]; // the network's matrices those values belong to
+  private kept: Matrix[] = []; // the values of the best epoch: every parameter, then every layer's state
+  private live: Matrix[] = []; // the network's matrices those values belong to
 
-  constructor(net: Sequential, options: EarlyStoppingOptions) {
-    const { patience, minDelta = 0, restoreBest = true } = options ?? ({} as EarlyStoppingOptions);
+  constructor(options: EarlyStoppingOptions) {
+    if (options === null || typeof options !== "object" || "layers" in options) {
+      throw new Error("EarlyStopping: expected options { patience, minDelta?, restoreBest? }, e.g. new EarlyStopping({ patience: 3 }); the network is not passed, train() gives it");
+    }
+    const { patience, minDelta = 0, restoreBest = true } = options;
     if (!Number.isInteger(patience) || patience < 1) throw new Error(`EarlyStopping: patience must be a whole number of epochs ≥ 1, found ${patience}`);
     if (!(typeof minDelta === "number" && minDelta >= 0)) throw new Error(`EarlyStopping: minDelta must be a number ≥ 0, found ${minDelta}`);
     this.patience = patience;
     this.minDelta = minDelta;
     this.restoreBest = restoreBest;
+  }
+
+  /** Refuses a run without a dev set; otherwise starts afresh, watching this network's parameters and state. */
+  beforeFit({ net, test }: FitStart): void {
+    if (test === undefined) throw new Error("EarlyStopping watches the dev loss, so it needs a dev set: give train() one as its `test` option");
+    this.bestEpoch = 0;
+    this.bestLoss = Infinity;
+    this.stoppedEpoch = null;
+    this.waited = 0;
     this.live = [...net.params().map((p) => p.value), ...net.layers.flatMap((l) => l.state().map((s) => s.value))];
     this.kept = this.live.map((m) => m.clone());
   }

@@ -10,114 +10,29 @@
 // moments) is one buffer per parameter, created on the first step that sees that parameter and reused
 // afterwards: a step allocates nothing.
 //
-// L2 weight decay (`weightDecay` = λ) adds λ/2·‖W‖² to the loss, so the gradient the rule sees is
-// g = dW + λ·W. By convention it applies to weights, not to biases: only parameters whose role is "weight"
-// are decayed (a Param without a role is a weight), unless `decayBiases` is true. L1 decay (`l1` = λ₁) adds
-// λ₁·‖W‖₁ = λ₁·Σ|W| instead (or as well): its gradient is λ₁·sign(W), g = dW + λ·W + λ₁·sign(W).
+// With weight decay every rule sees g = dW + λ·W + λ₁·sign(W) instead of dW, on weights only unless decayBiases
+// (./optimizer-checks.ts, shared with ./adaptive.ts).
 import type { Param } from "../nn/layers";
-import { addScaled } from "../core/ops";
-import { longLived, type FloatArray } from "../core/matrix";
-import type { Optimizer, DecayOptions } from "./optimizer-types";
+import type { Matrix, FloatArray } from "../core/matrix";
+import { addScaled, map } from "../core/ops";
+import { longLived } from "../core/matrix";
+import { StateStore, zerosLike, type Optimizer, type DecayOptions } from "./optimizer-types";
+import { checkCommon, checkEps, checkRange, checkShapes, decayFor, describe, stepLr } from "./optimizer-checks";
 import { adagrad, rmsprop } from "./adaptive";
 
 export type { Optimizer, DecayOptions } from "./optimizer-types";
 
 // ---------------------------------------------------------------------------------------------
-// Checks, shared by the constructors: a person gets told which number is wrong and why.
-
-/** Throws unless `lr` is a positive finite number. */
-export function checkLearningRate(lr: unknown, where: string): number {
-  if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
-    throw new Error(`${where}: the learning rate must be a positive finite number, found ${describe(lr)}`);
-  }
-  return lr;
-}
-
-function checkRange(value: unknown, name: string, lo: number, hi: number, hiOpen: boolean, where: string): number {
-  const ok = typeof value === "number" && Number.isFinite(value) && value >= lo && (hiOpen ? value < hi : value <= hi);
-  if (!ok) {
-    const range = `[${lo}, ${hi}${hiOpen ? ")" : "]"}`;
-    throw new Error(`${where}: ${name} must be a number in ${range}, found ${describe(value)}`);
-  }
-  return value as number;
-}
-
-/** λ (L2) and λ₁ (L1), checked. */
-interface Decay { l2: number; l1: number }
-const NO_DECAY: Decay = { l2: 0, l1: 0 };
-
-function checkDecay(options: DecayOptions, where: string): Decay {
-  const [l2, l1] = [["weightDecay", options.weightDecay], ["l1", options.l1]].map(([name, v]) => {
-    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) {
-      throw new Error(`${where}: ${name} must be a finite number ≥ 0, found ${describe(v)}`);
-    }
-    return (v as number | undefined) ?? 0;
-  });
-  return { l2, l1 };
-}
-
-function describe(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v === undefined) return "nothing (undefined)";
-  return String(v);
-}
-
-/** The decay of this parameter: λ and λ₁ if it is a weight (role "weight", the default), else none unless decayBiases. */
-function decayFor(p: Param, wd: Decay, decayBiases: boolean): Decay {
-  return decayBiases || (p.role ?? "weight") === "weight" ? wd : NO_DECAY;
-}
-
-/** The learning rate of this step: the override if given (≥ 0, finite), else the base. */
-function stepLr(base: number, lr: number | undefined, where: string): number {
-  if (lr === undefined) return base;
-  if (!Number.isFinite(lr) || lr < 0) {
-    throw new Error(`${where}: the learning rate of this step must be a finite number ≥ 0, found ${describe(lr)}`);
-  }
-  return lr;
-}
-
-function checkShapes(p: Param, where: string): void {
-  if (p.value.rows !== p.grad.rows || p.value.cols !== p.grad.cols) {
-    throw new Error(
-      `${where}: parameter "${p.name}" is ${p.value.rows}×${p.value.cols} but its gradient is ${p.grad.rows}×${p.grad.cols}`,
-    );
-  }
-}
-
-/** A kept zero buffer of the parameter's shape and precision (for its velocity or moments). */
-function zerosLike(p: Param): FloatArray {
-  return longLived(p.value.rows, p.value.cols, p.value.dtype).data;
-}
-
-/**
- * Per-parameter state, keyed by the parameter's storage (value.data), so a network that returns fresh
- * Param objects from params() still finds its buffers. Created on first sight, then reused.
- */
-class StateStore<S> {
-  private map = new WeakMap<FloatArray, S>();
-  constructor(private make: (p: Param) => S) {}
-  get(p: Param): S {
-    let s = this.map.get(p.value.data);
-    if (s === undefined) {
-      s = this.make(p);
-      this.map.set(p.value.data, s);
-    }
-    return s;
-  }
-  clear(): void {
-    this.map = new WeakMap();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The rules.
 
-/** Plain gradient descent: W ← W − α·(dW + λ·W + λ₁·sign(W)). */
+/**
+ * Plain gradient descent: W ← W − α·g, g = dW + λ·W + λ₁·sign(W). Every step is kernel calls (lib/core/ops); with
+ * decay, g is made first in a kept buffer.
+ */
 export function gd(options: { lr: number } & DecayOptions): Optimizer {
   const where = "gd";
-  const lr0 = checkLearningRate(options?.lr, where);
-  const wd = checkDecay(options, where);
-  const decayBiases = options.decayBiases ?? false;
+  const { lr: lr0, decay } = checkCommon(options, where);
+  const buffers = new StateStore<{ g: Matrix; sign?: Matrix }>((p) => ({ g: longLived(p.value.rows, p.value.cols, p.value.dtype) }));
   return {
     name: "gd",
     lr: lr0,
@@ -126,12 +41,23 @@ export function gd(options: { lr: number } & DecayOptions): Optimizer {
       for (let k = 0; k < params.length; k++) {
         const p = params[k];
         checkShapes(p, where);
-        const w = p.value.data, dw = p.grad.data, { l2, l1 } = decayFor(p, wd, decayBiases);
-        if (l2 === 0 && l1 === 0) addScaled(p.value, p.grad, -a, p.value); // W ← W − α·dW
-        else for (let i = 0; i < w.length; i++) w[i] -= a * (dw[i] + l2 * w[i] + l1 * Math.sign(w[i])); // W ← W − α·(dW + λW + λ₁·sign W)
+        const { l2, l1 } = decayFor(p, decay);
+        if (l2 === 0 && l1 === 0) {
+          addScaled(p.value, p.grad, -a, p.value); //                          W ← W − α·dW
+          continue;
+        }
+        const b = buffers.get(p);
+        addScaled(p.grad, p.value, l2, b.g); //                                g = dW + λ·W
+        if (l1 !== 0) {
+          b.sign ??= longLived(p.value.rows, p.value.cols, p.value.dtype);
+          addScaled(b.g, map(p.value, Math.sign, b.sign), l1, b.g); //         g ← g + λ₁·sign(W)
+        }
+        addScaled(p.value, b.g, -a, p.value); //                               W ← W − α·g
       }
     },
-    reset(): void {},
+    reset(): void {
+      buffers.clear();
+    },
   };
 }
 
@@ -143,12 +69,18 @@ export function gd(options: { lr: number } & DecayOptions): Optimizer {
 export function momentum(
   options: { lr: number; beta?: number; nesterov?: boolean } & DecayOptions,
 ): Optimizer {
-  const nesterov = options?.nesterov ?? false;
+  return heavyBall(options, options?.nesterov ?? false);
+}
+
+/** Nesterov momentum: momentum({ ...options, nesterov: true }). */
+export function nesterov(options: { lr: number; beta?: number } & DecayOptions): Optimizer {
+  return heavyBall(options, true);
+}
+
+function heavyBall(options: { lr: number; beta?: number } & DecayOptions, nesterov: boolean): Optimizer {
   const where = nesterov ? "nesterov" : "momentum";
-  const lr0 = checkLearningRate(options?.lr, where);
+  const { lr: lr0, decay } = checkCommon(options, where);
   const beta = checkRange(options.beta ?? 0.9, "beta (momentum)", 0, 1, true, where);
-  const wd = checkDecay(options, where);
-  const decayBiases = options.decayBiases ?? false;
   const velocity = new StateStore<FloatArray>((p) => zerosLike(p));
   return {
     name: where,
@@ -158,9 +90,9 @@ export function momentum(
       for (let k = 0; k < params.length; k++) {
         const p = params[k];
         checkShapes(p, where);
-        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), { l2, l1 } = decayFor(p, wd, decayBiases);
+        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), { l2, l1 } = decayFor(p, decay);
         for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]);
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
           v[i] = beta * v[i] + g;                              // v ← β·v + g
           w[i] -= nesterov ? a * (g + beta * v[i]) : a * v[i]; // W ← W − α·(g + β·v)  |  W ← W − α·v
         }
@@ -170,11 +102,6 @@ export function momentum(
       velocity.clear();
     },
   };
-}
-
-/** Nesterov momentum: momentum({ ...options, nesterov: true }). */
-export function nesterov(options: { lr: number; beta?: number } & DecayOptions): Optimizer {
-  return momentum({ ...options, nesterov: true });
 }
 
 /**
@@ -187,13 +114,10 @@ export function adam(
   options: { lr: number; beta1?: number; beta2?: number; eps?: number } & DecayOptions,
 ): Optimizer {
   const where = "adam";
-  const lr0 = checkLearningRate(options?.lr, where);
+  const { lr: lr0, decay } = checkCommon(options, where);
   const beta1 = checkRange(options.beta1 ?? 0.9, "beta1", 0, 1, true, where);
   const beta2 = checkRange(options.beta2 ?? 0.999, "beta2", 0, 1, true, where);
-  const eps = options.eps ?? 1e-8;
-  if (!Number.isFinite(eps) || eps <= 0) throw new Error(`${where}: eps must be a positive finite number, found ${describe(eps)}`);
-  const wd = checkDecay(options, where);
-  const decayBiases = options.decayBiases ?? false;
+  const eps = checkEps(options.eps, where);
   const moments = new StateStore((p) => ({ m: zerosLike(p), s: zerosLike(p), t: 0 }));
   return {
     name: "adam",
@@ -206,9 +130,9 @@ export function adam(
         const st = moments.get(p);
         st.t += 1;
         const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
-        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, { l2, l1 } = decayFor(p, wd, decayBiases);
+        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, { l2, l1 } = decayFor(p, decay);
         for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]);
+          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
           m[i] = beta1 * m[i] + (1 - beta1) * g;     // m ← β₁·m + (1−β₁)·g
           s[i] = beta2 * s[i] + (1 - beta2) * g * g; // s ← β₂·s + (1−β₂)·g²
           w[i] -= (a * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps); // W ← W − α·m̂/(√ŝ + ε)
@@ -239,7 +163,7 @@ export function makeOptimizer(
     case "momentum":
       return momentum({ ...rest, beta });
     case "nesterov":
-      return momentum({ ...rest, beta, nesterov: true });
+      return nesterov({ ...rest, beta });
     case "adagrad":
       return adagrad(rest);
     case "rmsprop":

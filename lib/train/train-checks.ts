@@ -1,15 +1,15 @@
-// train()'s options, and everything around the algorithm: the checks that refuse bad options before
-// anything is touched, the guard rail that stops a diverging run (divergence), and the lines it prints
-// (logger, formatRecord). The algorithm itself is in ./train.ts.
-import type { Sequential } from "../nn/network";
+// train()'s options and everything around the algorithm: the checks that refuse bad options before anything is
+// touched and fill in every default (checkTrainOptions → TrainPlan), and the guard rail that stops a diverging run
+// (divergence). The algorithm itself is in ./train.ts; the lines for people in ./log.ts.
+import type { Sequential } from "../nn/sequential";
 import type { LossFn } from "../nn/losses";
 import type { Optimizer, Schedule } from "./optimizers";
 import type { Dataset } from "../data/dataset";
-import type { EpochRecord, History, TrainCallback } from "./callbacks";
+import type { BatchTransform, History, TrainCallback } from "./callbacks";
 import { checkChain } from "../nn/chain";
-import type { Augmenter, AugmentOptions } from "../data/augment";
-import type { EarlyStoppingOptions } from "./early-stopping";
-import { formatLoss, formatPercent, formatSeconds } from "../format";
+import { EVAL_BATCH_SIZE } from "../nn/evaluate";
+import { checkLearningRate } from "./optimizer-checks";
+import { resolveLoss } from "./evaluate";
 
 export interface TrainOptions {
   train: Dataset;
@@ -32,18 +32,13 @@ export interface TrainOptions {
   seed?: number;
   /** α for epoch e (0-based) from the optimizer's base rate; default constant. */
   schedule?: Schedule;
-  /** Told about the training as it runs (lib/train/callbacks.ts): the live chart, probes, early stopping … */
+  /** Told about the training as it runs (lib/train/callbacks.ts): the live chart, probes, EarlyStopping, logEpochs … */
   callbacks?: TrainCallback[];
   /**
-   * Augment every training batch with small random shifts and rotations (lib/data/augment.ts): true for the
-   * defaults (±2 pixels, ±10°), or their options, or an Augmenter of your own; seeded from `seed` unless given.
+   * Applied to every training batch's inputs before the forward pass, e.g. new shifted and rotated images:
+   * transform: new Augmenter({ seed: 1 }) (lib/data/augment.ts). Default none.
    */
-  augment?: boolean | AugmentOptions | Augmenter;
-  /**
-   * Stop when the loss on `test` (the dev set) has not improved for `patience` epochs, and restore the weights of
-   * its best epoch (lib/train/early-stopping.ts).
-   */
-  earlyStopping?: EarlyStoppingOptions;
+  transform?: BatchTransform;
   /** Call the callbacks' afterStep every `stepEvery` updates (default 1: every update) and at each epoch's end. */
   stepEvery?: number;
   /**
@@ -52,7 +47,7 @@ export interface TrainOptions {
    * weights were still moving; for full-batch GD it is the loss before the epoch's update).
    */
   evaluateTrain?: boolean;
-  /** Rows per evaluation chunk (default 1000). */
+  /** Rows per evaluation chunk (default EVAL_BATCH_SIZE, 1000). */
   evalBatchSize?: number;
   /**
    * Stop when a batch's loss exceeds this (the updates are exploding, even if the loss is still finite:
@@ -60,14 +55,12 @@ export interface TrainOptions {
    * first batch's loss (at least 10⁴); null: stop only on NaN or ±∞.
    */
   maxLoss?: number | null;
-  /** true: a line per epoch to the console; a function: lines go to it; false: silent.
-   *  Left out: silent except the divergence message (console.warn). */
-  log?: boolean | ((line: string) => void);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Guard rails: refuse, before touching anything, what cannot work.
 
+/** train()'s options checked, with every default filled in: what train() runs. */
 export interface TrainPlan {
   train: Dataset;
   test?: Dataset;
@@ -76,11 +69,34 @@ export interface TrainPlan {
   batchSize: number;
   epochs: number;
   classes: number;
+  loss: LossFn;
+  seed: number;
+  schedule?: Schedule;
+  callbacks: TrainCallback[];
+  transform?: BatchTransform;
+  stepEvery: number;
+  evaluateTrain: boolean;
+  evalBatchSize: number;
+  /** stop when a batch's loss exceeds this; undefined: 10⁴ × the first batch's loss (at least 10⁴) */
+  maxLoss?: number;
 }
+
+const CALLBACKS_DO_THAT = "callbacks do that: callbacks: [{ afterStep(info) {…}, afterEpoch(record, history) {…} }] " +
+  "(a LiveCurves: live.run(name); a Probe or a StepLog: itself)";
+/** Options train() had once, and what does their work now. */
+const REPLACED: Record<string, string> = {
+  onStep: CALLBACKS_DO_THAT,
+  onEpoch: CALLBACKS_DO_THAT,
+  earlyStopping: "early stopping is a callback: callbacks: [new EarlyStopping({ patience: 3 })]",
+  augment: "augmentation is a transform of the training batches: transform: new Augmenter({ seed: 1 })",
+  log: "the epoch lines come from a callback: callbacks: [logEpochs()] (or logEpochs((line) => …)); train() prints nothing, and a diverged run's reason is in history.stopped",
+};
 
 /** Check every option of train(); throws an Error saying what was expected, what was found, where. */
 export function checkTrainOptions(net: Sequential, options: TrainOptions): TrainPlan {
   if (options === null || typeof options !== "object") throw new Error("train: expected an options object { train, epochs, batchSize, optimizer, … }");
+  const old = Object.keys(REPLACED).filter((k) => k in options);
+  if (old.length > 0) throw new Error(`train: there is no option ${old.join(" or ")}; ${Array.from(new Set(old.map((k) => REPLACED[k]))).join("; ")}`);
   const { train: data, test, optimizer } = options;
   if (!net || !Array.isArray(net.layers) || net.layers.length === 0) throw new Error("train: expected a Sequential network with at least one layer");
   const widths = checkChain(net.layers, "train");
@@ -90,9 +106,7 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
   const n = data.images.rows;
 
   if (!optimizer || typeof optimizer.step !== "function") throw new Error("train: expected an optimizer (gd, momentum, adam …) with a step(params, lr) method");
-  if (optimizer.lr !== undefined && (typeof optimizer.lr !== "number" || !Number.isFinite(optimizer.lr) || optimizer.lr <= 0)) {
-    throw new Error(`train: the learning rate must be a positive finite number, found ${optimizer.lr} (optimizer ${optimizer.name})`);
-  }
+  if (optimizer.lr !== undefined) checkLearningRate(optimizer.lr, "train", ` (optimizer ${optimizer.name})`);
   if (options.schedule !== undefined && optimizer.lr === undefined) {
     throw new Error(`train: a schedule needs the optimizer's base learning rate, but optimizer ${optimizer.name} has no lr`);
   }
@@ -112,19 +126,9 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
   const maxLoss = options.maxLoss;
   if (maxLoss !== undefined && maxLoss !== null && !(typeof maxLoss === "number" && maxLoss > 0)) throw new Error(`train: maxLoss must be a positive number or null, found ${show(maxLoss)}`);
   if (options.seed !== undefined && !Number.isFinite(options.seed)) throw new Error(`train: seed must be a number, found ${show(options.seed)}`);
-  if (options.earlyStopping !== undefined && test === undefined) {
-    throw new Error("train: earlyStopping watches the dev loss, so it needs a dev set as the `test` option");
-  }
-  const augment = options.augment;
-  if (augment !== undefined && typeof augment !== "boolean" && (augment === null || typeof augment !== "object")) {
-    throw new Error(`train: augment must be true, false, augmentation options or an Augmenter, found ${show(augment)}`);
-  }
-  const old = ["onStep", "onEpoch"].filter((k) => k in options);
-  if (old.length > 0) {
-    throw new Error(
-      `train: there is no option ${old.join(" or ")}; callbacks do that: callbacks: [{ afterStep(info) {…}, afterEpoch(record, history) {…} }] ` +
-        `(a LiveCurves: live.run(name); a Probe or a StepLog: itself)`,
-    );
+  const transform = options.transform;
+  if (transform !== undefined && (transform === null || typeof transform.apply !== "function")) {
+    throw new Error(`train: transform must be an object with apply(x) → x', such as an Augmenter, found ${show(transform)}`);
   }
   checkCallbacks(options.callbacks);
   const loss = options.loss;
@@ -135,7 +139,12 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
   if (classes === undefined) throw new Error("train: cannot tell the network's output width (it has no Dense layer)");
   checkLabels(data, "training set", classes);
   if (test !== undefined) checkLabels(test, "test set", classes);
-  return { train: data, test, optimizer, n, batchSize, epochs, classes };
+  return {
+    train: data, test, optimizer, n, batchSize, epochs, classes, loss: resolveLoss(loss, net),
+    seed: options.seed ?? 1, schedule: options.schedule, callbacks: options.callbacks?.slice() ?? [], transform,
+    stepEvery: stepEvery ?? 1, evaluateTrain: options.evaluateTrain ?? true, evalBatchSize: evalRows ?? EVAL_BATCH_SIZE,
+    maxLoss: maxLoss === null ? Infinity : maxLoss,
+  };
 }
 
 function show(v: unknown): string {
@@ -145,9 +154,9 @@ function show(v: unknown): string {
 function checkCallbacks(callbacks: TrainCallback[] | undefined): void {
   if (callbacks === undefined) return;
   if (!Array.isArray(callbacks)) throw new Error(`train: callbacks must be a list of callback objects, found ${show(callbacks)}`);
-  const methods = ["afterStep", "afterEpoch", "afterFit"] as const;
+  const methods = ["beforeFit", "afterStep", "afterEpoch", "afterFit"] as const;
   callbacks.forEach((c, i) => {
-    if (c === null || typeof c !== "object") throw new Error(`train: callbacks[${i}] must be an object with afterStep, afterEpoch or afterFit, found ${show(c)}`);
+    if (c === null || typeof c !== "object") throw new Error(`train: callbacks[${i}] must be an object with beforeFit, afterStep, afterEpoch or afterFit, found ${show(c)}`);
     for (const m of methods) {
       if (c[m] !== undefined && typeof c[m] !== "function") throw new Error(`train: callbacks[${i}].${m} must be a function, found ${show(c[m])}`);
     }
@@ -193,24 +202,4 @@ export function divergence(epoch: number, step: number, updates: number, loss: n
       `training stopped: ${what} at epoch ${epoch}, step ${step} (after ${updates} updates)${rate}; ` +
       `the updates overshoot — try a smaller learning rate${smaller}`,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lines for people.
-
-export function logger(log: TrainOptions["log"]): (line: string, warning: boolean) => void {
-  if (typeof log === "function") return (line) => log(line);
-  if (log === true) return (line, warning) => (warning ? console.warn(line) : console.log(line));
-  if (log === false) return () => {};
-  return (line, warning) => {
-    if (warning) console.warn(line);
-  };
-}
-
-/** "epoch  3/10  train loss 0.1234 acc 96.12%  test loss 0.1100 acc 96.50%  2.31 s" */
-export function formatRecord(r: EpochRecord, epochs?: number): string {
-  const pad = epochs ? String(epochs).length : 1;
-  const head = `epoch ${String(r.epoch).padStart(pad)}${epochs ? `/${epochs}` : ""}`;
-  const test = r.testLoss !== undefined && r.testAccuracy !== undefined ? `  test loss ${formatLoss(r.testLoss)} acc ${formatPercent(r.testAccuracy)}` : "";
-  return `${head}  train loss ${formatLoss(r.trainLoss)} acc ${formatPercent(r.trainAccuracy)}${test}  ${formatSeconds(r.seconds)} s`;
 }

@@ -11,11 +11,14 @@ import * as path from "node:path";
 import { loadMnist, mnistDir, mnistFiles } from "../../lib/data/mnist";
 import { shuffleDataset, splitDev, type Dataset } from "../../lib/data/dataset";
 import { loadCsv } from "../../lib/data/csv";
-import { mlp, type Sequential } from "../../lib/nn/network";
-import { mnistCnn } from "../../lib/nn/cnn";
+import { mlp, mnistCnn } from "../../lib/nn/models";
+import type { Sequential } from "../../lib/nn/sequential";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../../lib/train/optimizers";
-import { train, evaluateDataset } from "../../lib/train/train";
-import { formatRecord } from "../../lib/train/train-checks";
+import { train } from "../../lib/train/train";
+import { evaluateDataset } from "../../lib/train/evaluate";
+import { formatRecord } from "../../lib/train/log";
+import { EarlyStopping } from "../../lib/train/early-stopping";
+import { Augmenter } from "../../lib/data/augment";
 import type { EpochRecord, History } from "../../lib/train/callbacks";
 import { formatPercent } from "../../lib/format";
 import { MAX_ARRAY_LENGTH, modelFileSize, readModelFile, saveModel } from "../../lib/nn/persist";
@@ -421,8 +424,7 @@ async function main(argv: string[]): Promise<number> {
     loss: o.loss,
     seed: o.seed,
     schedule: o.schedule === "constant" ? undefined : schedule,
-    augment: o.augment,
-    earlyStopping: o.earlyStopping === undefined ? undefined : { patience: o.earlyStopping },
+    transform: o.augment ? new Augmenter({ seed: o.seed }) : undefined,
     evaluateTrain: o.trainMetrics === "eval",
     stepEvery: Math.max(1, Math.floor(steps / 100)),
     callbacks: [{
@@ -431,8 +433,7 @@ async function main(argv: string[]): Promise<number> {
         const line = formatRecord(r, o.epochs).replace(/\btest\b/g, testName);
         process.stdout.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
       },
-    }],
-    log: false, // epoch lines come from afterEpoch; the divergence message is printed below
+    }, ...(o.earlyStopping === undefined ? [] : [new EarlyStopping({ patience: o.earlyStopping })])],
   });
   const diverged = history.stopped !== null && history.stopped.by !== "callback"; // early stopping is a normal end
   if (tty && diverged) process.stdout.write("\n"); // end the progress bar's line

@@ -5,7 +5,7 @@ import { Matrix } from "../../core/matrix";
 import { Random } from "../../core/random";
 import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, map, hadamard, softmaxRows, sub, scale } from "../../core/ops";
 import { softmaxCrossEntropy } from "../../nn/losses";
-import { mlp } from "../../nn/network";
+import { mlp } from "../../nn/models";
 import { Dense } from "../../nn/layers";
 import { loadMnist } from "../../data/mnist";
 import { randomMatrix, matrixProblem, withoutLibraryBackward, recording, firstNonCentred } from "./helpers";

@@ -2,7 +2,7 @@
 import { registerExercises } from "./registry";
 import { loadMnist } from "../../data/mnist";
 import { shuffleDataset, splitDev } from "../../data/dataset";
-import { mlp } from "../../nn/network";
+import { mlp } from "../../nn/models";
 import { gd } from "../../train/optimizers";
 import { train } from "../../train/train";
 
@@ -41,7 +41,7 @@ registerExercises("5", [
       // the 2,000 training images of the exercise, judged on a dev set held out from the training data
       const { train: data, dev } = splitDev(shuffleDataset(loadMnist("train", { limit: 3000 }), 5), 1000);
       const net = mlp([784, 64, 10], { seed: 1 });
-      const h = train(net, { train: data, epochs: 50, batchSize: "full", optimizer: gd({ lr }), evaluateTrain: false, log: false });
+      const h = train(net, { train: data, epochs: 50, batchSize: "full", optimizer: gd({ lr }), evaluateTrain: false });
       if (h.stopped) return `with α = ${lr} the loss diverged in epoch ${h.stopped.epoch}: too large`;
       const acc = net.accuracy(dev.images, dev.labels);
       return acc >= 0.8 || `with α = ${lr}, 50 full-batch updates reach ${(100 * acc).toFixed(1)}% on the dev set (the goal is 80%)`;

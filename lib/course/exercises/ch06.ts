@@ -2,7 +2,7 @@
 import { registerExercises } from "./registry";
 import { loadCsv } from "../../data/csv";
 import { shuffleDataset, splitDev } from "../../data/dataset";
-import { mlp } from "../../nn/network";
+import { mlp } from "../../nn/models";
 import { gd } from "../../train/optimizers";
 import { train } from "../../train/train";
 import type { History, EpochRecord } from "../../train/callbacks";
@@ -55,7 +55,7 @@ registerExercises("6", [
       const rows = shuffleDataset(loadCsv("data/train-sample.csv"), 1);
       const { train: t, dev } = splitDev(rows, 1000);
       const net = mlp([784, 10, 10], { init: "uniform", seed: 1 });
-      const h = train(net, { train: t, epochs: 100, batchSize: "full", optimizer: gd({ lr }), evaluateTrain: false, log: false });
+      const h = train(net, { train: t, epochs: 100, batchSize: "full", optimizer: gd({ lr }), evaluateTrain: false });
       if (h.stopped) return `with α = ${lr} the loss diverged in epoch ${h.stopped.epoch}`;
       const acc = net.accuracy(dev.images, dev.labels);
       return acc >= 0.75 || `with α = ${lr}, 100 epochs reach ${(100 * acc).toFixed(1)}% (the goal is 75%)`;

@@ -4,7 +4,7 @@ import { Matrix } from "../../core/matrix";
 import { Random } from "../../core/random";
 import { Dense } from "../../nn/layers";
 import { ReLU, Sigmoid, Tanh, Softmax } from "../../nn/activations";
-import { Sequential } from "../../nn/network";
+import { Sequential } from "../../nn/sequential";
 
 /** A rows × cols float64 matrix of N(0, std²) entries from `rng`. */
 export function randomMatrix(rng: Random, rows: number, cols: number, std = 1): Matrix {
