@@ -49,3 +49,4 @@ export * from "./course/numpy";
 export { Value } from "./autograd/value";
 export { Tensor, type TensorOptions } from "./autograd/tensor";
 export { topologicalOrder, type GraphNode } from "./autograd/graph";
+export { graphFigure, type DrawableNode, type GraphFigureOptions } from "./course/graph-figure";
