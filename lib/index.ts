@@ -45,7 +45,8 @@ export * from "./course/diagnostics";
 export * from "./course/digit-image";
 export * from "./course/widgets";
 export * from "./course/numpy";
-// Automatic differentiation (chapter 13): Value (scalars) and Tensor (matrices), reverse mode over a recorded graph
+// Automatic differentiation (chapter 13): Value (scalars) and Tensor (matrices), reverse mode over a recorded graph;
+// graphFigure draws a small Value graph
 export { Value } from "./autograd/value";
 export { Tensor, type TensorOptions } from "./autograd/tensor";
 export { topologicalOrder, type GraphNode } from "./autograd/graph";
