@@ -29,6 +29,11 @@ export {
 } from "./nn/gradcheck";
 export { saveModel, loadModel, modelToJson, modelFromJson, type ModelFile } from "./nn/persist";
 
+// ── Automatic differentiation (lib/autograd/, chapter 13): Value (scalars) and Tensor (matrices) ─────────────
+export { Value } from "./autograd/value";
+export { Tensor, type TensorOptions } from "./autograd/tensor";
+export { topologicalOrder, type GraphNode } from "./autograd/graph";
+
 // ── Training: optimizers, schedules, the loop and its callbacks (lib/train/) ───────────────────────────────
 export {
   gd, momentum, nesterov, adam, makeOptimizer, optimizerNames, constantLr, stepDecay, cosineLr, makeSchedule,
@@ -59,7 +64,7 @@ export { jsKernels } from "./engine/kernels-js";
 export type { Kernels, FloatArray } from "./engine/kernels";
 
 // ── The course's tools: plots, live charts, probes, exercises, claims, widgets (lib/course/) ──────────────
-export { loadPlotly, show, type Figure, type Trace } from "./course/plot";
+export { loadPlotly, show, showHtml, type Figure, type Trace } from "./course/plot";
 export { digitGrid, weightImages, digitImage } from "./course/figures";
 export { histogram, confusionMatrix, confusionHeatmap, functionPlot, barChart, seriesPlot } from "./course/charts";
 export {
@@ -75,6 +80,7 @@ export { mnistPreprocess, inkBox } from "./course/digit-image";
 export { drawDigit, playground } from "./course/widgets";
 export { check, compare } from "./course/exercise";
 export { claim } from "./course/claim";
+export { graphFigure, type DrawableNode, type GraphFigureOptions } from "./course/graph-figure";
 export { findNumpy, describeNumpy, numpyEnv } from "./course/numpy";
 
 // ── Files and formats ─────────────────────────────────────────────────────────────────────────────────────

@@ -3,7 +3,8 @@
 //
 // setup({ forTest }): what `npm start` needs: npm packages, Jupyter (classic Notebook, nbclient, nbconvert) and
 // the project-local tslab kernelspec; forTest adds Chromium (the HTML check) and, where apt works,
-// python3-numpy (benchmarks only, optional).
+// python3-numpy (benchmarks only, optional) and python3-torch (the independent reference of the autograd and
+// layer tests).
 //
 // When everything is there it prints nothing and takes a fraction of a second. Otherwise it installs
 // what is missing: `npm ci` when node_modules is missing or differs from package-lock.json; Debian
@@ -244,6 +245,16 @@ function ensureChromium() {
   if (!aptInstall(apt, ["chromium"]) || !chromiumPath()) throw new SetupError(`apt-get install chromium failed (see above).\n${help}`);
 }
 
+// PyTorch (Debian's python3-torch, about 580 MB with its dependencies) is the independent automatic
+// differentiation that test/autograd-torch.test.ts compares lib/autograd with. Not fatal here: without it
+// that test fails and says how to install it. AUTOGRAD_PYTHON names another interpreter that has torch.
+function ensureTorch() {
+  const exe = process.env.AUTOGRAD_PYTHON ?? "/usr/bin/python3";
+  if (probePython(exe, ["torch"])?.have.torch) return;
+  const apt = exe === "/usr/bin/python3" ? aptPrefix() : null;
+  if (!apt || !aptInstall(apt, ["python3-torch"])) log(`PyTorch is missing for ${exe} and could not be installed: test/autograd-torch.test.ts will fail`);
+}
+
 function checkKernelspec() {
   const spec = join(JUPYTER_DIR, "kernels", KERNEL_NAME, "kernel.json");
   if (!existsSync(spec)) throw new SetupError(`the project's kernelspec ${spec} is missing (it is committed: restore it with git)`);
@@ -304,6 +315,7 @@ export async function setup({ forTest = false } = {}) {
   ensureNodeModules();
   ensureJupyter(forTest);
   if (forTest) ensureChromium();
+  if (forTest) ensureTorch();
   checkKernelspec();
   await buildWidgets();
   warmKernelCache();
