@@ -45,3 +45,6 @@ export * from "./course/diagnostics";
 export * from "./course/digit-image";
 export * from "./course/widgets";
 export * from "./course/numpy";
+
+// ---- the course's own chapter list (the welcome chapter shows the notebooks that exist; issue 26)
+export { courseChapters, notebookTitle, chapterTableHtml, type CourseChapter } from "./course/chapters";

@@ -25,6 +25,8 @@ export interface Found {
   kind: Kind;
   /** The values a claim may state for it (e.g. 15 and 0.15 for "15 %"); empty for a vague phrase ("a few percent"). */
   values: number[];
+  /** Digits after the decimal point as written ("97.8 %": 1): a claim whose value rounds to the text's number backs it. */
+  decimals?: number;
 }
 
 const WORDS: Record<string, number> = {
@@ -69,10 +71,11 @@ export function findNumbers(markdown: string): Found[] {
   const found: Array<Found & { at: number }> = [];
   const taken: Array<[number, number]> = [];
   const add = (m: RegExpExecArray, kind: Kind, values: number[], start = m.index, end = m.index + m[0].length) => {
+    const decimals = /\d\.(\d+)/.exec(m[1] ?? "")?.[1].length ?? 0;
     if (taken.some(([a, b]) => start < b && a < end)) return;
     if (/(?:=|:=)\s*\$?\s*$/.test(prose.slice(Math.max(0, start - 4), start))) return; // "α = 10⁻³": a setting
     taken.push([start, end]);
-    found.push({ text: m[0].trim(), kind, values, at: start });
+    found.push({ text: m[0].trim(), kind, values, decimals, at: start });
   };
   const each = (re: RegExp, f: (m: RegExpExecArray) => void) => {
     for (let m = re.exec(prose); m !== null; m = re.exec(prose)) f(m);
@@ -152,7 +155,10 @@ export function claimsIn(code: string): ClaimText[] {
     const args = splitArguments(code, m.index + m[0].length);
     if (args === null || args.length < 3) continue;
     const label = /^\s*(["'`])([\s\S]*)\1\s*$/.exec(args[0]);
-    out.push({ label: label ? label[2] : args[0], expected: args[args.length - 1] });
+    // [0.894, 0.906, 0.92].forEach((quoted, k) => claim(…, { near: quoted, … })): the quoted values are the array's
+    const before = code.slice(Math.max(0, m.index - 400), m.index);
+    const loop = /\[([^[\]]*(?:\[[^[\]]*\][^[\]]*)*)\]\s*\.\s*(?:forEach|map)\s*\([^;]*$/.exec(before);
+    out.push({ label: label ? label[2] : args[0], expected: args[args.length - 1] + (loop ? ` ${loop[1]}` : "") });
   }
   return out;
 }
@@ -201,8 +207,17 @@ export function unclaimedNumbers(markdown: string, claims: ClaimText[]): Found[]
   return findNumbers(markdown).filter((f) => {
     const phrase = squash(f.text);
     if (labels.some((l) => l.includes(phrase)) || givenPhrases.some((g) => g.includes(phrase))) return false;
-    return !f.values.some((v) => claimed.some((c) => same(v, c)) || givens.some((g) => same(v, g)));
+    return !f.values.some((v) => claimed.some((c) => same(v, c) || rounds(c, v, f)) || givens.some((g) => same(v, g)));
   });
+}
+
+/** Does the claimed `c` round to the text's `v` at the text's precision ("82 %" and 0.824; "89.4 %" and 0.894)? */
+function rounds(c: number, v: number, f: Found): boolean {
+  const d = f.decimals ?? 0;
+  const at = (x: number, digits: number) => Number(x.toFixed(Math.max(0, Math.min(20, digits))));
+  if (f.kind === "percent" && f.values.length === 2 && v === f.values[0]) return same(at(100 * c, d), v);
+  if (f.kind === "percent" && f.values.length === 2) return same(at(c, d + 2), v);
+  return Number.isInteger(v) && d === 0 ? false : same(at(c, d), v);
 }
 
 /** Numeric literals of a TypeScript expression (1e-3, 0.978, 2 ** -9 gives 2, -9 and 2⁻⁹). */
