@@ -72,6 +72,7 @@ describe("the detector", () => {
       "magnitude:19 orders of magnitude", "magnitude:10^{-2}", "magnitude:10⁻³", "magnitude:4 · 10^{-3}", "magnitude:1e-17",
     ]);
     expect(findNumbers("$4 \\cdot 10^{-3}$")[0].values[0]).toBeCloseTo(0.004, 12);
+    expect(kinds("3x faster, 98.5% right")).toEqual(["multiple:3x", "percent:98.5%"]);
   });
 
   it("leaves alone sizes, names, code, settings after '=' and single steps", () => {
@@ -86,6 +87,12 @@ describe("the detector", () => {
     expect(claims.map((c) => c.label)).toEqual(["the loss explodes within two updates", "SGD's share of the epoch", "variance ratio"]);
     expect(unclaimedNumbers("It explodes within two updates and takes 15 % of the time.", claims)).toEqual([]);
     const unclaimed = unclaimedNumbers("It explodes within two updates, 26 times faster, 15 % of the time.", claims);
+    // a claim backs the text to its rounding: "82 %" by { near: 0.824 }, "89.4 %" by 0.894, not "83 %"
+    const near = claimsIn('claim("dev accuracy", a, { near: 0.824, within: 0.005 }); claim("x", b, { near: 0.894, within: 0.0005 });');
+    expect(unclaimedNumbers("82 % and 89.4 % but 83 %", near).map((f) => f.text)).toEqual(["83 %"]);
+    // the values of a loop's array back the claims the loop makes
+    const loop = claimsIn("[0.502, 0.864].forEach((quoted, k) => claim(`dev accuracy ${k}`, acc[k], { near: quoted, within: 0.0005 }));");
+    expect(unclaimedNumbers("50.2 % then 86.4 %, and 91.1 %", loop).map((f) => f.text)).toEqual(["91.1 %"]);
     expect(unclaimed.map((f) => f.text)).toEqual(["26 times"]);
   });
 

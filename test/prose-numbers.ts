@@ -42,6 +42,7 @@ const VAGUE = "a few|several|a couple of|some|an|a|one or two|tens of|hundreds o
 const NUM = String.raw`\d[\d,]*(?:\.\d+)?|\.\d+`;
 const WORD = Object.keys(WORDS).join("|");
 const QTY = `(?:${NUM}|${WORD})`;
+const COMPARATIVE = "faster|slower|more|fewer|less|larger|smaller|higher|lower|bigger|longer|shorter|cheaper|dearer";
 const STOP = "of|per|the|a|an|in|on|at|to|for|by|and|or|with|each|every|its|their|more|fewer";
 
 /** The text a reader sees: no code, no HTML comments, LaTeX spacing and operators made plain. */
@@ -103,7 +104,11 @@ export function findNumbers(markdown: string): Found[] {
     add(m, "percent", w in WORDS ? [WORDS[w], WORDS[w] / 100] : []);
   });
   // multiples: 3×, tenfold, 80-fold, 26 times
-  each(new RegExp(String.raw`(?<![\w.])(${NUM})\s?×(?=\s*(?:[,.;:)!?]|$|(?:faster|slower|more|fewer|less|larger|smaller|higher|lower|bigger|as|the|speed-?up)\b))`, "gi"), (m) => {
+  each(new RegExp(String.raw`(?<![\w.])(${NUM})\s?×(?=\s*(?:[,.;:)!?]|$|(?:${COMPARATIVE}|as|the|speed-?up)\b))`, "gi"), (m) => {
+    const n = toNumber(m[1]);
+    add(m, "multiple", [n, 1 / n]);
+  });
+  each(new RegExp(String.raw`(?<![\w.])(${NUM})x(?=\s+(?:${COMPARATIVE})\b)`, "gi"), (m) => {
     const n = toNumber(m[1]);
     add(m, "multiple", [n, 1 / n]);
   });
