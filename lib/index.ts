@@ -80,6 +80,7 @@ export { mnistPreprocess, inkBox } from "./course/digit-image";
 export { drawDigit, playground } from "./course/widgets";
 export { check, compare } from "./course/exercise";
 export { claim } from "./course/claim";
+export { courseChapters, notebookTitle, chapterTableHtml, type CourseChapter } from "./course/chapters";
 export { graphFigure, type DrawableNode, type GraphFigureOptions } from "./course/graph-figure";
 export { findNumpy, describeNumpy, numpyEnv } from "./course/numpy";
 

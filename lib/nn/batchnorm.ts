@@ -91,7 +91,7 @@ export class BatchNorm extends Layer {
         let sq = 0; //                                         σ² = (1/m)·Σᵢ (xᵢ − μ)²
         for (let i = 0; i < m; i++) sq += (X[i * n + j] - mean) ** 2;
         variance = sq / m;
-        runMean[j] = this.momentum * runMean[j] + (1 - this.momentum) * mean; // running μ ← β·running μ + (1 − β)·μ
+        runMean[j] = this.momentum * runMean[j] + (1 - this.momentum) * mean; // running μ ← momentum·running μ + (1 − momentum)·μ
         runVar[j] = this.momentum * runVar[j] + (1 - this.momentum) * variance;
       } else {
         mean = runMean[j];

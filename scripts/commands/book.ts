@@ -5,6 +5,8 @@
 //   index.html          the chapter list (every notebooks/NN-*.ipynb, found, not listed here)
 //   NN-name.html        a chapter: its maths typeset by KaTeX, its plotly charts, its code highlighted,
 //                       previous/next links
+//   notation.html       the notation page (notebooks/notation.ipynb: every symbol and its one meaning), linked
+//                       from the index and from no chain of previous/next
 //   pad.html            the digit pad, with a network trained here (784-256-10, Adam) travelling inside the page
 //   playground.html     the playground (training in a Web Worker on a 5,000-image subset inside the page)
 //   assets/             plotly.js, KaTeX with its fonts, the style sheets and the widgets' script
@@ -32,6 +34,8 @@ const PAD_CACHE = join(ROOT, "build", "pad-model.json");
 let OUT = STAGE; // where the pages are written: the stage while building, the site once swapped in
 const EXECUTED = join(ROOT, "build", "notebooks");
 const COURSE = "A neural network from scratch, in TypeScript";
+/** Pages of notebooks/ that are not chapters, shown after them in the index: the notation page. */
+const REFERENCE_PAGES = ["notation.ipynb"];
 
 interface Chapter {
   name: string; // "02-forward-pass"
@@ -65,7 +69,8 @@ function main(): void {
     .filter((f) => /^\d+.*\.ipynb$/.test(f))
     .sort();
   if (sources.length === 0) throw new Error("book: no notebooks/NN-*.ipynb found");
-  ensureExecuted(sources, noRun);
+  const reference = REFERENCE_PAGES.filter((f) => existsSync(join(ROOT, "notebooks", f)));
+  ensureExecuted([...sources, ...reference], noRun);
 
   checkOutputPaths([{ path: PAD_CACHE, what: "the digit pad's model cache" }]);
   if (existsSync(SITE) && !statSync(SITE).isDirectory()) throw new Error(`book: ${relative(ROOT, SITE)} is a file, not a folder: move it away`);
@@ -75,14 +80,16 @@ function main(): void {
   });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(1));
   mkdirSync(join(OUT, "assets"), { recursive: true });
-  const notebooks = sources.map((f) => prepareNotebook(f, fragments));
+  const notebooks = [...sources, ...reference].map((f) => prepareNotebook(f, fragments));
   renderFragments(fragments, notebooks);
   copyAssets(fragments);
 
-  const chapters: Chapter[] = sources.map((f) => {
+  const asPage = (f: string): Chapter => {
     const name = f.replace(/\.ipynb$/, "");
     return { name, title: chapterTitle(join(EXECUTED, f), name), file: `${name}.html` };
-  });
+  };
+  const chapters: Chapter[] = sources.map(asPage);
+  const references: Chapter[] = reference.map(asPage);
   const extras: Chapter[] = [
     { name: "pad", title: "Draw a digit", file: "pad.html" },
     { name: "playground", title: "Playground: train in your browser", file: "playground.html" },
@@ -90,11 +97,15 @@ function main(): void {
   const pages = [...chapters, ...extras];
   const navFor = (i: number) => nav(i > 0 ? pages[i - 1] : null, i + 1 < pages.length ? pages[i + 1] : null);
 
-  writeFileSync(join(OUT, "index.html"), indexPage(chapters, extras));
+  writeFileSync(join(OUT, "index.html"), indexPage(chapters, references, extras));
   chapters.forEach((c, i) => {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
     writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${navFor(i)}`));
   });
+  for (const c of references) {
+    const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
+    writeFileSync(join(OUT, c.file), page(c.title, `${nav(null, null)}\n${body}\n${nav(null, null)}`));
+  }
   const { net, accuracy } = padModel();
   const padIntro =
     `<h1>Draw a digit</h1><div class="book-prose"><p>A 784 → 256 → 10 network (ReLU, softmax), trained on the 60,000 MNIST ` +
@@ -104,9 +115,9 @@ function main(): void {
   writeFileSync(join(OUT, "pad.html"), page("Draw a digit", `${navFor(chapters.length)}\n${padIntro}\n${digitPadHtml(net, { script: false })}`, { widgets: true }));
   const pgIntro =
     `<h1>Playground: train in your browser</h1><div class="book-prose"><p>The course's own library, running in this page: ` +
-    `choose the hidden layer's size $h$, its activation, the learning rate $\\alpha$, the batch size (full batch, a mini-batch, ` +
+    `choose the hidden layer's size, its activation, the learning rate $\\alpha$, the batch size (full batch, a mini-batch, ` +
     `or one example: gradient descent, mini-batch and stochastic gradient descent) and the optimizer, then press Train. ` +
-    `It trains a 784 → $h$ → 10 network on 5,000 training digits and measures it on 1,000 test digits it never trains on.</p></div>`;
+    `It trains a network with one hidden layer (784 → hidden → 10) on 5,000 training digits and measures it on 1,000 test digits it never trains on.</p></div>`;
   writeFileSync(join(OUT, "playground.html"), page(extras[1].title, `${navFor(chapters.length + 1)}\n${pgIntro}\n${playgroundHtml({ script: false })}`, { widgets: true }));
   rmSync(fragments, { recursive: true, force: true });
 
@@ -271,7 +282,7 @@ ${widgets ? '<script src="assets/widgets.js"></script>\n' : ""}</body>
 `;
 }
 
-function indexPage(chapters: Chapter[], extras: Chapter[]): string {
+function indexPage(chapters: Chapter[], references: Chapter[], extras: Chapter[]): string {
   const items = (list: Chapter[]) => list.map((c) => `<li><a href="${c.file}">${escapeHtml(c.title)}</a></li>`).join("\n");
   return page(
     COURSE,
@@ -285,7 +296,7 @@ open the notebooks with <code>npm start</code>.</p></div>
 <ul class="book-chapters book-toc">
 ${items(chapters)}
 </ul>
-<h2>In your browser</h2>
+${references.length > 0 ? `<h2>Reference</h2>\n<ul class="book-chapters">\n${items(references)}\n</ul>\n` : ""}<h2>In your browser</h2>
 <ul class="book-chapters">
 ${items(extras)}
 </ul>

@@ -60,7 +60,7 @@ function checkPoolBackward(f: unknown): true | string {
 }
 
 registerExercises("11", [
-  { id: "11.1", expected: 16, hint: "OH = ⌊(H + 2p − k)/s⌋ + 1" },
+  { id: "11.1", expected: 16, hint: "O_H = ⌊(n_H + 2·pad − k)/s⌋ + 1" },
   { id: "11.2", expected: 32 * (3 * 3 * 3) + 32, hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
   { id: "11.3", test: checkIm2col, hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row" },
   { id: "11.4", test: checkPoolBackward, hint: "each dY goes to the position of its window's maximum; everything else gets 0" },

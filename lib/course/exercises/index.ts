@@ -10,5 +10,6 @@ import "./ch08";
 import "./ch09";
 import "./ch10";
 import "./ch11";
+import "./ch12";
 import "./ch13";
 export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";
