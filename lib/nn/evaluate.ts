@@ -4,13 +4,17 @@
 import { Matrix } from "../core/matrix";
 import { argmaxRows } from "../core/ops";
 import type { LossFn } from "./losses";
-import type { Sequential } from "./sequential";
+
+/** What evaluation needs of a network: its output in evaluation mode (Sequential.infer). */
+export interface Inferable {
+  infer(x: Matrix): Matrix;
+}
 
 /** Rows evaluated at once by predict, accuracy and evaluate: big enough to be fast, small enough to fit. */
 export const EVAL_BATCH_SIZE = 1000;
 
 /** The predicted class of each row of x (argmax of the output), batchSize rows at a time. */
-export function predict(net: Sequential, x: Matrix, batchSize: number): Int32Array {
+export function predict(net: Inferable, x: Matrix, batchSize: number): Int32Array {
   checkBatchSize("predict", batchSize);
   const predictions = new Int32Array(x.rows);
   for (let start = 0; start < x.rows; start += batchSize) {
@@ -22,7 +26,7 @@ export function predict(net: Sequential, x: Matrix, batchSize: number): Int32Arr
 }
 
 /** The fraction of rows whose predicted class equals the label, in [0, 1]. */
-export function accuracy(net: Sequential, x: Matrix, labels: ArrayLike<number>, batchSize: number): number {
+export function accuracy(net: Inferable, x: Matrix, labels: ArrayLike<number>, batchSize: number): number {
   checkLabels("accuracy", x, labels);
   const predictions = predict(net, x, batchSize);
   let correct = 0;
@@ -32,7 +36,7 @@ export function accuracy(net: Sequential, x: Matrix, labels: ArrayLike<number>, 
 
 /** The mean loss and the accuracy over a whole data set, batchSize rows at a time. Labels default to the argmax of each target row. */
 export function evaluate(
-  net: Sequential,
+  net: Inferable,
   x: Matrix,
   targets: Matrix,
   loss: LossFn,
