@@ -45,3 +45,10 @@ export * from "./course/diagnostics";
 export * from "./course/digit-image";
 export * from "./course/widgets";
 export * from "./course/numpy";
+
+// --- Chapter 14 (recurrence): the recurrent layers, the row-by-row networks, gradient clipping ---------------
+export { RNN, type RNNOptions } from "./nn/rnn";
+export { LSTM, type LSTMOptions } from "./nn/lstm";
+export { orthogonal, type RecurrentOptions } from "./nn/sequence";
+export { mnistRecurrent, type RecurrentNetOptions } from "./nn/recurrent-net";
+export { globalGradNorm, clipGradNorm, withGradientClipping, type ClippedOptimizer } from "./train/clipping";
