@@ -19,6 +19,7 @@ beforeAll(() => {
   const tiny = ["--data", "data/mnist-sample", "--train-limit", "200", "--test-limit", "100", "--epochs", "1", "--batch-size", "50"];
   runs = {
     preset: cli(["--preset", "lstm", ...tiny, "--hidden", "8", "--json", path.join(dir, "lstm.json"), "--save", path.join(dir, "lstm-model.json")]),
+    again: cli(["--preset", "lstm", ...tiny, "--hidden", "8", "--json", path.join(dir, "lstm-again.json")]),
     rnn: cli(["--arch", "rnn", ...tiny, "--hidden", "6", "--optimizer", "adam", "--lr", "0.01", "--quiet"]),
     layersWithLstm: cli(["--arch", "lstm", "--layers", "784,10"]),
     augmentWithRnn: cli(["--arch", "rnn", "--augment"]),
@@ -43,6 +44,13 @@ describe("npm run train -- --preset lstm", () => {
     expect(net.layers[0]).toBeInstanceOf(LSTM);
     const test = loadMnist("test", { dir: "data/mnist-sample", limit: 100 });
     expect(net.accuracy(test.images, test.labels)).toBeCloseTo(out.final.testAccuracy, 10);
+  });
+
+  it("the same seed gives the same history, number for number (only the seconds differ)", async () => {
+    expect((await runs.preset).code).toBe(0);
+    expect((await runs.again).code).toBe(0);
+    const history = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")).history.map((r: { seconds?: number }) => ({ ...r, seconds: 0 }));
+    expect(history("lstm-again.json")).toEqual(history("lstm.json"));
   });
 
   it("--arch rnn trains a plain RNN", async () => {
