@@ -29,6 +29,12 @@ export {
 } from "./nn/gradcheck";
 export { saveModel, loadModel, modelToJson, modelFromJson, type ModelFile } from "./nn/persist";
 
+// ── Sequences (chapter 14): recurrent layers, the row-by-row networks (gradient clipping is with training) ─────
+export { RNN, type RNNOptions } from "./nn/rnn";
+export { LSTM, type LSTMOptions } from "./nn/lstm";
+export { orthogonal, type RecurrentOptions } from "./nn/sequence";
+export { mnistRecurrent, type RecurrentNetOptions } from "./nn/recurrent-net";
+
 // ── Automatic differentiation (lib/autograd/, chapter 13): Value (scalars) and Tensor (matrices) ─────────────
 export { Value } from "./autograd/value";
 export { Tensor, type TensorOptions } from "./autograd/tensor";
@@ -48,6 +54,7 @@ export type { EpochRecord, StepInfo, History, TrainCallback, BatchTransform, Fit
 // train()'s plug-ins: early stopping and the epoch lines are callbacks; augmentation (Augmenter, below) a transform
 export { EarlyStopping, type EarlyStoppingOptions } from "./train/early-stopping";
 export { logEpochs, formatRecord } from "./train/log";
+export { globalGradNorm, clipGradNorm, withGradientClipping, type ClippedOptimizer } from "./train/clipping";
 
 // ── Data: MNIST, CSV, IDX, data sets and augmentation (lib/data/) ──────────────────────────────────────────
 export { loadMnist, mnistDir, type Split, type LoadMnistOptions } from "./data/mnist";

@@ -6,8 +6,10 @@ import { Conv2D } from "./conv";
 import { MaxPool2D, Flatten } from "./pool";
 import { BatchNorm } from "./batchnorm";
 import { Dropout } from "./dropout";
+import { RNN } from "./rnn";
+import { LSTM } from "./lstm";
 
-/** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options; Conv2D its rng/seed and dtype. */
+/** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options; Conv2D, RNN and LSTM their rng/seed and dtype. */
 export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Layer {
   switch (c.type) {
     case "dense":
@@ -34,9 +36,14 @@ export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Lay
       return new BatchNorm(size(c, "features"), { eps: optionalNumber(c, "eps"), momentum: optionalNumber(c, "momentum"), dtype: options.dtype });
     case "dropout":
       return new Dropout(probability(c, "p"), { seed: optionalNumber(c, "seed") });
+    case "rnn":
+    case "lstm": {
+      const o = { inputs: size(c, "inputs"), hidden: size(c, "hidden"), steps: size(c, "steps"), dtype: options.dtype, rng: options.rng, seed: options.seed };
+      return c.type === "rnn" ? new RNN(o) : new LSTM(o);
+    }
     default:
       throw new Error(
-        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh, softmax, batchnorm or dropout`,
+        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh, softmax, batchnorm, dropout, rnn or lstm`,
       );
   }
 }

@@ -24,6 +24,8 @@ import { formatPercent } from "../../lib/format";
 import { MAX_ARRAY_LENGTH, modelFileSize, readModelFile, saveModel } from "../../lib/nn/persist";
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../../lib/files";
 import { getBackend, setBackend, stopThreads } from "../../lib/engine/backend";
+import { mnistRecurrent } from "../../lib/nn/recurrent-net";
+import { withGradientClipping } from "../../lib/train/clipping";
 import { presets } from "../lib/presets";
 import { parseOptions, UsageError } from "../lib/cli.mjs";
 
@@ -35,10 +37,10 @@ interface OptionSpec {
 }
 
 const SPEC: OptionSpec[] = [
-  { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
+  { name: "arch", value: "mlp|cnn|lstm|rnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden); lstm, rnn: chapter 14's recurrent layer over the 28 rows of a digit, then a dense layer (--hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
   { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
-  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none)" },
+  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none); with lstm or rnn: units of the hidden state" },
   { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
   { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
   { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
@@ -53,6 +55,7 @@ const SPEC: OptionSpec[] = [
   { name: "batch-norm", value: "", default: undefined, help: "batch normalisation between every hidden Dense and its activation" },
   { name: "augment", value: "", default: undefined, help: "train on randomly shifted (±2 px) and rotated (±10°) images, new each batch" },
   { name: "early-stopping", value: "N", default: undefined, help: "stop after N epochs without a lower dev loss and keep the best epoch's weights (needs --dev)" },
+  { name: "clip-norm", value: "X", default: undefined, help: "clip the gradients to this global norm before each update (‖g‖ ≤ X)" },
   { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
   { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
   { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
@@ -110,7 +113,7 @@ function choice<T extends string>(name: string, text: string, allowed: readonly 
 
 interface CliOptions {
   preset?: string;
-  arch: "mlp" | "cnn";
+  arch: "mlp" | "cnn" | "lstm" | "rnn";
   layers: number[];
   filters?: [number, number];
   hidden?: number;
@@ -129,6 +132,7 @@ interface CliOptions {
   batchNorm: boolean;
   augment: boolean;
   earlyStopping?: number;
+  clipNorm?: number;
   schedule: string;
   seed: number;
   trainLimit?: number;
@@ -167,7 +171,7 @@ function readOptions(given: Map<string, string>, fromPreset: Set<string> = new S
   }
   const bs = get("batch-size")!;
   const o: CliOptions = {
-    arch: choice("arch", get("arch")!, ["mlp", "cnn"] as const),
+    arch: choice("arch", get("arch")!, ["mlp", "cnn", "lstm", "rnn"] as const),
     layers,
     activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
     loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
@@ -214,6 +218,10 @@ function readOptions(given: Map<string, string>, fromPreset: Set<string> = new S
     o.earlyStopping = positive("early-stopping", opt("early-stopping")!);
     if (o.dev === undefined) throw new UsageError("--early-stopping watches a dev set: add --dev N to hold out N training images for it (the test set is not for choosing)");
   }
+  if (opt("clip-norm") !== undefined) {
+    o.clipNorm = number("clip-norm", opt("clip-norm")!, "real");
+    if (!(o.clipNorm > 0)) throw new UsageError(`--clip-norm: expected a positive number, found ${JSON.stringify(opt("clip-norm"))}`);
+  }
   if (opt("json") !== undefined) o.json = opt("json");
   if (opt("save") !== undefined) o.save = opt("save");
   if (o.arch === "cnn") {
@@ -227,8 +235,15 @@ function readOptions(given: Map<string, string>, fromPreset: Set<string> = new S
     if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce") {
       throw new UsageError("--arch cnn uses ReLU, He initialisation and the cross-entropy loss: --activation, --init and --loss do not apply");
     }
+  } else if (o.arch === "lstm" || o.arch === "rnn") {
+    o.hidden = positive("hidden", get("hidden")!);
+    if (opt("layers") !== undefined || opt("filters") !== undefined) throw new UsageError(`--layers and --filters do not apply to --arch ${o.arch}; it takes --hidden`);
+    if (opt("dropout") !== undefined || given.has("batch-norm")) throw new UsageError("--dropout and --batch-norm apply to --arch mlp");
+    if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce" || given.has("augment")) {
+      throw new UsageError(`--arch ${o.arch} has its own activations and initialisation and uses the cross-entropy loss: --activation, --init, --loss and --augment do not apply`);
+    }
   } else if (opt("filters") !== undefined || opt("hidden") !== undefined) {
-    throw new UsageError("--filters and --hidden apply to --arch cnn");
+    throw new UsageError("--filters and --hidden apply to --arch cnn"); // (--hidden also to lstm and rnn)
   }
   return o;
 }
@@ -392,7 +407,8 @@ async function main(argv: string[]): Promise<number> {
   if (preset !== null) o.preset = preset;
   let optimizer: ReturnType<typeof makeOptimizer>, schedule: ReturnType<typeof makeSchedule>;
   try {
-    optimizer = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
+    const update = makeOptimizer(o.optimizer, { lr: o.lr, beta: o.momentum, weightDecay: o.weightDecay, l1: o.l1 }); // checks lr, β, λ, λ₁
+    optimizer = o.clipNorm === undefined ? update : withGradientClipping(update, o.clipNorm); // ‖g‖ ≤ clipNorm
     schedule = makeSchedule(o.schedule, Math.max(1, o.epochs));
   } catch (err) {
     throw new UsageError((err as Error).message); // a value the options cannot take: before any work
@@ -400,6 +416,7 @@ async function main(argv: string[]): Promise<number> {
   const loaded = o.load !== undefined ? loadNetwork(o) : null;
   const net: Sequential = loaded !== null ? loaded : o.arch === "cnn"
     ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
+    : o.arch === "lstm" || o.arch === "rnn" ? mnistRecurrent({ cell: o.arch, hidden: o.hidden, seed: o.seed })
     : mlp(o.layers, {
       activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
     });
@@ -411,8 +428,10 @@ async function main(argv: string[]): Promise<number> {
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
   const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
   if (!o.quiet) {
-    const shape = o.load !== undefined ? `${o.load} (${net.layers.length} layers)` : o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
-    console.log(`${shape} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
+    const shape = o.load !== undefined ? `${o.load} (${net.layers.length} layers)`
+      : o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10 ${o.activation}`
+      : o.arch === "lstm" || o.arch === "rnn" ? `${o.arch} 28 rows of 28 → ${o.hidden} → 10` : `${o.layers.join("-")} ${o.activation}`;
+    console.log(`${shape}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}${o.clipNorm !== undefined ? `, gradients clipped to norm ${o.clipNorm}` : ""}, batch ${o.batchSize}, ` +
       `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
   }
   const history: History = o.epochs === 0 ? { epochs: [], stopped: null } : train(net, {
@@ -456,7 +475,7 @@ async function main(argv: string[]): Promise<number> {
   delete (options as Partial<CliOptions>).force;
   delete (options as Partial<CliOptions>).devGiven;
   delete (options as Partial<CliOptions>).lossGiven;
-  if (o.arch === "cnn" || o.load !== undefined) for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
+  if (o.arch !== "mlp" || o.load !== undefined) for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
   if (o.load !== undefined) for (const k of ["arch", "batchNorm"] as const) delete (options as Partial<CliOptions>)[k];
 
   // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.

@@ -12,4 +12,5 @@ import "./ch10";
 import "./ch11";
 import "./ch12";
 import "./ch13";
+import "./ch14";
 export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";

@@ -1,0 +1,207 @@
+// LSTM: long short-term memory (Hochreiter & Schmidhuber, 1997; with the forget gate of Gers et al., 2000).
+// Beside the hidden state h it keeps a cell state c that each step changes by a gated sum, not by a product
+// with a matrix:
+//
+//   h_0 = c_0 = 0;  for t = 1 … T:
+//   z_t = x_t·Wx + h_{t−1}·Wh + b, four blocks of H columns in the order i, f, g, o:   z = [z_i | z_f | z_g | z_o]
+//   i = σ(z_i)  input gate,  f = σ(z_f)  forget gate,  g = tanh(z_g)  candidate,  o = σ(z_o)  output gate
+//   c_t = f ⊙ c_{t−1} + i ⊙ g,      h_t = o ⊙ tanh(c_t);     output h_T
+//   x_t: B × I,  h_t, c_t: B × H,  Wx: I × 4H,  Wh: H × 4H,  b: 1 × 4H
+//
+// Backward through time, from dh_T = ∂L/∂h_T and dc = 0 after the last step. At step t, with dh_t and the
+// cell gradient dc that came back from step t + 1:
+//   dc_t = dc + dh_t ⊙ o ⊙ (1 − tanh²(c_t))             c_t reaches the loss through h_t and through c_{t+1}
+//   dz_o = dh_t ⊙ tanh(c_t) ⊙ o(1 − o)                   σ′ = σ(1 − σ)
+//   dz_i = dc_t ⊙ g ⊙ i(1 − i),   dz_g = dc_t ⊙ i ⊙ (1 − g²),   dz_f = dc_t ⊙ c_{t−1} ⊙ f(1 − f)
+//   dc_{t−1} = dc_t ⊙ f                                  the cell's own path: an element-wise product, no matrix
+//   dh_{t−1} = dz_t·Whᵀ
+//   dWx = X_tmᵀ·dZ,   dWh = Σ_t h_{t−1}ᵀ·dz_t,   db = Σ_t Σ_rows dz_t,   dx_t = dz_t·Wxᵀ   (as in ./rnn.ts)
+// Along the cell path the gradient is multiplied by f at each step: where the forget gate stays near 1, it
+// travels back many steps without shrinking. `gradNorms` keeps ‖dh_t‖, `cellGradNorms` ‖dc_t‖.
+//
+// Initial weights: Wx Glorot-uniform and Wh orthogonal, block by block (./sequence.ts); b = 0 except the forget
+// gate's, b_f = 1, so that at the start f = σ(1) ≈ 0.73 and the cell remembers (Jozefowicz et al., 2015).
+import { longLived, type DType, type Matrix } from "../core/matrix";
+import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
+import { Layer, type BackwardOptions, type LayerConfig, type Param } from "./layers";
+import { Buffers } from "../core/buffers";
+import { Random } from "../core/random";
+import { checkRecurrentOptions, initRecurrent, toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
+
+export type LSTMOptions = RecurrentOptions;
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** An LSTM over rows of steps·inputs values (step-major); outputs the last hidden state, B × hidden. */
+export class LSTM extends Layer {
+  readonly name = "LSTM";
+  readonly inputs: number; // I
+  readonly hidden: number; // H
+  readonly steps: number; //  T
+  readonly Wx: Matrix; //  I × 4H, gate blocks i, f, g, o
+  readonly Wh: Matrix; //  H × 4H
+  readonly b: Matrix; //   1 × 4H
+  readonly dWx: Matrix;
+  readonly dWh: Matrix;
+  readonly db: Matrix;
+  /** ‖dh_t‖ and ‖dc_t‖ (over the whole batch) for t = 1 … T, from the last backward: [t − 1]. */
+  readonly gradNorms: Float64Array;
+  readonly cellGradNorms: Float64Array;
+
+  private last: { batch: number; xtm: Matrix; gates: Matrix; cells: Matrix; tanhCells: Matrix; states: Matrix } | null = null;
+  private readonly xtmBuffers = new Buffers(); //     X_tm: (T·B) × I
+  private readonly gateBuffers = new Buffers(); //    [i f g o] after their σ/tanh, every step: (T·B) × 4H
+  private readonly cellBuffers = new Buffers(); //    c_0 … c_T: ((T+1)·B) × H, block 0 = 0
+  private readonly tanhCellBuffers = new Buffers(); // tanh(c_1) … tanh(c_T): (T·B) × H
+  private readonly stateBuffers = new Buffers(); //   h_0 … h_T: ((T+1)·B) × H, block 0 = 0
+  private readonly zhBuffers = new Buffers(); //      h_{t−1}·Wh: B × 4H
+  private readonly dZBuffers = new Buffers(); //      dz_1 … dz_T: (T·B) × 4H
+  private readonly dhBuffers = new Buffers(); //      dh_t: B × H
+  private readonly dcBuffers = new Buffers(); //      dc: B × H
+  private readonly dXtmBuffers = new Buffers(); //    dX_tm: (T·B) × I
+  private readonly dXBuffers = new Buffers(); //      dX: B × (T·I)
+  private readonly blocks = new StepBlocks();
+  private readonly paramList: Param[];
+
+  constructor(options: LSTMOptions) {
+    super();
+    const { inputs, hidden, steps, dtype } = checkRecurrentOptions("LSTM", options);
+    this.inputs = inputs;
+    this.hidden = hidden;
+    this.steps = steps;
+    this.Wx = longLived(inputs, 4 * hidden, dtype);
+    this.Wh = longLived(hidden, 4 * hidden, dtype);
+    this.b = longLived(1, 4 * hidden, dtype);
+    initRecurrent(this.Wx, this.Wh, 4, options.rng ?? new Random(options.seed ?? 0));
+    this.b.data.fill(1, hidden, 2 * hidden); //                                   b_f = 1
+    this.dWx = longLived(inputs, 4 * hidden, dtype);
+    this.dWh = longLived(hidden, 4 * hidden, dtype);
+    this.db = longLived(1, 4 * hidden, dtype);
+    this.gradNorms = new Float64Array(steps);
+    this.cellGradNorms = new Float64Array(steps);
+    this.paramList = [
+      { name: "Wx", value: this.Wx, grad: this.dWx, role: "weight" },
+      { name: "Wh", value: this.Wh, grad: this.dWh, role: "weight" },
+      { name: "b", value: this.b, grad: this.db, role: "bias" },
+    ];
+  }
+
+  get dtype(): DType {
+    return this.Wx.dtype;
+  }
+
+  forward(x: Matrix): Matrix {
+    const T = this.steps, H = this.hidden, B = x.rows, dt = this.dtype;
+    if (x.cols !== T * this.inputs) {
+      throw new Error(`${this.describe()}: input is ${x.shape} but a row must hold steps·inputs = ${T}·${this.inputs} = ${T * this.inputs} values`);
+    }
+    if (B === 0) throw new Error(`${this.describe()}: the batch is empty (0 rows)`);
+    const xtm = toTimeMajor(x, T, this.xtmBuffers.get(T * B, this.inputs, dt));
+    const gates = this.gateBuffers.get(T * B, 4 * H, dt), cells = this.cellBuffers.get((T + 1) * B, H, dt);
+    const tanhCells = this.tanhCellBuffers.get(T * B, H, dt), states = this.stateBuffers.get((T + 1) * B, H, dt);
+    const zh = this.zhBuffers.get(B, 4 * H, dt);
+    addRowVector(matmul(xtm, this.Wx, gates), this.b, gates); //  x_t·Wx + b for every step at once
+    const G = this.blocks.get(gates, B), C = this.blocks.get(cells, B), TC = this.blocks.get(tanhCells, B), S = this.blocks.get(states, B);
+    C[0].fill(0); //                                             c_0 = 0
+    S[0].fill(0); //                                             h_0 = 0
+    const Zh = zh.data;
+    for (let t = 1; t <= T; t++) {
+      if (t > 1) matmul(S[t - 1], this.Wh, zh); //                h_{t−1}·Wh, all four gates in one product
+      else zh.fill(0); //                                         h_0·Wh = 0
+      const Z = G[t - 1].data, cPrev = C[t - 1].data, c = C[t].data, tc = TC[t - 1].data, h = S[t].data;
+      for (let r = 0; r < B; r++) {
+        const z = r * 4 * H, s = r * H;
+        for (let j = 0; j < H; j++) {
+          const i = sigmoid(Z[z + j] + Zh[z + j]); //                       i = σ(z_i)
+          const f = sigmoid(Z[z + H + j] + Zh[z + H + j]); //               f = σ(z_f)
+          const g = Math.tanh(Z[z + 2 * H + j] + Zh[z + 2 * H + j]); //     g = tanh(z_g)
+          const o = sigmoid(Z[z + 3 * H + j] + Zh[z + 3 * H + j]); //       o = σ(z_o)
+          Z[z + j] = i;
+          Z[z + H + j] = f;
+          Z[z + 2 * H + j] = g;
+          Z[z + 3 * H + j] = o;
+          const ct = f * cPrev[s + j] + i * g; //                           c_t = f ⊙ c_{t−1} + i ⊙ g
+          c[s + j] = ct;
+          tc[s + j] = Math.tanh(ct);
+          h[s + j] = o * tc[s + j]; //                                      h_t = o ⊙ tanh(c_t)
+        }
+      }
+    }
+    this.last = { batch: B, xtm, gates, cells, tanhCells, states };
+    return S[T];
+  }
+
+  backward(dOut: Matrix): Matrix;
+  backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
+  backward(dOut: Matrix, options: BackwardOptions = {}): Matrix | null {
+    const last = this.last;
+    if (last === null) throw new Error(`${this.describe()}.backward: call forward first`);
+    const T = this.steps, H = this.hidden, B = last.batch, dt = this.dtype;
+    if (dOut.rows !== B || dOut.cols !== H) throw new Error(`${this.describe()}.backward: dH is ${dOut.shape} but the output h_T was ${B}×${H}`);
+    const G = this.blocks.get(last.gates, B), C = this.blocks.get(last.cells, B), TC = this.blocks.get(last.tanhCells, B);
+    const dZ = this.dZBuffers.get(T * B, 4 * H, dt);
+    const dz = this.blocks.get(dZ, B);
+    const dh = copy(dOut, this.dhBuffers.get(B, H, dt)); //      dh_T = ∂L/∂h_T
+    const dc = this.dcBuffers.get(B, H, dt).fill(0); //          nothing reaches c_T from a step T + 1
+    const Dh = dh.data, Dc = dc.data;
+    for (let t = T; t >= 1; t--) {
+      const A = G[t - 1].data, cPrev = C[t - 1].data, tc = TC[t - 1].data, D = dz[t - 1].data;
+      let cellSquares = 0;
+      for (let r = 0; r < B; r++) {
+        const z = r * 4 * H, s = r * H;
+        for (let j = 0; j < H; j++) {
+          const i = A[z + j], f = A[z + H + j], g = A[z + 2 * H + j], o = A[z + 3 * H + j];
+          const dhv = Dh[s + j], tch = tc[s + j];
+          const dcv = Dc[s + j] + dhv * o * (1 - tch * tch); //             dc_t = dc + dh_t ⊙ o ⊙ (1 − tanh²(c_t))
+          cellSquares += dcv * dcv;
+          D[z + j] = dcv * g * i * (1 - i); //                              dz_i = dc_t ⊙ g ⊙ i(1 − i)
+          D[z + H + j] = dcv * cPrev[s + j] * f * (1 - f); //               dz_f = dc_t ⊙ c_{t−1} ⊙ f(1 − f)
+          D[z + 2 * H + j] = dcv * i * (1 - g * g); //                      dz_g = dc_t ⊙ i ⊙ (1 − g²)
+          D[z + 3 * H + j] = dhv * tch * o * (1 - o); //                    dz_o = dh_t ⊙ tanh(c_t) ⊙ o(1 − o)
+          Dc[s + j] = dcv * f; //                                           dc_{t−1} = dc_t ⊙ f
+        }
+      }
+      this.gradNorms[t - 1] = blockNorm(dh);
+      this.cellGradNorms[t - 1] = Math.sqrt(cellSquares);
+      if (t > 1) matmulTransB(dz[t - 1], this.Wh, dh); //          dh_{t−1} = dz_t·Whᵀ
+    }
+    matmulTransA(last.xtm, dZ, this.dWx); //                       dWx = Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ
+    matmulTransA(this.blocks.head(last.states, T * B), dZ, this.dWh); // dWh = Σ_t h_{t−1}ᵀ·dz_t
+    sumRows(dZ, this.db); //                                       db = Σ_t Σ_rows dz_t
+    if (options.inputGrad === false) return null; //               the data needs no gradient
+    const dXtm = matmulTransB(dZ, this.Wx, this.dXtmBuffers.get(T * B, this.inputs, dt)); // dx_t = dz_t·Wxᵀ
+    return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, dt));
+  }
+
+  /** h_1 … h_T of example `b` of the last forward, one step a row: T × H (a copy). */
+  hiddenStates(b = 0): Matrix {
+    if (this.last === null) throw new Error(`${this.describe()}.hiddenStates: call forward first`);
+    return stateSequence(this.last.states, this.last.batch, b, `${this.describe()}.hiddenStates`);
+  }
+
+  /** c_1 … c_T of example `b` of the last forward: T × H (a copy). */
+  cellStates(b = 0): Matrix {
+    if (this.last === null) throw new Error(`${this.describe()}.cellStates: call forward first`);
+    return stateSequence(this.last.cells, this.last.batch, b, `${this.describe()}.cellStates`);
+  }
+
+  params(): Param[] {
+    return this.paramList; // the same objects every call: optimizers keep their state per parameter
+  }
+
+  config(): LayerConfig {
+    return { type: "lstm", inputs: this.inputs, hidden: this.hidden, steps: this.steps };
+  }
+
+  inputSize(): number {
+    return this.steps * this.inputs;
+  }
+
+  outputSize(): number {
+    return this.hidden;
+  }
+
+  describe(): string {
+    return `LSTM(${this.steps}×${this.inputs} → ${this.hidden})`;
+  }
+}

@@ -1,0 +1,152 @@
+// RNN: a plain (Elman) recurrent layer. It reads a sequence x_1 … x_T one step at a time and keeps a hidden
+// state h that it updates at every step with the same weights:
+//
+//   h_0 = 0,   h_t = tanh(x_t·Wx + h_{t−1}·Wh + b)   (t = 1 … T),   output h_T
+//   x_t: B × I,  h_t: B × H,  Wx: I × H,  Wh: H × H,  b: 1 × H
+//
+// Backpropagation through time (BPTT): unroll the loop into T copies of one layer that share Wx, Wh and b,
+// and apply the chain rule backwards from the last step. With z_t = x_t·Wx + h_{t−1}·Wh + b and
+// dh_T = ∂L/∂h_T (what the next layer sends back):
+//   dz_t = dh_t ⊙ (1 − h_t²)              tanh′(z) = 1 − tanh(z)²
+//   dh_{t−1} = dz_t·Whᵀ                   h_{t−1} reaches the loss only through z_t (the output is h_T alone)
+//   dWx = Σ_t x_tᵀ·dz_t,   dWh = Σ_t h_{t−1}ᵀ·dz_t,   db = Σ_t Σ_rows dz_t,   dx_t = dz_t·Wxᵀ
+// The sums over t are one product each: stack the steps time-major (./sequence.ts) and Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ.
+// Only the recurrence itself, h_{t−1}·Wh forward and dz_t·Whᵀ backward, needs a product per step.
+//
+// dh_{t−1} = dz_t·Whᵀ = (dh_t ⊙ (1 − h_t²))·Whᵀ: going back k steps multiplies the gradient by k such factors,
+// so its norm shrinks or grows about geometrically (vanishing and exploding gradients). `gradNorms` keeps
+// ‖dh_t‖ of the last backward, to watch it happen.
+import { longLived, type DType, type Matrix } from "../core/matrix";
+import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
+import { Layer, type BackwardOptions, type LayerConfig, type Param } from "./layers";
+import { Buffers } from "../core/buffers";
+import { Random } from "../core/random";
+import { checkRecurrentOptions, initRecurrent, toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
+
+export type RNNOptions = RecurrentOptions;
+
+/** A tanh RNN over rows of steps·inputs values (step-major); outputs the last hidden state, B × hidden. */
+export class RNN extends Layer {
+  readonly name = "RNN";
+  readonly inputs: number; // I
+  readonly hidden: number; // H
+  readonly steps: number; //  T
+  readonly Wx: Matrix; //  I × H
+  readonly Wh: Matrix; //  H × H
+  readonly b: Matrix; //   1 × H
+  readonly dWx: Matrix;
+  readonly dWh: Matrix;
+  readonly db: Matrix;
+  /** ‖dh_t‖ (over the whole batch) for t = 1 … T, from the last backward: gradNorms[t − 1]. */
+  readonly gradNorms: Float64Array;
+
+  private last: { batch: number; xtm: Matrix; states: Matrix } | null = null; // what backward needs
+  private readonly xtmBuffers = new Buffers(); //    X_tm: (T·B) × I
+  private readonly stateBuffers = new Buffers(); //  h_0 … h_T time-major: ((T+1)·B) × H, block 0 = h_0 = 0
+  private readonly dZBuffers = new Buffers(); //     dz_1 … dz_T: (T·B) × H
+  private readonly dhBuffers = new Buffers(); //     dh_t: B × H
+  private readonly dXtmBuffers = new Buffers(); //   dX_tm: (T·B) × I
+  private readonly dXBuffers = new Buffers(); //     dX: B × (T·I)
+  private readonly blocks = new StepBlocks();
+  private readonly paramList: Param[];
+
+  constructor(options: RNNOptions) {
+    super();
+    const { inputs, hidden, steps, dtype } = checkRecurrentOptions("RNN", options);
+    this.inputs = inputs;
+    this.hidden = hidden;
+    this.steps = steps;
+    this.Wx = longLived(inputs, hidden, dtype);
+    this.Wh = longLived(hidden, hidden, dtype);
+    this.b = longLived(1, hidden, dtype);
+    initRecurrent(this.Wx, this.Wh, 1, options.rng ?? new Random(options.seed ?? 0));
+    this.dWx = longLived(inputs, hidden, dtype);
+    this.dWh = longLived(hidden, hidden, dtype);
+    this.db = longLived(1, hidden, dtype);
+    this.gradNorms = new Float64Array(steps);
+    this.paramList = [
+      { name: "Wx", value: this.Wx, grad: this.dWx, role: "weight" },
+      { name: "Wh", value: this.Wh, grad: this.dWh, role: "weight" },
+      { name: "b", value: this.b, grad: this.db, role: "bias" },
+    ];
+  }
+
+  get dtype(): DType {
+    return this.Wx.dtype;
+  }
+
+  forward(x: Matrix): Matrix {
+    const T = this.steps, H = this.hidden, B = x.rows;
+    if (x.cols !== T * this.inputs) {
+      throw new Error(`${this.describe()}: input is ${x.shape} but a row must hold steps·inputs = ${T}·${this.inputs} = ${T * this.inputs} values`);
+    }
+    if (B === 0) throw new Error(`${this.describe()}: the batch is empty (0 rows)`);
+    const xtm = toTimeMajor(x, T, this.xtmBuffers.get(T * B, this.inputs, this.dtype));
+    const states = this.stateBuffers.get((T + 1) * B, H, this.dtype);
+    const h = this.blocks.get(states, B); //                      h[t]: B × H, a view
+    h[0].fill(0); //                                              h_0 = 0
+    // x_t·Wx + b for every step at once, in dZ's buffer (free until backward): (T·B) × H
+    const z = this.dZBuffers.get(T * B, H, this.dtype);
+    addRowVector(matmul(xtm, this.Wx, z), this.b, z); //         Z_x = X_tm·Wx + b
+    const zt = this.blocks.get(z, B);
+    for (let t = 1; t <= T; t++) {
+      const Zx = zt[t - 1].data, Ht = h[t].data;
+      if (t > 1) matmul(h[t - 1], this.Wh, h[t]); //              h_{t−1}·Wh
+      else h[1].fill(0); //                                       h_0·Wh = 0
+      for (let k = 0; k < Ht.length; k++) Ht[k] = Math.tanh(Ht[k] + Zx[k]); // h_t = tanh(x_t·Wx + h_{t−1}·Wh + b)
+    }
+    this.last = { batch: B, xtm, states };
+    return h[T];
+  }
+
+  backward(dOut: Matrix): Matrix;
+  backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
+  backward(dOut: Matrix, options: BackwardOptions = {}): Matrix | null {
+    const last = this.last;
+    if (last === null) throw new Error(`${this.describe()}.backward: call forward first`);
+    const T = this.steps, H = this.hidden, B = last.batch;
+    if (dOut.rows !== B || dOut.cols !== H) throw new Error(`${this.describe()}.backward: dH is ${dOut.shape} but the output h_T was ${B}×${H}`);
+    const h = this.blocks.get(last.states, B);
+    const dZ = this.dZBuffers.get(T * B, H, this.dtype);
+    const dz = this.blocks.get(dZ, B);
+    const dh = copy(dOut, this.dhBuffers.get(B, H, this.dtype)); // dh_T = ∂L/∂h_T
+    for (let t = T; t >= 1; t--) {
+      this.gradNorms[t - 1] = blockNorm(dh);
+      const D = dh.data, Ht = h[t].data, Dz = dz[t - 1].data;
+      for (let k = 0; k < D.length; k++) Dz[k] = D[k] * (1 - Ht[k] * Ht[k]); // dz_t = dh_t ⊙ (1 − h_t²)
+      if (t > 1) matmulTransB(dz[t - 1], this.Wh, dh); //          dh_{t−1} = dz_t·Whᵀ
+    }
+    matmulTransA(last.xtm, dZ, this.dWx); //                       dWx = Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ
+    matmulTransA(this.blocks.head(last.states, T * B), dZ, this.dWh); // dWh = Σ_t h_{t−1}ᵀ·dz_t
+    sumRows(dZ, this.db); //                                       db = Σ_t Σ_rows dz_t
+    if (options.inputGrad === false) return null; //               the data needs no gradient
+    const dXtm = matmulTransB(dZ, this.Wx, this.dXtmBuffers.get(T * B, this.inputs, this.dtype)); // dx_t = dz_t·Wxᵀ
+    return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, this.dtype));
+  }
+
+  /** h_1 … h_T of example `b` of the last forward, one step a row: T × H (a copy). */
+  hiddenStates(b = 0): Matrix {
+    if (this.last === null) throw new Error(`${this.describe()}.hiddenStates: call forward first`);
+    return stateSequence(this.last.states, this.last.batch, b, `${this.describe()}.hiddenStates`);
+  }
+
+  params(): Param[] {
+    return this.paramList; // the same objects every call: optimizers keep their state per parameter
+  }
+
+  config(): LayerConfig {
+    return { type: "rnn", inputs: this.inputs, hidden: this.hidden, steps: this.steps };
+  }
+
+  inputSize(): number {
+    return this.steps * this.inputs;
+  }
+
+  outputSize(): number {
+    return this.hidden;
+  }
+
+  describe(): string {
+    return `RNN(${this.steps}×${this.inputs} → ${this.hidden})`;
+  }
+}
