@@ -21,31 +21,21 @@
 //
 // Initial weights: Wx Glorot-uniform and Wh orthogonal, block by block (./sequence.ts); b = 0 except the forget
 // gate's, b_f = 1, so that at the start f = σ(1) ≈ 0.73 and the cell remembers (Jozefowicz et al., 2015).
-import { longLived, type DType, type Matrix } from "../core/matrix";
+import { type Matrix } from "../core/matrix";
 import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
-import { Layer, type BackwardOptions, type LayerConfig, type Param } from "./layers";
+import type { BackwardOptions } from "./layers";
+import { Recurrent } from "./recurrent";
 import { Buffers } from "../core/buffers";
-import { Random } from "../core/random";
-import { checkRecurrentOptions, initRecurrent, toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
+import { toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
 
 export type LSTMOptions = RecurrentOptions;
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** An LSTM over rows of steps·inputs values (step-major); outputs the last hidden state, B × hidden. */
-export class LSTM extends Layer {
+export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  Wh: H × 4H,  b: 1 × 4H  (./recurrent.ts)
   readonly name = "LSTM";
-  readonly inputs: number; // I
-  readonly hidden: number; // H
-  readonly steps: number; //  T
-  readonly Wx: Matrix; //  I × 4H, gate blocks i, f, g, o
-  readonly Wh: Matrix; //  H × 4H
-  readonly b: Matrix; //   1 × 4H
-  readonly dWx: Matrix;
-  readonly dWh: Matrix;
-  readonly db: Matrix;
-  /** ‖dh_t‖ and ‖dc_t‖ (over the whole batch) for t = 1 … T, from the last backward: [t − 1]. */
-  readonly gradNorms: Float64Array;
+  /** ‖dc_t‖ (over the whole batch) for t = 1 … T, from the last backward: [t − 1] (‖dh_t‖ is gradNorms). */
   readonly cellGradNorms: Float64Array;
 
   private last: { batch: number; xtm: Matrix; gates: Matrix; cells: Matrix; tanhCells: Matrix; states: Matrix } | null = null;
@@ -61,33 +51,15 @@ export class LSTM extends Layer {
   private readonly dXtmBuffers = new Buffers(); //    dX_tm: (T·B) × I
   private readonly dXBuffers = new Buffers(); //      dX: B × (T·I)
   private readonly blocks = new StepBlocks();
-  private readonly paramList: Param[];
 
   constructor(options: LSTMOptions) {
-    super();
-    const { inputs, hidden, steps, dtype } = checkRecurrentOptions("LSTM", options);
-    this.inputs = inputs;
-    this.hidden = hidden;
-    this.steps = steps;
-    this.Wx = longLived(inputs, 4 * hidden, dtype);
-    this.Wh = longLived(hidden, 4 * hidden, dtype);
-    this.b = longLived(1, 4 * hidden, dtype);
-    initRecurrent(this.Wx, this.Wh, 4, options.rng ?? new Random(options.seed ?? 0));
-    this.b.data.fill(1, hidden, 2 * hidden); //                                   b_f = 1
-    this.dWx = longLived(inputs, 4 * hidden, dtype);
-    this.dWh = longLived(hidden, 4 * hidden, dtype);
-    this.db = longLived(1, 4 * hidden, dtype);
-    this.gradNorms = new Float64Array(steps);
-    this.cellGradNorms = new Float64Array(steps);
-    this.paramList = [
-      { name: "Wx", value: this.Wx, grad: this.dWx, role: "weight" },
-      { name: "Wh", value: this.Wh, grad: this.dWh, role: "weight" },
-      { name: "b", value: this.b, grad: this.db, role: "bias" },
-    ];
+    super("lstm", 4, options);
+    this.b.data.fill(1, this.hidden, 2 * this.hidden); //                          b_f = 1
+    this.cellGradNorms = new Float64Array(this.steps);
   }
 
-  get dtype(): DType {
-    return this.Wx.dtype;
+  protected lastStates(): { states: Matrix; batch: number } | null {
+    return this.last;
   }
 
   forward(x: Matrix): Matrix {
@@ -173,35 +145,9 @@ export class LSTM extends Layer {
     return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, dt));
   }
 
-  /** h_1 … h_T of example `b` of the last forward, one step a row: T × H (a copy). */
-  hiddenStates(b = 0): Matrix {
-    if (this.last === null) throw new Error(`${this.describe()}.hiddenStates: call forward first`);
-    return stateSequence(this.last.states, this.last.batch, b, `${this.describe()}.hiddenStates`);
-  }
-
   /** c_1 … c_T of example `b` of the last forward: T × H (a copy). */
   cellStates(b = 0): Matrix {
     if (this.last === null) throw new Error(`${this.describe()}.cellStates: call forward first`);
     return stateSequence(this.last.cells, this.last.batch, b, `${this.describe()}.cellStates`);
-  }
-
-  params(): Param[] {
-    return this.paramList; // the same objects every call: optimizers keep their state per parameter
-  }
-
-  config(): LayerConfig {
-    return { type: "lstm", inputs: this.inputs, hidden: this.hidden, steps: this.steps };
-  }
-
-  inputSize(): number {
-    return this.steps * this.inputs;
-  }
-
-  outputSize(): number {
-    return this.hidden;
-  }
-
-  describe(): string {
-    return `LSTM(${this.steps}×${this.inputs} → ${this.hidden})`;
   }
 }

@@ -16,29 +16,18 @@
 // dh_{t−1} = dz_t·Whᵀ = (dh_t ⊙ (1 − h_t²))·Whᵀ: going back k steps multiplies the gradient by k such factors,
 // so its norm shrinks or grows about geometrically (vanishing and exploding gradients). `gradNorms` keeps
 // ‖dh_t‖ of the last backward, to watch it happen.
-import { longLived, type DType, type Matrix } from "../core/matrix";
+import { type Matrix } from "../core/matrix";
 import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
-import { Layer, type BackwardOptions, type LayerConfig, type Param } from "./layers";
+import type { BackwardOptions } from "./layers";
+import { Recurrent } from "./recurrent";
 import { Buffers } from "../core/buffers";
-import { Random } from "../core/random";
-import { checkRecurrentOptions, initRecurrent, toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
+import { toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, type RecurrentOptions } from "./sequence";
 
 export type RNNOptions = RecurrentOptions;
 
 /** A tanh RNN over rows of steps·inputs values (step-major); outputs the last hidden state, B × hidden. */
-export class RNN extends Layer {
+export class RNN extends Recurrent { // Wx: I × H,  Wh: H × H,  b: 1 × H  (./recurrent.ts)
   readonly name = "RNN";
-  readonly inputs: number; // I
-  readonly hidden: number; // H
-  readonly steps: number; //  T
-  readonly Wx: Matrix; //  I × H
-  readonly Wh: Matrix; //  H × H
-  readonly b: Matrix; //   1 × H
-  readonly dWx: Matrix;
-  readonly dWh: Matrix;
-  readonly db: Matrix;
-  /** ‖dh_t‖ (over the whole batch) for t = 1 … T, from the last backward: gradNorms[t − 1]. */
-  readonly gradNorms: Float64Array;
 
   private last: { batch: number; xtm: Matrix; states: Matrix } | null = null; // what backward needs
   private readonly xtmBuffers = new Buffers(); //    X_tm: (T·B) × I
@@ -48,31 +37,13 @@ export class RNN extends Layer {
   private readonly dXtmBuffers = new Buffers(); //   dX_tm: (T·B) × I
   private readonly dXBuffers = new Buffers(); //     dX: B × (T·I)
   private readonly blocks = new StepBlocks();
-  private readonly paramList: Param[];
 
   constructor(options: RNNOptions) {
-    super();
-    const { inputs, hidden, steps, dtype } = checkRecurrentOptions("RNN", options);
-    this.inputs = inputs;
-    this.hidden = hidden;
-    this.steps = steps;
-    this.Wx = longLived(inputs, hidden, dtype);
-    this.Wh = longLived(hidden, hidden, dtype);
-    this.b = longLived(1, hidden, dtype);
-    initRecurrent(this.Wx, this.Wh, 1, options.rng ?? new Random(options.seed ?? 0));
-    this.dWx = longLived(inputs, hidden, dtype);
-    this.dWh = longLived(hidden, hidden, dtype);
-    this.db = longLived(1, hidden, dtype);
-    this.gradNorms = new Float64Array(steps);
-    this.paramList = [
-      { name: "Wx", value: this.Wx, grad: this.dWx, role: "weight" },
-      { name: "Wh", value: this.Wh, grad: this.dWh, role: "weight" },
-      { name: "b", value: this.b, grad: this.db, role: "bias" },
-    ];
+    super("rnn", 1, options);
   }
 
-  get dtype(): DType {
-    return this.Wx.dtype;
+  protected lastStates(): { states: Matrix; batch: number } | null {
+    return this.last;
   }
 
   forward(x: Matrix): Matrix {
@@ -122,31 +93,5 @@ export class RNN extends Layer {
     if (options.inputGrad === false) return null; //               the data needs no gradient
     const dXtm = matmulTransB(dZ, this.Wx, this.dXtmBuffers.get(T * B, this.inputs, this.dtype)); // dx_t = dz_t·Wxᵀ
     return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, this.dtype));
-  }
-
-  /** h_1 … h_T of example `b` of the last forward, one step a row: T × H (a copy). */
-  hiddenStates(b = 0): Matrix {
-    if (this.last === null) throw new Error(`${this.describe()}.hiddenStates: call forward first`);
-    return stateSequence(this.last.states, this.last.batch, b, `${this.describe()}.hiddenStates`);
-  }
-
-  params(): Param[] {
-    return this.paramList; // the same objects every call: optimizers keep their state per parameter
-  }
-
-  config(): LayerConfig {
-    return { type: "rnn", inputs: this.inputs, hidden: this.hidden, steps: this.steps };
-  }
-
-  inputSize(): number {
-    return this.steps * this.inputs;
-  }
-
-  outputSize(): number {
-    return this.hidden;
-  }
-
-  describe(): string {
-    return `RNN(${this.steps}×${this.inputs} → ${this.hidden})`;
   }
 }
