@@ -134,7 +134,7 @@ function ensureExecuted(sources: string[], noRun: boolean): void {
     throw new Error(`book: these chapters have no up-to-date executed copy in build/notebooks/: ${stale.join(", ")}; run \`npm run notebooks -- ${list.join(" ")}\``);
   }
   console.log(`book: executing ${stale.length} chapter(s) first: ${stale.join(", ")}`);
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "commands", "notebooks.mjs"), ...list], { cwd: ROOT, stdio: "inherit" });
+  const r = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "commands", "notebooks.ts"), ...list], { cwd: ROOT, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`book: executing the chapters failed (see above); fix them, then run npm run book again`);
 }
 
