@@ -74,7 +74,7 @@ beforeAll(() => {
     "classroom --bogus": node("scripts/commands/classroom.mjs", ["status", "--bogus"]),
     "kernel:install --name ..": node("scripts/commands/kernel-install.mjs", ["--name", "..", "--uninstall"]),
   };
-});
+}, 60_000); // dozens of processes started at once: slow on a busy machine
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const expected: Record<string, RegExp> = {

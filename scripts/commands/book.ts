@@ -383,7 +383,7 @@ function serveBook(port: number): void {
     process.exit(1);
   });
   // The server ends with the command that started it, however that ends (npm killed, SIGTERM to the group).
-  onParentGone(() => server.close(() => process.exit(0)));
+  onParentGone(() => process.exit(0), 500, { throughWrapper: true }); // tsx runs us as its child
   for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(0));
   server.listen(port, "127.0.0.1", () => console.log(`book: serving ${basename(OUT)}/ on http://127.0.0.1:${port}/  (Ctrl-C stops)`));
 }
