@@ -80,7 +80,7 @@ describe("messages issue 28 found misleading", () => {
     ["--batch-norm --batch-size 1", ["--batch-norm", "--batch-size", "1"], 2, /^train: --batch-norm needs batches of at least 2/],
     ["--epochs 0 without --load", ["--epochs", "0"], 2, /^train: --epochs 0 trains nothing: it evaluates a saved model, with --load FILE$/],
     ["--csv with the default --dev on 120 rows names --dev", ["--csv", csv120], 2, /^train: --dev 1000 \(the default with --csv\) asks for 1000 of the 120 rows of .*120\.csv as the dev set, leaving none to train on: give --dev N with N below 120$/],
-    ["--dev 60000", ["--dev", "60000", "--train-limit", "10"], 2, /^train: --dev 60000 asks for 60000 of the 60000 rows of the training set/],
+    ["--dev 60000, refused before the images load", ["--dev", "60000", "--train-limit", "10"], 2, /^train: --dev 60000 asks for 60000 of the 60000 rows of the training set as the dev set/],
     ["--csv /dev/zero", ["--csv", "/dev/zero"], 1, /^train: \/dev\/zero: cannot read the CSV file: it is a device, not a digits CSV file; refusing to read it$/],
     ["--json /dev/full", ["--json", "/dev/full"], 2, /^train: --json "\/dev\/full": is not a regular file: it is a device/],
   ];

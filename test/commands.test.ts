@@ -20,6 +20,7 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 }
 const node = (script: string, args: string[], env?: Record<string, string>) => run(process.execPath, [script, ...args], env);
 const TSX = path.resolve("node_modules/.bin/tsx");
+const notebooks = (args: string[], env?: Record<string, string>) => run(TSX, ["scripts/commands/notebooks.ts", ...args], env);
 
 let dir: string;
 let runs: Record<string, Promise<Run>>;
@@ -40,20 +41,20 @@ beforeAll(() => {
     "test --bogus": node("scripts/commands/test.mjs", ["--bogus"]),
     "test stray": node("scripts/commands/test.mjs", ["unit"]),
     "setup --for x": node("scripts/commands/setup.mjs", ["--for", "x"]),
-    "notebooks README.md": node("scripts/commands/notebooks.mjs", ["README.md"]),
-    "notebooks broken.ipynb": node("scripts/commands/notebooks.mjs", [path.join(dir, "broken.ipynb")]),
-    "notebooks {}.ipynb": node("scripts/commands/notebooks.mjs", [path.join(dir, "empty.ipynb")]),
-    "notebooks missing": node("scripts/commands/notebooks.mjs", ["notebooks/nope.ipynb"]),
-    "notebooks folder": node("scripts/commands/notebooks.mjs", ["notebooks"]),
-    "notebooks --out .": node("scripts/commands/notebooks.mjs", ["--out", ".", NOTEBOOK]),
-    "notebooks --out notebooks/..": node("scripts/commands/notebooks.mjs", ["--html", "--out", "notebooks/..", NOTEBOOK]),
-    "notebooks --out FILE": node("scripts/commands/notebooks.mjs", ["--out", "README.md", NOTEBOOK]),
-    "notebooks same twice": node("scripts/commands/notebooks.mjs", [NOTEBOOK, `./${NOTEBOOK}`]),
-    "notebooks --timeout abc": node("scripts/commands/notebooks.mjs", ["--timeout", "abc", NOTEBOOK]),
-    "notebooks NB_TIMEOUT=abc": node("scripts/commands/notebooks.mjs", [NOTEBOOK], { NB_TIMEOUT: "abc" }),
-    "notebooks --bogus": node("scripts/commands/notebooks.mjs", ["--bogus"]),
-    "notebooks:clear README.md": node("scripts/commands/notebooks.mjs", ["--clear", "README.md"]),
-    "notebooks:clear --html": node("scripts/commands/notebooks.mjs", ["--clear", "--html", NOTEBOOK]),
+    "notebooks README.md": notebooks(["README.md"]),
+    "notebooks broken.ipynb": notebooks([path.join(dir, "broken.ipynb")]),
+    "notebooks {}.ipynb": notebooks([path.join(dir, "empty.ipynb")]),
+    "notebooks missing": notebooks(["notebooks/nope.ipynb"]),
+    "notebooks folder": notebooks(["notebooks"]),
+    "notebooks --out .": notebooks(["--out", ".", NOTEBOOK]),
+    "notebooks --out notebooks/..": notebooks(["--html", "--out", "notebooks/..", NOTEBOOK]),
+    "notebooks --out FILE": notebooks(["--out", "README.md", NOTEBOOK]),
+    "notebooks same twice": notebooks([NOTEBOOK, `./${NOTEBOOK}`]),
+    "notebooks --timeout abc": notebooks(["--timeout", "abc", NOTEBOOK]),
+    "notebooks NB_TIMEOUT=abc": notebooks([NOTEBOOK], { NB_TIMEOUT: "abc" }),
+    "notebooks --bogus": notebooks(["--bogus"]),
+    "notebooks:clear README.md": notebooks(["--clear", "README.md"]),
+    "notebooks:clear --html": notebooks(["--clear", "--html", NOTEBOOK]),
     "bench --bogus": run(TSX, ["bench/run.ts", "--bogus"]),
     "bench nosuchsection": run(TSX, ["bench/run.ts", "nosuchsection"]),
     "check-html missing.html": node("scripts/checks/check-html.mjs", [path.join(dir, "missing.html")]),
@@ -73,7 +74,7 @@ beforeAll(() => {
     "classroom --bogus": node("scripts/commands/classroom.mjs", ["status", "--bogus"]),
     "kernel:install --name ..": node("scripts/commands/kernel-install.mjs", ["--name", "..", "--uninstall"]),
   };
-});
+}, 60_000); // dozens of processes started at once: slow on a busy machine
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const expected: Record<string, RegExp> = {
@@ -90,13 +91,13 @@ const expected: Record<string, RegExp> = {
   "notebooks {}.ipynb": /^notebooks: .*empty\.ipynb: not a readable notebook/,
   "notebooks missing": /^notebooks: no such notebook: notebooks\/nope\.ipynb$/,
   "notebooks folder": /^notebooks: notebooks: is a folder; expected a notebook file/,
-  "notebooks --out .": /^notebooks: --out \.: the executed copy of notebooks\/00-welcome\.ipynb would overwrite the notebook notebooks\/00-welcome\.ipynb/,
-  "notebooks --out notebooks/..": /would overwrite the notebook notebooks\/00-welcome\.ipynb/,
-  "notebooks --out FILE": /^notebooks: --out README\.md: cannot write .*README\.md is a file, not a folder$/,
-  "notebooks same twice": /would both be written to build\/notebooks\/00-welcome\.ipynb/,
-  "notebooks --timeout abc": /^notebooks: argument --timeout: expected a whole number of seconds ≥ 1, found 'abc'/,
-  "notebooks NB_TIMEOUT=abc": /^notebooks: NB_TIMEOUT: expected a whole number of seconds ≥ 1, found 'abc'$/,
-  "notebooks --bogus": /^notebooks: unrecognized arguments: --bogus/,
+  "notebooks --out .": /^notebooks: executed copy of notebooks\/00-welcome\.ipynb "notebooks\/00-welcome\.ipynb": is the same file as the notebook notebooks\/00-welcome\.ipynb input/,
+  "notebooks --out notebooks/..": /is the same file as the notebook notebooks\/00-welcome\.ipynb input/,
+  "notebooks --out FILE": /^notebooks: executed copy of notebooks\/00-welcome\.ipynb "README\.md\/notebooks\/00-welcome\.ipynb": cannot be written: .*README\.md is a file, not a folder$/,
+  "notebooks same twice": /^notebooks: executed copy of notebooks\/00-welcome\.ipynb "build\/notebooks\/00-welcome\.ipynb": is the same file as the executed copy of notebooks\/00-welcome\.ipynb output/,
+  "notebooks --timeout abc": /^notebooks: --timeout: expected a whole number from 1 to 10000000, found "abc"$/,
+  "notebooks NB_TIMEOUT=abc": /^notebooks: NB_TIMEOUT: expected a whole number from 1 to 10000000, found "abc"$/,
+  "notebooks --bogus": /^notebooks: unknown option --bogus \(see --help\)$/,
   "notebooks:clear README.md": /^notebooks: README\.md: not a notebook/,
   "notebooks:clear --html": /^notebooks: --clear clears notebooks in place: it takes only notebook files/,
   "bench --bogus": /^bench: unknown option --bogus/,
@@ -151,7 +152,7 @@ describe("notebooks:clear rewrites a notebook in place atomically", () => {
     fs.writeFileSync(target, JSON.stringify(nb));
     fs.chmodSync(target, 0o600);
     fs.symlinkSync(target, path.join(dir, "link.ipynb"));
-    const r = await node("scripts/commands/notebooks.mjs", ["--clear", path.join(dir, "link.ipynb")]);
+    const r = await notebooks(["--clear", path.join(dir, "link.ipynb")]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(fs.lstatSync(path.join(dir, "link.ipynb")).isSymbolicLink()).toBe(true);

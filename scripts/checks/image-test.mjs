@@ -101,7 +101,7 @@ async function main() {
   ok("the course's files are read-only to the student", who.stdout.includes("read-only"));
   ok("the entry point gave the student a copy of the course", who.stdout.includes("00-welcome.ipynb"), who.stderr.trim().slice(-300));
   const started = Date.now();
-  const chapter = offline(`cd /opt/mnist-course && JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime node scripts/commands/notebooks.mjs --out /tmp/run "$HOME/mnist-course/notebooks/${CHAPTER}"`);
+  const chapter = offline(`cd /opt/mnist-course && JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime node_modules/.bin/tsx scripts/commands/notebooks.ts --out /tmp/run "$HOME/mnist-course/notebooks/${CHAPTER}"`);
   ok(`with no network, ${CHAPTER} runs top to bottom in the image's kernel`, chapter.status === 0,
     chapter.status === 0 ? `${((Date.now() - started) / 1000).toFixed(1)} s` : `${chapter.stdout}${chapter.stderr}`.trim().split("\n").slice(-15).join("\n"));
 

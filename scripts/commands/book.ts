@@ -145,7 +145,7 @@ function ensureExecuted(sources: string[], noRun: boolean): void {
     throw new Error(`book: these chapters have no up-to-date executed copy in build/notebooks/: ${stale.join(", ")}; run \`npm run notebooks -- ${list.join(" ")}\``);
   }
   console.log(`book: executing ${stale.length} chapter(s) first: ${stale.join(", ")}`);
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "commands", "notebooks.mjs"), ...list], { cwd: ROOT, stdio: "inherit" });
+  const r = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "commands", "notebooks.ts"), ...list], { cwd: ROOT, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`book: executing the chapters failed (see above); fix them, then run npm run book again`);
 }
 
@@ -394,7 +394,7 @@ function serveBook(port: number): void {
     process.exit(1);
   });
   // The server ends with the command that started it, however that ends (npm killed, SIGTERM to the group).
-  onParentGone(() => server.close(() => process.exit(0)));
+  onParentGone(() => process.exit(0), 500, { throughWrapper: true }); // tsx runs us as its child
   for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(0));
   server.listen(port, "127.0.0.1", () => console.log(`book: serving ${basename(OUT)}/ on http://127.0.0.1:${port}/  (Ctrl-C stops)`));
 }

@@ -36,7 +36,7 @@ const STEPS = [
   { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
   { name: "types-web", what: "tsc --noEmit -p web (the page code, with the browser's types)", cmd: bin("tsc"), args: ["--noEmit", "-p", "web"] },
   { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
-  { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: process.execPath, args: [join(ROOT, "scripts", "commands", "notebooks.mjs"), "--html"] },
+  { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "commands", "notebooks.ts"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "check-html.mjs"), ...exports] },
   { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "commands", "book.ts"), "--no-run"] },
   { name: "browser", what: "check the book in Chromium: every page, the digit pad, the playground", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "check-book.mjs")] },

@@ -9,6 +9,7 @@
 // Exit codes: 0 done, 1 an error (missing file, refused option), 2 a bad command line, 3 the loss diverged.
 import * as path from "node:path";
 import { loadMnist, mnistDir, mnistFiles } from "../../lib/data/mnist";
+import { readIdx } from "../../lib/data/idx";
 import { shuffleDataset, splitDev, type Dataset } from "../../lib/data/dataset";
 import { loadCsv } from "../../lib/data/csv";
 import { mlp, mnistCnn } from "../../lib/nn/models";
@@ -289,12 +290,14 @@ function loadData(o: CliOptions): { train: Dataset; test: Dataset; testName: str
 
 /** splitDev, refusing (as a bad command line) a --dev that leaves nothing to train on, and naming --dev. */
 function devSplit(all: Dataset, o: CliOptions, source: string): { train: Dataset; dev: Dataset } {
-  const rows = all.labels.length;
-  if (o.dev! >= rows) {
-    const which = o.devGiven ? `--dev ${o.dev}` : `--dev ${o.dev} (the default with --csv)`;
-    throw new UsageError(`${which} asks for ${o.dev} of the ${rows} rows of ${source} as the dev set, leaving none to train on: give --dev N with N below ${rows}`);
-  }
+  checkDevSize(o, all.labels.length, source);
   return splitDev(all, o.dev!);
+}
+
+function checkDevSize(o: CliOptions, rows: number, source: string): void {
+  if (o.dev! < rows) return;
+  const which = o.devGiven ? `--dev ${o.dev}` : `--dev ${o.dev} (the default with --csv)`;
+  throw new UsageError(`${which} asks for ${o.dev} of the ${rows} rows of ${source} as the dev set, leaving none to train on: give --dev N with N below ${rows}`);
 }
 
 function limit(d: Dataset, n: number | undefined): Dataset {
@@ -421,6 +424,11 @@ async function main(argv: string[]): Promise<number> {
       activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
     });
   checkPaths(o, net);
+  if (o.dev !== undefined && o.csv === undefined) {
+    // the training labels alone (60 kB) say how many rows --dev may hold out: refused before the images load
+    const rows = readIdx(mnistFiles("train", o.data ?? mnistDir()).labels).data.length;
+    checkDevSize(o, rows, "the training set");
+  }
   const backend = chooseBackend(o.backend);
   const { train: trainSet, test, testName, source, finalTest } = loadData(o);
 

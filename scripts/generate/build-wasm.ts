@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../../lib/files";
+import { parseCommandLine } from "../lib/cli.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const WASM_SOURCE = "lib/engine/wasm/assembly/gemm.ts";
@@ -71,10 +72,14 @@ export async function buildGemmWasm(relaxed = false): Promise<Uint8Array> {
 }
 
 async function main(): Promise<void> {
+  const { values } = parseCommandLine("build-wasm", {
+    options: { check: { type: "boolean" } },
+    help: "Usage: npx tsx scripts/generate/build-wasm.ts [--check]\n\nRebuilds lib/engine/wasm/gemm*.wasm from their source (--check: fail if a committed file differs).",
+  });
   for (const [output, relaxed] of [[WASM_OUTPUT, false], [WASM_RELAXED_OUTPUT, true]] as const) {
     const bytes = await buildGemmWasm(relaxed);
     const out = join(root, output);
-    if (process.argv.includes("--check")) {
+    if (values.check) {
       const committed = readFileSync(out);
       if (!Buffer.from(bytes).equals(committed)) {
         console.error(`build-wasm: ${output} does not match ${WASM_SOURCE}; run npx tsx scripts/generate/build-wasm.ts`);

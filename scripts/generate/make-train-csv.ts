@@ -6,15 +6,21 @@ import * as path from "path";
 import { readIdx } from "../../lib/data/idx";
 import { mnistFiles } from "../../lib/data/mnist";
 import { checkOutputPaths, writeFileAtomic } from "../../lib/files";
+import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 
-function main(argv: string[]): void {
-  if (argv.length > 2 || argv.some((a) => a.startsWith("-"))) {
-    throw new Error(`usage: npx tsx scripts/generate/make-train-csv.ts [OUT] [ROWS]; found ${JSON.stringify(argv.join(" "))}`);
-  }
+const USAGE = "usage: npx tsx scripts/generate/make-train-csv.ts [OUT] [ROWS] [--force]   (default build/train.csv, all rows)";
+
+function main(): void {
+  const { values, positionals: argv } = parseCommandLine("make-train-csv", { options: { force: { type: "boolean" } }, allowPositionals: true, help: USAGE });
+  if (argv.length > 2) fail("make-train-csv", `${USAGE}; found ${JSON.stringify(argv.join(" "))}`);
   const out = argv[0] ?? path.join("build", "train.csv");
   const files = mnistFiles("train");
-  if (argv[1] !== undefined && !/^[1-9]\d*$/.test(argv[1])) throw new Error(`ROWS: expected a whole number ≥ 1, found ${JSON.stringify(argv[1])}`);
-  checkOutputPaths([{ path: out, what: "OUT", bytes: 110e6 }], [{ path: files.images, what: "MNIST" }, { path: files.labels, what: "MNIST" }]);
+  if (argv[1] !== undefined) wholeNumber("make-train-csv", "ROWS", argv[1], 1, 60_000);
+  try {
+    checkOutputPaths([{ path: out, what: "OUT", bytes: 110e6 }], [{ path: files.images, what: "MNIST" }, { path: files.labels, what: "MNIST" }], { force: values.force === true });
+  } catch (err) {
+    fail("make-train-csv", (err as Error).message);
+  }
   const labels = readIdx(files.labels).data;
   const images = readIdx(files.images).data;
   const rows = Math.min(Number(argv[1] ?? labels.length), labels.length);
@@ -24,13 +30,13 @@ function main(argv: string[]): void {
     lines.push(`${labels[i]},${Array.prototype.join.call(images.subarray(i * 784, (i + 1) * 784), ",")}`);
   }
   const text = lines.join("\n") + "\n";
-  writeFileAtomic(out, text);
+  writeFileAtomic(out, text, { force: values.force === true });
   console.log(`wrote ${out}: ${rows} rows, ${Buffer.byteLength(text)} bytes`);
 }
 
 try {
-  main(process.argv.slice(2));
+  main();
 } catch (err) {
   console.error(`make-train-csv: ${(err as Error).message.split("\n")[0]}`);
-  process.exitCode = (err as Error).message.startsWith("usage") || /^(ROWS|OUT)/.test((err as Error).message) ? 2 : 1;
+  process.exitCode = 1;
 }

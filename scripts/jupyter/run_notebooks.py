@@ -1,7 +1,8 @@
 """Execute notebooks through the project's tslab kernel, cell by cell, one fresh kernel per notebook.
 
-Called by scripts/commands/notebooks.mjs (`npm run notebooks [-- --html] [files...]`), which picks the Python
-that has Jupyter and sets JUPYTER_PATH to the project's kernelspec folder.
+Called by scripts/commands/notebooks.ts (`npm run notebooks [-- --html] [files...]`), which reads the command line,
+checks every output (lib/files.ts) and hands over a JSON spec {paths, clear, html, out, timeout}; it runs us under
+the Python that has Jupyter with JUPYTER_PATH set to the project's kernelspec folder.
 
 tslab is unusual, and this runner works around it:
   - a failing cell reaches the client only as a stderr stream plus an execute_reply with status "error"
@@ -15,12 +16,11 @@ A cell may write to stderr only if it is tagged `allow-stderr` (red text in a le
 Kernels are always shut down: after success, failure, Ctrl-C, SIGTERM, or the end of the process that
 started us (scripts/jupyter/lifeline.py).
 
-Everything is checked before the first kernel starts: each argument is a readable notebook, and no output
-(build/notebooks/NAME.ipynb, build/html/NAME.html) is a folder, an input, or another notebook's output.
-A bad command line gets one line and exit code 2. Files are written atomically (temporary file, fsync, rename).
+Everything is checked before the first kernel starts: each argument is a readable notebook here, and the outputs
+in notebooks.ts. A bad command line gets one line and exit code 2. Files are written atomically (temporary file, fsync, rename).
 """
 
-import argparse
+import json
 import os
 import re
 import signal
@@ -77,37 +77,11 @@ class UsageError(Exception):
     """A bad command line: one line on stderr, exit code 2."""
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(message + " (see --help)")
-
-
-TEMP = re.compile(r"^\..*\.tmp-(\d+)-[0-9a-f]{8}$")  # the temporary files of lib/files.ts and of write_atomic
-
-
-def remove_stale_temps(folder):
-    """Remove the temporary files of killed writes in folder (their process is gone)."""
-    for entry in os.listdir(folder):
-        m = TEMP.match(entry)
-        if not m:
-            continue
-        try:
-            os.kill(int(m.group(1)), 0)
-        except ProcessLookupError:
-            try:
-                os.unlink(os.path.join(folder, entry))
-            except OSError:
-                pass
-        except OSError:
-            pass  # alive, someone else's
-
-
 def write_atomic(path, text):
     """Write text to path so that a reader sees the old file or the whole new one; keeps a link a link and the mode."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)
-    remove_stale_temps(folder)
     mode = os.stat(target).st_mode & 0o7777 if os.path.isfile(target) else None
     tmp = os.path.join(folder, ".%s.tmp-%d-%s" % (os.path.basename(target), os.getpid(), os.urandom(4).hex()))
     try:
@@ -149,57 +123,7 @@ def read_notebook(path):
     return nb
 
 
-def same_file(a, b):
-    if os.path.exists(a) and os.path.exists(b):
-        return os.path.samefile(a, b)
-    return os.path.realpath(a) == os.path.realpath(b)
-
-
-def check_outputs(paths, out_dir, html):
-    """Refuse, before any kernel starts, outputs that cannot be written or would overwrite an input or each other."""
-    planned = []
-    for path in paths:
-        name = os.path.splitext(os.path.basename(path))[0]
-        planned.append((path, os.path.join(out_dir, "notebooks", name + ".ipynb")))
-        if html:
-            planned.append((path, os.path.join(out_dir, "html", name + ".html")))
-    for i, (source, out) in enumerate(planned):
-        if os.path.isdir(out):
-            raise UsageError(f"--out {out_dir}: the output {out} is a folder")
-        if os.path.exists(out) and not os.path.isfile(os.path.realpath(out)):
-            raise UsageError(f"--out {out_dir}: the output {out} is not a regular file")
-        for other in paths:
-            if same_file(out, other):
-                raise UsageError(f"--out {out_dir}: the executed copy of {rel(source)} would overwrite the notebook "
-                                 f"{rel(other)}; choose another folder (default build/)")
-        for earlier_source, earlier in planned[:i]:
-            if same_file(out, earlier):
-                raise UsageError(f"{rel(earlier_source)} and {rel(source)} would both be written to {rel(out)}; "
-                                 "run them separately or rename one")
-        folder = os.path.dirname(os.path.abspath(out))
-        while not os.path.exists(folder):
-            folder = os.path.dirname(folder)
-        if not os.path.isdir(folder):
-            raise UsageError(f"--out {out_dir}: cannot write {out}: {folder} is a file, not a folder")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise UsageError(f"--out {out_dir}: cannot write in {folder}: permission denied")
-
-
-def timeout_default():
-    text = os.environ.get("NB_TIMEOUT", "1800")
-    if not text.strip().isdigit() or int(text) < 1:
-        raise UsageError(f"NB_TIMEOUT: expected a whole number of seconds ≥ 1, found {text!r}")
-    return int(text)
-
-
-def positive_int(text):
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds ≥ 1, found {text!r}")
-    return int(text)
-
-
-class CellFailure(Exception):
-    def __init__(self, index, count, cell, message):
+def __init__(self, index, count, cell, message):
         super().__init__(message)
         self.index = index
         self.count = count
@@ -418,37 +342,17 @@ def clear(paths):
 
 
 def main():
-    parser = Parser(prog="npm run notebooks --", description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*",
-                        help="default: every notebooks/*.ipynb in order, then notebooks/solutions/*.ipynb")
-    parser.add_argument("--html", action="store_true", help="also export each executed notebook to build/html/")
-    parser.add_argument("--out", default=None, help="where executed copies go (default build/)")
-    parser.add_argument("--clear", action="store_true", help="do not run: clear outputs in place (before committing)")
-    parser.add_argument("--timeout", type=positive_int, default=None,
-                        help="seconds one cell may take (default 1800, or NB_TIMEOUT)")
-    args = parser.parse_args()
-    if args.clear and (args.html or args.timeout is not None or args.out is not None):
-        raise UsageError("--clear clears notebooks in place: it takes only notebook files (no --html, --out or --timeout)")
-    timeout = args.timeout if args.timeout is not None else timeout_default()
-    out_dir = args.out if args.out is not None else os.path.join(ROOT, "build")
-    if out_dir == "":
-        raise UsageError("--out: expected a folder name, found an empty one")
-
-    paths = args.notebooks
-    if not paths:
-        # the chapters, then their solutions (which must pass the chapters' exercise checks)
-        paths = []
-        for folder in (os.path.join(ROOT, "notebooks"), os.path.join(ROOT, "notebooks", "solutions")):
-            if os.path.isdir(folder):
-                paths += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".ipynb"))
+    with open(sys.argv[1], encoding="utf-8") as f:
+        spec = json.load(f)
+    paths, html = spec["paths"], spec["html"]
     for path in paths:
         read_notebook(path)  # each one a notebook, before any work
     if not paths:
         print("no notebooks to run", file=sys.stderr)
         return 0
-    if args.clear:
+    if spec["clear"]:
         return clear(paths)
-    check_outputs(paths, out_dir, args.html)
+    out_dir, timeout = spec["out"], spec["timeout"]
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -458,7 +362,7 @@ def main():
     try:
         for path in paths:
             print(f"▶ {rel(path)}", flush=True)
-            failure, seconds, out_nb, out_html = run_notebook(path, out_dir, args.html, timeout)
+            failure, seconds, out_nb, out_html = run_notebook(path, out_dir, html, timeout)
             total += seconds
             outputs = rel(out_nb) + (f", {rel(out_html)}" if out_html else "")
             if failure:

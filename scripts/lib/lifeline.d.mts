@@ -2,4 +2,4 @@
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 export declare const LIFELINE_FD: number;
 export declare function spawnTied(cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
-export declare function onParentGone(callback: (why: string) => void, everyMs?: number): void;
+export declare function onParentGone(callback: (why: string) => void, everyMs?: number, options?: { throughWrapper?: boolean }): void;

@@ -11,6 +11,7 @@
 //     the lifeline closed (if we were given one), or we were handed over to another parent (npm runs us
 //     through `sh -c`, which dies on SIGTERM without passing it on; a killed npm leaves us behind).
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Socket } from "node:net";
 
 export const LIFELINE_FD = 3;
@@ -28,8 +29,22 @@ export function spawnTied(cmd, args, options = {}) {
   return child;
 }
 
-/** Call `callback` (once) when whoever started this process is gone. */
-export function onParentGone(callback, everyMs = 500) {
+/** The parent pid of process `pid` (Linux: /proc), or null where that cannot be read. */
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Call `callback` (once) when whoever started this process is gone. `throughWrapper`: we run under a wrapper
+ * process that does not notice its own parent going (tsx starts the script as its child): the wrapper's
+ * parent is watched too.
+ */
+export function onParentGone(callback, everyMs = 500, { throughWrapper = false } = {}) {
   let called = false;
   const gone = (why) => {
     if (called) return;
@@ -53,7 +68,9 @@ export function onParentGone(callback, everyMs = 500) {
     }
   }
   const parent = process.ppid;
+  const grandparent = throughWrapper ? parentOf(parent) : null;
   setInterval(() => {
     if (process.ppid !== parent) gone("parent process gone");
+    else if (grandparent !== null && parentOf(parent) !== grandparent) gone("the process that started our wrapper is gone");
   }, everyMs).unref();
 }

@@ -266,7 +266,7 @@ function checkKernelspec() {
 // ---------------------------------------------------------------- the kernel's compile cache
 
 /** The newest modification time (ms) of the files under `dir` whose names pass `keep`, or 0. */
-function newestMtime(dir, keep) {
+export function newestMtime(dir, keep = () => true) {
   let newest = 0;
   const walk = (d) => {
     let names;

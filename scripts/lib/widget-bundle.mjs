@@ -2,10 +2,11 @@
 // browser (minified, about 100 KB), built by esbuild into build/widgets.js. Training runs in a Web Worker whose
 // own bundle (web/worker.ts) is inside this one as a string. The set-up (every npm command) and `npm run book`
 // build it when web/ or lib/ changed since; lib/course/widgets.ts only reads the file.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { newestMtime } from "./setup.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Where the bundle goes (lib/course/widgets.ts reads it from here). */
@@ -32,15 +33,6 @@ export function buildWidgetBundle() {
   };
   const worker = one("worker.ts", {});
   return one("widgets.ts", { WORKER_SOURCE: JSON.stringify(worker) }).replace(/<\/script/gi, "<\\/script");
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
 }
 
 /** Builds build/widgets.js when it is missing or older than web/ or lib/; returns true when it built it. */
