@@ -10,7 +10,7 @@
 // The three products run on the library's kernels (WebAssembly and threads when available).
 import { longLived, type DType, type Matrix } from "../core/matrix";
 import { matmul, matmulTransA, matmulTransB, sumRows } from "../core/ops";
-import { Layer, type BackwardOptions, type LayerConfig, type Param } from "./layers";
+import { Layer, weightAndBias, type BackwardOptions, type LayerConfig, type Param } from "./layers";
 import { Buffers } from "../core/buffers";
 import { Random } from "../core/random";
 import { convGeometry, im2col, col2im, channelsFirst, channelsLast, type ConvGeometry } from "./im2col";
@@ -68,10 +68,7 @@ export class Conv2D extends Layer {
     const rng = o.rng ?? new Random(o.seed ?? 0);
     const std = Math.sqrt(2 / fanIn); // He: each output sums C·k·k inputs
     for (let i = 0; i < this.weights.data.length; i++) this.weights.data[i] = rng.normal(0, std);
-    this.paramList = [
-      { name: "W", value: this.weights, grad: this.dW, role: "weight" },
-      { name: "b", value: this.bias, grad: this.db, role: "bias" },
-    ];
+    this.paramList = weightAndBias(this.weights, this.dW, this.bias, this.db);
   }
 
   get dtype(): DType {

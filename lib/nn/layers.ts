@@ -103,6 +103,14 @@ export interface DenseOptions {
   dtype?: DType;
 }
 
+/** The parameters of a layer with a weight matrix and a bias row (Dense, Conv2D): W (weight) and b (bias). */
+export function weightAndBias(W: Matrix, dW: Matrix, b: Matrix, db: Matrix): Param[] {
+  return [
+    { name: "W", value: W, grad: dW, role: "weight" },
+    { name: "b", value: b, grad: db, role: "bias" },
+  ];
+}
+
 /** Dense (fully connected) layer: Z = X·W + b.   X: batch × in,  W: in × out,  b: 1 × out. */
 export class Dense extends Layer {
   readonly name = "Dense";
@@ -134,10 +142,7 @@ export class Dense extends Layer {
     initialise(this.weights, this.bias, this.init, rng);
     this.dW = longLived(inputs, outputs, dtype);
     this.db = longLived(1, outputs, dtype);
-    this.paramList = [
-      { name: "W", value: this.weights, grad: this.dW, role: "weight" },
-      { name: "b", value: this.bias, grad: this.db, role: "bias" },
-    ];
+    this.paramList = weightAndBias(this.weights, this.dW, this.bias, this.db);
   }
 
   get dtype(): DType {
