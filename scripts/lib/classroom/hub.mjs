@@ -148,6 +148,9 @@ c.Spawner.environment = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "MNIST_THREADS": ${py(String(threads))},
     "JUPYTERHUB_ACTIVITY_INTERVAL": ${py(String(activitySeconds))},
+    # glibc keeps up to 8 malloc arenas per core, one per busy thread, each holding freed memory: two are
+    # enough for a server of a few threads and save tens of MiB per student (bench/kernel-memory.ts)
+    "MALLOC_ARENA_MAX": "2",
 }
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
