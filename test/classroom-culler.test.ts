@@ -125,6 +125,11 @@ describe("the culler in the hub's configuration", () => {
     expect(config).toContain("c.JupyterHub.last_activity_interval = 20");
     expect(config).toContain('"JUPYTERHUB_ACTIVITY_INTERVAL": "20"');
   });
+  it("gives the students' servers glibc settings that return freed memory (MALLOC_ARENA_MAX, a fixed mmap threshold)", () => {
+    const config = hubConfig(base);
+    expect(config).toContain('"MALLOC_ARENA_MAX": "2"');
+    expect(config).toContain('"MALLOC_MMAP_THRESHOLD_": "131072"');
+  });
   it("has no culler service when none is given", () => {
     expect(hubConfig(base)).not.toContain("classroom-culler");
   });
