@@ -1,15 +1,17 @@
 // The class on one server, under load: N simulated students log in over loopback, start their servers,
 // and all run chapter 5 at the same moment. Reports, for N = 1, 4, 8: when the last one finished, the
-// failures, and the peak memory of each student's processes (their server and kernel, RSS summed).
+// failures, and the peak memory of each student's processes (their server and kernel): RSS summed, and PSS
+// (each shared page counted once across the processes that map it: the node and Python binaries and libraries
+// are in memory once for the whole class), with the Notebook server's and the kernel's parts.
 // Run: npm run bench -- classroom   (as root on Debian/Ubuntu; elsewhere it says why it skips)
 // Options (environment): CLASSROOM_BENCH_N="1,4,8" (at most 16 in all), CLASSROOM_BENCH_SECONDS=900.
 import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
-import { cpus, tmpdir, totalmem } from "os";
+import { cpus, loadavg, tmpdir, totalmem } from "os";
 import { join } from "path";
 
-interface Channel { execute(code: string, ms?: number): Promise<{ status: string }>; close(): void; id: string }
+interface Channel { execute(code: string, ms?: number): Promise<{ status: string; error: string }>; close(): void; id: string; closed: boolean; drops: { afterSeconds: number; how: string }[] }
 interface StudentClient {
   login(password: string): Promise<boolean>;
   openServer(ms?: number): Promise<boolean>;
@@ -30,16 +32,25 @@ function uidOf(name: string): number | null {
   return r.status === 0 ? Number(r.stdout.trim()) : null;
 }
 
-/** RSS (bytes) of every process of each uid, from /proc. */
-function rssByUid(uids: Set<number>): Map<number, number> {
-  const out = new Map<number, number>();
+interface Mem { rss: number; pss: number; serverPss: number; kernelPss: number }
+
+/** Memory of every process of each uid, from /proc: RSS and PSS summed, and the PSS of the server and the kernel. */
+function memByUid(uids: Set<number>): Map<number, Mem> {
+  const out = new Map<number, Mem>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const uid = statSync(`/proc/${entry}`).uid;
       if (!uids.has(uid)) continue;
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1] ?? 0);
-      out.set(uid, (out.get(uid) ?? 0) + kb * 1024);
+      const rollup = readFileSync(`/proc/${entry}/smaps_rollup`, "utf8");
+      const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0) * 1024;
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const m = out.get(uid) ?? { rss: 0, pss: 0, serverPss: 0, kernelPss: 0 };
+      m.rss += kb("Rss");
+      m.pss += kb("Pss");
+      if (cmd.includes("jupyterhub-singleuser")) m.serverPss += kb("Pss");
+      else if (cmd.includes("tslab")) m.kernelPss += kb("Pss");
+      out.set(uid, m);
     } catch {
       /* gone */
     }
@@ -91,7 +102,9 @@ export async function run(): Promise<void> {
     const notebook = JSON.parse(readFileSync(join(ROOT, "notebooks", CHAPTER), "utf8"));
     console.log(`${CHAPTER} run by N students at once through one hub on this machine (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB);`);
     console.log("each student: log in, start a server, open a kernel, then all run every code cell together.");
-    console.log("  N | last done (s) | median (s) | failures | peak memory per student, median / max (MiB) | slowest server start (s)");
+    console.log("peak memory per student (MiB, median / max): RSS summed over their processes; PSS (shared pages split between");
+    console.log("the processes mapping them), in all and for the Notebook server and the kernel.");
+    console.log("  N | load | last done (s) | median (s) | failures | RSS peak  | PSS peak  | server PSS | kernel PSS | slowest server start (s)");
     let next = 0;
     for (const n of rounds) {
       const group = names.slice(next, next + n);
@@ -103,6 +116,8 @@ export async function run(): Promise<void> {
       }
       const students = group.map((name) => ({ name, client: new client.Student(base, name), uid: uidOf(name)! }));
       const startTimes: number[] = [];
+      const warmFailures: string[] = [];
+      const load = loadavg()[0];
       const channels = await Promise.all(
         students.map(async (s) => {
           const t0 = Date.now();
@@ -110,25 +125,41 @@ export async function run(): Promise<void> {
           await s.client.openServer(180_000);
           startTimes.push((Date.now() - t0) / 1000);
           const channel = await s.client.kernel(CHAPTER);
-          await channel.execute("1 + 1", 120_000); // the kernel is up and answering
+          const warm = await channel.execute("1 + 1", 120_000); // the kernel is up and answering
+          if (warm.status !== "ok") warmFailures.push(`${s.name}: the first "1 + 1" failed (${warm.status}): ${warm.error.slice(0, 300)}`);
           return channel;
         }),
       );
       const uids = new Set(students.map((s) => s.uid));
-      const peak = new Map<number, number>();
+      const peak = new Map<number, Mem>();
       const sampler = setInterval(() => {
-        for (const [uid, bytes] of rssByUid(uids)) peak.set(uid, Math.max(peak.get(uid) ?? 0, bytes));
+        for (const [uid, m] of memByUid(uids)) {
+          const p = peak.get(uid) ?? { rss: 0, pss: 0, serverPss: 0, kernelPss: 0 };
+          peak.set(uid, { rss: Math.max(p.rss, m.rss), pss: Math.max(p.pss, m.pss), serverPss: Math.max(p.serverPss, m.serverPss), kernelPss: Math.max(p.kernelPss, m.kernelPss) });
+        }
       }, 500);
       const t0 = Date.now();
       const results = await Promise.all(channels.map((c) => client.runNotebook(c, notebook, Math.min(600_000, left - 30_000))));
       clearInterval(sampler);
       const last = (Date.now() - t0) / 1000;
       const failures = results.filter((x) => !x.ok);
-      const mem = students.map((s) => (peak.get(s.uid) ?? 0) / MiB);
+      const mem = (key: keyof Mem) => {
+        const xs = students.map((s) => (peak.get(s.uid)?.[key] ?? 0) / MiB);
+        return `${median(xs).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+      };
       console.log(
-        `${String(n).padStart(3)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds)).toFixed(1).padStart(10)} | ${String(failures.length).padStart(8)} | ${`${median(mem).toFixed(0)} / ${Math.max(...mem).toFixed(0)}`.padStart(43)} | ${Math.max(...startTimes).toFixed(1).padStart(10)}`,
+        `${String(n).padStart(3)} | ${load.toFixed(1).padStart(4)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds)).toFixed(1).padStart(10)} | ${String(failures.length + warmFailures.length).padStart(8)} | ${mem("rss").padStart(9)} | ${mem("pss").padStart(9)} | ${mem("serverPss").padStart(10)} | ${mem("kernelPss").padStart(10)} | ${Math.max(...startTimes).toFixed(1).padStart(10)}`,
       );
-      for (const f of failures) console.log(`      failure: cell ${f.failed?.index}: ${f.failed?.error.slice(0, 200)}`);
+      for (const f of warmFailures) console.log(`      failure: ${f}`);
+      for (const [i, f] of results.entries()) if (!f.ok) console.log(`      failure: ${students[i].name}: cell ${f.failed?.index}: ${f.failed?.error.slice(0, 400)}`);
+      for (const [i, c] of channels.entries()) for (const d of c.drops) console.log(`      ${students[i].name}'s websocket dropped after ${d.afterSeconds.toFixed(1)} s: ${d.how}${c.closed ? "" : " (reconnected)"}`);
+      if (failures.length + warmFailures.length > 0 || channels.some((c) => c.drops.length > 0)) {
+        // The servers log into the hub's log: what they said about websockets and kernels tells who closed it
+        // (a ping timeout, an exception while opening the channel, a kernel that died or restarted).
+        const log = join(state, "hub", "jupyterhub.log");
+        const said = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => /websocket|ping timeout|Uncaught exception|Error opening stream|died|restart|Timeout waiting for kernel_info|Traceback/i.test(l)) : [];
+        for (const l of said.slice(-20)) console.log(`      hub log: ${l.slice(0, 300)}`);
+      }
       // Free the machine for the next round: close each kernel (the idle servers stay until the end).
       await Promise.all(students.map(async (s, i) => {
         channels[i].close();

@@ -2,7 +2,7 @@
 // any section starts, and the sections read --reps and --simple from here.
 import { parseCommandLine, wholeNumber } from "../scripts/lib/cli.mjs";
 
-export const SECTIONS = ["matmul", "data", "train", "cnn", "first-cell", "classroom"];
+export const SECTIONS = ["matmul", "data", "train", "cnn", "first-cell", "kernel-memory", "classroom"];
 
 export interface BenchOptions {
   sections: string[];

@@ -165,4 +165,54 @@ describe("the simulated student's kernel channel", () => {
     k.onMessage({ header: { msg_type: "status" }, parent_header: {}, content: { execution_state: "busy" } });
     expect((await pending).status).toBe("timeout");
   });
+
+  /** A fake socket: records what is written, and can be dropped (as a network or a proxy would). */
+  function fakeSocket() {
+    const written: Buffer[] = [];
+    const socket = Object.assign(new EventEmitter(), { write: (b: Buffer) => (written.push(b), true), end: () => undefined, destroy: () => undefined });
+    return { socket: socket as unknown as Socket, written, drop: () => socket.emit("close") };
+  }
+  /** The text of a masked client frame. */
+  const unmask = (frame: Buffer) => {
+    const len = frame[1] & 0x7f;
+    const [offset, n] = len === 126 ? [4, frame.readUInt16BE(2)] : [2, len];
+    const mask = frame.subarray(offset, offset + 4);
+    return Buffer.from(frame.subarray(offset + 4, offset + 4 + n).map((b, i) => b ^ mask[i & 3])).toString("utf8");
+  };
+
+  it("reconnects after a dropped connection, like the Notebook page, and a cell sent meanwhile still gets its reply", async () => {
+    const first = fakeSocket();
+    const second = fakeSocket();
+    const k = new KernelChannel(first.socket, Buffer.alloc(0));
+    let reopened = 0;
+    k.reopen = async () => (reopened++, { socket: second.socket, head: Buffer.alloc(0) });
+    first.drop();
+    const pending = k.execute("1 + 1", 5_000); // sent while the channel reconnects: it waits in the outbox
+    await new Promise((r) => setTimeout(r, 700));
+    expect(reopened).toBe(1);
+    expect(first.written).toHaveLength(0);
+    const sent = JSON.parse(unmask(second.written[0]));
+    expect(sent.content.code).toBe("1 + 1");
+    const parent = { msg_id: sent.header.msg_id };
+    k.onMessage({ header: { msg_type: "execute_reply" }, parent_header: parent, content: { status: "ok" } });
+    k.onMessage({ header: { msg_type: "status" }, parent_header: parent, content: { execution_state: "idle" } });
+    expect((await pending).status).toBe("ok");
+    expect(k.drops.map((d) => d.how)).toEqual(["the connection ended without a close frame"]);
+  });
+
+  it("when reconnecting fails, a waiting cell ends in an error that says how the connection ended", async () => {
+    const first = fakeSocket();
+    const k = new KernelChannel(first.socket, Buffer.alloc(0), { reconnects: 1 });
+    k.reopen = async () => {
+      throw new Error("websocket to /x refused: 503");
+    };
+    const pending = k.execute("1 + 1", 5_000);
+    // the server's close frame, code 1000: [FIN|close, length 2, 0x03, 0xe8]
+    (first.socket as unknown as EventEmitter).emit("data", Buffer.from([0x88, 0x02, 0x03, 0xe8]));
+    first.drop();
+    const r = await pending;
+    expect(r.status).toBe("error");
+    expect(r.error).toMatch(/^the kernel's websocket closed \(the server closed it \(close frame, code 1000\) after \d+\.\d s; then reconnecting failed: websocket to \/x refused: 503 after/);
+    expect((await k.execute("2", 1_000)).error).toMatch(/^the kernel's websocket is closed \(the server closed it/);
+  });
 });

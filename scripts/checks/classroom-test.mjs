@@ -4,6 +4,8 @@
 // exercise answered there, the isolation checked (the other student's runaway cells, reading someone
 // else's notebooks, the admin pages), the notebooks collected and graded, then everything stopped and the
 // test accounts and their homes removed — also when a check fails, on Ctrl-C, or at the time limit.
+// On the way, the idle culler: a short cull time set on the running class stops the idle student's server,
+// her saved notebook stays intact, and her next login starts a fresh server.
 //
 // It needs root, Linux with apt (it installs JupyterHub the way `classroom setup` does) and Chromium;
 // elsewhere it prints why it skips and exits 0.
@@ -19,8 +21,9 @@ import { parsePasswords } from "../lib/classroom/roster.mjs";
 import { chromiumPath, KERNEL_NAME, ROOT } from "../lib/setup.mjs";
 import { launchChromium } from "../lib/chromium.mjs";
 
-const LIMIT_SECONDS = Number(process.env.CLASSROOM_TEST_SECONDS ?? 300);
+const LIMIT_SECONDS = Number(process.env.CLASSROOM_TEST_SECONDS ?? 360);
 const CHAPTER = "01-data.ipynb";
+const CULL_SECONDS = 15; // the short cull time the test sets on the running class
 
 function skip(reason) {
   console.log(`classroom test: SKIPPED — ${reason}`);
@@ -229,6 +232,34 @@ async function main() {
     });
     ok(row && row.endsWith(",correct"), "the answered exercise is graded correct", row ?? rows.slice(0, 5).join(" | "));
   }
+
+  // --- the idle culler: the teacher shortens the cull time on the running class; alice, idle since she
+  // saved (her page has left the notebook), is stopped; her files stay and her next login starts afresh.
+  const saved = readFileSync(`/home/${alice}/mnist-course/notebooks/${CHAPTER}`);
+  await page.goto("about:blank");
+  const tCull = Date.now();
+  const shortened = classroom(["setup", "--roster", roster, "--cull-after", `${CULL_SECONDS}s`]).stdout;
+  ok(new RegExp(`idle for ${CULL_SECONDS} s is stopped`).test(shortened), `setup --cull-after ${CULL_SECONDS}s says the new cull time`, shortened);
+  const idleLine = classroom(["status"]).stdout;
+  ok(new RegExp(`${alice}\\s+running\\s+idle \\d+`).test(idleLine), "status shows how long each running student has been idle", idleLine);
+  let culled = false;
+  while (!culled && Date.now() - tCull < (CULL_SECONDS + 60) * 1000) {
+    await new Promise((r) => setTimeout(r, 2000));
+    culled = !new RegExp(`${alice}\\s+running`).test(classroom(["status"]).stdout);
+  }
+  const alicePids = () => spawnSync("pgrep", ["-u", alice], { encoding: "utf8" }).stdout.trim();
+  for (let i = 0; i < 20 && alicePids(); i++) await new Promise((r) => setTimeout(r, 500));
+  ok(culled && !alicePids(), `the culler stops an idle student's server and its kernel (idle since she saved; stopped ${((Date.now() - tCull) / 1000).toFixed(0)} s after the cull time became ${CULL_SECONDS} s)`, alicePids());
+  const afterCull = readFileSync(`/home/${alice}/mnist-course/notebooks/${CHAPTER}`);
+  ok(Buffer.compare(saved, afterCull) === 0 && correct.test(afterCull.toString("utf8")), "the culled student's saved notebook is intact, answer and outputs included");
+  classroom(["setup", "--roster", roster, "--cull-after", "30m"]); // back to a class-length time before she returns
+  const again = new Student(base, alice);
+  await again.login(passwords.get(alice));
+  await again.openServer();
+  const k3 = await again.kernel(CHAPTER);
+  const back = await k3.execute(`console.log(require("fs").readFileSync("notebooks/${CHAPTER}", "utf8").includes("${exercise.id}: Correct!"))`, 90_000);
+  k3.close();
+  ok(back.status === "ok" && back.stdout.trim() === "true", "her next login starts a fresh server, whose kernel reads her saved notebook", JSON.stringify(back).slice(0, 300));
 
   // --- stop: hub, proxy and every student process gone
   classroom(["stop"]);

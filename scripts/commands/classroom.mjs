@@ -2,9 +2,10 @@
 // npm run classroom -- COMMAND [options]: the course for a class on one server, with JupyterHub.
 //
 //   setup --roster FILE.csv   accounts, the students' copies of the course, the hub's configuration (root)
+//                             (--cull-after 30m: a server idle that long is stopped by the hub's culler service)
 //   start [--port 8000] [--ip 127.0.0.1]   the hub in the background; prints the address
 //   stop                      the hub, the proxy and every student server
-//   status                    is the hub up, and which students are running
+//   status                    is the hub up, which students are running and how long each has been idle
 //   collect --out DIR         every student's chapter notebooks into DIR/<username>/
 //   update                    new or corrected chapters to every student, keeping their edits
 //   teardown --yes            stop, then remove every student account, home and the state folder
@@ -13,10 +14,11 @@
 // Every command takes --state DIR (default /srv/mnist-classroom). See README, "A class on one server".
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chapterNotebooks } from "../lib/classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "../lib/classroom/hub.mjs";
+import { DEFAULT_CULL_AFTER, formatDuration, parseDuration } from "../lib/classroom/culler.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../lib/classroom/roster.mjs";
 import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "../lib/classroom/system.mjs";
 import { buildImage } from "../lib/classroom/image.mjs";
@@ -25,11 +27,12 @@ import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
 const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes | image
-  (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1)`;
+  (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1,
+   --cull-after 30m (stop a server idle that long; "off" never; applies at once to a running class))`;
 
 const OPTIONS = {
   state: { type: "string" }, roster: { type: "string" }, port: { type: "string" }, ip: { type: "string" }, out: { type: "string" },
-  "mem-limit": { type: "string" }, "max-processes": { type: "string" }, threads: { type: "string" }, yes: { type: "boolean" },
+  "mem-limit": { type: "string" }, "max-processes": { type: "string" }, threads: { type: "string" }, "cull-after": { type: "string" }, yes: { type: "boolean" },
 };
 
 /** COMMAND [options] (scripts/lib/cli.mjs): an unknown option, a missing value or a second command is refused (exit 2). */
@@ -82,7 +85,12 @@ export async function setup(p, options) {
     memLimit: options["mem-limit"] ?? readJson(p.settings, {}).memLimit ?? "3G",
     maxProcesses: Number(options["max-processes"] ?? readJson(p.settings, {}).maxProcesses ?? 512),
     threads: Number(options.threads ?? readJson(p.settings, {}).threads ?? 1),
+    cullAfter: options["cull-after"] ?? readJson(p.settings, {}).cullAfter ?? DEFAULT_CULL_AFTER,
   };
+  const cullAfterMs = parseDuration(settings.cullAfter);
+  // The servers report activity a few times within the cull time (at most every minute, so that a cull time
+  // shortened later, down to a few minutes, still sees active students as active).
+  settings.activitySeconds = cullAfterMs ? Math.min(60, Math.max(10, Math.floor(cullAfterMs / 3000))) : 60;
   const foreign = students.filter((name) => userInfo(name) && !isStudent(name));
   if (foreign.length) {
     throw new ClassroomError(`the roster names existing accounts that classroom setup did not create (not in the group mnist-students): ${foreign.join(", ")}; rename those students or remove their lines`);
@@ -113,12 +121,16 @@ export async function setup(p, options) {
   const before = readJson(p.students, []);
   const dropped = before.filter((n) => !students.includes(n));
   writeSecret(p.students, JSON.stringify(students) + "\n");
-  writeSecret(p.settings, JSON.stringify({ memLimit: settings.memLimit, maxProcesses: settings.maxProcesses, threads: settings.threads }) + "\n");
+  writeSecret(p.settings, JSON.stringify({ memLimit: settings.memLimit, maxProcesses: settings.maxProcesses, threads: settings.threads, cullAfter: settings.cullAfter }) + "\n");
   if (!existsSync(p.token)) writeSecret(p.token, randomBytes(32).toString("hex") + "\n");
-  writeSecret(join(p.hub, "jupyterhub_config.py"), hubConfig({ state: p.state, students, proxyCommand, nodeBin: shared.bin, ...settings }));
+  // The culler runs as the hub's service, as root: its copy lives in the hub's root-only folder.
+  copyFileSync(join(ROOT, "scripts", "lib", "classroom", "culler.mjs"), join(p.hub, "culler.mjs"));
+  const cullerCommand = [shared.node, join(p.hub, "culler.mjs"), "--settings", p.settings];
+  writeSecret(join(p.hub, "jupyterhub_config.py"), hubConfig({ state: p.state, students, proxyCommand, nodeBin: shared.bin, cullerCommand, ...settings }));
 
   console.log(`Class set up in ${p.state}: ${students.length} student(s), ${added.length} new (${added.join(", ") || "none"}).`);
   console.log(`Passwords (new ones added): ${p.passwords} (root only). Each student has ~/mnist-course (home 700).`);
+  console.log(cullAfterMs ? `A server idle for ${formatDuration(cullAfterMs)} is stopped (the student's files stay; --cull-after to change).` : "Idle servers are never stopped (--cull-after off).");
   if (dropped.length) console.log(`No longer in the roster, so they cannot log in (accounts and work kept): ${dropped.join(", ")}.`);
   if (hubPid(p.state)) console.log("The hub is running: `npm run classroom -- stop` then `start` to apply the new roster.");
   else console.log("Next: npm run classroom -- start");
@@ -158,8 +170,13 @@ export async function status(p) {
   const token = readFileSync(p.token, "utf8").trim();
   const users = await hubUsers(url, token);
   const running = users.filter((u) => u.server !== "stopped");
-  console.log(`The hub is running (pid ${pid}) at ${url}/: ${running.length} of ${readJson(p.students, []).length} student server(s) up.`);
-  for (const u of running) console.log(`  ${u.name.padEnd(20)} ${u.server.padEnd(10)} last active ${u.lastActivity ?? "-"}`);
+  const cullAfter = readJson(p.settings, {}).cullAfter ?? DEFAULT_CULL_AFTER;
+  const cullAfterMs = parseDuration(cullAfter);
+  console.log(`The hub is running (pid ${pid}) at ${url}/: ${running.length} of ${readJson(p.students, []).length} student server(s) up; ${cullAfterMs ? `a server idle for ${formatDuration(cullAfterMs)} is stopped` : "idle servers are not stopped"}.`);
+  for (const u of running) {
+    const idle = u.idleMs === null ? "" : `idle ${formatDuration(u.idleMs)}${cullAfterMs ? ` (stopped after ${formatDuration(cullAfterMs)})` : ""}`;
+    console.log(`  ${u.name.padEnd(20)} ${u.server.padEnd(10)} ${idle || `last active ${u.lastActivity ?? "-"}`}`);
+  }
   return users;
 }
 

@@ -7,7 +7,14 @@ export interface ExecuteResult {
   seconds: number;
 }
 export class KernelChannel {
-  constructor(socket: Socket, head: Buffer);
+  static open(url: URL, cookie: string): Promise<KernelChannel>;
+  constructor(socket: Socket, head: Buffer, options?: { reconnects?: number });
+  /** how to connect again after a drop (set by open) */
+  reopen: (() => Promise<{ socket: Socket; head: Buffer }>) | null;
+  /** what ended each connection */
+  drops: { afterSeconds: number; how: string }[];
+  closed: boolean;
+  id: string;
   execute(code: string, timeoutMs?: number): Promise<ExecuteResult>;
   onMessage(msg: unknown): void;
   close(): void;

@@ -102,60 +102,127 @@ const safeJson = (t) => {
   }
 };
 
-/** One kernel's websocket: execute(code) → { status, stdout, stderr, error, seconds }. */
+/**
+ * One kernel's websocket: execute(code) → { status, stdout, stderr, error, seconds }.
+ *
+ * Like the Notebook page, it reconnects when the connection drops without being asked to close (with the
+ * same session id, so the server replays what the kernel sent meanwhile, and a cell in flight still gets its
+ * reply): a dropped websocket is not a lost lesson. What ended each connection is kept in `drops` (when, the
+ * close code and reason if the server sent a close frame, else how the connection ended), and a request that
+ * fails because the channel is gone says it.
+ */
 export class KernelChannel {
-  static open(url, cookie) {
+  /** Open a channel to `url` (…/api/kernels/ID/channels?session_id=…) with `cookie`. */
+  static async open(url, cookie) {
+    const { socket, head } = await KernelChannel.connect(url, cookie);
+    const channel = new KernelChannel(socket, head);
+    channel.reopen = () => KernelChannel.connect(url, cookie);
+    return channel;
+  }
+
+  /** The websocket hand-shake: resolves with the upgraded socket, or rejects saying what the server answered. */
+  static connect(url, cookie, timeoutMs = 60_000) {
     return new Promise((resolveOpen, reject) => {
       const key = randomBytes(16).toString("base64");
-      const req = request(url, { headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key, Cookie: cookie } });
+      // agent: false: a connection of its own, not one of the global agent's keep-alive sockets
+      const req = request(url, { agent: false, headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key, Cookie: cookie } });
+      const timer = setTimeout(() => req.destroy(new Error(`websocket to ${url.pathname}: no answer within ${timeoutMs / 1000} s`)), timeoutMs);
       req.on("upgrade", (res, socket, head) => {
+        clearTimeout(timer);
         const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
         if (res.headers["sec-websocket-accept"] !== accept) return reject(new Error("websocket: bad Sec-WebSocket-Accept"));
-        resolveOpen(new KernelChannel(socket, head));
+        socket.setTimeout(0); // the upgraded socket keeps no idle timeout of the request's
+        socket.setNoDelay(true);
+        resolveOpen({ socket, head });
       });
-      req.on("response", (res) => reject(new Error(`websocket to ${url.pathname} refused: ${res.statusCode}`)));
-      req.on("error", reject);
+      req.on("response", (res) => {
+        clearTimeout(timer);
+        reject(new Error(`websocket to ${url.pathname} refused: ${res.statusCode}`));
+      });
+      req.on("error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       req.end();
     });
   }
 
-  constructor(socket, head) {
-    this.socket = socket;
+  constructor(socket, head, { reconnects = 3 } = {}) {
     this.session = randomUUID();
     this.waiting = new Map(); // msg_id → { result, done }
+    this.closed = false; // closed for good: by close(), or when reconnecting failed
+    this.drops = []; // what ended each connection: { afterSeconds, how }
+    this.reconnectsLeft = reconnects;
+    this.reopen = null; // set by open(): how to connect again
+    this.opened = Date.now();
+    this.attach(socket, head);
+  }
+
+  attach(socket, head) {
+    this.socket = socket;
     this.chunks = head.length ? [head] : [];
     this.buffered = head.length;
     this.fragments = [];
-    this.closed = false;
+    this.connected = true;
+    for (const frame of this.outbox ?? []) socket.write(frame);
+    this.outbox = [];
+    let how = "the connection ended without a close frame";
     socket.on("data", (d) => {
       this.chunks.push(d);
       this.buffered += d.length;
-      this.parse();
+      const said = this.parse();
+      if (said) how = said;
+    });
+    socket.on("error", (e) => {
+      how = `a socket error (${e.code ?? e.message})`;
     });
     socket.on("close", () => {
-      this.closed = true;
-      for (const w of this.waiting.values()) w.done(new Error("the kernel's websocket closed"));
+      if (this.socket !== socket) return;
+      this.connected = false;
+      if (this.closed) return; // we asked for it
+      this.drops.push({ afterSeconds: (Date.now() - this.opened) / 1000, how });
+      this.reconnect();
     });
-    socket.on("error", () => {});
   }
 
+  /** Connect again after a drop; when that fails, every waiting request ends in an error saying why. */
+  async reconnect() {
+    const why = () => this.drops.map((d) => `${d.how} after ${d.afterSeconds.toFixed(1)} s`).join("; then ");
+    while (!this.closed && this.reconnectsLeft > 0 && this.reopen) {
+      this.reconnectsLeft--;
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        const { socket, head } = await this.reopen();
+        if (this.closed) return socket.destroy();
+        this.attach(socket, head);
+        return;
+      } catch (e) {
+        this.drops.push({ afterSeconds: (Date.now() - this.opened) / 1000, how: `reconnecting failed: ${e.message}` });
+      }
+    }
+    this.closed = true;
+    for (const w of [...this.waiting.values()]) w.done(new Error(`the kernel's websocket closed (${why()})`));
+  }
+
+  /** Read the complete frames buffered so far; returns what a close frame said, if one came. */
   parse() {
+    let said = "";
     for (;;) {
-      if (this.buffered < 2) return;
+      if (this.buffered < 2) return said;
       const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
       this.chunks = [buf];
       let len = buf[1] & 0x7f;
       let offset = 2;
       if (len === 126) {
-        if (buf.length < 4) return;
+        if (buf.length < 4) return said;
         len = buf.readUInt16BE(2);
         offset = 4;
       } else if (len === 127) {
-        if (buf.length < 10) return;
+        if (buf.length < 10) return said;
         len = Number(buf.readBigUInt64BE(2));
         offset = 10;
       }
-      if (buf.length < offset + len) return;
+      if (buf.length < offset + len) return said;
       const fin = buf[0] & 0x80;
       const opcode = buf[0] & 0x0f;
       const payload = buf.subarray(offset, offset + len);
@@ -163,7 +230,11 @@ export class KernelChannel {
       this.chunks = rest.length ? [rest] : [];
       this.buffered = rest.length;
       if (opcode === 0x9) this.send(payload, 0xa);
-      else if (opcode === 0x8) this.socket.end();
+      else if (opcode === 0x8) {
+        const code = payload.length >= 2 ? payload.readUInt16BE(0) : null;
+        said = `the server closed it (close frame, code ${code ?? "none"}${payload.length > 2 ? `: ${payload.subarray(2).toString("utf8")}` : ""})`;
+        this.socket.end();
+      }
       else if (opcode === 0x1 || opcode === 0x2 || opcode === 0x0) {
         this.fragments.push(Buffer.from(payload));
         if (fin) {
@@ -191,7 +262,9 @@ export class KernelChannel {
     }
     const masked = Buffer.alloc(len);
     for (let i = 0; i < len; i++) masked[i] = data[i] ^ mask[i & 3];
-    this.socket.write(Buffer.concat([header, mask, masked]));
+    const frame = Buffer.concat([header, mask, masked]);
+    if (this.connected) this.socket.write(frame);
+    else if (opcode !== 0xa) this.outbox.push(frame); // sent once connected again (a pong belongs to its connection)
   }
 
   onMessage(msg) {
@@ -239,7 +312,10 @@ export class KernelChannel {
         resolveRun(result);
       };
       this.waiting.set(msgId, { result, done: finish, replied: false, idle: false });
-      if (this.closed) return finish(new Error("the kernel's websocket is closed"));
+      if (this.closed) {
+        const why = this.drops.length ? ` (${this.drops.map((d) => `${d.how} after ${d.afterSeconds.toFixed(1)} s`).join("; then ")})` : "";
+        return finish(new Error(`the kernel's websocket is closed${why}`));
+      }
       const header = { msg_id: msgId, msg_type: "execute_request", username: "", session: this.session, date: new Date().toISOString(), version: "5.3" };
       const content = { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
       this.send(JSON.stringify({ header, parent_header: {}, metadata: {}, content, channel: "shell", buffers: [] }));

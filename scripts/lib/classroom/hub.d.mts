@@ -6,6 +6,8 @@ export interface HubConfigOptions {
   memLimitBytes: number;
   maxProcesses: number;
   threads: number;
+  cullerCommand?: string[] | null;
+  activitySeconds?: number;
 }
 export function hubConfig(options: HubConfigOptions): string;
 export function freePort(ip?: string, avoid?: number[]): Promise<number>;

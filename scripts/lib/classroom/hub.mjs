@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, sta
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { KERNEL_NAME } from "../setup.mjs";
+import { serverIdleness } from "./culler.mjs";
 import { ClassroomError } from "./system.mjs";
 
 export const py = (value) => JSON.stringify(value); // strings, numbers and lists of them are valid Python literals
@@ -20,7 +21,7 @@ export const py = (value) => JSON.stringify(value); // strings, numbers and list
  *   - CPU: a cgroup per student with equal shares, so a student with an endless loop gets one share, not
  *     one core per kernel.
  */
-export function hubConfig({ state, students, proxyCommand, nodeBin, memLimitBytes, maxProcesses, threads }) {
+export function hubConfig({ state, students, proxyCommand, nodeBin, memLimitBytes, maxProcesses, threads, cullerCommand = null, activitySeconds = 300 }) {
   const hub = join(state, "hub");
   return `# Written by \`npm run classroom -- setup\`: edit the roster and run setup again rather than this file.
 import os, pwd, resource
@@ -123,6 +124,14 @@ with open(os.path.join(HUB, "status-token")) as f:
 c.JupyterHub.load_roles = [
     {"name": "classroom-status", "scopes": ["list:users", "read:users", "read:servers"], "services": ["classroom-status"]}
 ]
+${cullerCommand ? `# The idle culler (scripts/lib/classroom/culler.mjs): stops a server idle longer than settings.json's cullAfter.
+c.JupyterHub.services.append({"name": "classroom-culler", "command": ${py(cullerCommand)}})
+c.JupyterHub.load_roles.append(
+    {"name": "classroom-culler", "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"], "services": ["classroom-culler"]}
+)
+` : ""}# How often the hub hears of activity (the proxy's traffic; each server's own report, below): a few times
+# within the cull time, so that an active student is never taken for an idle one.
+c.JupyterHub.last_activity_interval = ${activitySeconds}
 
 c.Spawner.cmd = ["/usr/bin/jupyterhub-singleuser"]
 c.Spawner.notebook_dir = "~/mnist-course/notebooks"
@@ -138,6 +147,14 @@ c.Spawner.environment = {
     "PATH": ${py(`${nodeBin}:/usr/local/bin:/usr/bin:/bin`)},
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "MNIST_THREADS": ${py(String(threads))},
+    "JUPYTERHUB_ACTIVITY_INTERVAL": ${py(String(activitySeconds))},
+    # glibc keeps up to 8 malloc arenas per core, one per busy thread, each holding freed memory: two are
+    # enough for a server of a few threads and save tens of MiB per student (bench/kernel-memory.ts)
+    "MALLOC_ARENA_MAX": "2",
+    # and a fixed threshold above which malloc maps memory and gives it back when freed: glibc otherwise raises
+    # it to the largest block freed (the 5 MB plotting bundle passing through the server), and the server kept
+    # ~27 MiB more after chapter 5 (Notebook server alone, one run each: 111 -> 84 MiB resident at the end)
+    "MALLOC_MMAP_THRESHOLD_": "131072",
 }
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
@@ -306,15 +323,19 @@ export async function stopHub(state, uids) {
   return done;
 }
 
-/** The hub's view of its users: [{ name, server: "running" | "starting" | "stopped", lastActivity }]. */
+/**
+ * The hub's view of its users: [{ name, server: "running" | "starting" | "stopped", lastActivity, idleMs }]
+ * (idleMs: how long a running server has been idle as the culler sees it, else null).
+ */
 export async function hubUsers(url, token) {
   const res = await fetch(`${url}/hub/api/users`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new ClassroomError(`GET ${url}/hub/api/users answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const users = await res.json();
+  const idle = new Map(serverIdleness(users, Date.now()).map((s) => [s.name, s]));
   return users.map((u) => {
     const s = u.servers?.[""];
     const server = s ? (s.ready ? "running" : s.pending ? `${s.pending}ing` : "starting") : u.pending ? `${u.pending}ing` : "stopped";
-    return { name: u.name, server, lastActivity: u.last_activity };
+    return { name: u.name, server, lastActivity: idle.get(u.name)?.lastActivity ?? u.last_activity, idleMs: idle.get(u.name)?.idleMs ?? null };
   });
 }
 
