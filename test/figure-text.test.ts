@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chartTitleHtml, describeFigure, figureDataTable, formatValue, plainText, safeInlineHtml } from "../lib/course/figure-text";
-import { figureHtml, prepareFigure } from "../lib/course/plot";
+import { figureHtml, prepareFigure, type Figure } from "../lib/course/plot";
 
 /** The cells of every row of the HTML tables, header rows included. */
 function cells(html: string): string[][] {
@@ -8,13 +8,14 @@ function cells(html: string): string[][] {
 }
 
 describe("a chart in words (figure-text)", () => {
-  const curves = prepareFigure({
+  const raw: Figure = {
     data: [
       { type: "scatter", name: "SGD", x: [1, 2, 3], y: [2.3, 0.5, 0.7] },
       { type: "scatter", name: "Adam", x: [1, 2, 3], y: [1.2, 0.4, 0.2] },
     ],
     layout: { title: "Loss <span style='color:red'>falls</span>", xaxis: { title: "epoch" }, yaxis: { title: "loss" } },
-  });
+  };
+  const curves = prepareFigure(raw);
 
   it("says where each series starts, ends and peaks, with the axes' names", () => {
     const text = describeFigure(curves);
@@ -63,7 +64,7 @@ describe("a chart in words (figure-text)", () => {
   });
 
   it("makes each chart a <figure> named by its caption, with a note of what to notice and its data", () => {
-    const html = figureHtml({ ...curves, caption: "Adam ends lower." }, "plot-t");
+    const html = figureHtml({ ...raw, caption: "Adam ends lower." }, "plot-t");
     expect(html).toContain('<figure class="nn-figure">');
     expect(html).toMatch(/<figcaption id="plot-t-caption"><strong class="nn-figure-title">Loss falls<\/strong> <span class="nn-figure-text">Adam ends lower\. Line chart/);
     expect(html).toContain('aria-labelledby="plot-t-caption"');

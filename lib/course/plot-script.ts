@@ -86,7 +86,7 @@ export function plotScript(id: string, figureJson: string): string {
     `    var el = document.getElementById(id);`,
     `    if (!el) return; // the output was cleared`,
     `    if (!window.Plotly) {`,
-    `      if (waited === 0 && typeof window.nnLoadPlotly === "function") window.nnLoadPlotly();`,
+    `      if (typeof window.nnLoadPlotly === "function") window.nnLoadPlotly(); // the book loads plotly.js on demand`,
     `      waited += 50;`,
     `      if (waited > 30000) fail("plotly.js is not on the page: run loadPlotly() (from ./lib/index) in the first cell, then this cell again.");`,
     `      else setTimeout(draw, 50);`,
