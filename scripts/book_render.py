@@ -22,6 +22,7 @@ def main() -> None:
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         body, _ = exporter.from_notebook_node(nb)
+        body = body.replace("<th></th>", "<td></td>")  # a Markdown table's blank corner: no empty header cell
         name = os.path.splitext(os.path.basename(path))[0]
         with open(os.path.join(out_dir, name + ".html"), "w", encoding="utf-8") as f:
             f.write(body)

@@ -50,7 +50,7 @@ describe("figureHtml", () => {
 
   it("draws into its own div once window.Plotly exists (loadPlotly puts it there)", () => {
     const html = figureHtml(figure, "plot-b");
-    expect(html).toMatch(/<div id="plot-b" class="nn-plot" role="img" aria-labelledby="plot-b-caption" style="[^"]*height:440px"><\/div>/);
+    expect(html).toMatch(/<div id="plot-b" class="nn-plot" style="[^"]*height:440px"><\/div>/);
     expect(html).toContain('var id = "plot-b"');
     expect(html).toContain("if (!window.Plotly)");
     expect(html).toContain("setTimeout(draw, 50)");

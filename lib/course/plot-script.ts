@@ -73,6 +73,8 @@ export function plotScript(id: string, figureJson: string): string {
     `    return false;`,
     `  }`,
     `  function untangle(el, layout, tries) {`,
+    `    var svgs = el.querySelectorAll("svg.main-svg"); // the caption and the data table say what the drawing shows`,
+    `    for (var i = 0; i < svgs.length; i++) svgs[i].setAttribute("aria-hidden", "true");`,
     `    if (tries === 0 || !tangled(el)) return;`,
     `    var size = Math.max(9, Math.round(((layout.font && layout.font.size) || 16) * 0.85) - tries + 3);`,
     `    axes(layout, function (a) { a.title = a.title || {}; a.title.font = a.title.font || {}; a.title.font.size = Math.min(size, (a.title.font.size || 99) - 1); });`,

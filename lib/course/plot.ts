@@ -146,8 +146,9 @@ function scriptJson(value: unknown): string {
 }
 
 /**
- * The HTML that draws `figure`: a <figure> holding its title and caption (the chart's accessible name), the
- * chart's div, and its data as a table in a <details>; then a script that draws the chart with plotly.js when it
+ * The HTML that draws `figure`: a <figure> holding its title and caption (the figure's accessible name), the
+ * chart's div (its drawing hidden from screen readers: the caption and the table say it), and its data as a
+ * table in a <details>; then a script that draws the chart with plotly.js when it
  * comes into view (lib/course/plot-script.ts). `figure.caption` (or `text.caption`) says what to notice; a
  * description of the data in words always follows it. Pure: no kernel needed.
  */
@@ -163,7 +164,7 @@ export function figureHtml(figure: Figure, id: string = newPlotId(), text: { cap
     FIGURE_STYLE,
     `<figure class="nn-figure">`,
     `<figcaption id="${id}-caption">${title ? `<strong class="nn-figure-title">${title}</strong> ` : ""}<span class="nn-figure-text">${words}</span></figcaption>`,
-    `<div id="${id}" class="${PLOT_CLASS}" role="img" aria-labelledby="${id}-caption" style="width:${width};max-width:100%;height:${height}"></div>`,
+    `<div id="${id}" class="${PLOT_CLASS}" style="width:${width};max-width:100%;height:${height}"></div>`,
     `<details class="nn-figure-data"><summary>The chart's data as a table</summary><div class="nn-figure-scroll" tabindex="0">${figureDataTable(fig)}</div></details>`,
     `</figure>`,
     plotScript(id, scriptJson(fig)),
@@ -209,7 +210,7 @@ export function plotlyBundleHtml(): string {
     }
     bundleHtml =
       `<script type="text/javascript">\n${code}\n</script>\n` +
-      `<div style="color:#888;font-size:12px">plotly.js ${version} loaded (offline): charts below draw with it.</div>`;
+      `<div style="color:#595959;font-size:12px">plotly.js ${version} loaded (offline): charts below draw with it.</div>`;
   }
   return bundleHtml;
 }

@@ -16,7 +16,8 @@ export async function axeViolations(page, { exclude = [] } = {}) {
   return page.evaluate(
     async ({ tags, exclude }) => {
       const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) } : document;
-      const result = await window.axe.run(context, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+      // preload: false: axe would fetch the style sheets again, which file:// pages may not do (CORS).
+      const result = await window.axe.run(context, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"], preload: false });
       return result.violations.map((v) => ({
         id: v.id,
         impact: v.impact,
