@@ -379,10 +379,11 @@ def run_notebook(path, out_dir, html, timeout):
 
 # Colours of nbconvert's page that are too faint to read (WCAG 2.1 AA asks 4.5:1): prompts, comments, operators.
 READABLE_COLOURS = """<style>
-:root {
-  --jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959;
-  --jp-mirror-editor-comment-color: #3b7171; --jp-mirror-editor-operator-color: #8a2be2;
-  --jp-mirror-editor-meta-color: #8a2be2; --jp-mirror-editor-attribute-color: #5c5c00;
+:root, body, .jp-Notebook {
+  --jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959; --jp-cell-prompt-not-active-opacity: 1;
+  --jp-mirror-editor-comment-color: #3b7171; --jp-mirror-editor-operator-color: #8a2be2; --jp-mirror-editor-meta-color: #8a2be2;
+  --jp-mirror-editor-number-color: #006b00; --jp-mirror-editor-quote-color: #006b00; --jp-mirror-editor-tag-color: #0f5f00;
+  --jp-mirror-editor-atom-color: #3b3bd1; --jp-mirror-editor-bracket-color: #6b6b50; --jp-mirror-editor-error-color: #c00;
 }
 </style>
 """

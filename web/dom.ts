@@ -56,7 +56,7 @@ const CSS = `
 .nnw button:disabled { opacity: 0.6; cursor: default; }
 .nnw :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 .nnw-row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
-.nnw-pad-column { max-width: 100%; }
+.nnw-pad-column { width: 284px; max-width: 100%; }
 .nnw-pad-frame { position: relative; width: 280px; max-width: min(80vw, 100%); }
 .nnw-pad-canvas { width: 280px; height: 280px; max-width: 100%; aspect-ratio: 1; height: auto; background: #fff;
   border: 2px solid #444; border-radius: 4px; touch-action: none; cursor: crosshair; display: block; }
