@@ -20,8 +20,8 @@ describe("a chart in words (figure-text)", () => {
   it("says where each series starts, ends and peaks, with the axes' names", () => {
     const text = describeFigure(curves);
     expect(text).toContain("Line chart of loss against epoch, 2 series.");
-    expect(text).toContain("SGD: from 2.3 (epoch 1) to 0.7 (epoch 3); lowest 0.5 (epoch 2), highest 2.3 (epoch 1).");
-    expect(text).toContain("Adam: from 1.2 (epoch 1) to 0.2 (epoch 3)");
+    expect(text).toContain("SGD: 2.3 at 1 to 0.7 at 3; lowest 0.5 at 2."); // the highest is the first point: said once
+    expect(text).toContain("Adam: 1.2 at 1 to 0.2 at 3.");
   });
 
   it("puts series with the same x in one table, a column each, with row headers", () => {
@@ -42,7 +42,7 @@ describe("a chart in words (figure-text)", () => {
 
   it("names the highest and lowest bar", () => {
     const text = describeFigure(prepareFigure({ data: [{ type: "bar", x: ["0", "1", "2"], y: [0.1, 0.7, 0.2] }], layout: { xaxis: { title: "class" }, yaxis: { title: "probability" } } }));
-    expect(text).toBe("Bar chart of probability against class, 1 series. series 1: highest 0.7 (class 1), lowest 0.1 (class 0).");
+    expect(text).toBe("Bar chart of probability against class, 1 series. series 1: highest 0.7 at 1, lowest 0.1 at 0.");
   });
 
   it("writes a small heatmap out cell by cell, and summarises a big one", () => {

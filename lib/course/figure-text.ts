@@ -94,8 +94,8 @@ function gridStats(z: unknown[]): { rows: number; cols: number; min: number; max
   return { rows: z.length, cols, min, max, mean: count ? sum / count : NaN, count };
 }
 
-/** One sentence per series: where it starts and ends, and its extreme. */
-function seriesSentence(trace: TraceData, i: number, xTitle: string, kind: "line" | "bar"): string {
+/** One sentence per series: where it starts and ends ("y at x"), and its extremes where they lie in between. */
+function seriesSentence(trace: TraceData, i: number, kind: "line" | "bar"): string {
   const xs = list(trace.x), ys = list(trace.y);
   const points = ys.map((y, k) => [xs.length ? xs[k] : k, y] as [unknown, unknown]).filter((p) => typeof p[1] === "number" && Number.isFinite(p[1] as number));
   const name = traceName(trace, i);
@@ -105,11 +105,13 @@ function seriesSentence(trace: TraceData, i: number, xTitle: string, kind: "line
     if ((p[1] as number) < (lo[1] as number)) lo = p;
     if ((p[1] as number) > (hi[1] as number)) hi = p;
   }
-  const at = (p: [unknown, unknown]) => `${xTitle ? `${xTitle} ` : "at "}${formatValue(p[0])}`;
-  if (kind === "bar") return `${name}: highest ${formatValue(hi[1])} (${at(hi)}), lowest ${formatValue(lo[1])} (${at(lo)}).`;
+  const v = (p: [unknown, unknown]) => `${formatValue(p[1])} at ${formatValue(p[0])}`;
+  if (kind === "bar") return `${name}: highest ${v(hi)}, lowest ${v(lo)}.`;
   const first = points[0], last = points[points.length - 1];
-  if (points.length === 1) return `${name}: ${formatValue(first[1])} (${at(first)}).`;
-  return `${name}: from ${formatValue(first[1])} (${at(first)}) to ${formatValue(last[1])} (${at(last)}); lowest ${formatValue(lo[1])} (${at(lo)}), highest ${formatValue(hi[1])} (${at(hi)}).`;
+  if (points.length === 1) return `${name}: ${v(first)}.`;
+  const inside = (p: [unknown, unknown]) => p !== first && p !== last;
+  const extremes = [inside(lo) ? `lowest ${v(lo)}` : "", inside(hi) ? `highest ${v(hi)}` : ""].filter((e) => e);
+  return `${name}: ${v(first)} to ${v(last)}${extremes.length ? `; ${extremes.join(", ")}` : ""}.`;
 }
 
 /**
@@ -145,7 +147,7 @@ export function describeFigure(fig: { data: unknown[]; layout: Layout }): string
     const x = axisTitle(fig.layout, group[0], "x"), y = axisTitle(fig.layout, group[0], "y");
     const what = kind === "bar" ? "Bar chart" : "Line chart";
     sentences.push(`${what}${y ? ` of ${y}` : ""}${x ? ` against ${x}` : ""}, ${group.length} series.`);
-    group.slice(0, 8).forEach((t) => sentences.push(seriesSentence(t, rest.indexOf(t), x, kind)));
+    group.slice(0, 8).forEach((t) => sentences.push(seriesSentence(t, rest.indexOf(t), kind)));
     if (group.length > 8) sentences.push(`And ${group.length - 8} more series (see the table).`);
   });
   return sentences.join(" ");

@@ -181,7 +181,9 @@ const FIGURE_STYLE =
   ".nn-figure-scroll{max-height:360px;overflow:auto}" +
   ".nn-figure-data table{border-collapse:collapse;margin:6px 0}" +
   ".nn-figure-data caption{text-align:left;font-weight:bold;padding:4px 0}" +
-  ".nn-figure-data th,.nn-figure-data td{border:1px solid #999;padding:2px 6px;text-align:right}</style>";
+  ".nn-figure-data th,.nn-figure-data td{border:1px solid #999;padding:2px 6px;text-align:right}" +
+  ".nn-figure-text{font-size:14px}" +
+  "@media (forced-colors:active){.nn-plot{forced-color-adjust:none}}</style>"; // high contrast: the chart keeps its colours
 
 // ------------------------------------------------------------------------------------------ the bundle
 
