@@ -430,6 +430,9 @@ async function main() {
       let extra = "";
       try {
         ready[name] = await readiness(page);
+        const blocking = (readFileSync(join(BOOK, name), "utf8").match(/<script\b[^>]*\bsrc=[^>]*>/g) ?? []).filter((t) => !/\b(defer|async)\b/.test(t));
+        if (blocking.length) problems.push(`${name} loads script(s) that block the page (no defer or async): ${blocking.join(" ")}`);
+        if (/src="assets\/plotly\.min\.js"/.test(readFileSync(join(BOOK, name), "utf8"))) problems.push(`${name} loads plotly.js itself: book.js loads it when a chart comes into view`);
         const { charts, typeset, widgets } = await checkCommon(page, name, problems);
         axeFound[name] = await checkAxe(page, problems);
         if (name === "index.html") {
