@@ -3,8 +3,9 @@
 //     once, from assets/ (one file, cached by the browser across pages), never blocking the page;
 //   - a box that scrolls sideways (code, outputs, wide formulas) can take the keyboard's focus, so it can be
 //     scrolled without a mouse;
-//   - the maths of the markdown cells is typeset with KaTeX (offline, from assets/katex/). Code and outputs are
-//     left alone: a "$" in a printed line is not maths.
+//   - the maths of the markdown cells is typeset with KaTeX (offline, from assets/katex/): the first screen at
+//     once, the rest in short slices after the page is ready. Code and outputs are left alone: a "$" in a
+//     printed line is not maths. <html data-math="N"> says it is done (N formulas).
 window.nnLoadPlotly = function () {
   if (window.Plotly || document.getElementById("nn-plotly")) return;
   var script = document.createElement("script");
@@ -56,15 +57,34 @@ window.nnLoadPlotly = function () {
   function preProcess(math) {
     return math.replace(OPERATOR, "$1{$2}");
   }
-  var cells = document.querySelectorAll(".text_cell_render, .book-prose");
-  for (var i = 0; i < cells.length; i++) {
-    window.renderMathInElement(cells[i], {
+  function typeset(cell) {
+    window.renderMathInElement(cell, {
       delimiters: delimiters,
       throwOnError: false,
       preProcess: preProcess,
       ignoredTags: ["script", "noscript", "style", "textarea", "pre", "code"],
     });
   }
-  document.documentElement.setAttribute("data-math", String(document.querySelectorAll(".katex").length));
-  if (window.nnFocusableScrollers) window.nnFocusableScrollers(); // typeset formulas may now be wider than their box
+  function done() {
+    document.documentElement.setAttribute("data-math", String(document.querySelectorAll(".katex").length));
+    if (window.nnFocusableScrollers) window.nnFocusableScrollers(); // typeset formulas may now be wider than their box
+  }
+  // The first screen (and a half) at once; the rest in slices of ~12 ms between frames, so that the page is
+  // ready to read and scroll at once however many formulas the chapter has.
+  var cells = document.querySelectorAll(".text_cell_render, .book-prose");
+  var rest = [];
+  var screen = window.innerHeight * 1.5;
+  for (var i = 0; i < cells.length; i++) {
+    if (cells[i].getBoundingClientRect().top < screen) typeset(cells[i]);
+    else rest.push(cells[i]);
+  }
+  function next() {
+    var start = Date.now();
+    while (rest.length && Date.now() - start < 12) typeset(rest.shift());
+    if (rest.length) setTimeout(next, 0);
+    else done();
+  }
+  var later = function () { setTimeout(rest.length ? next : done, 0); };
+  if (document.readyState === "loading" || document.readyState === "interactive") document.addEventListener("DOMContentLoaded", later);
+  else later();
 })();
