@@ -494,6 +494,21 @@ async function main() {
       const line = await checkForcedColours(browser, join(BOOK, "pad.html"), busiest ? join(BOOK, busiest) : null, problems);
       report("forced colours", problems, line);
     }
+    // Quick to open: each page's readiness again, the best of three loads (a busy machine adds noise, never
+    // takes time away), for the index and every chapter.
+    for (const name of pages.filter((f) => f === "index.html" || chapters.includes(f))) {
+      const times = [];
+      for (let k = 0; k < 3; k++) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        const page = await context.newPage();
+        await page.route(/^(https?|wss?):/, (route) => route.abort());
+        await page.goto(pathToFileURL(join(BOOK, name)).href, { waitUntil: "domcontentloaded", timeout: 120_000 });
+        await page.waitForLoadState("load");
+        times.push(await readiness(page));
+        await context.close();
+      }
+      ready[name] = Math.min(...times);
+    }
   } finally {
     await browser.close();
   }
@@ -502,7 +517,7 @@ async function main() {
   if (Number.isFinite(ready["index.html"]) && chapterTimes.length) {
     const sorted = chapterTimes.map(([, t]) => t).sort((a, b) => a - b);
     const [slowName, slowest] = chapterTimes.reduce((a, b) => (b[1] > a[1] ? b : a));
-    console.log(`ready (DOMContentLoaded, file://): index ${ready["index.html"]} ms; chapters median ${sorted[Math.floor(sorted.length / 2)]} ms, slowest ${slowest} ms (${slowName})`);
+    console.log(`ready (DOMContentLoaded, file://, best of 3 loads): index ${ready["index.html"]} ms; chapters median ${sorted[Math.floor(sorted.length / 2)]} ms, slowest ${slowest} ms (${slowName})`);
     if (slowest > ready["index.html"] + 1000) {
       failed++;
       console.error(`✗ ${slowName} is ready ${slowest - ready["index.html"]} ms after the index: a script blocks it`);
