@@ -6,9 +6,10 @@
 //          layout: { xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: "loss" } } } });
 //
 // loadPlotly() emits the plotly.js bundle (read from node_modules, no CDN) as a <script>; every show()
-// emits a <div> and a small script that waits for window.Plotly and draws into the div. That is what both
-// the live classic Notebook and nbconvert's HTML export run. figureHtml() builds that snippet without a
-// kernel (tests, scripts).
+// emits a <figure> (its caption: the title, what to notice, the data in words; its data as a table: see
+// ./figure-text.ts) around a <div>, and a small script (./plot-script.ts) that draws into the div with
+// window.Plotly when it comes into view. That is what the live classic Notebook, nbconvert's HTML export and
+// the book run. figureHtml() builds that snippet without a kernel (tests, scripts).
 //
 // This file never loads tslab at the top: lib/index is imported by vitest and tsx too. Inside the tslab
 // kernel, tslab puts its `require` on globalThis.__tslab__; show() asks it for `tslab` only when drawing.
