@@ -50,17 +50,19 @@ describe("figureHtml", () => {
 
   it("draws into its own div once window.Plotly exists (loadPlotly puts it there)", () => {
     const html = figureHtml(figure, "plot-b");
-    expect(html).toMatch(/^<div id="plot-b" class="nn-plot" style="[^"]*height:440px"><\/div>/);
+    expect(html).toMatch(/<div id="plot-b" class="nn-plot" style="[^"]*height:440px"><\/div>/);
     expect(html).toContain('var id = "plot-b"');
     expect(html).toContain("if (!window.Plotly)");
     expect(html).toContain("setTimeout(draw, 50)");
-    expect(html).toContain("window.Plotly.newPlot(el, figure.data, figure.layout, figure.config)");
+    expect(html).toContain("window.Plotly.newPlot(el, figure.data, layout, figure.config)");
+    expect(html).toContain("new IntersectionObserver("); // drawn when it comes into view
     expect(html).toContain("run loadPlotly()"); // what a student reads when plotly.js is missing
   });
 
   it("cannot be cut short by a string in the figure (</script> inside a name)", () => {
     const html = figureHtml({ data: [{ name: "</script><b>x" }] }, "plot-c");
     expect(html.match(/<\/script>/g)).toHaveLength(1); // only the real end tag
+    expect(html).not.toContain("<b>x"); // nor in the caption or the table: escaped there
     expect(embedded(html).data[0].name).toBe("</script><b>x");
   });
 
@@ -84,7 +86,7 @@ describe("figureHtml", () => {
     const ids = new Set([newPlotId(), newPlotId(), newPlotId()]);
     expect(ids.size).toBe(3);
     const html = figureHtml({ data: [] });
-    expect(html).toMatch(/^<div id="nn-plot-[\w-]+"/);
+    expect(html).toMatch(/<div id="nn-plot-[\w-]+" class="nn-plot"/);
   });
 
   it("refuses an id that would break the HTML, and a figure without data, saying what it found", () => {

@@ -3,7 +3,7 @@
 // Training runs in a Web Worker (web/worker.ts → web/trainer.ts: the library's mlp and train), so the page
 // never freezes; where a worker cannot start, the same trainer runs on the page between frames.
 import { drawChart, type Series } from "./chart";
-import { ensureStyle, h, readConfig, showError } from "./dom";
+import { ensureStyle, gunzipBase64, h, readConfig, showError, uniqueId } from "./dom";
 import { Trainer, type PlaygroundData, type PlaygroundSettings, type Progress, type TrainerCommand, type TrainerMessage } from "./trainer";
 
 declare const WORKER_SOURCE: string; // the worker's bundle, put in by the bundler (web/bundle)
@@ -40,39 +40,43 @@ export function mountPlayground(root: HTMLElement): void {
   }
   const settings: PlaygroundSettings = { ...PLAYGROUND_DEFAULTS, ...(config.defaults ?? {}) };
 
-  // ---- controls
-  const hidden = h("input", { type: "range", min: "0", max: String(HIDDEN.length - 1), step: "1", "data-setting": "hidden" });
+  // ---- controls (each tied to its label; the sliders say their values in words)
+  const id = uniqueId("nnw-pg");
+  const hidden = h("input", { type: "range", min: "0", max: String(HIDDEN.length - 1), step: "1", "data-setting": "hidden", id: `${id}-hidden` });
   hidden.value = String(Math.max(0, HIDDEN.indexOf(settings.hidden)));
-  const hiddenText = h("span");
-  const activation = select("activation", [["relu", "ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]], settings.activation);
-  const lr = h("input", { type: "range", min: "-4", max: "0", step: "0.05", "data-setting": "lr" });
+  const hiddenText = h("span", { "aria-hidden": "true" });
+  const activation = select("activation", [["relu", "ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]], settings.activation, `${id}-activation`);
+  const lr = h("input", { type: "range", min: "-4", max: "0", step: "0.05", "data-setting": "lr", id: `${id}-lr` });
   lr.value = String(Math.log10(settings.lr));
-  const lrText = h("span");
-  const batch = select("batch", [["full", "full batch (all 5,000)"], ["mini", `mini-batch of ${settings.miniBatch}`], ["sgd", "1 (stochastic)"]], settings.batch);
-  const optimizer = select("optimizer", [["gd", "gradient descent"], ["momentum", "momentum (β = 0.9)"], ["adam", "Adam"]], settings.optimizer);
+  const lrText = h("span", { "aria-hidden": "true" });
+  const batch = select("batch", [["full", "full batch (all 5,000)"], ["mini", `mini-batch of ${settings.miniBatch}`], ["sgd", "1 (stochastic)"]], settings.batch, `${id}-batch`);
+  const optimizer = select("optimizer", [["gd", "gradient descent"], ["momentum", "momentum (β = 0.9)"], ["adam", "Adam"]], settings.optimizer, `${id}-optimizer`);
   const trainButton = h("button", { type: "button", "data-action": "train" }, "Train");
   const pauseButton = h("button", { type: "button", "data-action": "pause" }, "Pause");
   const resetButton = h("button", { type: "button", "data-action": "reset" }, "Reset");
   const accuracy = h("b", { "data-accuracy": "" }, "–");
-  const status = h("span", {}, "loading the data…");
-  const lossChart = h("canvas", { class: "nnw-chart" });
-  const accChart = h("canvas", { class: "nnw-chart" });
-  const message = h("div", { class: "nnw-error" });
+  const status = h("span", { class: "nnw-status-text" }, "loading the data…");
+  const lossChart = h("canvas", { class: "nnw-chart", role: "img", "aria-label": "loss curves: no training yet" });
+  const accChart = h("canvas", { class: "nnw-chart", role: "img", "aria-label": "accuracy curves: no training yet" });
+  const message = h("div", { class: "nnw-error", role: "alert" });
   const kernels = h("div", { class: "nnw-caption" });
+  // What a screen reader hears: state changes at once, progress at most every few seconds.
+  const spoken = h("div", { class: "nnw-sr", role: "status", "aria-live": "polite" });
+  const label = (control: HTMLElement, text: string) => h("label", { for: control.id }, text);
 
   root.append(
-    h("h4", {}, config.title ?? "Playground: train a 784 → hidden → 10 network on 5,000 MNIST digits"),
+    h("p", { class: "nnw-title" }, config.title ?? "Playground: train a 784 → hidden → 10 network on 5,000 MNIST digits"),
     h(
       "div",
       { class: "nnw-row" },
       h(
         "div",
         { class: "nnw-controls" },
-        h("label", {}, "hidden units"), h("span", {}, hidden, " ", hiddenText),
-        h("label", {}, "activation"), activation,
-        h("label", {}, "learning rate α"), h("span", {}, lr, " ", lrText),
-        h("label", {}, "batch size"), batch,
-        h("label", {}, "optimizer"), optimizer,
+        label(hidden, "hidden units"), h("span", {}, hidden, " ", hiddenText),
+        label(activation, "activation"), activation,
+        label(lr, "learning rate α"), h("span", {}, lr, " ", lrText),
+        label(batch, "batch size"), batch,
+        label(optimizer, "optimizer"), optimizer,
       ),
       h(
         "div",
@@ -84,7 +88,15 @@ export function mountPlayground(root: HTMLElement): void {
     h("div", { class: "nnw-row" }, lossChart, accChart),
     kernels,
     message,
+    spoken,
   );
+  let lastSpoken = 0;
+  const say = (text: string, urgent: boolean) => {
+    const now = Date.now();
+    if (!urgent && now - lastSpoken < 5000) return;
+    lastSpoken = now;
+    spoken.textContent = text;
+  };
 
   // ---- state
   let history: Progress[] = [];
@@ -104,6 +116,8 @@ export function mountPlayground(root: HTMLElement): void {
     const s = read();
     hiddenText.textContent = String(s.hidden);
     lrText.textContent = String(s.lr);
+    hidden.setAttribute("aria-valuetext", `${s.hidden} hidden units`);
+    lr.setAttribute("aria-valuetext", `learning rate ${s.lr}`);
   };
   showSettings();
 
@@ -113,17 +127,20 @@ export function mountPlayground(root: HTMLElement): void {
     if (m.type === "ready") {
       ready = true;
       status.textContent = `${m.train.toLocaleString("en")} training and ${m.test.toLocaleString("en")} test images loaded: press Train`;
+      say(status.textContent, true);
       kernels.textContent = `matrix products: ${m.kernels}`;
     } else if (m.type === "progress") {
       if (!running) return; // a slice that finished after Pause or Reset
       history.push(m);
       accuracy.textContent = `${(100 * m.testAccuracy).toFixed(1)} %`;
       status.textContent = `epoch ${m.epoch.toFixed(2)}, ${m.updates.toLocaleString("en")} updates, test loss ${m.testLoss.toFixed(3)}`;
+      say(`test accuracy ${accuracy.textContent}, ${status.textContent}`, false);
       draw();
     } else if (m.type === "stopped") {
       running = false;
       message.textContent = m.reason;
       status.textContent = "stopped";
+      say(`stopped: ${m.reason}`, true);
     } else if (m.type === "error") {
       running = false;
       message.textContent = `error: ${m.message}`;
@@ -143,6 +160,9 @@ export function mountPlayground(root: HTMLElement): void {
     ];
     drawChart(lossChart, loss, { xLabel: "epoch", yLabel: "loss (cross-entropy)" });
     drawChart(accChart, acc, { xLabel: "epoch", yLabel: "accuracy (%)", yRange: [0, 100], yFormat: (v) => v.toFixed(0) });
+    const end = history[history.length - 1];
+    lossChart.setAttribute("aria-label", end ? `loss (cross-entropy) against epoch: after ${end.epoch.toFixed(2)} epochs, train ${end.trainLoss.toFixed(3)}, test ${end.testLoss.toFixed(3)}` : "loss curves: no training yet");
+    accChart.setAttribute("aria-label", end ? `accuracy against epoch: after ${end.epoch.toFixed(2)} epochs, train ${(100 * end.trainAccuracy).toFixed(1)} %, test ${(100 * end.testAccuracy).toFixed(1)} %` : "accuracy curves: no training yet");
   }
 
   function reset(): void {
@@ -165,12 +185,14 @@ export function mountPlayground(root: HTMLElement): void {
       started = true;
       send({ type: "start", settings: read() });
     }
+    say("training", true);
   });
   pauseButton.addEventListener("click", () => {
     if (!running) return;
     running = false;
     send({ type: "pause" });
     status.textContent += " (paused)";
+    say(`paused; test accuracy ${accuracy.textContent}`, true);
   });
   resetButton.addEventListener("click", reset);
   for (const input of [hidden, lr, activation, batch, optimizer]) {
@@ -186,8 +208,8 @@ export function mountPlayground(root: HTMLElement): void {
     .catch((e) => showError(root, `the playground's data could not be read: ${(e as Error).message}`));
 }
 
-function select(name: string, options: Array<[string, string]>, value: string): HTMLSelectElement {
-  const el = h("select", { "data-setting": name });
+function select(name: string, options: Array<[string, string]>, value: string, id: string): HTMLSelectElement {
+  const el = h("select", { "data-setting": name, id });
   for (const [v, text] of options) el.append(h("option", { value: v }, text));
   el.value = value;
   return el;
@@ -210,12 +232,6 @@ function connect(receive: (m: TrainerMessage) => void): (c: TrainerCommand) => v
 /** base64 → gzip'd bytes → IDX bytes, with the browser's own DecompressionStream. */
 async function decode(data: PlaygroundConfig["data"]): Promise<PlaygroundData> {
   const out: Partial<PlaygroundData> = {};
-  for (const key of ["trainImages", "trainLabels", "testImages", "testLabels"] as const) {
-    const text = atob(data[key]);
-    const gz = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) gz[i] = text.charCodeAt(i);
-    const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"));
-    out[key] = new Uint8Array(await new Response(stream).arrayBuffer());
-  }
+  for (const key of ["trainImages", "trainLabels", "testImages", "testLabels"] as const) out[key] = await gunzipBase64(data[key]);
   return out as PlaygroundData;
 }

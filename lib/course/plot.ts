@@ -6,9 +6,10 @@
 //          layout: { xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: "loss" } } } });
 //
 // loadPlotly() emits the plotly.js bundle (read from node_modules, no CDN) as a <script>; every show()
-// emits a <div> and a small script that waits for window.Plotly and draws into the div. That is what both
-// the live classic Notebook and nbconvert's HTML export run. figureHtml() builds that snippet without a
-// kernel (tests, scripts).
+// emits a <figure> (its caption: the title, what to notice, the data in words; its data as a table: see
+// ./figure-text.ts) around a <div>, and a small script (./plot-script.ts) that draws into the div with
+// window.Plotly when it comes into view. That is what the live classic Notebook, nbconvert's HTML export and
+// the book run. figureHtml() builds that snippet without a kernel (tests, scripts).
 //
 // This file never loads tslab at the top: lib/index is imported by vitest and tsx too. Inside the tslab
 // kernel, tslab puts its `require` on globalThis.__tslab__; show() asks it for `tslab` only when drawing.
@@ -16,6 +17,8 @@
 import { readFileSync } from "fs";
 import { dirname, join } from "path";
 import { findUpward } from "../paths";
+import { chartTitleHtml, describeFigure, escapeHtml, figureDataTable } from "./figure-text";
+import { plotScript } from "./plot-script";
 
 /** One plotly trace: { type: "scatter", x, y, … }. Typed arrays (and arrays of them) are fine anywhere. */
 export interface Trace {
@@ -33,6 +36,8 @@ export interface Figure {
   data: Trace[];
   layout?: Record<string, unknown>;
   config?: Record<string, unknown>;
+  /** What to notice, in words: the start of the chart's caption (a description of its data follows). */
+  caption?: string;
 }
 
 /**
@@ -142,42 +147,44 @@ function scriptJson(value: unknown): string {
 }
 
 /**
- * The HTML that draws `figure`: a div and a script that waits for window.Plotly (put there by
- * loadPlotly()) and calls Plotly.newPlot. Pure: no kernel needed.
+ * The HTML that draws `figure`: a <figure> holding its title and caption (the figure's accessible name), the
+ * chart's div (its drawing hidden from screen readers: the caption and the table say it), and its data as a
+ * table in a <details>; then a script that draws the chart with plotly.js when it
+ * comes into view (lib/course/plot-script.ts). `figure.caption` (or `text.caption`) says what to notice; a
+ * description of the data in words always follows it. Pure: no kernel needed.
  */
-export function figureHtml(figure: Figure, id: string = newPlotId()): string {
+export function figureHtml(figure: Figure, id: string = newPlotId(), text: { caption?: string } = {}): string {
   if (!/^[A-Za-z][\w-]*$/.test(id)) throw new Error(`figureHtml: id must be letters, digits, "-" or "_" (starting with a letter), found "${id}"`);
   const fig = prepareFigure(figure);
   const height = typeof fig.layout.height === "number" ? `${fig.layout.height}px` : "440px";
   const width = typeof fig.layout.width === "number" ? `${fig.layout.width}px` : "100%";
+  const title = chartTitleHtml(fig.layout);
+  const caption = text.caption ?? figure.caption;
+  const words = [caption ? escapeHtml(caption) : "", escapeHtml(describeFigure(fig))].filter((s) => s).join(" ");
   return [
+    FIGURE_STYLE,
+    `<figure class="nn-figure">`,
+    `<figcaption id="${id}-caption">${title ? `<strong class="nn-figure-title">${title}</strong> ` : ""}<span class="nn-figure-text">${words}</span></figcaption>`,
     `<div id="${id}" class="${PLOT_CLASS}" style="width:${width};max-width:100%;height:${height}"></div>`,
-    `<script type="text/javascript">`,
-    `(function () {`,
-    `  var figure = ${scriptJson(fig)};`,
-    `  var id = "${id}", waited = 0;`,
-    `  function fail(message) {`,
-    `    var el = document.getElementById(id);`,
-    `    if (el) { el.style.height = "auto"; el.style.color = "#b00"; el.textContent = message; }`,
-    `    if (window.console) console.error("plot " + id + ": " + message);`,
-    `  }`,
-    `  function draw() {`,
-    `    var el = document.getElementById(id);`,
-    `    if (!el) return; // the output was cleared`,
-    `    if (!window.Plotly) {`,
-    `      waited += 50;`,
-    `      if (waited > 15000) fail("plotly.js is not on the page: run loadPlotly() (from ./lib/index) in the first cell, then this cell again.");`,
-    `      else setTimeout(draw, 50);`,
-    `      return;`,
-    `    }`,
-    `    window.Plotly.newPlot(el, figure.data, figure.layout, figure.config)`,
-    `      .then(null, function (e) { fail("plotly could not draw this figure: " + (e && e.message ? e.message : e)); });`,
-    `  }`,
-    `  draw();`,
-    `})();`,
-    `</script>`,
+    `<details class="nn-figure-data"><summary>The chart's data as a table</summary><div class="nn-figure-scroll" tabindex="0">${figureDataTable(fig)}</div></details>`,
+    `</figure>`,
+    plotScript(id, scriptJson(fig)),
   ].join("\n");
 }
+
+/** The figures' look, with the page's colours where it sets them (the book's dark theme: web/book/book.css). */
+const FIGURE_STYLE =
+  "<style>.nn-figure{margin:8px 0 16px;max-width:100%}" +
+  ".nn-figure figcaption{font:15px/1.4 Helvetica,Arial,sans-serif;color:var(--nn-text,#222);margin:0 0 4px}" +
+  ".nn-figure-title{display:block;font-size:17px}" +
+  ".nn-figure-data{font:14px/1.4 Helvetica,Arial,sans-serif;color:var(--nn-text,#222)}" +
+  ".nn-figure-data summary{cursor:pointer;color:var(--nn-link,#24538a)}" +
+  ".nn-figure-scroll{max-height:360px;overflow:auto}" +
+  ".nn-figure-data table{border-collapse:collapse;margin:6px 0}" +
+  ".nn-figure-data caption{text-align:left;font-weight:bold;padding:4px 0}" +
+  ".nn-figure-data th,.nn-figure-data td{border:1px solid #999;padding:2px 6px;text-align:right}" +
+  ".nn-figure-text{font-size:14px}" +
+  "@media (forced-colors:active){.nn-plot{forced-color-adjust:none}}</style>"; // high contrast: the chart keeps its colours
 
 // ------------------------------------------------------------------------------------------ the bundle
 
@@ -206,7 +213,7 @@ export function plotlyBundleHtml(): string {
     }
     bundleHtml =
       `<script type="text/javascript">\n${code}\n</script>\n` +
-      `<div style="color:#888;font-size:12px">plotly.js ${version} loaded (offline): charts below draw with it.</div>`;
+      `<div style="color:#595959;font-size:12px">plotly.js ${version} loaded (offline): charts below draw with it.</div>`;
   }
   return bundleHtml;
 }
@@ -284,8 +291,8 @@ export function showHtml(html: string, what = "showHtml()"): void {
   notebookDisplay(what).html(html);
 }
 
-/** Draw a plotly figure { data, layout?, config? } in the current cell's output. */
-export function show(figure: Figure): void {
-  const html = figureHtml(figure);
+/** Draw a plotly figure { data, layout?, config? } in the current cell's output; `caption`: what to notice. */
+export function show(figure: Figure, caption?: string): void {
+  const html = figureHtml(figure, newPlotId(), caption === undefined ? {} : { caption });
   notebookDisplay("show()").html(html);
 }

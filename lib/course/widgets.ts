@@ -9,6 +9,7 @@
 // one <script>: this library and web/ bundled for the browser (built by the set-up: scripts/lib/widget-bundle.mjs). It runs in the live classic
 // Notebook, in nbconvert's HTML export and in the book, with no server and nothing to fetch.
 import { readFileSync } from "fs";
+import { gunzipSync, gzipSync } from "zlib";
 import { join } from "path";
 import { findUpward } from "../paths";
 import { modelToJson } from "../nn/persist";
@@ -58,7 +59,27 @@ export function digitPadHtml(net: Sequential, options: WidgetHtmlOptions = {}): 
   if (first.type === "dense" && first.inputs !== 784) {
     throw new Error(`drawDigit: the network must read 28 × 28 = 784 pixels, but its first layer takes ${first.inputs} inputs`);
   }
-  return widgetHtml("data-digit-pad", { model: modelToJson(net), title: options.title }, options.script ?? true);
+  return widgetHtml("data-digit-pad", { model: modelToJson(net), title: options.title, samples: padSamples() }, options.script ?? true);
+}
+
+/** How many MNIST test digits travel with the pad, for its "put a test digit on the pad" button. */
+const PAD_SAMPLES = 100;
+
+/**
+ * The first PAD_SAMPLES test digits of the committed sample (data/mnist-sample), as gzip'd base64: `images`
+ * n × 784 bytes, `labels` n bytes. Null where the sample is missing (the pad then has no such button).
+ */
+export function padSamples(): { count: number; images: string; labels: string } | null {
+  const dir = findUpward(join("data", "mnist-sample"));
+  if (dir === null) return null;
+  const images = gunzipSync(readFileSync(join(dir, "t10k-images-idx3-ubyte.gz")));
+  const labels = gunzipSync(readFileSync(join(dir, "t10k-labels-idx1-ubyte.gz")));
+  const count = Math.min(PAD_SAMPLES, labels.readUInt32BE(4));
+  return {
+    count,
+    images: gzipSync(images.subarray(16, 16 + 784 * count)).toString("base64"),
+    labels: gzipSync(labels.subarray(8, 8 + count)).toString("base64"),
+  };
 }
 
 /** Draw digits for `net` to read, in the notebook: the 28 × 28 image it sees and its ten probabilities, live. */

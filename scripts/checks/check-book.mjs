@@ -9,6 +9,12 @@
 //     read as 1 and 0; Clear empties it;
 //   - the playground: with its defaults, Train takes the test accuracy past 85 %, while the page keeps
 //     drawing frames (training runs in a Web Worker); Pause stops it.
+//   - accessibility: axe-core finds nothing against WCAG 2.1 A and AA or its best practices on any page (and on
+//     the index, a chapter with charts and the pad in the dark theme); the pad draws a "1" and a "0" by
+//     keyboard and announces its reading; at 390 and 768 px wide the charts and the pad fit, with no axis
+//     titles running into each other; in forced colours the pad's ink, its bars and the charts stay visible;
+//   - speed: each page's readiness (DOMContentLoaded) is printed, and a chapter may not take more than a second
+//     longer than the index (no script may block it).
 // Exits non-zero with a message per problem.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -19,6 +25,7 @@ import { chromiumPath, ROOT } from "../lib/setup.mjs";
 import { launchChromium, NO_CHROMIUM } from "../lib/chromium.mjs";
 import { fail, parseCommandLine } from "../lib/cli.mjs";
 import { recordPlots } from "../lib/plot-recorder.mjs";
+import { axeViolations, scrollThrough, violationCount, violationLines } from "../lib/axe.mjs";
 
 const WAIT_MS = 30_000;
 const PLAYGROUND_TARGET = 85; // percent
@@ -71,8 +78,8 @@ async function drawWithMouse(page, canvas, pixels) {
   }
 }
 
-async function openPage(browser, file, problems) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+async function openPage(browser, file, problems, contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const page = await context.newPage();
   await page.route(/^(https?|wss?):/, (route) => {
     problems.push(`the page tried to load ${route.request().url()} (everything must work offline)`);
@@ -90,6 +97,7 @@ async function openPage(browser, file, problems) {
 
 /** Charts, formulas, links and widgets of one page. */
 async function checkCommon(page, name, problems) {
+  await scrollThrough(page); // charts draw when they come into view
   const charts = await page
     .waitForFunction(() => {
       const all = [...new Set([...document.querySelectorAll("div.nn-plot"), ...(window.__plotTargets ?? [])])];
@@ -212,6 +220,183 @@ async function checkPlayground(page, problems) {
   return `test accuracy ${value} % after ${seconds.toFixed(1)} s of training (longest frame gap ${gap.toFixed(0)} ms)`;
 }
 
+/** When the page was ready to use: DOMContentLoaded, in ms from the start of navigation. */
+async function readiness(page) {
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    return nav ? Math.round(nav.domContentLoadedEventEnd) : NaN;
+  });
+}
+
+/** axe-core's findings on the page as it is (charts drawn), each a problem. */
+async function checkAxe(page, problems, where = "") {
+  const violations = await axeViolations(page);
+  problems.push(...violationLines(violations, where));
+  return violationCount(violations);
+}
+
+/** Keys that draw on the pad: the pen starts in the middle; moves are in the network's 28 × 28 pixels. */
+function keysFor(path) {
+  const keys = [];
+  let at = [14, 14];
+  const go = ([x, y]) => {
+    while (at[0] < x) { keys.push("ArrowRight"); at[0]++; }
+    while (at[0] > x) { keys.push("ArrowLeft"); at[0]--; }
+    while (at[1] < y) { keys.push("ArrowDown"); at[1]++; }
+    while (at[1] > y) { keys.push("ArrowUp"); at[1]--; }
+  };
+  go(path[0]);
+  keys.push("Space");
+  for (const p of path.slice(1)) go(p);
+  keys.push("Space");
+  return keys;
+}
+
+const KEY_DIGITS = [
+  { digit: 1, path: [[14, 4], [14, 24]] },
+  { digit: 0, path: [[14, 4], [9, 7], [8, 14], [9, 21], [14, 24], [19, 21], [20, 14], [19, 7], [14, 4]] },
+];
+
+/** The pad by keyboard: Tab reaches it, the arrows and Space draw a 1 and a 0, the live region says the reading. */
+async function checkPadKeyboard(page, problems) {
+  const pad = page.locator("[data-digit-pad]").first();
+  const canvas = pad.locator("canvas").first();
+  const results = [];
+  // Tab from the clear button's predecessor: the canvas must be reachable by Tab alone.
+  await page.evaluate(() => document.activeElement?.blur());
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await canvas.evaluate((c) => document.activeElement === c);
+  }
+  if (!reached) problems.push("Tab never reaches the digit pad's drawing surface");
+  for (const { digit, path } of KEY_DIGITS) {
+    await pad.locator('[data-action="clear"]').click();
+    await canvas.focus();
+    for (const key of keysFor(path)) await page.keyboard.press(key);
+    await page.waitForTimeout(300);
+    const text = (await pad.locator("[data-prediction]").textContent()).trim();
+    const spoken = (await pad.locator('[role="status"]').textContent()).trim();
+    results.push(`a ${digit} by keyboard → "${text}" (announced: "${spoken}")`);
+    if (!text.startsWith(String(digit))) problems.push(`the pad read a ${digit} drawn by keyboard as "${text}"`);
+    if (!spoken.includes(`reads ${digit}`)) problems.push(`after a ${digit} drawn by keyboard the live region says "${spoken}"`);
+  }
+  const sample = pad.locator('[data-action="sample"]');
+  await sample.click();
+  await page.waitForTimeout(200);
+  const said = (await pad.locator('[role="status"]').textContent()).trim();
+  const m = /a (\d)\. The network reads (\d)/.exec(said);
+  if (!m) problems.push(`the "Test digit" button put no announced digit on the pad (live region: "${said}")`);
+  else results.push(`test digit: "${said}"`);
+  await pad.locator('[data-action="clear"]').click();
+  return results.join("; ");
+}
+
+/** At a phone's and a tablet's width: nothing wider than the screen, charts and pad inside it, axis titles apart. */
+async function checkNarrow(browser, file, width, problems) {
+  const { context, page } = await openPage(browser, file, problems, { viewport: { width, height: 900 }, isMobile: width < 500, hasTouch: width < 500 });
+  try {
+    await scrollThrough(page);
+    await page.waitForFunction(() => [...document.querySelectorAll("div.nn-plot")].every((d) => d.querySelector("svg.main-svg")), null, { timeout: WAIT_MS, polling: 200 }).catch(() => {});
+    await page.waitForTimeout(500); // a chart's axis titles are fitted after it draws
+    const found = await page.evaluate(() => {
+      const out = [];
+      const vw = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth > vw + 1) out.push(`the page is ${document.documentElement.scrollWidth} px wide, wider than the screen (${vw} px)`);
+      for (const el of document.querySelectorAll("div.nn-plot, .nnw-pad-canvas, .nnw-chart")) {
+        const r = el.getBoundingClientRect();
+        if (r.right > vw + 1 || r.left < -1) out.push(`${el.id || el.className} runs off the screen (${Math.round(r.left)}–${Math.round(r.right)} px of ${vw})`);
+      }
+      for (const plot of document.querySelectorAll("div.nn-plot")) {
+        const svg = plot.querySelector("svg.main-svg");
+        if (!svg) continue;
+        const box = svg.getBoundingClientRect();
+        const titles = [...plot.querySelectorAll(".infolayer [class*='title'] text")].map((t) => ({ r: t.getBoundingClientRect(), text: t.textContent })).filter((t) => t.r.width > 0);
+        for (const t of titles) if (t.r.left < box.left - 1 || t.r.right > box.right + 1) out.push(`${plot.id}: the title "${t.text}" is clipped`);
+        for (let i = 0; i < titles.length; i++)
+          for (let j = i + 1; j < titles.length; j++) {
+            const a = titles[i].r, b = titles[j].r;
+            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(`${plot.id}: the axis titles "${titles[i].text}" and "${titles[j].text}" overlap`);
+          }
+      }
+      return out;
+    });
+    for (const f of found) problems.push(`at ${width} px: ${f}`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** In forced colours (Windows high contrast): the pad's ink and bars, and a chart, still show. */
+async function checkForcedColours(browser, padFile, chartFile, problems) {
+  const results = [];
+  {
+    const { context, page } = await openPage(browser, padFile, problems, { forcedColors: "active", colorScheme: "dark" });
+    try {
+      await page.waitForSelector("[data-digit-pad][data-mounted]");
+      const pad = page.locator("[data-digit-pad]").first();
+      const canvas = pad.locator("canvas").first();
+      await canvas.focus();
+      for (const key of keysFor(KEY_DIGITS[0].path)) await page.keyboard.press(key);
+      await page.waitForTimeout(300);
+      const shot = await canvas.screenshot();
+      const bars = await pad.locator(".nnw-bar.nnw-top > div").screenshot().catch(() => null);
+      const { dark, light } = await page.evaluate(async ([a, b]) => {
+        const count = async (png) => {
+          if (!png) return [0, 0];
+          const img = new Image();
+          img.src = `data:image/png;base64,${png}`;
+          await img.decode();
+          const c = document.createElement("canvas");
+          c.width = img.width; c.height = img.height;
+          const g = c.getContext("2d");
+          g.drawImage(img, 0, 0);
+          const d = g.getImageData(0, 0, c.width, c.height).data;
+          let dark = 0, light = 0;
+          for (let i = 0; i < d.length; i += 4) { const v = d[i] + d[i + 1] + d[i + 2]; if (v < 150) dark++; else if (v > 600) light++; }
+          return [dark, light];
+        };
+        const [inkDark, inkLight] = await count(a);
+        const [barDark, barLight] = await count(b);
+        return { dark: [inkDark, barDark], light: [inkLight, barLight] };
+      }, [shot.toString("base64"), bars ? bars.toString("base64") : null]);
+      if (dark[0] < 200 || light[0] < 200) problems.push(`forced colours: the pad's ink does not stand out (${dark[0]} dark and ${light[0]} light pixels)`);
+      if (!bars) problems.push("forced colours: the top probability bar is not drawn");
+      results.push(`forced colours: pad ${dark[0]} ink pixels on ${light[0]} paper pixels`);
+    } finally {
+      await context.close();
+    }
+  }
+  if (chartFile) {
+    const { context, page } = await openPage(browser, chartFile, problems, { forcedColors: "active" });
+    try {
+      const plot = page.locator("div.nn-plot").first();
+      await plot.scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => document.querySelector("div.nn-plot svg.main-svg"), null, { timeout: WAIT_MS });
+      await page.waitForTimeout(300);
+      const shot = await plot.screenshot();
+      const colours = await page.evaluate(async (png) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${png}`;
+        await img.decode();
+        const c = document.createElement("canvas");
+        c.width = img.width; c.height = img.height;
+        const g = c.getContext("2d");
+        g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, c.width, c.height).data;
+        const seen = new Map();
+        for (let i = 0; i < d.length; i += 4) { const k = (d[i] >> 4) * 256 + (d[i + 1] >> 4) * 16 + (d[i + 2] >> 4); seen.set(k, (seen.get(k) ?? 0) + 1); }
+        return [...seen.values()].filter((n) => n > 30).length;
+      }, shot.toString("base64"));
+      if (colours < 3) problems.push(`forced colours: the first chart of ${chartFile} shows only ${colours} colour(s)`);
+      results.push(`a chart in forced colours: ${colours} colours`);
+    } finally {
+      await context.close();
+    }
+  }
+  return results.join("; ");
+}
+
 async function main() {
   if (!existsSync(join(BOOK, "index.html"))) {
     console.error(`check-book: ${BOOK}/index.html not found: run \`npm run book\` first`);
@@ -225,6 +410,15 @@ async function main() {
   const chapters = readdirSync(join(ROOT, "notebooks")).filter((f) => /^\d+.*\.ipynb$/.test(f)).sort().map((f) => f.replace(/\.ipynb$/, ".html"));
   const browser = await launchChromium();
   let failed = 0;
+  const ready = {}; // page → ms to DOMContentLoaded
+  const axeFound = {}; // page → elements axe flagged
+  const report = (name, problems, line) => {
+    if (problems.length) {
+      failed++;
+      console.error(`✗ ${name}`);
+      for (const p of problems) console.error(`    ${p}`);
+    } else console.log(`✓ ${name}  ${line}`);
+  };
   try {
     for (const name of pages) {
       const problems = [];
@@ -232,7 +426,12 @@ async function main() {
       const { context, page } = await openPage(browser, join(BOOK, name), problems);
       let extra = "";
       try {
+        ready[name] = await readiness(page);
+        const blocking = (readFileSync(join(BOOK, name), "utf8").match(/<script\b[^>]*\bsrc=[^>]*>/g) ?? []).filter((t) => !/\b(defer|async)\b/.test(t));
+        if (blocking.length) problems.push(`${name} loads script(s) that block the page (no defer or async): ${blocking.join(" ")}`);
+        if (/src="assets\/plotly\.min\.js"/.test(readFileSync(join(BOOK, name), "utf8"))) problems.push(`${name} loads plotly.js itself: book.js loads it when a chart comes into view`);
         const { charts, typeset, widgets } = await checkCommon(page, name, problems);
+        axeFound[name] = await checkAxe(page, problems);
         if (name === "index.html") {
           const hrefs = await page.evaluate(() => [...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href")));
           for (const c of [...chapters, "pad.html", "playground.html"]) if (!hrefs.includes(c)) problems.push(`the index does not link to ${c}`);
@@ -251,7 +450,7 @@ async function main() {
             problems.push(`${name}: its notebook has maths but no formula was typeset`);
           }
         }
-        if (name === "pad.html") extra = await checkPad(page, problems);
+        if (name === "pad.html") extra = `${await checkPad(page, problems)}\n    ${await checkPadKeyboard(page, problems)}`;
         if (name === "playground.html") extra = await checkPlayground(page, problems);
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         if (problems.length) {
@@ -259,15 +458,69 @@ async function main() {
           console.error(`✗ ${name}  (${seconds} s)`);
           for (const p of problems) console.error(`    ${p}`);
         } else {
-          console.log(`✓ ${name}  ${charts} chart(s), ${typeset} formula(s), ${widgets} widget(s)  ${seconds} s${extra ? `\n    ${extra}` : ""}`);
+          console.log(`✓ ${name}  ${charts} chart(s), ${typeset} formula(s), ${widgets} widget(s), ready in ${ready[name]} ms, no axe violation  ${seconds} s${extra ? `\n    ${extra}` : ""}`);
         }
       } finally {
         await context.close();
       }
     }
+    // Every display: the dark theme (axe again), phone and tablet widths, forced colours.
+    const withCharts = pages.filter((f) => chapters.includes(f) && readFileSync(join(BOOK, f), "utf8").includes('class="nn-plot"'));
+    const busiest = [...withCharts].sort((a, b) => readFileSync(join(BOOK, b), "utf8").split('class="nn-plot"').length - readFileSync(join(BOOK, a), "utf8").split('class="nn-plot"').length)[0];
+    for (const name of ["index.html", busiest, "pad.html"].filter((f) => f && pages.includes(f))) {
+      const problems = [];
+      const { context, page } = await openPage(browser, join(BOOK, name), problems, { colorScheme: "dark" });
+      try {
+        await checkCommon(page, name, problems);
+        const n = await checkAxe(page, problems, "(dark theme)");
+        const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        if (bg === "rgb(255, 255, 255)") problems.push("the dark theme did not apply (the page is white)");
+        report(`${name} in the dark theme`, problems, `background ${bg}, ${n} axe violation(s)`);
+      } finally {
+        await context.close();
+      }
+    }
+    for (const width of [390, 768]) {
+      const problems = [];
+      const checked = [...withCharts, "pad.html", "playground.html"].filter((f) => pages.includes(f));
+      for (const name of checked) await checkNarrow(browser, join(BOOK, name), width, problems).catch((e) => problems.push(`${name}: ${e.message}`));
+      report(`${width} px wide`, problems, `${checked.length} pages: charts, pad and playground fit, no axis titles overlap`);
+    }
+    if (pages.includes("pad.html")) {
+      const problems = [];
+      const line = await checkForcedColours(browser, join(BOOK, "pad.html"), busiest ? join(BOOK, busiest) : null, problems);
+      report("forced colours", problems, line);
+    }
+    // Quick to open: each page's readiness again, the best of three loads (a busy machine adds noise, never
+    // takes time away), for the index and every chapter.
+    for (const name of pages.filter((f) => f === "index.html" || chapters.includes(f))) {
+      const times = [];
+      for (let k = 0; k < 3; k++) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        const page = await context.newPage();
+        await page.route(/^(https?|wss?):/, (route) => route.abort());
+        await page.goto(pathToFileURL(join(BOOK, name)).href, { waitUntil: "domcontentloaded", timeout: 120_000 });
+        await page.waitForLoadState("load");
+        times.push(await readiness(page));
+        await context.close();
+      }
+      ready[name] = Math.min(...times);
+    }
   } finally {
     await browser.close();
   }
+  // Quick to open: a chapter ready within a second of the index (no blocking script).
+  const chapterTimes = pages.filter((f) => chapters.includes(f)).map((f) => [f, ready[f]]).filter(([, t]) => Number.isFinite(t));
+  if (Number.isFinite(ready["index.html"]) && chapterTimes.length) {
+    const sorted = chapterTimes.map(([, t]) => t).sort((a, b) => a - b);
+    const [slowName, slowest] = chapterTimes.reduce((a, b) => (b[1] > a[1] ? b : a));
+    console.log(`ready (DOMContentLoaded, file://, best of 3 loads): index ${ready["index.html"]} ms; chapters median ${sorted[Math.floor(sorted.length / 2)]} ms, slowest ${slowest} ms (${slowName})`);
+    if (slowest > ready["index.html"] + 1000) {
+      failed++;
+      console.error(`✗ ${slowName} is ready ${slowest - ready["index.html"]} ms after the index: a script blocks it`);
+    }
+  }
+  console.log(`axe: ${Object.values(axeFound).reduce((a, b) => a + b, 0)} element(s) flagged on ${Object.keys(axeFound).length} page(s)`);
   if (failed) {
     console.error(`check-book: ${failed} of ${pages.length} page(s) failed`);
     process.exit(1);

@@ -7,7 +7,9 @@
 //   - every LaTeX formula rendered: MathJax ran, produced its output elements where the notebook has
 //     math, reported no TeX error, and no raw `$…$` is left in the text;
 //   - every digit pad and playground (lib/course/widgets.ts) started: mounted, with its canvas;
-//   - the page threw no JavaScript error and loaded nothing from the network.
+//   - the page threw no JavaScript error and loaded nothing from the network;
+//   - axe-core finds nothing against WCAG 2.1 A and AA or its best practices (every chart a <figure> with its
+//     caption and data table, every control labelled, the page in a landmark, readable contrast).
 // Exits non-zero with a message per problem.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -17,6 +19,7 @@ import { chromiumPath, ROOT } from "../lib/setup.mjs";
 import { launchChromium, NO_CHROMIUM } from "../lib/chromium.mjs";
 import { fail, parseCommandLine } from "../lib/cli.mjs";
 import { recordPlots } from "../lib/plot-recorder.mjs";
+import { axeViolations, scrollThrough, violationCount, violationLines } from "../lib/axe.mjs";
 
 const CHART_TIMEOUT_MS = 30_000;
 const MATHJAX_TIMEOUT_MS = 30_000;
@@ -70,6 +73,7 @@ async function checkPage(browser, file) {
   await recordPlots(page); // every chart plotly is asked to draw, in window.__plotTargets
 
   await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 120_000 });
+  await scrollThrough(page); // charts draw when they come into view
 
   // Charts: the divs show() made (class nn-plot) and every div handed to Plotly.newPlot.
   const charts = await page
@@ -148,8 +152,12 @@ async function checkPage(browser, file) {
       return 0;
     });
 
+  // Accessibility, with everything drawn and started.
+  const violations = await axeViolations(page);
+  problems.push(...violationLines(violations));
+
   await context.close();
-  return { problems, charts: charts.total, formulas: found.rendered, expectedMath, widgets };
+  return { problems, charts: charts.total, formulas: found.rendered, expectedMath, widgets, axe: violationCount(violations) };
 }
 
 async function main() {
@@ -179,7 +187,7 @@ async function main() {
         console.error(`✗ ${name}  (${seconds} s)`);
         for (const p of problems) console.error(`    ${p}`);
       } else {
-        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)${widgets ? `, ${widgets} widget(s) started` : ""}  ${seconds} s`);
+        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)${widgets ? `, ${widgets} widget(s) started` : ""}, no axe violation  ${seconds} s`);
       }
     }
   } finally {

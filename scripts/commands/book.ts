@@ -95,16 +95,16 @@ function main(): void {
     { name: "playground", title: "Playground: train in your browser", file: "playground.html" },
   ];
   const pages = [...chapters, ...extras];
-  const navFor = (i: number) => nav(i > 0 ? pages[i - 1] : null, i + 1 < pages.length ? pages[i + 1] : null);
+  const navFor = (i: number, where: "top" | "bottom" = "top") => nav(i > 0 ? pages[i - 1] : null, i + 1 < pages.length ? pages[i + 1] : null, where);
 
   writeFileSync(join(OUT, "index.html"), indexPage(chapters, references, extras));
   chapters.forEach((c, i) => {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
-    writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${navFor(i)}`));
+    writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${navFor(i, "bottom")}`));
   });
   for (const c of references) {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
-    writeFileSync(join(OUT, c.file), page(c.title, `${nav(null, null)}\n${body}\n${nav(null, null)}`));
+    writeFileSync(join(OUT, c.file), page(c.title, `${nav(null, null, "top")}\n${body}\n${nav(null, null, "bottom")}`));
   }
   const { net, accuracy } = padModel();
   const padIntro =
@@ -248,14 +248,15 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function nav(prev: Chapter | null, next: Chapter | null): string {
+function nav(prev: Chapter | null, next: Chapter | null, where: "top" | "bottom"): string {
   const link = (c: Chapter | null, arrow: string, rel: string) =>
     c ? `<a href="${c.file}" rel="${rel}">${arrow === "←" ? "← " : ""}${escapeHtml(c.title)}${arrow === "→" ? " →" : ""}</a>` : "<span></span>";
-  return `<nav class="book-nav">${link(prev, "←", "prev")}<a href="index.html">Contents</a>${link(next, "→", "next")}</nav>`;
+  return `<nav class="book-nav" aria-label="${where === "top" ? "Chapters" : "Chapters, end of page"}">${link(prev, "←", "prev")}<a href="index.html">Contents</a>${link(next, "→", "next")}</nav>`;
 }
 
 function page(title: string, body: string, options: { widgets?: boolean } = {}): string {
-  const charts = /class="nn-plot"|Plotly\.newPlot/.test(body);
+  // No script blocks the page: KaTeX, book.js and the widgets are deferred, and plotly.js (4.8 MB) is loaded by
+  // book.js only when a chart comes into view (window.nnLoadPlotly), once, from assets/ (cached across pages).
   // A chapter's widget outputs carry their own script (built with the library that made their data); the
   // pad and playground pages load it once from assets/.
   const widgets = options.widgets === true;
@@ -268,16 +269,17 @@ function page(title: string, body: string, options: { widgets?: boolean } = {}):
 <link rel="stylesheet" href="assets/katex/katex.min.css">
 <link rel="stylesheet" href="assets/pygments.css">
 <link rel="stylesheet" href="assets/book.css">
-${charts ? '<script src="assets/plotly.min.js"></script>\n' : ""}</head>
+<meta name="color-scheme" content="light dark">
+<script defer src="assets/katex/katex.min.js"></script>
+<script defer src="assets/katex/contrib/auto-render.min.js"></script>
+<script defer src="assets/book.js"></script>
+${widgets ? '<script defer src="assets/widgets.js"></script>\n' : ""}</head>
 <body>
 <header class="book-top"><a href="index.html">${escapeHtml(COURSE)}</a></header>
 <main>
 ${body}
 </main>
-<script src="assets/katex/katex.min.js"></script>
-<script src="assets/katex/contrib/auto-render.min.js"></script>
-<script src="assets/book.js"></script>
-${widgets ? '<script src="assets/widgets.js"></script>\n' : ""}</body>
+</body>
 </html>
 `;
 }

@@ -4,7 +4,8 @@
 
 For each notebook, OUT_DIR/<name>.html holds its cells as nbconvert's "basic" template gives them
 (markdown rendered with its maths left as $...$ for KaTeX in the page, code highlighted by Pygments,
-outputs as they were); OUT_DIR/pygments.css is the highlighting's style sheet.
+outputs as they were); OUT_DIR/pygments.css is the highlighting's style sheet (light, and dark under
+prefers-color-scheme: dark).
 """
 import os
 import sys
@@ -22,6 +23,7 @@ def main() -> None:
         try:
             nb = nbformat.read(path, as_version=4)
             body, _ = exporter.from_notebook_node(nb)
+            body = body.replace("<th></th>", "<td></td>")  # a Markdown table's blank corner: no empty header cell
         except Exception as e:  # every failure names the file, in one line
             why = str(e).splitlines()[0] if str(e) else type(e).__name__
             print(f"book: {path}: cannot render: {why}", file=sys.stderr)
@@ -31,6 +33,9 @@ def main() -> None:
             f.write(body)
     with open(os.path.join(out_dir, "pygments.css"), "w", encoding="utf-8") as f:
         f.write(HtmlFormatter(style="default").get_style_defs(".highlight"))
+        # The dark theme (web/book/book.css follows prefers-color-scheme): colours readable on a dark page.
+        dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")
+        f.write("\n@media (prefers-color-scheme: dark) {\n" + dark + "\n}\n")
 
 
 if __name__ == "__main__":

@@ -307,9 +307,32 @@ def run_notebook(path, out_dir, html, timeout):
         exporter = HTMLExporter()
         exporter.mathjax_url = mathjax_url(html_dir)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
+        body = accessible_page(body)
         out_html = os.path.join(html_dir, name + ".html")
         write_atomic(out_html, body)
     return failure, seconds, out_nb, out_html
+
+
+# Colours of nbconvert's page that are too faint to read (WCAG 2.1 AA asks 4.5:1): prompts, comments, operators.
+READABLE_COLOURS = """<style>
+:root, body, .jp-Notebook {
+  --jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959; --jp-cell-prompt-not-active-opacity: 1;
+  --jp-mirror-editor-comment-color: #3b7171; --jp-mirror-editor-operator-color: #8a2be2; --jp-mirror-editor-meta-color: #8a2be2;
+  --jp-mirror-editor-number-color: #006b00; --jp-mirror-editor-quote-color: #006b00; --jp-mirror-editor-tag-color: #0f5f00;
+  --jp-mirror-editor-atom-color: #3b3bd1; --jp-mirror-editor-bracket-color: #6b6b50; --jp-mirror-editor-error-color: #c00;
+}
+</style>
+"""
+
+
+def accessible_page(html):
+    """nbconvert's page, made readable by everyone: its language, its content in a <main> landmark, no empty
+    table header (a Markdown table's blank corner), readable colours."""
+    html = re.sub(r"<html(?![^>]*\blang=)", '<html lang="en"', html, count=1)
+    html = re.sub(r"(<body[^>]*>)", r"\1\n<main>", html, count=1)
+    html = html.replace("</body>", "</main>\n</body>", 1) if "<main>" in html else html
+    html = html.replace("<th></th>", "<td></td>")
+    return html.replace("</head>", READABLE_COLOURS + "</head>", 1)
 
 
 def report_failure(path, failure, total_cells):

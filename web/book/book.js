@@ -1,5 +1,47 @@
-// The book's pages: typeset the maths of the markdown cells with KaTeX (offline, from assets/katex/).
-// Code and outputs are left alone: a "$" in a printed line is not maths.
+// The book's pages:
+//   - plotly.js is loaded when the first chart comes into view (each chart's script calls window.nnLoadPlotly):
+//     once, from assets/ (one file, cached by the browser across pages), never blocking the page;
+//   - a box that scrolls sideways (code, outputs, wide formulas) can take the keyboard's focus, so it can be
+//     scrolled without a mouse;
+//   - the maths of the markdown cells is typeset with KaTeX (offline, from assets/katex/): the first screen at
+//     once, the rest in short slices after the page is ready. Code and outputs are left alone: a "$" in a
+//     printed line is not maths. <html data-math="N"> says it is done (N formulas).
+window.nnLoadPlotly = function () {
+  if (window.Plotly || document.getElementById("nn-plotly")) return;
+  var script = document.createElement("script");
+  script.id = "nn-plotly";
+  script.src = "assets/plotly.min.js";
+  script.async = true;
+  script.onerror = function () { console.error("book: assets/plotly.min.js could not be loaded"); };
+  document.head.appendChild(script);
+};
+
+(function () {
+  var SCROLLERS = ".input_area, .output_area, .output_subarea, .katex-display, pre, .nnw-scroll";
+  function focusable() {
+    var list = document.querySelectorAll(SCROLLERS);
+    for (var i = 0; i < list.length; i++) {
+      var el = list[i];
+      var scrolls = el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(getComputedStyle(el).overflowX);
+      if (scrolls && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-scrolls", "");
+      } else if (!scrolls && el.hasAttribute("data-scrolls")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scrolls");
+      }
+    }
+  }
+  var timer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(timer);
+    timer = setTimeout(focusable, 150);
+  });
+  window.nnFocusableScrollers = focusable;
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(focusable);
+  window.addEventListener("load", focusable);
+})();
+
 (function () {
   var delimiters = [
     { left: "$$", right: "$$", display: true },
@@ -15,14 +57,34 @@
   function preProcess(math) {
     return math.replace(OPERATOR, "$1{$2}");
   }
-  var cells = document.querySelectorAll(".text_cell_render, .book-prose");
-  for (var i = 0; i < cells.length; i++) {
-    window.renderMathInElement(cells[i], {
+  function typeset(cell) {
+    window.renderMathInElement(cell, {
       delimiters: delimiters,
       throwOnError: false,
       preProcess: preProcess,
       ignoredTags: ["script", "noscript", "style", "textarea", "pre", "code"],
     });
   }
-  document.documentElement.setAttribute("data-math", String(document.querySelectorAll(".katex").length));
+  function done() {
+    document.documentElement.setAttribute("data-math", String(document.querySelectorAll(".katex").length));
+    if (window.nnFocusableScrollers) window.nnFocusableScrollers(); // typeset formulas may now be wider than their box
+  }
+  // The first screen (and a half) at once; the rest in slices of ~12 ms between frames, so that the page is
+  // ready to read and scroll at once however many formulas the chapter has.
+  var cells = document.querySelectorAll(".text_cell_render, .book-prose");
+  var rest = [];
+  var screen = window.innerHeight * 1.5;
+  for (var i = 0; i < cells.length; i++) {
+    if (cells[i].getBoundingClientRect().top < screen) typeset(cells[i]);
+    else rest.push(cells[i]);
+  }
+  function next() {
+    var start = Date.now();
+    while (rest.length && Date.now() - start < 12) typeset(rest.shift());
+    if (rest.length) setTimeout(next, 0);
+    else done();
+  }
+  var later = function () { setTimeout(rest.length ? next : done, 0); };
+  if (document.readyState === "loading" || document.readyState === "interactive") document.addEventListener("DOMContentLoaded", later);
+  else later();
 })();

@@ -1,0 +1,55 @@
+// For the browser checks (check-html.mjs, check-book.mjs): run axe-core (npm) in a page and list what it finds
+// against WCAG 2.0 and 2.1, levels A and AA, and axe's best practices.
+
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve("axe-core/axe.min.js");
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+
+/**
+ * axe's violations on the page as it is now: [{ id, impact, help, nodes: [{ target, summary }] }].
+ * `exclude`: CSS selectors of parts axe should skip (none by default).
+ */
+export async function axeViolations(page, { exclude = [] } = {}) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(
+    async ({ tags, exclude }) => {
+      const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) } : document;
+      // preload: false: axe would fetch the style sheets again, which file:// pages may not do (CORS).
+      const result = await window.axe.run(context, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"], preload: false });
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: (n.failureSummary ?? "").split("\n").slice(0, 3).join(" ") })),
+      }));
+    },
+    { tags: AXE_TAGS, exclude },
+  );
+}
+
+/** One line per rule broken, with up to three of its elements: for a check's list of problems. */
+export function violationLines(violations, where = "") {
+  return violations.map((v) => {
+    const nodes = v.nodes.slice(0, 3).map((n) => `${n.target}${n.summary ? ` (${n.summary.slice(0, 160)})` : ""}`);
+    return `axe ${v.impact ?? ""} ${v.id}${where ? ` ${where}` : ""}: ${v.help}; ${v.nodes.length} element(s): ${nodes.join("; ")}${v.nodes.length > 3 ? "; …" : ""}`;
+  });
+}
+
+/** How many elements break a rule, over all rules. */
+export function violationCount(violations) {
+  return violations.reduce((n, v) => n + v.nodes.length, 0);
+}
+
+/** Scroll the page from top to bottom so that what draws when it comes into view (the charts) draws. */
+export async function scrollThrough(page) {
+  await page.evaluate(async () => {
+    const step = Math.max(200, Math.floor(window.innerHeight * 0.8));
+    for (let y = 0; y < document.documentElement.scrollHeight; y += step) {
+      window.scrollTo(0, y);
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 30)));
+    }
+    window.scrollTo(0, 0);
+  });
+}
