@@ -12,6 +12,7 @@ import { shuffleDataset, splitDev, type Dataset } from "../lib/data/dataset";
 import { loadCsv } from "../lib/data/csv";
 import { mlp, type Sequential } from "../lib/nn/network";
 import { mnistCnn } from "../lib/nn/cnn";
+import { mnistVit } from "../lib/nn/vit";
 import { makeOptimizer, makeSchedule, optimizerNames, scheduleNames } from "../lib/train/optimizers";
 import { train, evaluateDataset } from "../lib/train/train";
 import { formatRecord } from "../lib/train/train-checks";
@@ -30,10 +31,13 @@ interface OptionSpec {
 }
 
 const SPEC: OptionSpec[] = [
-  { name: "arch", value: "mlp|cnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden)" },
+  { name: "arch", value: "mlp|cnn|vit", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden); vit: chapter 15's transformer (--dim, --heads, --blocks, --hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
   { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
-  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none)" },
+  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none); with --arch vit: the MLP block's hidden width" },
+  { name: "dim", value: "N", default: "64", help: "with --arch vit: the width of every token" },
+  { name: "heads", value: "N", default: "4", help: "with --arch vit: attention heads (dim must be a multiple)" },
+  { name: "blocks", value: "N", default: "2", help: "with --arch vit: transformer blocks (attention + MLP each)" },
   { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
   { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
   { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
@@ -119,7 +123,8 @@ function choice<T extends string>(name: string, text: string, allowed: readonly 
 
 interface CliOptions {
   preset?: string;
-  arch: "mlp" | "cnn";
+  arch: "mlp" | "cnn" | "vit";
+  vit?: { dim: number; heads: number; blocks: number; hidden: number };
   layers: number[];
   filters?: [number, number];
   hidden?: number;
@@ -163,7 +168,7 @@ function readOptions(given: Map<string, string>): CliOptions {
   }
   const bs = get("batch-size")!;
   const o: CliOptions = {
-    arch: choice("arch", get("arch")!, ["mlp", "cnn"] as const),
+    arch: choice("arch", get("arch")!, ["mlp", "cnn", "vit"] as const),
     layers,
     activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
     loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
@@ -210,9 +215,15 @@ function readOptions(given: Map<string, string>): CliOptions {
     if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce") {
       throw new UsageError("--arch cnn uses ReLU, He initialisation and the cross-entropy loss: --activation, --init and --loss do not apply");
     }
+  } else if (o.arch === "vit") {
+    o.vit = { dim: positive("dim", get("dim")!), heads: positive("heads", get("heads")!), blocks: positive("blocks", get("blocks")!), hidden: positive("hidden", opt("hidden") ?? String(2 * positive("dim", get("dim")!))) };
+    if (o.vit.dim % o.vit.heads !== 0) throw new UsageError(`--dim ${o.vit.dim} must be a multiple of --heads ${o.vit.heads}`);
+    for (const name of ["layers", "filters", "dropout", "activation", "init"]) if (opt(name) !== undefined) throw new UsageError(`--${name} does not apply to --arch vit`);
+    if (given.has("batch-norm") || o.loss !== "ce") throw new UsageError("--arch vit uses LayerNorm and the cross-entropy loss: --batch-norm and --loss do not apply");
   } else if (opt("filters") !== undefined || opt("hidden") !== undefined) {
-    throw new UsageError("--filters and --hidden apply to --arch cnn");
+    throw new UsageError("--filters and --hidden apply to --arch cnn (and --hidden to --arch vit)");
   }
+  if (o.arch !== "vit" && ["dim", "heads", "blocks"].some((name) => opt(name) !== undefined)) throw new UsageError("--dim, --heads and --blocks apply to --arch vit");
   return o;
 }
 
@@ -328,6 +339,7 @@ async function main(argv: string[]): Promise<number> {
   const schedule = makeSchedule(o.schedule, o.epochs);
   const net: Sequential = o.arch === "cnn"
     ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
+    : o.arch === "vit" ? mnistVit({ ...o.vit, seed: o.seed })
     : mlp(o.layers, {
       activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
     });
@@ -339,7 +351,7 @@ async function main(argv: string[]): Promise<number> {
   const bs = o.batchSize === "full" ? trainSet.labels.length : o.batchSize;
   const steps = Math.ceil(trainSet.labels.length / Math.max(1, bs));
   if (!o.quiet) {
-    const shape = o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
+    const shape = o.arch === "vit" ? `vit dim ${o.vit!.dim}, ${o.vit!.heads} heads, ${o.vit!.blocks} blocks, mlp ${o.vit!.hidden}` : o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10` : o.layers.join("-");
     console.log(`${shape} ${o.activation}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ` +
       `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
   }
@@ -381,7 +393,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const options = { ...o, backend, source, testSet: testName, trainExamples: trainSet.labels.length, testExamples: test.labels.length };
   delete (options as Partial<CliOptions>).quiet;
-  if (o.arch === "cnn") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
+  if (o.arch !== "mlp") for (const k of ["layers", "activation", "init"] as const) delete (options as Partial<CliOptions>)[k];
 
   // Each output on its own: a failed one (a disk that filled up meanwhile) does not cost the others.
   const failed: string[] = [];
