@@ -45,3 +45,14 @@ export * from "./course/diagnostics";
 export * from "./course/digit-image";
 export * from "./course/widgets";
 export * from "./course/numpy";
+// --- Chapter 15: attention (added by the chapter-15 work; names listed one by one) ---
+export { LayerNorm, type LayerNormOptions } from "./nn/layernorm";
+export { MultiHeadAttention, type MultiHeadAttentionOptions } from "./nn/attention";
+export { headsForward, headsBackward } from "./nn/attention-heads";
+export { TokenDense, Views, type TokenDenseOptions } from "./nn/tokens";
+export { Patches, Positions, MeanTokens } from "./nn/patches";
+export { Residual } from "./nn/residual";
+export { mnistVit, type VitOptions } from "./nn/vit";
+export { adamw, type AdamWOptions } from "./train/adamw";
+export { warmupCosine, defaultWarmup } from "./train/schedules";
+export { attentionLayers, attentionRollout, patchesToPixels } from "./course/attention-maps";

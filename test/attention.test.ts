@@ -200,3 +200,18 @@ describe("AdamW and warm-up then cosine", () => {
     expect(() => warmupCosine(3, 3)).toThrow(/warmupEpochs/);
   });
 });
+
+describe("attention maps", () => {
+  it("attentionRollout: rows sum to 1; with every score equal (Wq = Wk = 0) each of the 16 patches gets 1/16", async () => {
+    const { attentionRollout, patchesToPixels, attentionLayers } = await import("../lib/course/attention-maps");
+    const net = mnistVit({ dim: 8, heads: 2, blocks: 2, hidden: 8, dtype: "float64", seed: 3 });
+    const x = Matrix.zeros(2, 784, "float64");
+    for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform();
+    const r = attentionRollout(net, x);
+    for (let b = 0; b < 2; b++) expect(r.toRows()[b].reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
+    for (const mha of attentionLayers(net)) { mha.Wq.fill(0); mha.Wk.fill(0); mha.bq.fill(0); }
+    expect(attentionRollout(net, x).toRows().flat().every((v) => Math.abs(v - 1 / 16) < 1e-14)).toBe(true);
+    const pix = patchesToPixels(Matrix.fromRows([[1, 2, 3, 4]], "float64"), 2, 4);
+    expect(Array.from(pix.data)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+  });
+});

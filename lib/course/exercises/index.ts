@@ -10,4 +10,5 @@ import "./ch08";
 import "./ch09";
 import "./ch10";
 import "./ch11";
+import "./ch15";
 export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";
