@@ -30,7 +30,7 @@ function torch(c: Record<string, unknown>): TorchAnswer {
   const r = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify(c), encoding: "utf8", maxBuffer: 1 << 28 });
   if (r.error || r.status !== 0) {
     throw new Error(
-      `the PyTorch reference did not run (${PYTHON} ${SCRIPT}): ${r.error?.message ?? r.stderr.trim().split("\n").slice(-1)[0]}. ` +
+      `the PyTorch reference did not run (${PYTHON} ${SCRIPT}): ${r.error?.message ?? (r.stderr.trim().split("\n").slice(-1)[0] || `exit status ${r.status}`)}. ` +
         "Install it with: apt-get install --no-install-recommends python3-torch (or set TORCH_PYTHON to a Python that has torch)",
     );
   }
