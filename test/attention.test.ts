@@ -215,3 +215,24 @@ describe("attention maps", () => {
     expect(Array.from(pix.data)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
   });
 });
+
+describe("buffers", () => {
+  it("a training step of the transformer makes no new Matrix once warmed up (forward, backward, AdamW)", () => {
+    const net = mnistVit({ dim: 8, heads: 2, blocks: 2, hidden: 16, seed: 1 });
+    const x = Matrix.zeros(5, 784);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform();
+    const y = Matrix.zeros(5, 10);
+    for (let i = 0; i < 5; i++) y.set(i, i, 1);
+    const opt = adamw({ lr: 0.001 }), grad = Matrix.zeros(5, 10);
+    const step = () => {
+      const out = net.forward(x, true);
+      net.backward(softmaxCrossEntropy(out, y, grad).grad);
+      opt.step(net.params());
+    };
+    step();
+    step();
+    const before = Matrix.created;
+    step();
+    expect(Matrix.created - before).toBe(0);
+  });
+});
