@@ -83,9 +83,10 @@ export class MultiHeadAttention extends Layer {
     checkTokens(this.describe(), input, this.tokens, this.dim);
     const T = this.tokens, D = this.dim, H = this.heads, n = input.rows, rows = n * T, dt = this.dtype, b = this.buffers;
     const x = (this.x = this.views.of(input, rows, D)); //         X: (batch·T) × D
-    const q = (this.q = addRowVector(matmul(x, this.Wq, b.q.get(rows, D, dt)), this.bq, b.q.get(rows, D, dt))); // Q = X·Wq + bq
-    const k = (this.k = addRowVector(matmul(x, this.Wk, b.k.get(rows, D, dt)), this.bk, b.k.get(rows, D, dt))); // K = X·Wk + bk
-    const v = (this.v = addRowVector(matmul(x, this.Wv, b.v.get(rows, D, dt)), this.bv, b.v.get(rows, D, dt))); // V = X·Wv + bv
+    const q = (this.q = b.q.get(rows, D, dt)), k = (this.k = b.k.get(rows, D, dt)), v = (this.v = b.v.get(rows, D, dt));
+    addRowVector(matmul(x, this.Wq, q), this.bq, q); //             Q = X·Wq + bq
+    addRowVector(matmul(x, this.Wk, k), this.bk, k); //             K = X·Wk + bk
+    addRowVector(matmul(x, this.Wv, v), this.bv, v); //             V = X·Wv + bv
     this.attn = b.a.get(n * H * T, T, dt);
     this.c = b.c.get(rows, D, dt);
     headsForward(q.data, k.data, v.data, this.attn.data, this.c.data, n, T, D, H); // A_h = softmax(Q_h·K_hᵀ/√d),  O_h = A_h·V_h
