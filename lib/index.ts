@@ -35,6 +35,14 @@ export { LSTM, type LSTMOptions } from "./nn/lstm";
 export { orthogonal, type RecurrentOptions } from "./nn/sequence";
 export { mnistRecurrent, type RecurrentNetOptions } from "./nn/recurrent-net";
 
+// ── Attention (chapter 15): the transformer's layers, the model, its maps ────────────────────────────────────────
+export { LayerNorm, type LayerNormOptions } from "./nn/layernorm";
+export { MultiHeadAttention, type MultiHeadAttentionOptions } from "./nn/attention";
+export { TokenDense, type TokenDenseOptions } from "./nn/tokens";
+export { Patches, Positions, MeanTokens } from "./nn/patches";
+export { Residual } from "./nn/residual";
+export { mnistVit, type VitOptions } from "./nn/vit";
+
 // ── Automatic differentiation (lib/autograd/, chapter 13): Value (scalars) and Tensor (matrices) ─────────────
 export { Value } from "./autograd/value";
 export { Tensor, type TensorOptions } from "./autograd/tensor";
@@ -46,6 +54,8 @@ export {
   scheduleNames, type OptimizerName, type Schedule, type ScheduleName,
 } from "./train/optimizers";
 export { adagrad, rmsprop } from "./train/adaptive";
+export { adamw, type AdamWOptions } from "./train/adamw";
+export { warmupCosine, defaultWarmup } from "./train/schedules";
 export type { Optimizer, DecayOptions } from "./train/optimizer-types";
 export { train } from "./train/train";
 export { evaluateDataset } from "./train/evaluate";
@@ -89,6 +99,7 @@ export { check, compare } from "./course/exercise";
 export { claim } from "./course/claim";
 export { courseChapters, notebookTitle, chapterTableHtml, type CourseChapter } from "./course/chapters";
 export { graphFigure, type DrawableNode, type GraphFigureOptions } from "./course/graph-figure";
+export { attentionLayers, attentionRollout, patchesToPixels } from "./course/attention-maps";
 export { findNumpy, describeNumpy, numpyEnv } from "./course/numpy";
 
 // ── Files and formats ─────────────────────────────────────────────────────────────────────────────────────

@@ -8,6 +8,11 @@ import { BatchNorm } from "./batchnorm";
 import { Dropout } from "./dropout";
 import { RNN } from "./rnn";
 import { LSTM } from "./lstm";
+import { LayerNorm } from "./layernorm";
+import { MultiHeadAttention } from "./attention";
+import { TokenDense } from "./tokens";
+import { Patches, Positions, MeanTokens } from "./patches";
+import { Residual } from "./residual";
 
 /** A fresh layer from its config. Dense layers take their init, rng/seed and dtype from options; Conv2D, RNN and LSTM their rng/seed and dtype. */
 export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Layer {
@@ -41,9 +46,34 @@ export function layerFromConfig(c: LayerConfig, options: DenseOptions = {}): Lay
       const o = { inputs: size(c, "inputs"), hidden: size(c, "hidden"), steps: size(c, "steps"), dtype: options.dtype, rng: options.rng, seed: options.seed };
       return c.type === "rnn" ? new RNN(o) : new LSTM(o);
     }
+    // chapter 15: the transformer's layers
+    case "layernorm":
+      return new LayerNorm({ features: size(c, "features"), eps: optionalNumber(c, "eps"), dtype: options.dtype });
+    case "attention":
+      return new MultiHeadAttention({ tokens: size(c, "tokens"), dim: size(c, "dim"), heads: size(c, "heads"), dtype: options.dtype, rng: options.rng, seed: options.seed });
+    case "tokendense":
+      return new TokenDense({ tokens: size(c, "tokens"), inputs: size(c, "inputs"), outputs: size(c, "outputs"), dtype: options.dtype, rng: options.rng, seed: options.seed });
+    case "patches":
+      return new Patches({ height: size(c, "height"), width: size(c, "width"), patch: size(c, "patch") });
+    case "positions":
+      return new Positions({ tokens: size(c, "tokens"), dim: size(c, "dim"), dtype: options.dtype, rng: options.rng, seed: options.seed });
+    case "meantokens":
+      return new MeanTokens({ tokens: size(c, "tokens"), dim: size(c, "dim") });
+    case "residual": {
+      const inner = c.layers;
+      if (!Array.isArray(inner) || inner.length === 0) {
+        throw new Error(`layerFromConfig: a "residual" layer needs layers as a non-empty array of layer configs, found ${JSON.stringify(inner)}`);
+      }
+      return new Residual(inner.map((ic: unknown, i: number) => {
+        if (ic === null || typeof ic !== "object" || typeof (ic as LayerConfig).type !== "string") {
+          throw new Error(`layerFromConfig: a "residual" layer's layers[${i}] must be a layer config like { "type": "dense", … }, found ${JSON.stringify(ic)}`);
+        }
+        return layerFromConfig(ic as LayerConfig, options);
+      }));
+    }
     default:
       throw new Error(
-        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh, softmax, batchnorm, dropout, rnn or lstm`,
+        `layerFromConfig: unknown layer type ${JSON.stringify(c.type)}; expected dense, conv2d, maxpool2d, flatten, relu, sigmoid, tanh, softmax, batchnorm, dropout, rnn, lstm, layernorm, attention, tokendense, patches, positions, meantokens or residual`,
       );
   }
 }

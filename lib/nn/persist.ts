@@ -194,6 +194,8 @@ function checkConfig(c: unknown, field: string, fail: (field: string, what: stri
     const count = product < 1e15 ? product.toLocaleString("en-US") : product.toExponential(1);
     fail(field, `its sizes declare ${count} numbers, more than the ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} a model file allows for one layer`);
   }
+  // a block of layers (Residual): each inner config is checked the same way
+  if (Array.isArray(config.layers)) config.layers.forEach((inner: unknown, i: number) => checkConfig(inner, `${field}.layers[${i}]`, fail));
 }
 
 /** The stored arrays: each well formed, within bounds, with exactly the bytes its shape declares (not yet decoded). */

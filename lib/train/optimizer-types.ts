@@ -46,3 +46,6 @@ export class StateStore<S> {
     this.map = new WeakMap();
   }
 }
+
+/** The learning rate of each epoch: α_epoch = schedule(epoch, α₀), epochs counted from 0. */
+export type Schedule = (epoch: number, baseLr: number) => number;

@@ -19,6 +19,8 @@ import { longLived } from "../core/matrix";
 import { StateStore, zerosLike, type Optimizer, type DecayOptions } from "./optimizer-types";
 import { checkCommon, checkEps, checkRange, checkShapes, decayFor, describe, stepLr } from "./optimizer-checks";
 import { adagrad, rmsprop } from "./adaptive";
+import { adamw } from "./adamw";
+import { warmupCosine, defaultWarmup } from "./schedules";
 
 export type { Optimizer, DecayOptions } from "./optimizer-types";
 
@@ -145,8 +147,8 @@ export function adam(
   };
 }
 
-export type OptimizerName = "gd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
-export const optimizerNames: readonly OptimizerName[] = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
+export type OptimizerName = "gd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam" | "adamw";
+export const optimizerNames: readonly OptimizerName[] = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"];
 
 /**
  * Build an optimizer by name (for command lines and notebooks' drop-downs).
@@ -170,6 +172,7 @@ export function makeOptimizer(
       return rmsprop({ ...rest, rho: beta });
     case "adam":
       return adam({ ...rest, beta1: beta });
+    case "adamw": return adamw({ ...rest, beta1: beta }); // chapter 15: weightDecay is the decoupled λ (lib/train/adamw.ts)
     default:
       throw new Error(`makeOptimizer: unknown optimizer ${describe(name)}; expected one of ${optimizerNames.join(", ")}`);
   }
@@ -178,7 +181,8 @@ export function makeOptimizer(
 // ---------------------------------------------------------------------------------------------
 // Learning-rate schedules: α at a given epoch (0-based) from the base rate α₀.
 
-export type Schedule = (epoch: number, baseLr: number) => number;
+export type { Schedule } from "./optimizer-types";
+import type { Schedule } from "./optimizer-types";
 
 /** α = α₀ every epoch. */
 export function constantLr(): Schedule {
@@ -202,8 +206,8 @@ export function cosineLr(totalEpochs: number, minLr = 0): Schedule {
   };
 }
 
-export type ScheduleName = "constant" | "step" | "cosine";
-export const scheduleNames: readonly ScheduleName[] = ["constant", "step", "cosine"];
+export type ScheduleName = "constant" | "step" | "cosine" | "warmup-cosine";
+export const scheduleNames: readonly ScheduleName[] = ["constant", "step", "cosine", "warmup-cosine"];
 
 /** A schedule by name: "constant"; "step" (halve every max(1, ⌊epochs/3⌋) epochs); "cosine" (to 0 over the run). */
 export function makeSchedule(name: string, epochs: number): Schedule {
@@ -214,6 +218,7 @@ export function makeSchedule(name: string, epochs: number): Schedule {
       return stepDecay(Math.max(1, Math.floor(epochs / 3)), 0.5);
     case "cosine":
       return cosineLr(epochs);
+    case "warmup-cosine": return warmupCosine(epochs, defaultWarmup(epochs)); // chapter 15 (lib/train/schedules.ts)
     default:
       throw new Error(`makeSchedule: unknown schedule ${describe(name)}; expected one of ${scheduleNames.join(", ")}`);
   }

@@ -26,6 +26,7 @@ import { MAX_ARRAY_LENGTH, modelFileSize, readModelFile, saveModel } from "../..
 import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../../lib/files";
 import { getBackend, setBackend, stopThreads } from "../../lib/engine/backend";
 import { mnistRecurrent } from "../../lib/nn/recurrent-net";
+import { mnistVit } from "../../lib/nn/vit";
 import { withGradientClipping } from "../../lib/train/clipping";
 import { presets } from "../lib/presets";
 import { parseOptions, UsageError } from "../lib/cli.mjs";
@@ -38,10 +39,13 @@ interface OptionSpec {
 }
 
 const SPEC: OptionSpec[] = [
-  { name: "arch", value: "mlp|cnn|lstm|rnn", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden); lstm, rnn: chapter 14's recurrent layer over the 28 rows of a digit, then a dense layer (--hidden)" },
+  { name: "arch", value: "mlp|cnn|lstm|rnn|vit", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden); lstm, rnn: chapter 14's recurrent layer over the 28 rows of a digit, then a dense layer (--hidden); vit: chapter 15's transformer (--dim, --heads, --blocks, --hidden)" },
   { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
   { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
-  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none); with lstm or rnn: units of the hidden state" },
+  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none); with lstm or rnn: units of the hidden state; with vit: the MLP block's hidden width" },
+  { name: "dim", value: "N", default: "64", help: "with --arch vit: the width of every token" },
+  { name: "heads", value: "N", default: "4", help: "with --arch vit: attention heads (dim must be a multiple)" },
+  { name: "blocks", value: "N", default: "2", help: "with --arch vit: transformer blocks (attention + MLP each)" },
   { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
   { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
   { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
@@ -114,7 +118,8 @@ function choice<T extends string>(name: string, text: string, allowed: readonly 
 
 interface CliOptions {
   preset?: string;
-  arch: "mlp" | "cnn" | "lstm" | "rnn";
+  arch: "mlp" | "cnn" | "lstm" | "rnn" | "vit";
+  vit?: { dim: number; heads: number; blocks: number; hidden: number };
   layers: number[];
   filters?: [number, number];
   hidden?: number;
@@ -172,7 +177,7 @@ function readOptions(given: Map<string, string>, fromPreset: Set<string> = new S
   }
   const bs = get("batch-size")!;
   const o: CliOptions = {
-    arch: choice("arch", get("arch")!, ["mlp", "cnn", "lstm", "rnn"] as const),
+    arch: choice("arch", get("arch")!, ["mlp", "cnn", "lstm", "rnn", "vit"] as const),
     layers,
     activation: choice("activation", get("activation")!, ["relu", "sigmoid", "tanh"] as const),
     loss: choice("loss", get("loss")!, ["ce", "mse"] as const),
@@ -243,9 +248,15 @@ function readOptions(given: Map<string, string>, fromPreset: Set<string> = new S
     if (opt("activation") !== undefined || opt("init") !== undefined || o.loss !== "ce" || given.has("augment")) {
       throw new UsageError(`--arch ${o.arch} has its own activations and initialisation and uses the cross-entropy loss: --activation, --init, --loss and --augment do not apply`);
     }
+  } else if (o.arch === "vit") {
+    o.vit = { dim: positive("dim", get("dim")!), heads: positive("heads", get("heads")!), blocks: positive("blocks", get("blocks")!), hidden: positive("hidden", opt("hidden") ?? String(2 * positive("dim", get("dim")!))) };
+    if (o.vit.dim % o.vit.heads !== 0) throw new UsageError(`--dim ${o.vit.dim} must be a multiple of --heads ${o.vit.heads}`);
+    for (const name of ["layers", "filters", "dropout", "activation", "init"]) if (opt(name) !== undefined) throw new UsageError(`--${name} does not apply to --arch vit`);
+    if (given.has("batch-norm") || o.loss !== "ce") throw new UsageError("--arch vit uses LayerNorm and the cross-entropy loss: --batch-norm and --loss do not apply");
   } else if (opt("filters") !== undefined || opt("hidden") !== undefined) {
-    throw new UsageError("--filters and --hidden apply to --arch cnn"); // (--hidden also to lstm and rnn)
+    throw new UsageError("--filters and --hidden apply to --arch cnn (and --hidden to lstm, rnn and vit)");
   }
+  if (o.arch !== "vit" && ["dim", "heads", "blocks"].some((name) => opt(name) !== undefined)) throw new UsageError("--dim, --heads and --blocks apply to --arch vit");
   return o;
 }
 
@@ -420,6 +431,7 @@ async function main(argv: string[]): Promise<number> {
   const net: Sequential = loaded !== null ? loaded : o.arch === "cnn"
     ? mnistCnn({ filters: o.filters, hidden: o.hidden, seed: o.seed })
     : o.arch === "lstm" || o.arch === "rnn" ? mnistRecurrent({ cell: o.arch, hidden: o.hidden, seed: o.seed })
+    : o.arch === "vit" ? mnistVit({ ...o.vit, seed: o.seed })
     : mlp(o.layers, {
       activation: o.activation, init: o.init, seed: o.seed, outputSoftmax: o.loss === "mse", dropout: o.dropout, batchNorm: o.batchNorm,
     });
@@ -438,7 +450,8 @@ async function main(argv: string[]): Promise<number> {
   if (!o.quiet) {
     const shape = o.load !== undefined ? `${o.load} (${net.layers.length} layers)`
       : o.arch === "cnn" ? `cnn conv5×5×${o.filters![0]}-pool-conv5×5×${o.filters![1]}-pool${o.hidden ? `-${o.hidden}` : ""}-10 ${o.activation}`
-      : o.arch === "lstm" || o.arch === "rnn" ? `${o.arch} 28 rows of 28 → ${o.hidden} → 10` : `${o.layers.join("-")} ${o.activation}`;
+      : o.arch === "lstm" || o.arch === "rnn" ? `${o.arch} 28 rows of 28 → ${o.hidden} → 10`
+      : o.arch === "vit" ? `vit dim ${o.vit!.dim}, ${o.vit!.heads} heads, ${o.vit!.blocks} blocks, mlp ${o.vit!.hidden}` : `${o.layers.join("-")} ${o.activation}`;
     console.log(`${shape}, loss ${o.loss}, ${o.optimizer} lr ${o.lr}${o.clipNorm !== undefined ? `, gradients clipped to norm ${o.clipNorm}` : ""}, batch ${o.batchSize}, ` +
       `${trainSet.labels.length} train / ${test.labels.length} ${testName} examples, backend ${backend}`);
   }

@@ -13,4 +13,5 @@ import "./ch11";
 import "./ch12";
 import "./ch13";
 import "./ch14";
+import "./ch15";
 export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";
