@@ -1,0 +1,105 @@
+// The runner's Web Worker: runs the book's code cells with the course's own library, bundled for the browser
+// (scripts/lib/runner-bundle.mjs). The page (web/runner/page.ts) sends a cell's TypeScript; it is made runnable
+// (web/runner/transform.ts) and run in one scope shared by every cell, so a `const` of one cell is seen by the
+// next and running a cell again redefines its names. console output, errors (with the cell's line) and
+// what lib/course/plot.ts's show() and LiveCurves draw go back to the page as messages (web/runner/protocol.ts).
+// Files come from the book (web/runner/vfs.ts): MNIST, results/, the WebAssembly kernels.
+import * as lib from "../../lib/index";
+import wasmBytes from "../../lib/engine/wasm/gemm.wasm";
+import relaxedBytes from "../../lib/engine/wasm/gemm-relaxed.wasm";
+import { addFile } from "./vfs";
+import { CellSyntaxError, MODULE, SCOPE, transformCell } from "./transform";
+import { formatArgs, inspect } from "./format";
+import type { FromWorker, ToWorker } from "./protocol";
+
+const started = performance.now();
+const post = (m: FromWorker) => (self as unknown as { postMessage(m: unknown): void }).postMessage(m);
+let current = 0; // the id of the cell running now
+
+// The library finds its WebAssembly kernels where it looks for them under Node.
+addFile("lib/engine/wasm/gemm.wasm", wasmBytes);
+addFile("lib/engine/wasm/gemm-relaxed.wasm", relaxedBytes);
+addFile("node_modules/plotly.js-dist-min/plotly.min.js", new Uint8Array(0)); // the page has plotly.js already
+addFile("node_modules/plotly.js-dist-min/package.json", new TextEncoder().encode('{"version":"(the book\'s)"}'));
+
+// console → the cell's output
+const stream = (name: "stdout" | "stderr") => (...args: unknown[]) => post({ type: "stream", id: current, name, text: formatArgs(args) + "\n" });
+const log = stream("stdout");
+const err = stream("stderr");
+Object.assign(console, { log, info: log, debug: log, warn: err, error: err, table: log });
+
+// tslab's display, which lib/course/plot.ts and live.ts ask for: HTML to the cell's output.
+let displays = 0;
+(globalThis as { __tslab__?: unknown }).__tslab__ = {
+  require(id: string) {
+    if (id === "tslab") {
+      return {
+        display: { html: (html: string) => post({ type: "html", id: current, html }), text: (t: string) => log(t) },
+        newDisplay() {
+          const display = ++displays;
+          return { html: (html: string) => post({ type: "html", id: current, html, display }) };
+        },
+      };
+    }
+    throw new Error(`${id} is not available in the book's page`);
+  },
+};
+
+// The shared scope: a name is looked up here first (with (scope)), then among the worker's globals.
+const scope: Record<string, unknown> = Object.create(null);
+const proxy = new Proxy(scope, {
+  has: (target, key) => typeof key === "string" && key in target,
+  get: (target, key) => (typeof key === "string" ? target[key] : undefined),
+  set: (target, key, value) => {
+    if (typeof key === "string") target[key] = value;
+    return true;
+  },
+});
+
+function moduleFor(name: string): unknown {
+  if (name === "./lib/index" || name === "./lib/index.ts" || name === "./lib" || name === "./lib/") return lib;
+  throw new Error(`Cannot find module '${name}': in the book's page the cells import only "./lib/index"`);
+}
+(globalThis as Record<string, unknown>)[MODULE] = moduleFor;
+
+/** The line of the cell (cell-N.ts in the stack) where `e` was thrown, if the stack says. */
+function cellLine(e: unknown, cell: number): number | undefined {
+  const stack = e instanceof Error ? String(e.stack ?? "") : "";
+  const m = new RegExp(`cell-${cell}\\.ts:(\\d+):(\\d+)`).exec(stack);
+  return m ? Number(m[1]) : undefined;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return `Uncaught ${inspect(e)}`;
+}
+
+async function run(id: number, cell: number, source: string): Promise<void> {
+  current = id;
+  const t0 = performance.now();
+  try {
+    const { body, names } = transformCell(source);
+    for (const n of names) if (!(n in scope)) scope[n] = undefined;
+    const code = `(function (${SCOPE}) { with (${SCOPE}) { return (async function () { ${body}\n}).call(undefined); } })\n//# sourceURL=cell-${cell}.ts`;
+    const fn = (0, eval)(code) as (s: unknown) => Promise<unknown>;
+    const value = await fn(proxy);
+    if (value !== undefined) log(typeof value === "string" ? inspect(value) : inspect(value));
+    post({ type: "done", id, ms: performance.now() - t0 });
+  } catch (e) {
+    const line = e instanceof CellSyntaxError ? e.line : cellLine(e, cell);
+    const where = line !== undefined ? ` (cell line ${line}: ${source.split("\n")[line - 1]?.trim() ?? ""})` : "";
+    post({ type: "error", id, text: `${errorText(e)}${where}`, line, ms: performance.now() - t0 });
+  }
+}
+
+// Cells run one at a time, in the order they arrive.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (event: MessageEvent) => {
+  const m = event.data as ToWorker;
+  if (m.type === "files") {
+    for (const [path, bytes] of Object.entries(m.files)) addFile(path, bytes);
+  } else if (m.type === "run") {
+    queue = queue.then(() => run(m.id, m.cell, m.source));
+  }
+};
+post({ type: "ready", ms: performance.now() - started });
