@@ -45,16 +45,9 @@ let displays = 0;
   },
 };
 
-// The shared scope: a name is looked up here first (with (scope)), then among the worker's globals.
+// The shared scope: a name is looked up here first (with (scope)), then among the worker's globals. A plain
+// object (a Proxy would be called at every look-up, and a cell's loops look names up millions of times).
 const scope: Record<string, unknown> = Object.create(null);
-const proxy = new Proxy(scope, {
-  has: (target, key) => typeof key === "string" && key in target,
-  get: (target, key) => (typeof key === "string" ? target[key] : undefined),
-  set: (target, key, value) => {
-    if (typeof key === "string") target[key] = value;
-    return true;
-  },
-});
 
 function moduleFor(name: string): unknown {
   if (name === "./lib/index" || name === "./lib/index.ts" || name === "./lib" || name === "./lib/") return lib;
@@ -82,7 +75,7 @@ async function run(id: number, cell: number, source: string): Promise<void> {
     for (const n of names) if (!(n in scope)) scope[n] = undefined;
     const code = `(function (${SCOPE}) { with (${SCOPE}) { return (async function () { ${body}\n}).call(undefined); } })\n//# sourceURL=cell-${cell}.ts`;
     const fn = (0, eval)(code) as (s: unknown) => Promise<unknown>;
-    const value = await fn(proxy);
+    const value = await fn(scope);
     if (value !== undefined) log(typeof value === "string" ? inspect(value) : inspect(value));
     post({ type: "done", id, ms: performance.now() - t0 });
   } catch (e) {
