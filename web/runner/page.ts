@@ -256,7 +256,7 @@ function mount(): void {
   // The page's bar: run all, stop, reset, restore, download.
   const bar = document.createElement("div");
   bar.className = "nb-toolbar";
-  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("role", "group");
   bar.setAttribute("aria-label", "Run this chapter's code");
   const runAll = button("▶▶ Run all", "run-all", "Run every cell from the top, stopping at an error");
   const stop = button("■ Stop", "stop", "End the running cell (its variables and all others are lost: run again from the top)");

@@ -117,3 +117,24 @@ function patternNames(p: Node | null, out: string[]): void {
     case "AssignmentPattern": patternNames(p.left, out); break;
   }
 }
+
+/**
+ * A cell made runnable: a function of the shared scope (a plain object: names are looked up there first, then
+ * among the globals) returning the promise of the cell's value. `cell` (1-based) names the code in stack traces
+ * (cell-N.ts), so errorLine() can find the cell's line.
+ */
+export function compileCell(source: string, cell: number, scope: Record<string, unknown>): () => Promise<unknown> {
+  const { body, names } = transformCell(source);
+  for (const n of names) if (!(n in scope)) scope[n] = undefined; // declared before the cell runs, as hoisting would
+  const code = `(function (${SCOPE}) { with (${SCOPE}) { return (async function () { ${body}\n}).call(undefined); } })\n//# sourceURL=cell-${cell}.ts`;
+  const fn = (0, eval)(code) as (s: Record<string, unknown>) => Promise<unknown>;
+  return () => fn(scope);
+}
+
+/** The cell's line where `e` happened: a syntax error's own line, or the first cell-N.ts frame of its stack. */
+export function errorLine(e: unknown, cell: number): number | undefined {
+  if (e instanceof CellSyntaxError) return e.line;
+  const stack = e instanceof Error ? String(e.stack ?? "") : "";
+  const m = new RegExp(`cell-${cell}\\.ts:(\\d+):(\\d+)`).exec(stack);
+  return m ? Number(m[1]) : undefined;
+}

@@ -8,7 +8,7 @@ import * as lib from "../../lib/index";
 import wasmBytes from "../../lib/engine/wasm/gemm.wasm";
 import relaxedBytes from "../../lib/engine/wasm/gemm-relaxed.wasm";
 import { addFile } from "./vfs";
-import { CellSyntaxError, MODULE, SCOPE, transformCell } from "./transform";
+import { compileCell, errorLine, MODULE } from "./transform";
 import { formatArgs, inspect } from "./format";
 import type { FromWorker, ToWorker } from "./protocol";
 
@@ -55,13 +55,6 @@ function moduleFor(name: string): unknown {
 }
 (globalThis as Record<string, unknown>)[MODULE] = moduleFor;
 
-/** The line of the cell (cell-N.ts in the stack) where `e` was thrown, if the stack says. */
-function cellLine(e: unknown, cell: number): number | undefined {
-  const stack = e instanceof Error ? String(e.stack ?? "") : "";
-  const m = new RegExp(`cell-${cell}\\.ts:(\\d+):(\\d+)`).exec(stack);
-  return m ? Number(m[1]) : undefined;
-}
-
 function errorText(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   return `Uncaught ${inspect(e)}`;
@@ -71,19 +64,25 @@ async function run(id: number, cell: number, source: string): Promise<void> {
   current = id;
   const t0 = performance.now();
   try {
-    const { body, names } = transformCell(source);
-    for (const n of names) if (!(n in scope)) scope[n] = undefined;
-    const code = `(function (${SCOPE}) { with (${SCOPE}) { return (async function () { ${body}\n}).call(undefined); } })\n//# sourceURL=cell-${cell}.ts`;
-    const fn = (0, eval)(code) as (s: unknown) => Promise<unknown>;
-    const value = await fn(scope);
-    if (value !== undefined) log(typeof value === "string" ? inspect(value) : inspect(value));
+    const value = await compileCell(source, cell, scope)();
+    if (value !== undefined) log(inspect(value)); // the cell's last expression, as the notebook shows it
     post({ type: "done", id, ms: performance.now() - t0 });
   } catch (e) {
-    const line = e instanceof CellSyntaxError ? e.line : cellLine(e, cell);
+    const line = errorLine(e, cell);
     const where = line !== undefined ? ` (cell line ${line}: ${source.split("\n")[line - 1]?.trim() ?? ""})` : "";
     post({ type: "error", id, text: `${errorText(e)}${where}`, line, ms: performance.now() - t0 });
   }
 }
+
+// What goes wrong later (a promise nobody awaited, a timer's callback) still reaches the cell that ran last.
+self.addEventListener("unhandledrejection", (e: PromiseRejectionEvent) => {
+  e.preventDefault();
+  err(`Uncaught (in promise) ${errorText(e.reason)}`);
+});
+self.addEventListener("error", (e: ErrorEvent) => {
+  e.preventDefault();
+  err(`Uncaught ${e.message}`);
+});
 
 // Cells run one at a time, in the order they arrive.
 let queue: Promise<void> = Promise.resolve();
