@@ -32,7 +32,7 @@ export function buildRunnerBundle() {
     return text;
   };
   const worker = one("runner/worker.ts", {
-    alias, inject: [join(dir, "buffer-shim.ts"), join(dir, "runner", "process-shim.ts")], target: "es2022",
+    alias, inject: [join(dir, "runner", "buffer.ts"), join(dir, "runner", "process-shim.ts")], target: "es2022",
     keepNames: true, // class names in what console.log prints (Matrix { … }), as in the notebook
   });
   return one("runner/page.ts", { define: { WORKER_SOURCE: JSON.stringify(worker) } }).replace(/<\/script/gi, "<\\/script");

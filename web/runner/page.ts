@@ -104,7 +104,13 @@ async function bookFiles(script: string, key: string): Promise<Record<string, Ui
   const packed = ((window as { __bookFiles?: Record<string, Record<string, string>> }).__bookFiles ?? {})[key];
   if (!packed) throw new Error(`${script} did not define its files`);
   const out: Record<string, Uint8Array> = {};
-  for (const [path, b64] of Object.entries(packed)) out[path] = await gunzip(base64Bytes(b64));
+  for (const [path, b64] of Object.entries(packed)) {
+    let bytes = await gunzip(base64Bytes(b64));
+    // A .gz file of the course (data/mnist-sample/) is kept decompressed: lib/ reads it as it is (readIdx checks
+    // the gzip magic number), and the worker has no synchronous gunzip.
+    if (path.endsWith(".gz") && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
+    out[path] = bytes;
+  }
   return out;
 }
 

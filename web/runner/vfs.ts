@@ -6,6 +6,8 @@
 /** The worker's working directory: the project root, as in the tslab kernel. */
 export const CWD = "/book";
 
+import { Buffer } from "./buffer";
+
 const files = new Map<string, Uint8Array>();
 
 function normal(p: string): string {
@@ -84,21 +86,14 @@ export function readdirSync(path: string): string[] {
 export function readFileSync(pathOrFd: string | number, options?: string | { encoding?: string }): Uint8Array | string {
   const bytes = typeof pathOrFd === "number" ? descriptor(pathOrFd).bytes : bytesOf(String(pathOrFd), "open");
   const encoding = typeof options === "string" ? options : options?.encoding;
-  if (encoding) return new TextDecoder().decode(bytes);
-  return withToString(bytes.slice());
+  const copy = Buffer.view(bytes.slice());
+  return encoding ? copy.toString(encoding) : copy;
 }
 
-function withToString(b: Uint8Array): Uint8Array {
-  (b as Uint8Array & { toString(enc?: string): string }).toString = function (enc?: string) {
-    return enc ? new TextDecoder().decode(b) : Uint8Array.prototype.toString.call(b);
-  };
-  return b;
-}
-
-const open = new Map<number, { bytes: Uint8Array }>();
+const open = new Map<number, { bytes: Uint8Array; at: number }>();
 let nextFd = 10;
 
-function descriptor(fd: number): { bytes: Uint8Array } {
+function descriptor(fd: number): { bytes: Uint8Array; at: number } {
   const d = open.get(fd);
   if (d === undefined) throw new Error(`EBADF: bad file descriptor ${fd}`);
   return d;
@@ -107,7 +102,7 @@ function descriptor(fd: number): { bytes: Uint8Array } {
 export function openSync(path: string): number {
   const bytes = bytesOf(String(path), "open");
   const fd = nextFd++;
-  open.set(fd, { bytes });
+  open.set(fd, { bytes, at: 0 });
   return fd;
 }
 
@@ -116,11 +111,12 @@ export function fstatSync(fd: number): Stats {
   return { size: bytes.length, isFile: () => true, isDirectory: () => false, mtimeMs: 0 };
 }
 
-export function readSync(fd: number, out: Uint8Array, offset: number, length: number, position: number | null): number {
-  const { bytes } = descriptor(fd);
-  const start = position ?? 0;
-  const n = Math.max(0, Math.min(length, bytes.length - start));
-  out.set(bytes.subarray(start, start + n), offset);
+export function readSync(fd: number, out: Uint8Array, offset = 0, length = out.length - offset, position?: number | null): number {
+  const d = descriptor(fd);
+  const start = position === null || position === undefined || position < 0 ? d.at : position; // null: from where the last read ended
+  const n = Math.max(0, Math.min(length, d.bytes.length - start));
+  out.set(d.bytes.subarray(start, start + n), offset);
+  if (position === null || position === undefined || position < 0) d.at = start + n;
   return n;
 }
 

@@ -8,6 +8,9 @@ import * as lib from "../../lib/index";
 import wasmBytes from "../../lib/engine/wasm/gemm.wasm";
 import relaxedBytes from "../../lib/engine/wasm/gemm-relaxed.wasm";
 import { addFile } from "./vfs";
+import * as vfs from "./vfs";
+import * as node from "./node";
+import { Buffer } from "./buffer";
 import { compileCell, errorLine, MODULE } from "./transform";
 import { formatArgs, inspect } from "./format";
 import type { FromWorker, ToWorker } from "./protocol";
@@ -49,10 +52,15 @@ let displays = 0;
 // object (a Proxy would be called at every look-up, and a cell's loops look names up millions of times).
 const scope: Record<string, unknown> = Object.create(null);
 
+// What a cell may import: the library, and Node's fs and path over the files the book carries (chapter 1 reads
+// the IDX files byte by byte); the rest of Node says it needs the notebook when called.
+const MODULES: Record<string, unknown> = { "./lib/index": lib, "./lib/index.ts": lib, fs: vfs, path: node, os: node, zlib: node, child_process: node };
 function moduleFor(name: string): unknown {
-  if (name === "./lib/index" || name === "./lib/index.ts" || name === "./lib" || name === "./lib/") return lib;
-  throw new Error(`Cannot find module '${name}': in the book's page the cells import only "./lib/index"`);
+  const found = MODULES[name.replace(/^node:/, "")];
+  if (found !== undefined) return found;
+  throw new Error(`Cannot find module '${name}': in the book's page the cells import "./lib/index" (and Node's fs and path, over the book's files); run this chapter as a notebook for other modules`);
 }
+(globalThis as Record<string, unknown>).Buffer = Buffer; // Buffer.alloc(n), as chapter 1 uses it
 (globalThis as Record<string, unknown>)[MODULE] = moduleFor;
 
 function errorText(e: unknown): string {
