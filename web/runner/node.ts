@@ -90,7 +90,18 @@ function needsNotebook(what: string): () => never {
     throw new Error(`${what} needs Node: it cannot run in the book's page. Run this chapter as a notebook (npm start) for this cell.`);
   };
 }
-export const spawnSync = needsNotebook("spawnSync (running another program, e.g. NumPy)");
+let warnedAt = -Infinity;
+/**
+ * As Node's spawnSync answers for a program that is not installed: no exception, a result whose `error` says why
+ * (lib/course/numpy.ts then finds no NumPy and the chapter skips it). The cell's output says so, once.
+ */
+export function spawnSync(command: string): { pid: number; status: null; signal: null; output: [null, string, string]; stdout: string; stderr: string; error: Error } {
+  const why = `the book's page cannot run other programs (${command}): for this part (NumPy, Python) run the chapter as a notebook`;
+  if (performance.now() - warnedAt > 2000) console.warn(`Note: ${why}.`);
+  warnedAt = performance.now();
+  const error = Object.assign(new Error(`spawnSync ${command} ENOENT: ${why}`), { code: "ENOENT" });
+  return { pid: 0, status: null, signal: null, output: [null, "", ""], stdout: "", stderr: "", error };
+}
 export const execFileSync = needsNotebook("execFileSync (running another program)");
 export const execSync = needsNotebook("execSync (running another program)");
 export const spawn = needsNotebook("spawn (running another program)");

@@ -106,9 +106,10 @@ async function bookFiles(script: string, key: string): Promise<Record<string, Ui
   const out: Record<string, Uint8Array> = {};
   for (const [path, b64] of Object.entries(packed)) {
     let bytes = await gunzip(base64Bytes(b64));
-    // A .gz file of the course (data/mnist-sample/) is kept decompressed: lib/ reads it as it is (readIdx checks
-    // the gzip magic number), and the worker has no synchronous gunzip.
-    if (path.endsWith(".gz") && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
+    // The IDX samples (data/mnist-sample/*.gz) are kept decompressed: readIdx takes them as they are (it checks the
+    // gzip magic number) and the worker has no synchronous gunzip. (The playground's data stays gzip: its widget
+    // decompresses it in the page.)
+    if (path.startsWith("data/mnist-sample/") && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
     out[path] = bytes;
   }
   return out;

@@ -23,6 +23,11 @@ let current = 0; // the id of the cell running now
 addFile("lib/engine/wasm/gemm.wasm", wasmBytes);
 addFile("lib/engine/wasm/gemm-relaxed.wasm", relaxedBytes);
 addFile("node_modules/plotly.js-dist-min/plotly.min.js", new Uint8Array(0)); // the page has plotly.js already
+// The widgets' script (lib/course/widgets.ts puts it in drawDigit's and playground()'s output): in the book, a
+// loader of assets/widgets.js, which mounts every widget on the page.
+addFile("build/widgets.js", new TextEncoder().encode(
+  '(function(){var w=window.nnWidgets;if(w){w.mountAll();return;}var s=document.createElement("script");s.src="assets/widgets.js";document.head.appendChild(s);})();',
+));
 addFile("node_modules/plotly.js-dist-min/package.json", new TextEncoder().encode('{"version":"(the book\'s)"}'));
 
 // console → the cell's output
