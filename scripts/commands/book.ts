@@ -19,7 +19,7 @@ import {
 } from "../../lib/index";
 import { digitPadHtml, playgroundHtml, widgetScript } from "../../lib/course/widgets";
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
-import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
+import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 import { ensureWidgetBundle } from "../lib/widget-bundle.mjs";
 import { onParentGone } from "../lib/lifeline.mjs";
 import { copyRunnerAssets, runnableBlock } from "../lib/book-runnable.mjs";
@@ -57,8 +57,7 @@ function commandLine(): { serve: boolean; port: number; noRun: boolean; chapters
   const port = values.port === undefined ? 8000 : wholeNumber("book", "--port", String(values.port), 1, 65535);
   const chapters = values.chapters === undefined ? null : String(values.chapters).split(",").map((c) => c.trim()).filter(Boolean);
   if (chapters !== null && (chapters.length === 0 || chapters.some((c) => !/^\d{2}$/.test(c)))) {
-    console.error(`book: --chapters expects two-digit chapter numbers separated by commas (e.g. 01,05), found "${values.chapters}"`);
-    process.exit(2);
+    fail("book", `--chapters expects two-digit chapter numbers separated by commas (e.g. 01,05), found "${values.chapters}"`);
   }
   return { serve: values.serve === true, port, noRun: values["no-run"] === true, chapters };
 }
