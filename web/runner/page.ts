@@ -45,8 +45,11 @@ function setState(cell: Cell, state: State, note = ""): void {
 }
 
 // ---------------------------------------------------------------------------------------------- storage
-function storageKey(name: string, i: number): string {
-  return `nn-book:v1:${name}:cell-${i}`;
+/** Where a cell's edit is kept: by chapter, cell and the cell's own text (a new edition of the chapter starts afresh). */
+function storageKey(name: string, i: number, original: string): string {
+  let h = 0x811c9dc5; // FNV-1a of the original source
+  for (let k = 0; k < original.length; k++) h = Math.imul(h ^ original.charCodeAt(k), 0x01000193) >>> 0;
+  return `nn-book:v1:${name}:cell-${i}:${h.toString(16)}`;
 }
 function load(key: string): string | null {
   try {
@@ -272,7 +275,7 @@ function mount(): void {
   const download = button("⤓ Download .ipynb", "download", "Download this chapter as a notebook with your code (npm run grade grades it)");
   const note = document.createElement("span");
   note.className = "nb-note";
-  note.textContent = "The code cells run in your browser. Shift+Enter runs the cell you are in.";
+  note.textContent = "The code cells run in your browser: Shift+Enter runs the cell you are in and moves to the next, Ctrl+Enter runs it and stays.";
   bar.append(runAll, stop, reset, restore, download, note, live);
   const main = document.querySelector("main") ?? document.body;
   const firstNav = main.querySelector("nav.book-nav");
@@ -291,7 +294,7 @@ function mount(): void {
   elements.forEach((el, k) => {
     const nbIndex = codeIndexes[k];
     const original = text(runnable.notebook.cells[nbIndex].source);
-    const key = storageKey(runnable.name, k);
+    const key = storageKey(runnable.name, k, original);
     const saved = load(key);
     const source = saved ?? original;
 
@@ -321,7 +324,8 @@ function mount(): void {
         doc: source,
         extensions: [
           Prec.highest(keymap.of([
-            { key: "Shift-Enter", run: () => (void enqueue(cell), true) },
+            // as in Jupyter: Shift+Enter runs the cell and moves to the next one, Ctrl/Cmd+Enter runs it and stays
+            { key: "Shift-Enter", run: () => (void enqueue(cell), cells[k + 1]?.view.focus(), true) },
             { key: "Mod-Enter", run: () => (void enqueue(cell), true) },
           ])),
           lineNumbers(), history(), drawSelection(), indentOnInput(), bracketMatching(), highlightActiveLine(),
@@ -391,7 +395,7 @@ function mount(): void {
     if (!window.confirm("Put back the chapter's own code in every cell? Your edits will be lost.")) return;
     for (const c of cells) {
       c.view.dispatch({ changes: { from: 0, to: c.view.state.doc.length, insert: c.original } });
-      save(storageKey(runnable.name, c.index), null);
+      save(storageKey(runnable.name, c.index, c.original), null);
     }
   });
   download.addEventListener("click", () => {
