@@ -35,7 +35,8 @@ const { positionals } = parseCommandLine("check-book", {
   allowPositionals: true,
   help: "Usage: npm run check-book [-- BOOK_DIR]\n\nOpens the built book (default build/book/, from npm run book) in headless Chromium and checks\n" +
     "every page, the digit pad (digits drawn with the mouse) and the playground (trained past 85 %).\n" +
-    "PLAYGROUND_TIMEOUT_S (default 240) limits the playground's training.",
+    "PLAYGROUND_TIMEOUT_S (default 240) limits the playground's training; RUN_ALL_TIMEOUT_S (default 600) chapter 5's\n" +
+    "\"Run all\" in the page (its cells run there, and the downloaded notebook is graded with npm run grade).",
 });
 if (positionals.length > 1) fail("check-book", `expected at most one folder, found ${positionals.length} arguments`);
 const BOOK = resolve(positionals[0] ?? join(ROOT, "build", "book"));
