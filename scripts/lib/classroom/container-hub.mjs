@@ -7,7 +7,7 @@
 // survives a restart, and the image's entry point updates the course in it at every start.
 // Used by the image check (scripts/checks/image-test.mjs); students here are hub users only (no Unix accounts).
 
-import { py } from "./hub.mjs";
+import { hubBasics, py } from "./hub.mjs";
 
 export const homeVolume = (name) => `mnist-home-${name}`;
 export const containerName = (name) => `mnist-${name}`;
@@ -56,14 +56,7 @@ c.JupyterHub.spawner_class = PodmanSpawner
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = ${py(password)}
 c.Authenticator.allowed_users = set(${py(students)})
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(HUB, "jupyterhub.sqlite")
-c.JupyterHub.cookie_secret_file = os.path.join(HUB, "jupyterhub_cookie_secret")
-c.JupyterHub.pid_file = os.path.join(HUB, "jupyterhub.pid")
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.cleanup_servers = True
-c.JupyterHub.cleanup_proxy = True
-c.ConfigurableHTTPProxy.command = [${py(proxyCommand)}]
-c.ConfigurableHTTPProxy.should_start = True
+${hubBasics(proxyCommand)}
 c.JupyterHub.services = [{"name": "image-check", "api_token": ${py(token)}}]
 c.JupyterHub.load_roles = [{"name": "image-check", "scopes": ["admin:servers", "list:users", "read:users"], "services": ["image-check"]}]
 c.Spawner.ip = "127.0.0.1"

@@ -11,6 +11,18 @@ import { ClassroomError } from "./system.mjs";
 
 export const py = (value) => JSON.stringify(value); // strings, numbers and lists of them are valid Python literals
 
+/** What every hub of ours sets (the class's and the image check's): its files in HUB, loopback only, the proxy it starts. */
+export function hubBasics(proxyCommand) {
+  return `c.JupyterHub.db_url = "sqlite:///" + os.path.join(HUB, "jupyterhub.sqlite")
+c.JupyterHub.cookie_secret_file = os.path.join(HUB, "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = os.path.join(HUB, "jupyterhub.pid")
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+c.ConfigurableHTTPProxy.command = [${py(proxyCommand)}]
+c.ConfigurableHTTPProxy.should_start = True`;
+}
+
 /**
  * jupyterhub_config.py. PAM login for the roster only, no admin users; one local process per student,
  * running as the student (LocalProcessSpawner), in ~/mnist-course/notebooks with the course's tslab kernel as
@@ -109,14 +121,7 @@ c.Authenticator.allowed_users = set(STUDENTS)
 c.Authenticator.admin_users = set()
 c.JupyterHub.admin_access = False
 
-c.JupyterHub.db_url = "sqlite:///" + os.path.join(HUB, "jupyterhub.sqlite")
-c.JupyterHub.cookie_secret_file = os.path.join(HUB, "jupyterhub_cookie_secret")
-c.JupyterHub.pid_file = os.path.join(HUB, "jupyterhub.pid")
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.cleanup_servers = True
-c.JupyterHub.cleanup_proxy = True
-c.ConfigurableHTTPProxy.command = [${py(proxyCommand)}]
-c.ConfigurableHTTPProxy.should_start = True
+${hubBasics(proxyCommand)}
 
 # \`npm run classroom -- status\` reads who is running with this token (read-only scopes).
 with open(os.path.join(HUB, "status-token")) as f:
