@@ -53,7 +53,7 @@ describe("npm run train -- --preset cnn", () => {
       ["unknownPreset", `train: --preset: unknown preset "resnet"; expected one of ${Object.keys(presets).join(", ")}`],
       ["layersWithCnn", "train: --layers applies to --arch mlp; a cnn takes --filters and --hidden"],
       ["badFilters", 'train: --filters: expected two filter counts like 8,16, found "8"'],
-      ["filtersWithMlp", "train: --filters and --hidden apply to --arch cnn"],
+      ["filtersWithMlp", "train: --filters and --hidden apply to --arch cnn (and --hidden to lstm, rnn and vit)"],
       ["dropoutWithCnn", "train: --dropout and --batch-norm apply to --arch mlp"],
     ];
     for (const [name, message] of cases) {

@@ -62,7 +62,7 @@ describe("npm run train", () => {
     expect(r.stderr.trim()).toBe('train: --lr: expected a number, found "fast"');
     const c = await runs.badChoice;
     expect(c.code).toBe(2);
-    expect(c.stderr.trim()).toBe('train: --optimizer: expected one of gd, momentum, nesterov, adagrad, rmsprop, adam, found "sgdx"');
+    expect(c.stderr.trim()).toBe('train: --optimizer: expected one of gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, found "sgdx"');
   });
 
   it("a refused value (batch size 0) is a bad command line: exit 2 with one line, before any data is loaded (issue 28)", async () => {
