@@ -77,6 +77,17 @@ class UsageError(Exception):
     """A bad command line: one line on stderr, exit code 2."""
 
 
+class CellFailure(Exception):
+    """A cell that failed: which one (index, execution count), its source, and what went wrong."""
+
+    def __init__(self, index, count, cell, message):
+        super().__init__(message)
+        self.index = index
+        self.count = count
+        self.cell = cell
+        self.message = message
+
+
 def write_atomic(path, text):
     """Write text to path so that a reader sees the old file or the whole new one; keeps a link a link and the mode."""
     target = os.path.realpath(path)
