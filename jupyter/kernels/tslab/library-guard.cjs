@@ -1,0 +1,143 @@
+// The library guard of the course's tslab kernel, loaded before tslab by the kernelspec beside it (kernel.json:
+// `node --require <this file> …`, in the project root), so it is in place before any file of lib/ loads.
+//
+// Why: some exercises ask the student to write by hand what the library already does (im2col, a layer's
+// backward, a schedule …). The exercise's entry in lib/course/exercises/ says what is off limits; while the
+// student's answer runs (inside check() and inside the grader's own tests) that part of the library throws
+// "… is off limits in exercise N: …". For that to hold whichever way the student reached the library (a named
+// import, a reference kept in a variable, a subclass, `super.backward`), the library is wrapped when it loads:
+//
+//   - every function a file of lib/ exports is replaced, in its module's exports, by a wrapper that calls it
+//     (a named import, which tslab copies when the import runs, therefore already holds the wrapper);
+//   - every method of every class a file of lib/ exports (outside lib/core and lib/engine: Matrix and the
+//     kernels stay as they are) is wrapped in place on its prototype, so subclasses and `super` calls meet it.
+//
+// A wrapper costs one comparison while nothing is blocked. What is blocked at a given moment is set through
+// globalThis[Symbol.for("mnist-from-scratch.library-guard")].block({ exercise, why, layers, modules, names })
+// (lib/course/exercises/off-limits.ts): `layers` blocks every method of every class with forward() and
+// backward() (each Layer subclass, Sequential, and any added later), `modules` every export of the named files
+// ("nn/im2col", "train/optimizers"; "engine/" a whole folder), `names` the exports of that name, anywhere in lib/. block() returns the
+// function that lifts the block. Nothing here runs outside the kernel: vitest and tsx load lib/ another way.
+"use strict";
+
+const Module = require("node:module");
+const path = require("node:path");
+
+const KEY = Symbol.for("mnist-from-scratch.library-guard");
+const LIB = path.join(process.cwd(), "lib") + path.sep;
+const UNWRAPPED_CLASSES = /^(core|engine)\//; // data structures and kernels: hot, and never an exercise's answer
+
+let blocked = null; // { exercise, why, layers, modules: [..], names: Set } while a student's answer runs
+const GUARDED = Symbol("guarded");
+
+function refuse(what) {
+  const b = blocked;
+  return new Error(`${what} is off limits in exercise ${b.exercise}${b.why ? `: ${b.why}` : ""}`);
+}
+
+/** "nn/im2col" names a file of lib/; "engine/" (a trailing slash) a folder. */
+function moduleBlocked(moduleKey) {
+  return blocked.modules.some((m) => (m.endsWith("/") ? moduleKey.startsWith(m) : moduleKey === m));
+}
+
+function isClass(fn) {
+  return /^class\b/.test(Function.prototype.toString.call(fn));
+}
+
+function hasForwardBackward(cls) {
+  const p = cls.prototype;
+  return p != null && typeof p.forward === "function" && typeof p.backward === "function";
+}
+
+function wrapFunction(fn, moduleKey, name) {
+  if (fn[GUARDED]) return fn;
+  const guarded = function () {
+    if (blocked !== null && (moduleBlocked(moduleKey) || blocked.names.has(name))) throw refuse(`${name} (lib/${moduleKey})`);
+    return new.target ? Reflect.construct(fn, arguments, new.target) : fn.apply(this, arguments);
+  };
+  for (const key of Reflect.ownKeys(fn)) {
+    if (key === "prototype" || key === "arguments" || key === "caller") continue;
+    try {
+      Object.defineProperty(guarded, key, Object.getOwnPropertyDescriptor(fn, key));
+    } catch {
+      /* a non-configurable own property: keep the wrapper's */
+    }
+  }
+  if (fn.prototype !== undefined) guarded.prototype = fn.prototype;
+  guarded[GUARDED] = true;
+  return guarded;
+}
+
+function wrapClass(cls, moduleKey, name) {
+  if (Object.prototype.hasOwnProperty.call(cls, GUARDED)) return;
+  Object.defineProperty(cls, GUARDED, { value: true });
+  const proto = cls.prototype;
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key === "constructor") continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (!d || typeof d.value !== "function" || !d.configurable) continue;
+    const method = d.value;
+    const guarded = function () {
+      if (blocked !== null) {
+        const layer = hasForwardBackward(this?.constructor ?? cls);
+        if ((blocked.layers && layer) || moduleBlocked(moduleKey) || blocked.names.has(name) || blocked.names.has(`${name}.${key}`)) {
+          throw refuse(`${this?.constructor?.name ?? name}.${key}`);
+        }
+      }
+      return method.apply(this, arguments);
+    };
+    Object.defineProperty(guarded, "name", { value: key });
+    Object.defineProperty(guarded, "length", { value: method.length });
+    Object.defineProperty(proto, key, { ...d, value: guarded });
+  }
+}
+
+function guardModule(mod, moduleKey) {
+  const exports = mod.exports;
+  if (exports === null || typeof exports !== "object") return;
+  for (const name of Object.keys(exports)) {
+    const d = Object.getOwnPropertyDescriptor(exports, name);
+    if (!d || !("value" in d) || typeof d.value !== "function") continue; // re-exports are getters: their origin is wrapped
+    const fn = d.value;
+    if (isClass(fn)) {
+      if (!UNWRAPPED_CLASSES.test(moduleKey) || hasForwardBackward(fn)) wrapClass(fn, moduleKey, name);
+    } else if (d.writable) {
+      exports[name] = wrapFunction(fn, moduleKey, name);
+    }
+  }
+}
+
+if (!globalThis[KEY]) {
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    const result = compile.apply(this, arguments);
+    if (typeof filename === "string" && filename.startsWith(LIB)) {
+      const moduleKey = filename.slice(LIB.length).replace(/\\/g, "/").replace(/\.[cm]?[jt]s$/, "");
+      try {
+        guardModule(this, moduleKey);
+      } catch {
+        /* never break the library: a module we cannot wrap stays as it is */
+      }
+    }
+    return result;
+  };
+  Object.defineProperty(globalThis, KEY, {
+    value: Object.freeze({
+      /** Blocks { exercise, why, layers, modules, names } until the returned function is called. */
+      block(rule) {
+        const previous = blocked;
+        blocked = {
+          exercise: String(rule.exercise),
+          why: String(rule.why ?? ""),
+          layers: Boolean(rule.layers),
+          modules: [...(rule.modules ?? [])].map(String),
+          names: new Set(rule.names ?? []),
+        };
+        return () => {
+          blocked = previous;
+        };
+      },
+      active: () => blocked !== null,
+    }),
+  });
+}
