@@ -2,8 +2,8 @@
 // from a cell of its own (scripts/grade.py writes it):
 //
 //   import "./lib/course/exercises/hidden/index";                       // the teacher's expected values
-//   import { gradeExercise as g_NONCE } from "./lib/course/exercises/grading";
-//   g_NONCE("4.2", "/…/results/NONCE.json", "NONCE", SEED);
+//   import { gradeExercise as grade_NONCE } from "./lib/course/exercises/grading";
+//   grade_NONCE("4.2", "/…/results/NONCE.json", "NONCE", SEED);
 //
 // It reads the value the student's cells bound to the exercise's `answer` name, decides it with the hidden
 // expectation (or the public test on inputs drawn from SEED, fresh at each grading), the library off limits as

@@ -41,7 +41,8 @@
 //      12.2: why"). List the modules that compute the asked-for result, not single functions.
 //   2. lib/course/exercises/hidden/ch12.ts (teacher only):
 //        import { registerHidden } from "../registry";
-//        registerHidden("12", { "12.1": { expected: 16 } });      // every `digest` exercise needs its expected
+//        export const ids = registerHidden("12", { "12.1": { expected: 16 } });  // each `digest` exercise needs one
+//      (export something: tslab cannot import a file without exports from a cell)
 //      An entry may also give `test` (graded instead of the public one) and `tolerance` (relative, default 1e-6).
 //   3. one line in lib/course/exercises/index.ts (import "./ch12") and one in hidden/index.ts (import "./ch12").
 //   4. a unit test that the right answer passes and a wrong method fails (test/exercises*.test.ts); the
@@ -117,13 +118,18 @@ export function registerExercises(chapter: string, exercises: ExerciseSpec[]): v
   }
 }
 
-/** Registers the teacher's expected values and tests of a chapter (lib/course/exercises/hidden/chNN.ts). */
-export function registerHidden(chapter: string, entries: Record<string, HiddenSpec>): void {
+/**
+ * Registers the teacher's expected values and tests of a chapter (lib/course/exercises/hidden/chNN.ts) and
+ * returns their ids: export them (`export const ids = registerHidden(…)`), since tslab cannot import a file
+ * without exports from a cell.
+ */
+export function registerHidden(chapter: string, entries: Record<string, HiddenSpec>): string[] {
   for (const [id, h] of Object.entries(entries)) {
     if (hiddenById.has(id)) throw new Error(`registerHidden(${chapter}): exercise "${id}" is registered twice`);
     if (h.expected === undefined && h.test === undefined) throw new Error(`registerHidden(${chapter}): exercise "${id}" needs expected or test`);
     hiddenById.set(id, { ...h, chapter });
   }
+  return Object.keys(entries);
 }
 
 /** "Exercise 5.2", "exercise 5.2" and "5.2" all name exercise "5.2". */

@@ -1,7 +1,7 @@
 // Chapter 3: the expected values (teacher only; see ../registry.ts).
 import { registerHidden } from "../registry";
 
-registerHidden("3", {
+export const ids = registerHidden("3", {
   "3.1": { expected: (-Math.log(0.8) - Math.log(0.2)) / 2, tolerance: 1e-3 },
   "3.2": {
     expected: (() => {

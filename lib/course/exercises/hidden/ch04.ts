@@ -26,7 +26,7 @@ export function activeUnitsAfterAlpha4(): number {
   return alive.size;
 }
 
-registerHidden("4", {
+export const ids = registerHidden("4", {
   "4.5": {
     test: (n: number) => {
       if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 10) return "expected a whole number from 0 to 10";
