@@ -40,6 +40,10 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
 HIDDEN = os.path.join("lib", "course", "exercises", "hidden")
 
 
+class TimedOut(Exception):
+    pass
+
+
 def become_subreaper():
     try:
         import ctypes
@@ -223,6 +227,8 @@ def grade(job):
                              or (reply or {}).get("content", {}).get("status") == "error"):
                 note = f"error in code cell {n}"
             time.sleep(0.3)  # tslab drops a request that arrives within 200 ms of an error
+        if note.startswith("timed out"):
+            raise TimedOut(note)  # a notebook that does not finish in time is `error`, every exercise of it
         if os.getuid() == 0:
             chmod_tree(os.path.join(course, HIDDEN), 0o555, 0o444)  # now the grader's cells may read the answers
         time.sleep(0.3)
@@ -246,6 +252,8 @@ def grade(job):
                 time.sleep(0.4)
             else:
                 results[i] = {"status": verdict["status"], "message": verdict.get("message", "")}
+    except TimedOut:
+        pass
     except DeadKernelError:
         note = f"the kernel died{' (' + note + ')' if note else ''}"
     except rn.Interrupted:
