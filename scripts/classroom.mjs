@@ -6,21 +6,25 @@
 //   stop                      the hub, the proxy and every student server
 //   status                    is the hub up, and which students are running
 //   collect --out DIR         every student's chapter notebooks into DIR/<username>/
+//   grade --csv FILE [--html REPORT] [--out DIR]   collect, then grade each notebook as its student (root)
+//   edition --out DIR         a student edition of the course in DIR: feedback-only checks, no solutions, no
+//                             hidden tests (for a class without a hub; needs no root)
 //   update                    new or corrected chapters to every student, keeping their edits
 //   teardown --yes            stop, then remove every student account, home and the state folder
 // Every command takes --state DIR (default /srv/mnist-classroom). See README, "A class on one server".
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chapterNotebooks } from "./classroom/course.mjs";
+import { spawnSync } from "node:child_process";
+import { chapterNotebooks, copyRelease, EDITION_ENTRIES } from "./classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "./classroom/hub.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "./classroom/roster.mjs";
 import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installAsStudent, isStudent, prepareShared, readAsStudent, removeAccount, removeStudentGroup, requireRoot, userInfo } from "./classroom/system.mjs";
 import { ROOT } from "./setup.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
-const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes
+const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | grade --csv FILE [--html REPORT] | update | teardown --yes | edition --out DIR
   (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1)`;
 
 function parseArgs(argv) {
@@ -187,8 +191,38 @@ export async function collect(p, options) {
     }
   }
   console.log(`Collected ${copied} notebook(s) into ${out}/<username>/.${missing.length ? ` Missing: ${missing.join(", ")}.` : ""}`);
-  console.log(`Grade them: npm run grade -- ${out} --csv grades.csv`);
+  console.log(`Grade them (as the students): npm run grade -- ${out} --csv grades.csv   (or collect and grade at once: npm run classroom -- grade --csv grades.csv)`);
   return { copied, missing };
+}
+
+/**
+ * Collect, then grade: `npm run grade` on the collected folder, which (as root) runs each notebook as its
+ * student's account (their folder is named after it), against a read-only copy of the course.
+ */
+export async function grade(p, options) {
+  requireRoot("classroom grade");
+  requireSetUp(p);
+  if (!options.csv) throw new ClassroomError(`grade needs --csv FILE (one row per student, notebook and exercise)\n${USAGE}`);
+  const out = resolve(options.out ?? join(p.state, "collected", today()));
+  await collect(p, { out });
+  const args = [join(ROOT, "scripts", "grade.mjs"), out, "--csv", resolve(options.csv)];
+  if (options.html) args.push("--html", resolve(options.html));
+  if (options.timeout) args.push("--timeout", String(options.timeout));
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new ClassroomError(`grading failed (exit ${r.status ?? r.signal})`);
+}
+
+/** A student edition of the course in DIR (no root, no hub): what students get, with the commands to run it. */
+export async function edition(p, options) {
+  if (!options.out) throw new ClassroomError(`edition needs --out DIR\n${USAGE}`);
+  const out = resolve(options.out);
+  if (out === ROOT || ROOT.startsWith(out + "/")) throw new ClassroomError(`--out ${out} would replace the course itself: choose another folder`);
+  if (existsSync(out) && !existsSync(join(out, "package.json"))) {
+    if (readdirSync(out).length > 0) throw new ClassroomError(`--out ${out} is a folder that is not empty and holds no course: choose an empty or new folder`);
+  }
+  const files = copyRelease(ROOT, out, EDITION_ENTRIES);
+  console.log(`Wrote the student edition to ${out} (${files.length} files): the chapters, lib/ with feedback-only checks, no solutions, no hidden tests.`);
+  console.log(`A student runs it with: cd ${out} && npm ci && npm start. Grade what they hand in from your own copy (it holds the hidden tests): npm run grade -- DIR --csv grades.csv`);
 }
 
 export async function update(p) {
@@ -216,7 +250,7 @@ export async function teardown(p, options) {
   console.log(`Removed the student accounts and ${p.state}.`);
 }
 
-const COMMANDS = { setup, start, stop, status, collect, update, teardown };
+const COMMANDS = { setup, start, stop, status, collect, grade, update, teardown, edition };
 
 async function main() {
   const { command, options } = parseArgs(process.argv.slice(2));

@@ -41,13 +41,13 @@
 //      12.2: why"). List the modules that compute the asked-for result, not single functions.
 //   2. lib/course/exercises/hidden/ch12.ts (teacher only):
 //        import { registerHidden } from "../registry";
-//        export const ids = registerHidden("12", { "12.1": { expected: 16 } });  // each `digest` exercise needs one
+//        export const ids = registerHidden("12", { "12.1": { expected: 42 } });  // each `digest` exercise needs one
 //      (export something: tslab cannot import a file without exports from a cell)
 //      An entry may also give `test` (graded instead of the public one) and `tolerance` (relative, default 1e-6).
 //   3. one line in lib/course/exercises/index.ts (import "./ch12") and one in hidden/index.ts (import "./ch12").
 //   4. a unit test that the right answer passes and a wrong method fails (test/exercises*.test.ts); the
 //      registry's own test checks that every digest matches its hidden expected value.
-// Print a digest with: npx tsx -e 'import("./lib/course/exercises/registry").then(m => console.log(m.digestOf("12.1", 16)))'
+// Print a digest with: npx tsx -e 'import("./lib/course/exercises/registry").then(m => console.log(m.digestOf("12.1", 42)))'
 import { createHash } from "crypto";
 import { Random } from "../../core/random";
 
