@@ -5,8 +5,9 @@
 //   start [--port 8000] [--ip 127.0.0.1]   the hub in the background; prints the address
 //   stop                      the hub, the proxy and every student server
 //   status                    is the hub up, and which students are running
-//   collect --out DIR         every student's chapter notebooks into DIR/<username>/
-//   grade --csv FILE [--html REPORT] [--out DIR]   collect, then grade each notebook as its student (root)
+//   collect --out DIR         every student's chapter notebooks into DIR/<username>/ (--chapters 01,05: those only)
+//   grade --csv FILE [--html REPORT] [--out DIR] [--chapters 01,05]   collect, then grade each notebook as its
+//                             student (root)
 //   edition --out DIR         a student edition of the course in DIR: feedback-only checks, no solutions, no
 //                             hidden tests (for a class without a hub; needs no root)
 //   update                    new or corrected chapters to every student, keeping their edits
@@ -24,7 +25,7 @@ import { ClassroomError, ensureAccount, ensureHubPackages, ensureProxy, installA
 import { ROOT } from "./setup.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
-const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | grade --csv FILE [--html REPORT] | update | teardown --yes | edition --out DIR
+const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR [--chapters 01,05] | grade --csv FILE [--html REPORT] [--chapters 01,05] | update | teardown --yes | edition --out DIR
   (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1)`;
 
 function parseArgs(argv) {
@@ -171,7 +172,9 @@ export async function collect(p, options) {
   requireSetUp(p);
   if (!options.out) throw new ClassroomError(`collect needs --out DIR\n${USAGE}`);
   const out = resolve(options.out);
-  const chapters = chapterNotebooks(join(p.shared, "course"));
+  const wanted = options.chapters ? String(options.chapters).split(",").map((c) => c.trim().padStart(2, "0")) : null;
+  const chapters = chapterNotebooks(join(p.shared, "course")).filter((nb) => !wanted || wanted.includes(nb.slice(0, 2)));
+  if (wanted && chapters.length === 0) throw new ClassroomError(`--chapters ${options.chapters}: no chapter notebook starts with ${wanted.join(" or ")}`);
   let copied = 0;
   const missing = [];
   for (const name of readJson(p.students, [])) {
@@ -204,7 +207,7 @@ export async function grade(p, options) {
   requireSetUp(p);
   if (!options.csv) throw new ClassroomError(`grade needs --csv FILE (one row per student, notebook and exercise)\n${USAGE}`);
   const out = resolve(options.out ?? join(p.state, "collected", today()));
-  await collect(p, { out });
+  await collect(p, { out, chapters: options.chapters });
   const args = [join(ROOT, "scripts", "grade.mjs"), out, "--csv", resolve(options.csv)];
   if (options.html) args.push("--html", resolve(options.html));
   if (options.timeout) args.push("--timeout", String(options.timeout));

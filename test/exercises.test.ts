@@ -48,6 +48,25 @@ describe("the exercise registry", () => {
   });
 });
 
+describe("the hidden part (lib/course/exercises/hidden/)", () => {
+  it("gives every digest exercise its expected value, which the public digest accepts; a value off by more than the tolerance it refuses", async () => {
+    await import("../lib/course/exercises/hidden/index");
+    const { findHidden, digestOf, digitsFor } = await import("../lib/course/exercises/index");
+    const { activeUnitsAfterAlpha4 } = await import("../lib/course/exercises/hidden/ch04");
+    for (const id of exerciseIds()) {
+      const e = findExercise(id)!;
+      if (e.digest === undefined) continue;
+      const h = findHidden(id);
+      const expected = id === "4.5" ? activeUnitsAfterAlpha4() : h?.expected;
+      expect(h, `${id} has a hidden part`).toBeDefined();
+      expect(status(id, expected), id).toBe("correct");
+      const off = (v: unknown): unknown => (typeof v === "number" ? v * (1 + 50 * (e.tolerance ?? 1e-6)) + 1 : Array.isArray(v) ? v.map(off) : v);
+      expect(status(id, off(expected)), `${id} off`).toBe("wrong");
+      expect(digestOf(id, expected, e.digits ?? digitsFor(e.tolerance))).toBe(e.digest);
+    }
+  });
+});
+
 describe("chapter 1", () => {
   const be = (b: Uint8Array, o: number) => b[o] * 2 ** 24 + b[o + 1] * 2 ** 16 + b[o + 2] * 2 ** 8 + b[o + 3];
   it("1.1 accepts reading big-endian by hand; rejects little-endian, << 24 and DataView", () => {

@@ -184,6 +184,8 @@ describe("npm run grade: each submission alone", () => {
     expect(readFileSync("lib/course/exercises/grading.ts", "utf8")).not.toContain("// changed");
     expect(existsSync(ROOT_FILE)).toBe(false);
     expect(status("vandal", "11.1")).toBe("wrong");
+    const vandalRow = html.split("<tr>").find((r) => r.includes("<td>vandal</td>")) ?? "";
+    expect(vandalRow).toContain("error in code cell 2"); // its first write failed
     expect(status("zz_next", "11.1")).toBe("wrong"); // the next submission is graded by the course as it was
     expect(status("zz_next", "11.2")).toBe("correct");
   });
