@@ -177,6 +177,8 @@ export async function collect(p, options) {
   if (wanted && chapters.length === 0) throw new ClassroomError(`--chapters ${options.chapters}: no chapter notebook starts with ${wanted.join(" or ")}`);
   let copied = 0;
   const missing = [];
+  mkdirSync(out, { recursive: true });
+  chmodSync(out, 0o700); // students' answers: root's only (a student must not read another's)
   for (const name of readJson(p.students, [])) {
     const info = userInfo(name);
     if (!info) {

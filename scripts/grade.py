@@ -295,13 +295,21 @@ def main(argv):
         return 1
 
     as_root = os.getuid() == 0
+    hide = []
     if as_root:
+        # the kernels should not see the teacher's project (hidden tests, solutions) nor the submissions
+        if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0:
+            hide = sorted({os.path.realpath(rn.ROOT)} | {os.path.dirname(os.path.realpath(p)) for _s, _l, p in jobs}
+                          | ({os.path.realpath(paths[0])} if class_mode else set()))
+        else:
+            print("grade: warning: cannot make a mount namespace here (unshare -m): the notebooks can read whatever "
+                  "every account can", file=sys.stderr)
         try:
             dedicated = grader_account()
         except (subprocess.CalledProcessError, OSError) as e:
             print(f"grade: could not create the grading account {GRADER_ACCOUNT} (useradd): {e}", file=sys.stderr)
             return 1
-        exposed = [p for p in (os.path.join("lib", "course", "exercises", "hidden"), os.path.join("notebooks", "solutions"))
+        exposed = [] if hide else [p for p in (os.path.join("lib", "course", "exercises", "hidden"), os.path.join("notebooks", "solutions"))
                    if readable_by_others(os.path.join(rn.ROOT, p))]
         if exposed:
             print(f"grade: warning: {', '.join(exposed)} in {rn.ROOT} can be read by every account, the students' too: "
@@ -320,6 +328,7 @@ def main(argv):
     limits = class_limits()
     area = tempfile.mkdtemp(prefix="mnist-grade-")
     os.chmod(area, 0o711)  # the kernels reach their own folders inside, and cannot list the others
+    hide = [h for h in hide if h != "/" and not area.startswith(h.rstrip("/") + "/")]  # never the grading area itself
     rows = []
     try:
         course = os.path.join(area, "course")
@@ -336,7 +345,7 @@ def main(argv):
             if not exercises:
                 result, note = {}, "no exercises: the name does not start with the number of a chapter that has some"
             else:
-                job = {"notebook": os.path.abspath(path), "exercises": exercises, "timeout": timeout,
+                job = {"notebook": os.path.abspath(path), "exercises": exercises, "timeout": timeout, "hide": hide,
                        "exercise_timeout": exercise_timeout, "course": course, "node": node, "account": account,
                        "limits": dict(limits, cpu=timeout + exercise_timeout * len(exercises) + 60)}
                 result, note = run_worker(area, k, job, timeout + exercise_timeout * len(exercises) + 180)

@@ -131,6 +131,20 @@ def prepare(job):
     sandbox = [sys.executable, os.path.join(rn.ROOT, "scripts", "lib", "sandbox.py"), "--home", home]
     if as_root:
         sandbox += ["--uid", str(account["uid"]), "--gid", str(account["gid"])]
+    if as_root and job.get("hide"):
+        # the teacher's project and the submissions disappear for the kernel (a mount namespace of its own); the
+        # packages it needs are bound onto WORK/node_modules first, and the copy's node_modules points there
+        modules = os.path.join(work, "node_modules")  # so named: Node looks packages up in folders of that name
+        os.makedirs(modules)
+        link = os.path.join(course, "node_modules")
+        real = os.path.realpath(link)
+        os.chmod(course, 0o755)
+        os.unlink(link)
+        os.symlink(modules, link)
+        os.chmod(course, 0o555)
+        sandbox += ["--keep", f"{real}={modules}"]
+        for path in job["hide"]:
+            sandbox += ["--hide", path]
     limits = job.get("limits", {})
     for key in ("data", "nproc", "cpu"):
         if limits.get(key):

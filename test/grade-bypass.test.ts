@@ -117,13 +117,16 @@ function notebook(cells: string[]): string {
 }
 
 const status = (student: string, exercise: string) => rows.find((r) => r[0] === student && r[2] === exercise)?.[3];
-/** The message the report gives for a student's exercise (its cell's title). */
+/** The message the report gives for a student's exercise (the title of its cell, in the row of the notebook that has it). */
 function message(student: string, exercise: string): string {
-  const row = html.split("<tr>").find((r) => r.includes(`<td>${student}</td>`)) ?? "";
   const header = html.split("<tr>").find((r) => r.includes("<th>notebook</th>")) ?? "";
   const ids = [...header.matchAll(/<th>([^<]+)<\/th>/g)].map((m) => m[1]).slice(2);
-  const cells = [...row.matchAll(/<td(?: class="[^"]*" title="([^"]*)")?>/g)].slice(2);
-  return cells[ids.indexOf(exercise)]?.[1] ?? "";
+  for (const row of html.split("<tr>").filter((r) => r.includes(`<td>${student}</td>`))) {
+    const cells = [...row.matchAll(/<td(?: class="[^"]*" title="([^"]*)")?>/g)].slice(2);
+    const title = cells[ids.indexOf(exercise)]?.[1];
+    if (title !== undefined) return title.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  }
+  return "";
 }
 
 beforeAll(() => {
@@ -140,6 +143,7 @@ beforeAll(() => {
   if (r.status !== 0) throw new Error(`grade failed (${r.status}): ${r.stderr.slice(-2000)}`);
   rows = readFileSync(join(dir, "grades.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
   html = readFileSync(join(dir, "report.html"), "utf8");
+  if (process.env.GRADE_TEST_KEEP) writeFileSync(process.env.GRADE_TEST_KEEP, `${stderr}\n${html}`);
 }, 1_600_000);
 
 afterAll(() => {
