@@ -216,3 +216,41 @@ describe("npm run grade: each submission alone", () => {
     expect(stderr).toMatch(/▶ printer\/11-convolutions\.ipynb {2}\(as mnist-grader\)/);
   });
 });
+
+describe("npm run grade as an ordinary user", () => {
+  let out = { status: -1 as number | null, stderr: "", csv: "" };
+  const home = mkdtempSync(join(tmpdir(), "grade-nobody-"));
+  beforeAll(() => {
+    if (process.getuid?.() !== 0) return;
+    const imp = 'import { Matrix } from "./lib/index";';
+    const books: Record<string, string[]> = {
+      killer: [imp, "const outputSide = 16;", 'process.kill(process.ppid, "SIGKILL");'],
+      later: [imp, "const outputSide = 16;", 'require("child_process").spawn("sleep", ["989"], { detached: true, stdio: "ignore" }).unref();'],
+    };
+    for (const [student, cells] of Object.entries(books)) {
+      mkdirSync(join(home, "class", student), { recursive: true });
+      writeFileSync(join(home, "class", student, "11-convolutions.ipynb"), notebook(cells));
+    }
+    spawnSync("chmod", ["-R", "a+rwX", home]);
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "scripts/grade.mjs",
+      join(home, "class"), "--csv", join(home, "g.csv"), "--timeout", "120"], {
+      encoding: "utf8", timeout: 900_000, env: { PATH: "/usr/bin:/bin", HOME: home },
+    });
+    out = { status: r.status, stderr: r.stderr, csv: existsSync(join(home, "g.csv")) ? readFileSync(join(home, "g.csv"), "utf8") : "" };
+  }, 1_000_000);
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it("says once, before it starts, that the notebooks run with that user's rights", () => {
+    if (process.getuid?.() !== 0) return; // (needs root to become another user)
+    expect(out.status, out.stderr.slice(-1000)).toBe(0);
+    expect(out.stderr.split("\n")[0]).toContain("the notebooks run with your rights");
+    expect(out.stderr.match(/with your rights/g)).toHaveLength(1);
+  });
+  it("a notebook that kills its grader gets error rows with the reason; the next is graded; nothing is left running", () => {
+    if (process.getuid?.() !== 0) return;
+    expect(out.csv).toContain("killer,11-convolutions.ipynb,11.1,error");
+    expect(out.stderr).toContain("did the notebook kill it?");
+    expect(out.csv).toContain("later,11-convolutions.ipynb,11.1,correct");
+    expect(spawnSync("pgrep", ["-u", "65534"], { encoding: "utf8" }).stdout.trim()).toBe("");
+  });
+});
