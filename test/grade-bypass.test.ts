@@ -129,91 +129,93 @@ function message(student: string, exercise: string): string {
   return "";
 }
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "grade-bypass-"));
-  for (const [student, books] of Object.entries(CLASS)) {
-    mkdirSync(join(dir, "class", student), { recursive: true });
-    for (const [name, cells] of Object.entries(books)) writeFileSync(join(dir, "class", student, name), notebook(cells));
-  }
-  writeFileSync(join(dir, "class", "broken", "11-convolutions.ipynb"), "{ not a notebook");
-  const r = spawnSync(process.execPath, ["scripts/grade.mjs", join(dir, "class"), "--csv", join(dir, "grades.csv"), "--html", join(dir, "report.html"), "--timeout", "60"], {
-    encoding: "utf8", timeout: 1_500_000, env: { ...process.env, GRADE_EXERCISE_TIMEOUT: "60" },
-  });
-  stderr = r.stderr;
-  if (r.status !== 0) throw new Error(`grade failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  rows = readFileSync(join(dir, "grades.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
-  html = readFileSync(join(dir, "report.html"), "utf8");
-  if (process.env.GRADE_TEST_KEEP) writeFileSync(process.env.GRADE_TEST_KEEP, `${stderr}\n${html}`);
-}, 1_600_000);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  rmSync(ROOT_FILE, { force: true });
-});
-
-describe("npm run grade: a verdict never comes from printed text", () => {
-  it("printing 'Correct!' for every exercise gains nothing: the unanswered stay unanswered", () => {
-    expect(status("printer", "11.3")).toBe("unanswered");
-    expect(status("printer", "11.4")).toBe("unanswered");
-  });
-  it("a check() of one's own and the inline three-argument form gain nothing: the answers are wrong", () => {
-    expect(status("printer", "11.1")).toBe("wrong");
-    expect(status("printer", "11.2")).toBe("wrong");
-  });
-});
-
-describe("npm run grade: the library is off limits where the exercise says so", () => {
-  for (const [student, id, says] of [
-    ["library", "11.3", "im2col (lib/nn/im2col) is off limits in exercise 11.3"],
-    ["library", "11.4", "MaxPool2D.forward is off limits in exercise 11.4"],
-    ["library", "4.1", "is off limits in exercise 4.1"],
-    ["library", "4.2", "is off limits in exercise 4.2"],
-    ["library", "2.2", "Sigmoid.forward is off limits in exercise 2.2"],
-    ["library", "6.2", "is off limits in exercise 6.2"],
-    ["library", "7.3", "is off limits in exercise 7.3"],
-    ["crafty", "3.3", "use the centred difference, and only it"],
-    ["crafty", "8.3", "it uses b.slice"],
-    ["crafty", "9.2", "that is a numerical estimate, not the formula"],
-  ] as const) {
-    it(`${id} by the way reported in the issue: wrong, the hint saying "${says}"`, () => {
-      expect(status(student, id)).toBe("wrong");
-      expect(message(student, id)).toContain(says);
-    });
-  }
-});
-
-describe("npm run grade: each submission alone", () => {
-  it("a notebook cannot change the course it is graded against, nor write in root's home", () => {
-    expect(readFileSync("lib/course/exercise.ts", "utf8")).not.toContain('status: \\"correct\\"');
-    expect(readFileSync("lib/course/exercises/grading.ts", "utf8")).not.toContain("// changed");
-    expect(existsSync(ROOT_FILE)).toBe(false);
-    expect(status("vandal", "11.1")).toBe("wrong");
-    const vandalRow = html.split("<tr>").find((r) => r.includes("<td>vandal</td>")) ?? "";
-    expect(vandalRow).toContain("error in code cell 2"); // its first write failed
-    expect(status("zz_next", "11.1")).toBe("wrong"); // the next submission is graded by the course as it was
-    expect(status("zz_next", "11.2")).toBe("correct");
-  });
-  it("a process a notebook started does not outlive the grading", () => {
-    const left = spawnSync("pgrep", ["-f", "^sleep 987$"], { encoding: "utf8" }).stdout.trim();
-    expect(left).toBe("");
-  });
-  it("a notebook that kills its parent, hangs or cannot be read costs only its own rows, each with the reason", () => {
-    for (const student of ["killer", "hanger", "broken"]) {
-      for (const id of ["11.1", "11.2", "11.3", "11.4"]) expect(status(student, id), `${student} ${id}`).toMatch(/^(error|correct|unanswered)$/);
+describe("a class of made-up submissions", () => {
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "grade-bypass-"));
+    for (const [student, books] of Object.entries(CLASS)) {
+      mkdirSync(join(dir, "class", student), { recursive: true });
+      for (const [name, cells] of Object.entries(books)) writeFileSync(join(dir, "class", student, name), notebook(cells));
     }
-    expect(["hanger", "broken"].every((s) => status(s, "11.1") === "error")).toBe(true);
-    expect(message("hanger", "11.1")).toContain("timed out");
-    expect(message("broken", "11.1")).toContain("unreadable notebook");
-    expect(status("zz_next", "11.2")).toBe("correct"); // graded after them
+    writeFileSync(join(dir, "class", "broken", "11-convolutions.ipynb"), "{ not a notebook");
+    const r = spawnSync(process.execPath, ["scripts/grade.mjs", join(dir, "class"), "--csv", join(dir, "grades.csv"), "--html", join(dir, "report.html"), "--timeout", "60"], {
+      encoding: "utf8", timeout: 1_500_000, env: { ...process.env, GRADE_EXERCISE_TIMEOUT: "60" },
+    });
+    stderr = r.stderr;
+    if (r.status !== 0) throw new Error(`grade failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    rows = readFileSync(join(dir, "grades.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    html = readFileSync(join(dir, "report.html"), "utf8");
+    if (process.env.GRADE_TEST_KEEP) writeFileSync(process.env.GRADE_TEST_KEEP, `${stderr}\n${html}`);
+  }, 1_600_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    rmSync(ROOT_FILE, { force: true });
   });
-  it("the report lists the notebooks that crashed or timed out and charts the share solved", () => {
-    expect(html).toContain("<svg");
-    expect(html).toMatch(/hanger\/11-convolutions\.ipynb: timed out/);
-    expect(html).not.toMatch(/<script/i);
+
+  describe("npm run grade: a verdict never comes from printed text", () => {
+    it("printing 'Correct!' for every exercise gains nothing: the unanswered stay unanswered", () => {
+      expect(status("printer", "11.3")).toBe("unanswered");
+      expect(status("printer", "11.4")).toBe("unanswered");
+    });
+    it("a check() of one's own and the inline three-argument form gain nothing: the answers are wrong", () => {
+      expect(status("printer", "11.1")).toBe("wrong");
+      expect(status("printer", "11.2")).toBe("wrong");
+    });
   });
-  it("as root, each notebook runs as a grading account, never as root", () => {
-    if (process.getuid?.() !== 0) return;
-    expect(stderr).toMatch(/▶ printer\/11-convolutions\.ipynb {2}\(as mnist-grader\)/);
+
+  describe("npm run grade: the library is off limits where the exercise says so", () => {
+    for (const [student, id, says] of [
+      ["library", "11.3", "im2col (lib/nn/im2col) is off limits in exercise 11.3"],
+      ["library", "11.4", "MaxPool2D.forward is off limits in exercise 11.4"],
+      ["library", "4.1", "is off limits in exercise 4.1"],
+      ["library", "4.2", "is off limits in exercise 4.2"],
+      ["library", "2.2", "Sigmoid.forward is off limits in exercise 2.2"],
+      ["library", "6.2", "is off limits in exercise 6.2"],
+      ["library", "7.3", "is off limits in exercise 7.3"],
+      ["crafty", "3.3", "use the centred difference, and only it"],
+      ["crafty", "8.3", "it uses b.slice"],
+      ["crafty", "9.2", "that is a numerical estimate, not the formula"],
+    ] as const) {
+      it(`${id} by the way reported in the issue: wrong, the hint saying "${says}"`, () => {
+        expect(status(student, id)).toBe("wrong");
+        expect(message(student, id)).toContain(says);
+      });
+    }
+  });
+
+  describe("npm run grade: each submission alone", () => {
+    it("a notebook cannot change the course it is graded against, nor write in root's home", () => {
+      expect(readFileSync("lib/course/exercise.ts", "utf8")).not.toContain('status: \\"correct\\"');
+      expect(readFileSync("lib/course/exercises/grading.ts", "utf8")).not.toContain("// changed");
+      expect(existsSync(ROOT_FILE)).toBe(false);
+      expect(status("vandal", "11.1")).toBe("wrong");
+      const vandalRow = html.split("<tr>").find((r) => r.includes("<td>vandal</td>")) ?? "";
+      expect(vandalRow).toContain("error in code cell 2"); // its first write failed
+      expect(status("zz_next", "11.1")).toBe("wrong"); // the next submission is graded by the course as it was
+      expect(status("zz_next", "11.2")).toBe("correct");
+    });
+    it("a process a notebook started does not outlive the grading", () => {
+      const left = spawnSync("pgrep", ["-f", "^sleep 987$"], { encoding: "utf8" }).stdout.trim();
+      expect(left).toBe("");
+    });
+    it("a notebook that kills its parent, hangs or cannot be read costs only its own rows, each with the reason", () => {
+      for (const student of ["killer", "hanger", "broken"]) {
+        for (const id of ["11.1", "11.2", "11.3", "11.4"]) expect(status(student, id), `${student} ${id}`).toMatch(/^(error|correct|unanswered)$/);
+      }
+      expect(["hanger", "broken"].every((s) => status(s, "11.1") === "error")).toBe(true);
+      expect(message("hanger", "11.1")).toContain("timed out");
+      expect(message("broken", "11.1")).toContain("unreadable notebook");
+      expect(status("zz_next", "11.2")).toBe("correct"); // graded after them
+    });
+    it("the report lists the notebooks that crashed or timed out and charts the share solved", () => {
+      expect(html).toContain("<svg");
+      expect(html).toMatch(/hanger\/11-convolutions\.ipynb: timed out/);
+      expect(html).not.toMatch(/<script/i);
+    });
+    it("as root, each notebook runs as a grading account, never as root", () => {
+      if (process.getuid?.() !== 0) return;
+      expect(stderr).toMatch(/▶ printer\/11-convolutions\.ipynb {2}\(as mnist-grader\)/);
+    });
   });
 });
 
