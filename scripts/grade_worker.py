@@ -204,8 +204,10 @@ def grade(job):
     for c in cells:
         c.outputs, c.execution_count = [], None
     run = nbformat.v4.new_notebook(cells=list(cells))
+    replies = {}  # cell index -> execute_reply (tslab reports an error only there and on stderr)
     client = NotebookClient(run, kernel_name="tslab-grade", timeout=job["timeout"], startup_timeout=120,
-                            allow_errors=True, shutdown_kernel="immediate", resources={"metadata": {"path": course}})
+                            allow_errors=True, shutdown_kernel="immediate", resources={"metadata": {"path": course}},
+                            on_cell_executed=lambda cell, cell_index, execute_reply: replies.__setitem__(cell_index, execute_reply))
     results, note, pid = {}, "", None
     deadline = time.monotonic() + job["timeout"]
     try:
@@ -230,17 +232,16 @@ def grade(job):
                 note = f"timed out (the limit is {job['timeout']} s for the notebook's cells)"
                 break
             client.timeout = max(1, int(remaining + 0.999))
-            reply = None
             try:
-                reply = client.execute_cell(cell, n - 1, execution_count=n)
+                client.execute_cell(cell, n - 1, execution_count=n)
             except CellTimeoutError:
                 note = f"timed out in code cell {n} (the limit is {job['timeout']} s for the notebook's cells)"
                 interrupt(client)
                 break
-            if not note and (any(o.get("output_type") == "error" for o in cell.outputs)
-                             or (reply or {}).get("content", {}).get("status") == "error"):
-                note = f"error in code cell {n}"
-            time.sleep(0.3)  # tslab drops a request that arrives within 200 ms of an error
+            if (any(o.get("output_type") == "error" for o in cell.outputs)
+                    or (replies.get(n - 1) or {}).get("content", {}).get("status") == "error"):
+                note = note or f"error in code cell {n}"
+                time.sleep(0.4)  # tslab drops a request that arrives within 200 ms of an error
         if note.startswith("timed out"):
             raise TimedOut(note)  # a notebook that does not finish in time is `error`, every exercise of it
         if os.getuid() == 0:
@@ -260,6 +261,8 @@ def grade(job):
                 interrupt(client)
                 continue
             verdict = read_verdict(result_file, nonce, i)
+            if (replies.get(len(run.cells) - 1) or {}).get("content", {}).get("status") == "error":
+                time.sleep(0.4)
             if verdict is None:
                 said = rn.cell_error_text(cell, None).strip().splitlines()
                 results[i] = {"status": "error", "message": "the grader's cell gave no verdict" + (f": {said[-1][:300]}" if said else "")}
