@@ -23,6 +23,16 @@ const CLASS: Record<string, Record<string, string[]>> = {
       "const colourParams = 7;\ncheck(\"11.2\", colourParams, 7);",
     ],
   },
+  // replacing JavaScript's own functions: Math.abs = () => 0 would make every comparison pass; a hooked
+  // fs.writeFileSync would rewrite the verdict on its way to the grader
+  patcher: {
+    "11-convolutions.ipynb": [
+      IMPORT,
+      "Math.abs = () => 0;\nconst outputSide = 15;",
+      'const fs = require("fs"), write = fs.writeFileSync;\n' +
+        'fs.writeFileSync = (p: string, d: string) => write(p, String(d).replace(/"(wrong|unanswered)"/, \'"correct"\'));\nconst colourParams = 7;',
+    ],
+  },
   library: {
     "11-convolutions.ipynb": [
       IMPORT,
@@ -157,7 +167,12 @@ describe("a class of made-up submissions", () => {
       expect(status("printer", "11.3")).toBe("unanswered");
       expect(status("printer", "11.4")).toBe("unanswered");
     });
-    it("a check() of one's own and the inline three-argument form gain nothing: the answers are wrong", () => {
+    it("replacing Math.abs or hooking fs.writeFileSync gains nothing: wrong, saying what was replaced", () => {
+    expect(status("patcher", "11.1")).toBe("wrong");
+    expect(message("patcher", "11.1")).toContain("the notebook replaced Math.abs");
+    expect(status("patcher", "11.3")).toBe("wrong");
+  });
+  it("a check() of one's own and the inline three-argument form gain nothing: the answers are wrong", () => {
       expect(status("printer", "11.1")).toBe("wrong");
       expect(status("printer", "11.2")).toBe("wrong");
     });

@@ -48,6 +48,18 @@ out.active = guard.active();
 lift();
 out.after = [im2col(1), kept(1), new lib.Scale().forward(1), new Mine().backward(1), lib.softmaxRows(), lib.gemm(), guard.active()];
 out.instance = new Mine() instanceof lib.Scale && new lib.Scale() instanceof lib.Layer;
+out.intactBefore = guard.intact();
+const ops = require("./lib/core/ops");
+const softmaxRows = ops.softmaxRows;
+ops.softmaxRows = () => 0;
+out.libReplaced = guard.intact();
+ops.softmaxRows = softmaxRows;
+const abs = Math.abs;
+Math.abs = () => 0;
+out.mathReplaced = guard.intact();
+Math.abs = abs;
+Object.defineProperty(Array.prototype, "every", { value: () => true, configurable: true, writable: true });
+out.protoReplaced = guard.intact();
 console.log(JSON.stringify(out));`,
 };
 for (const [rel, text] of Object.entries(files)) {
@@ -76,6 +88,12 @@ describe("the library guard", () => {
     expect(out.helper).toBe(1);
     expect(out.matrix).toBe(5); // lib/core's classes are not wrapped
     expect(out.active).toBe(true);
+  });
+  it("tells when a notebook replaced one of JavaScript's or the library's functions", () => {
+    expect(out.intactBefore).toBe(null);
+    expect(out.libReplaced).toBe("softmaxRows (lib/core/ops)");
+    expect(out.mathReplaced).toBe("Math.abs");
+    expect(out.protoReplaced).toBe("Array.prototype.every");
   });
   it("lifts the block entirely, and keeps classes what they were", () => {
     expect(out.after).toEqual([2, 2, 2, 2, 3, 7, false]);

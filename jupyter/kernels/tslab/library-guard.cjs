@@ -18,6 +18,11 @@
 // backward() (each Layer subclass, Sequential, and any added later), `modules` every export of the named files
 // ("nn/im2col", "train/optimizers"; "engine/" a whole folder), `names` the exports of that name, anywhere in lib/. block() returns the
 // function that lifts the block. Nothing here runs outside the kernel: vitest and tsx load lib/ another way.
+//
+// It also keeps the identity of JavaScript's own functions the tests compare with (Math, JSON, Number, Object,
+// Array, the prototypes, typed arrays, fs' writers) and of every function and method of lib/ as it loaded:
+// intact() returns the name of the first one a notebook replaced since (Math.abs = () => 0 would make every
+// comparison pass), or null. The grader refuses a notebook that changed one (lib/course/exercises/grading.ts).
 "use strict";
 
 const Module = require("node:module");
@@ -26,6 +31,35 @@ const path = require("node:path");
 const KEY = Symbol.for("mnist-from-scratch.library-guard");
 const LIB = path.join(process.cwd(), "lib") + path.sep;
 const UNWRAPPED_CLASSES = /^(core|engine)\//; // data structures and kernels: hot, and never an exercise's answer
+
+const getOwn = Object.getOwnPropertyDescriptor;
+const ownKeys = Reflect.ownKeys;
+const kept = []; // [label, owner, key, value]: what intact() compares
+
+function keep(label, owner, key) {
+  const d = getOwn(owner, key);
+  if (d && "value" in d) kept.push([label, owner, key, d.value]);
+}
+
+function keepAll(label, owner) {
+  for (const key of ownKeys(owner)) {
+    const d = getOwn(owner, key);
+    if (d && typeof d.value === "function") keep(`${label}.${String(key)}`, owner, key);
+  }
+}
+
+(function keepIntrinsics() {
+  const globals = ["Math", "JSON", "Number", "Object", "Array", "String", "Reflect", "Boolean", "Symbol", "Map", "Set",
+    "Float32Array", "Float64Array", "Int32Array", "Uint8Array", "isNaN", "isFinite", "parseFloat", "parseInt"];
+  for (const name of globals) keep(name, globalThis, name);
+  for (const name of ["Math", "JSON", "Number", "Object", "Array", "String", "Reflect"]) keepAll(name, globalThis[name]);
+  for (const ctor of [Object, Array, Function, String, Number, Boolean, Map, Set, Float32Array, Float64Array, Int32Array, Uint8Array]) {
+    keepAll(`${ctor.name}.prototype`, ctor.prototype);
+  }
+  keepAll("TypedArray.prototype", Object.getPrototypeOf(Float32Array.prototype));
+  const fs = require("node:fs");
+  for (const name of ["writeFileSync", "openSync", "writeSync", "closeSync", "readFileSync"]) keep(`fs.${name}`, fs, name);
+})();
 
 let blocked = null; // { exercise, why, layers, modules: [..], names: Set } while a student's answer runs
 const GUARDED = Symbol("guarded");
@@ -89,6 +123,7 @@ function wrapClass(cls, moduleKey, name) {
     Object.defineProperty(guarded, "name", { value: key });
     Object.defineProperty(guarded, "length", { value: method.length });
     Object.defineProperty(proto, key, { ...d, value: guarded });
+    keep(`${name}.prototype.${key} (lib/${moduleKey})`, proto, key);
   }
 }
 
@@ -101,9 +136,11 @@ function guardModule(mod, moduleKey) {
     const fn = d.value;
     if (isClass(fn)) {
       if (!UNWRAPPED_CLASSES.test(moduleKey) || hasForwardBackward(fn)) wrapClass(fn, moduleKey, name);
+      else keepAll(`${name}.prototype (lib/${moduleKey})`, fn.prototype);
     } else if (d.writable) {
       exports[name] = wrapFunction(fn, moduleKey, name);
     }
+    keep(`${name} (lib/${moduleKey})`, exports, name);
   }
 }
 
@@ -138,6 +175,15 @@ if (!globalThis[KEY]) {
         };
       },
       active: () => blocked !== null,
+      /** null, or the name of the first kept function a notebook has replaced since it loaded. */
+      intact() {
+        for (let i = 0; i < kept.length; i++) {
+          const [label, owner, key, value] = kept[i];
+          const d = getOwn(owner, key);
+          if (!d || !("value" in d) || d.value !== value) return label;
+        }
+        return null;
+      },
     }),
   });
 }

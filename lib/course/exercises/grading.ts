@@ -9,7 +9,8 @@
 // expectation (or the public test on inputs drawn from SEED, fresh at each grading), the library off limits as
 // the exercise says, and writes { nonce, id, status, message } to the result file: a path in a folder the
 // student's code cannot list, named by a nonce that appears nowhere before this cell. Nothing the notebook
-// printed and no check() it called counts.
+// printed and no check() it called counts, and a notebook that replaced one of JavaScript's or the library's
+// functions (Math.abs = () => 0) is refused: the kernel's library guard kept them as they loaded.
 import { writeFileSync } from "fs";
 import { Random } from "../../core/random";
 import { findExercise, findHidden, exerciseId } from "./registry";
@@ -33,9 +34,10 @@ function notebookBindings(): Record<string, unknown> | undefined {
 export function verdictFor(id: string, seed: number, bindings = notebookBindings()): { status: GradeVerdict["status"]; message: string } {
   const exercise = findExercise(id);
   if (exercise === undefined) return { status: "error", message: `no exercise "${exerciseId(id)}" is registered in this copy of the course` };
-  if (exercise.offLimits !== undefined && libraryGuard() === undefined) {
-    return { status: "error", message: "the kernel runs without the library guard (jupyter/kernels/tslab/library-guard.cjs)" };
-  }
+  const guard = libraryGuard();
+  if (guard === undefined) return { status: "error", message: "the kernel runs without the library guard (jupyter/kernels/tslab/library-guard.cjs)" };
+  const changed = guard.intact();
+  if (changed !== null) return { status: "wrong", message: `the notebook replaced ${changed}: a graded notebook must leave JavaScript and the library as they are` };
   const answer = bindings?.[exercise.answer];
   if (answer === undefined) return { status: "unanswered", message: `${exercise.answer} is undefined or missing` };
   const hidden = findHidden(id);
@@ -53,6 +55,8 @@ export function verdictFor(id: string, seed: number, bindings = notebookBindings
   } catch (e) {
     problem = `testing the answer raised an error: ${e instanceof Error ? e.message : String(e)}`;
   }
+  const changedWhileTested = guard.intact();
+  if (changedWhileTested !== null) return { status: "wrong", message: `the answer replaced ${changedWhileTested} while it was tested: not allowed` };
   return problem === null ? { status: "correct", message: "" } : { status: "wrong", message: `${problem} (Hint: ${exercise.hint})` };
 }
 

@@ -7,6 +7,8 @@ import type { ExerciseSpec, OffLimits } from "./registry";
 interface LibraryGuard {
   block(rule: { exercise: string; why: string; layers?: boolean; modules?: string[]; names?: string[] }): () => void;
   active(): boolean;
+  /** null, or the name of the first of JavaScript's or the library's functions a notebook replaced */
+  intact(): string | null;
 }
 
 const GUARD = Symbol.for("mnist-from-scratch.library-guard");
