@@ -2,7 +2,7 @@
 // tslab loads ours (CommonJS through Module.prototype._compile): what an exercise puts off limits throws
 // however the student reached it, what it does not stays usable, and everything works again afterwards.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -60,6 +60,16 @@ out.mathReplaced = guard.intact();
 Math.abs = abs;
 Object.defineProperty(Array.prototype, "every", { value: () => true, configurable: true, writable: true });
 out.protoReplaced = guard.intact();
+// a verdict is written with fs and JSON as they were at the start, whatever a notebook hooked since
+const fs = require("fs"), w = fs.writeFileSync, ws = fs.writeSync, os = fs.openSync;
+fs.writeFileSync = (p, d) => w(p, String(d).replace("wrong", "correct"));
+fs.writeSync = (fd, d, ...r) => ws(fd, String(d).replace("wrong", "correct"), ...r);
+fs.openSync = (p, ...r) => os(p + ".elsewhere", ...r);
+const stringify = JSON.stringify;
+JSON.stringify = () => '{"status":"correct"}';
+Object.prototype.toJSON = function () { return { status: "correct" }; };
+guard.writeVerdict("verdict.json", { nonce: "n", id: "9.9", status: "wrong", message: "m" });
+fs.writeFileSync = w; fs.writeSync = ws; fs.openSync = os; JSON.stringify = stringify; delete Object.prototype.toJSON;
 console.log(JSON.stringify(out));`,
 };
 for (const [rel, text] of Object.entries(files)) {
@@ -68,6 +78,7 @@ for (const [rel, text] of Object.entries(files)) {
 }
 const r = spawnSync(process.execPath, ["--require", GUARD, "student.js"], { cwd: dir, encoding: "utf8" });
 const out = r.status === 0 ? JSON.parse(r.stdout) : {};
+const verdict = readFileSync(join(dir, "verdict.json"), "utf8");
 
 describe("the library guard", () => {
   it("runs", () => expect(r.stderr).toBe(""));
@@ -94,6 +105,9 @@ describe("the library guard", () => {
     expect(out.libReplaced).toBe("softmaxRows (lib/core/ops)");
     expect(out.mathReplaced).toBe("Math.abs");
     expect(out.protoReplaced).toBe("Array.prototype.every");
+  });
+  it("writes a verdict with fs and JSON as they were when the kernel started", () => {
+    expect(JSON.parse(verdict)).toEqual({ nonce: "n", id: "9.9", status: "wrong", message: "m" });
   });
   it("lifts the block entirely, and keeps classes what they were", () => {
     expect(out.after).toEqual([2, 2, 2, 2, 3, 7, false]);

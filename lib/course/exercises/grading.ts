@@ -68,5 +68,7 @@ export function gradeExercise(id: string, resultFile: string, nonce: string, see
   } catch (e) {
     verdict = { nonce, id, status: "error", message: `the grader failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  writeFileSync(resultFile, JSON.stringify(verdict));
+  const guard = libraryGuard();
+  if (guard !== undefined) guard.writeVerdict(resultFile, verdict); // fs and JSON as they were before any cell ran
+  else writeFileSync(resultFile, JSON.stringify(verdict));
 }
