@@ -8,6 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+/** tsx's command line, run by this Node (the grader is scripts/commands/grade.ts). */
+const TSX_CLI = join(process.cwd(), "node_modules", "tsx", "dist", "cli.mjs");
+
 const IMPORT = 'import { Matrix, check, im2col, convGeometry, MaxPool2D, Conv2D, Sigmoid, mlp, cosineLr, softmaxCrossEntropy } from "./lib/index";';
 const tag = Math.random().toString(36).slice(2, 8);
 const ROOT_FILE = `/root/grade-test-${tag}.txt`;
@@ -147,7 +150,7 @@ describe("a class of made-up submissions", () => {
       for (const [name, cells] of Object.entries(books)) writeFileSync(join(dir, "class", student, name), notebook(cells));
     }
     writeFileSync(join(dir, "class", "broken", "11-convolutions.ipynb"), "{ not a notebook");
-    const r = spawnSync(process.execPath, ["scripts/grade.mjs", join(dir, "class"), "--csv", join(dir, "grades.csv"), "--html", join(dir, "report.html"), "--timeout", "240"], {
+    const r = spawnSync(process.execPath, [TSX_CLI, "scripts/commands/grade.ts", join(dir, "class"), "--csv", join(dir, "grades.csv"), "--html", join(dir, "report.html"), "--timeout", "240"], {
       encoding: "utf8", timeout: 1_500_000, env: { ...process.env, GRADE_EXERCISE_TIMEOUT: "180" },
     });
     stderr = r.stderr;
@@ -249,7 +252,7 @@ describe("npm run grade as an ordinary user", () => {
       writeFileSync(join(home, "class", student, "11-convolutions.ipynb"), notebook(cells));
     }
     spawnSync("chmod", ["-R", "a+rwX", home]);
-    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "scripts/grade.mjs",
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, TSX_CLI, "scripts/commands/grade.ts",
       join(home, "class"), "--csv", join(home, "g.csv"), "--timeout", "240"], {
       encoding: "utf8", timeout: 900_000, env: { PATH: "/usr/bin:/bin", HOME: home },
     });

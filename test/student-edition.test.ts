@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+/** tsx's command line, run by this Node (the grader is scripts/commands/grade.ts). */
+const TSX_CLI = join(process.cwd(), "node_modules", "tsx", "dist", "cli.mjs");
+
 const ROOT = resolve(".");
 let dir = "";
 let edition = "";
@@ -20,7 +23,7 @@ const outputs = (name: string): string =>
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "student-edition-"));
   edition = join(dir, "course");
-  const made = spawnSync(process.execPath, ["scripts/classroom.mjs", "edition", "--out", edition], { encoding: "utf8" });
+  const made = spawnSync(process.execPath, ["scripts/commands/classroom.mjs", "edition", "--out", edition], { encoding: "utf8" });
   if (made.status !== 0) throw new Error(made.stderr);
   symlinkSync(realpathSync(join(ROOT, "node_modules")), join(edition, "node_modules"));
   // what a student who solved chapter 11 would have, and one who answered it wrongly
@@ -34,7 +37,7 @@ beforeAll(() => {
     nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
     cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
   }));
-  const r = spawnSync(process.execPath, ["scripts/notebooks.mjs", "notebooks/11-convolutions.ipynb", "notebooks/zz-answers.ipynb", "notebooks/solutions/11-solutions.ipynb"], {
+  const r = spawnSync(process.execPath, [TSX_CLI, "scripts/commands/notebooks.ts", "notebooks/11-convolutions.ipynb", "notebooks/zz-answers.ipynb", "notebooks/solutions/11-solutions.ipynb"], {
     cwd: edition, encoding: "utf8", timeout: 900_000,
   });
   run = { status: r.status, stderr: r.stderr, stdout: r.stdout };
@@ -53,7 +56,7 @@ describe("the student edition", () => {
     }
   });
   it("refuses to grade (the hidden tests are the teacher's)", () => {
-    const r = spawnSync(process.execPath, ["scripts/grade.mjs", "notebooks/11-convolutions.ipynb"], { cwd: edition, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [TSX_CLI, "scripts/commands/grade.ts", "notebooks/11-convolutions.ipynb"], { cwd: edition, encoding: "utf8", timeout: 120_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("it is a student edition");
   });

@@ -1,5 +1,5 @@
 // The grader's side of an exercise, run by `npm run grade` in the student's kernel AFTER the student's cells,
-// from a cell of its own (scripts/grade.py writes it):
+// from a cell of its own (scripts/jupyter/grade_worker.py writes it):
 //
 //   import "./lib/course/exercises/hidden/index";                       // the teacher's expected values
 //   import { gradeExercise as grade_NONCE } from "./lib/course/exercises/grading";

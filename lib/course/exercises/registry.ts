@@ -9,7 +9,7 @@
 //   lib/course/exercises/chNN.ts          what students get: the FEEDBACK check() gives. Never an expected value.
 //   lib/course/exercises/hidden/chNN.ts   the teacher's: the expected values (and any test kept from students)
 //                                         that GRADE. Not in the student edition nor in a class's copies
-//                                         (scripts/classroom/course.mjs leaves lib/course/exercises/hidden out).
+//                                         (scripts/lib/classroom/course.mjs leaves lib/course/exercises/hidden out).
 //
 // A verdict in `npm run grade` never comes from what a notebook printed: after the student's cells the grader
 // runs its own cell in the same kernel, which reads the value the student bound to `answer`, runs the hidden

@@ -1,5 +1,5 @@
 // The teacher's part of every chapter's exercises: expected values and the tests kept from students.
-// Never shipped to students (scripts/classroom/course.mjs leaves this folder out); the grader imports it.
+// Never shipped to students (scripts/lib/classroom/course.mjs leaves this folder out); the grader imports it.
 // One line a chapter that has hidden parts (see ../registry.ts).
 import "../index";
 import "./ch02";
