@@ -44,7 +44,7 @@ CHAPTER = re.compile(r"^(\d+)-")
 GRADER_ACCOUNT = "mnist-grader"
 STUDENT_GROUP = "mnist-students"  # scripts/lib/classroom/system.mjs
 # What a submission's copy of the course holds (scripts/lib/classroom/course.mjs's COURSE_ENTRIES, without the notebooks).
-COURSE_ENTRIES = ("package.json", "tsconfig.json", "lib", "web", "jupyter", "data", "results")
+COURSE_ENTRIES = ("package.json", "tsconfig.json", "lib", "web", "jupyter", "data", "results", "build/widgets.js")
 SKIP = {"node_modules", ".ipynb_checkpoints", "build", ".cache"}
 
 
@@ -130,6 +130,7 @@ def copy_course(dest):
         if os.path.isdir(src):
             shutil.copytree(src, os.path.join(dest, entry), ignore=lambda _d, names: [n for n in names if n in SKIP])
         elif os.path.isfile(src):
+            os.makedirs(os.path.dirname(os.path.join(dest, entry)), exist_ok=True)
             shutil.copy2(src, os.path.join(dest, entry))
     os.symlink(os.path.realpath(os.path.join(rn.ROOT, "node_modules")), os.path.join(dest, "node_modules"))
 
