@@ -76,11 +76,12 @@ describe("a student's copy of the course", () => {
   };
   const release = (root: string, files: Record<string, string>) => Object.entries(files).forEach(([rel, text]) => write(root, rel, text));
 
-  it("lists the course without the solutions, node_modules or checkpoints", () => {
+  it("lists the course without the solutions, the hidden tests, node_modules or checkpoints", () => {
     const src = temp();
     release(src, {
       "package.json": "{}", "lib/index.ts": "x", "notebooks/01-a.ipynb": "1", "notebooks/solutions/01-solutions.ipynb": "s",
       "notebooks/.ipynb_checkpoints/01-a-checkpoint.ipynb": "c", "test/x.test.ts": "t", "jupyter/kernels/tslab/kernel.json": "{}",
+      "lib/course/exercises/hidden/ch01.ts": "expected",
     });
     expect(courseFiles(src)).toEqual(["jupyter/kernels/tslab/kernel.json", "lib/index.ts", "notebooks/01-a.ipynb", "package.json"]);
   });

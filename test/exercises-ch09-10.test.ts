@@ -30,7 +30,7 @@ describe("chapter 9 exercises", () => {
     expect(status("9.1", undefined)).toBe("unanswered");
   });
 
-  it("9.2 accepts the derived backward; rejects the one that forgets the paths through μ and σ², and the library's", () => {
+  it("9.2 accepts the derived backward; rejects the one that forgets the paths through μ and σ², and an estimate", () => {
     expect(status("9.2", bnBackward)).toBe("correct");
     const direct = (dY: Matrix, _x: Matrix, gamma: number[], invStd: number[]) => {
       const dX = dY.clone();
@@ -42,8 +42,13 @@ describe("chapter 9 exercises", () => {
     const noMeanOfProduct = (dY: Matrix, x: Matrix, gamma: number[], invStd: number[]) =>
       bnBackward(dY, Matrix.zeros(x.rows, x.cols, "float64"), gamma, invStd);
     expect(status("9.2", noMeanOfProduct)).toBe("wrong");
-    const useLibrary = (dY: Matrix) => { const bn = new BatchNorm(dY.cols, { dtype: "float64" }); bn.forward(dY, true); return bn.backward(dY); };
-    expect(assessExercise("9.2", useLibrary).message).toContain("switched off");
+    // BatchNorm.backward is off limits: checked in a kernel (test/grade-bypass.test.ts); finite differences fail
+    const numeric = (dY: Matrix, xHat: Matrix, gamma: number[], invStd: number[]) => {
+      const exact = bnBackward(dY, xHat, gamma, invStd);
+      for (let k = 0; k < exact.data.length; k++) exact.data[k] *= 1 + 1e-9;
+      return exact;
+    };
+    expect(assessExercise("9.2", numeric).message).toContain("numerical estimate");
   });
 
   it("9.3 accepts ln 47; rejects ln 10 and 1/47", () => {

@@ -1,6 +1,5 @@
-// npm run grade: bad arguments get one line and a non-zero exit, never a traceback. (Grading real
-// notebooks needs a kernel; it was tried by hand on a solution, a wrong, an unanswered, a crashing and a
-// timing-out notebook: see the README's "For teachers".)
+// npm run grade: bad arguments get one line and a non-zero exit, never a traceback. (Grading real notebooks,
+// with kernels: test/grade-bypass.test.ts.)
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -19,6 +18,7 @@ describe("npm run grade, bad arguments", () => {
   for (const [args, says] of [
     [[], "no notebooks given"],
     [["--csv"], "option --csv needs a value"],
+    [["notebooks/01-data.ipynb", "--html"], "option --html needs a value"],
     [["nope.ipynb"], "no such notebook: nope.ipynb"],
     [["README.md"], "not a notebook"],
     [["notebooks/01-data.ipynb", "--timeout", "soon"], "--timeout: expected a whole number"],

@@ -9,14 +9,18 @@
 //   "Exercise 5.2: Correct!"
 //
 // The course's exercises are registered by name in lib/course/exercises/ (one module a chapter; see
-// lib/course/exercises/registry.ts for how to add one): the expected value or test and the hint stay out of
-// the notebook. `npm run grade` reads these lines.
+// lib/course/exercises/registry.ts for how to add one). check() gives FEEDBACK: a value is compared through
+// its digest (the value itself is only in the teacher's copy), a function is tested on fixed inputs. It
+// decides no grade: `npm run grade` runs its own tests after the student's cells and ignores what they print
+// (lib/course/exercises/grading.ts).
 //
 // The older inline form check(name, answer, expected, hint?, options?) still works, for a quick check
-// outside the course's exercises. `expected` is either the expected value (numbers compared with a
-// tolerance, arrays, typed arrays and matrices element by element, strings ignoring case and surrounding
-// spaces) or a predicate `(answer) => boolean | string` (a string is the reason the answer is not right).
-import { findExercise, exerciseId } from "./exercises/index";
+// outside the course's exercises (it counts for nothing in grading). `expected` is either the expected value
+// (numbers compared with a tolerance, arrays, typed arrays and matrices element by element, strings ignoring
+// case and surrounding spaces) or a predicate `(answer) => boolean | string` (a string is the reason the
+// answer is not right).
+import { findExercise, exerciseId, digestOf, digitsFor, feedbackRandom, type Exercise } from "./exercises/index";
+import { guardedAnswer } from "./exercises/off-limits";
 
 export type ExerciseStatus = "unanswered" | "wrong" | "correct";
 
@@ -48,15 +52,34 @@ export function check(name: string, answer: unknown, ...rest: unknown[]): void {
   log((rest.length === 0 ? assessExercise(name, answer) : assess(name, answer, expected, hint, options)).message);
 }
 
-/** The verdict of check(name, answer) for a registered exercise, without printing it. */
+/** The verdict of check(name, answer) for a registered exercise (its feedback), without printing it. */
 export function assessExercise(name: string, answer: unknown): CheckResult {
   const exercise = findExercise(name);
   const label = `Exercise ${exerciseId(name)}`;
   if (exercise === undefined) {
     return { status: "wrong", message: `${label}: there is no such exercise (check the name: "5.2" is exercise 2 of chapter 5).` };
   }
-  const expected = exercise.test ?? exercise.expected;
-  return assess(label, answer, expected, exercise.hint, { tolerance: exercise.tolerance });
+  if (exercise.test !== undefined) {
+    const test = exercise.test;
+    return assess(label, guardedAnswer(exercise, answer), (a: unknown) => test(a, feedbackRandom(exercise.id)), exercise.hint);
+  }
+  return assess(label, answer, (a: unknown) => digestProblem(exercise, a), exercise.hint);
+}
+
+/** true when `answer` has the exercise's digest, else what kind of thing is not right (no value is revealed). */
+export function digestProblem(exercise: Exercise, answer: unknown): true | string {
+  const digits = exercise.digits ?? digitsFor(exercise.tolerance);
+  let digest: string;
+  try {
+    digest = digestOf(exercise.id, answer, digits);
+  } catch {
+    return `expected a number, a word or a list, found ${kind(answer)}.`;
+  }
+  if (digest === exercise.digest) return true;
+  if (typeof answer === "number") return Number.isNaN(answer) ? "your answer is NaN." : `${describe(answer)} is not the expected number.`;
+  if (typeof answer === "string") return `${describe(answer)} is not the expected word.`;
+  if (typeof answer === "boolean") return `${answer} is not right.`;
+  return `${describe(answer)} is not the expected list.`;
 }
 
 /** The verdict of check(), without printing it. */

@@ -213,25 +213,30 @@ async function main() {
   const before = readFileSync(`/home/${alice}/mnist-course/notebooks/${CHAPTER}`);
   classroom(["update"]);
   ok(Buffer.compare(before, readFileSync(`/home/${alice}/mnist-course/notebooks/${CHAPTER}`)) === 0, "update keeps a notebook the student changed");
-  const grader = existsSync(join(ROOT, "scripts", "commands")) && readdirSync(join(ROOT, "scripts", "commands")).find((f) => /^grade/.test(f));
-  if (!grader) console.log("  skip grading: scripts/commands/grade* is not in this project yet (issue \"Chapters 1–8…\")");
-  else {
-    // The grader re-runs every notebook it is given: to stay within the time limit, grade a class folder
-    // holding the one chapter the student worked on (the layout is the one collect writes).
-    const csv = join(state, "grades.csv");
-    const graded = join(state, "to-grade");
-    mkdirSync(join(graded, alice), { recursive: true });
-    copyFileSync(mine, join(graded, alice, CHAPTER));
-    const g = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "commands", "grade.ts"), graded, "--csv", csv, "--timeout", "150"], { cwd: ROOT, encoding: "utf8", timeout: 170_000 });
-    ok(g.status === 0 && existsSync(csv), "npm run grade grades a collected class folder", `${g.stdout}${g.stderr}`.slice(-800));
-    const rows = readFileSync(csv, "utf8").trim().split("\n");
-    ok(rows[0].replace(/\s/g, "") === "student,notebook,exercise,status", "the class table has the columns student,notebook,exercise,status", rows[0]);
-    const row = rows.find((r) => {
-      const [student, notebook, id] = r.split(",");
-      return student === alice && notebook?.startsWith(CHAPTER.slice(0, 3)) && id?.includes(exercise.id);
-    });
-    ok(row && row.endsWith(",correct"), "the answered exercise is graded correct", row ?? rows.slice(0, 5).join(" | "));
-  }
+  // Grade as the students, in one step (collect + grade), the one chapter they worked on (to stay within the time
+  // limit). Bob's chapter now tries to write outside its home: into root's home.
+  const outside = [`/root/classroom-test-${tag}.txt`];
+  const attack = { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    cells: outside.map((file, i) => ({ cell_type: "code", id: `w${i}`, metadata: {}, execution_count: null, outputs: [],
+      source: `require("fs").writeFileSync(${JSON.stringify(file)}, "pwned");` })) };
+  const bobsChapter = `/home/${bob}/mnist-course/notebooks/${CHAPTER}`;
+  writeFileSync(bobsChapter, JSON.stringify(attack));
+  spawnSync("chown", [`${bob}:`, bobsChapter]);
+  const csv = join(state, "grades.csv");
+  const report = join(state, "report.html");
+  const g = classroom(["grade", "--csv", csv, "--html", report, "--chapters", CHAPTER.slice(0, 2), "--timeout", "150"], { allowFail: true, timeout: 240_000 });
+  ok(g.status === 0 && existsSync(csv), "classroom grade collects and grades the class in one step", `${g.stdout}${g.stderr}`.slice(-800));
+  ok(new RegExp(`▶ ${alice}/${CHAPTER.replace(".", "\\.")}  \\(as ${alice}\\)`).test(g.stderr), "… each notebook running as its own student, not as root", g.stderr.slice(-600));
+  const rows = readFileSync(csv, "utf8").trim().split("\n");
+  ok(rows[0].replace(/\s/g, "") === "student,notebook,exercise,status", "the class table has the columns student,notebook,exercise,status", rows[0]);
+  const row = rows.find((r) => {
+    const [student, notebook, id] = r.split(",");
+    return student === alice && notebook?.startsWith(CHAPTER.slice(0, 3)) && id?.includes(exercise.id);
+  });
+  ok(row && row.endsWith(",correct"), "the answered exercise is graded correct", row ?? rows.slice(0, 5).join(" | "));
+  const bobsRow = readFileSync(report, "utf8").split("<tr>").find((r) => r.includes(`<td>${bob}</td>`)) ?? "";
+  ok(!existsSync(outside[0]) && /error in code cell 1/.test(bobsRow), "a notebook writing outside its home (into root's home) fails", bobsRow);
+  ok(rows.some((r) => r.startsWith(`${bob},`)), "… and still gets its rows");
 
   // --- the idle culler: the teacher shortens the cull time on the running class; alice, idle since she
   // saved (her page has left the notebook), is stopped; her files stay and her next login starts afresh.

@@ -6,7 +6,11 @@
 //   start [--port 8000] [--ip 127.0.0.1]   the hub in the background; prints the address
 //   stop                      the hub, the proxy and every student server
 //   status                    is the hub up, which students are running and how long each has been idle
-//   collect --out DIR         every student's chapter notebooks into DIR/<username>/
+//   collect --out DIR         every student's chapter notebooks into DIR/<username>/ (--chapters 01,05: those only)
+//   grade --csv FILE [--html REPORT] [--out DIR] [--chapters 01,05]   collect, then grade each notebook as its
+//                             student (root)
+//   edition --out DIR         a student edition of the course in DIR: feedback-only checks, no solutions, no
+//                             hidden tests (for a class without a hub; needs no root)
 //   update                    new or corrected chapters to every student, keeping their edits
 //   teardown --yes            stop, then remove every student account, home and the state folder
 //   image                     the single-user image (Dockerfile) built with podman, for a hub that spawns
@@ -14,9 +18,10 @@
 // Every command takes --state DIR (default /srv/mnist-classroom). See README, "A class on one server".
 
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chapterNotebooks } from "../lib/classroom/course.mjs";
+import { spawnSync } from "node:child_process";
+import { chapterNotebooks, copyRelease, EDITION_ENTRIES } from "../lib/classroom/course.mjs";
 import { hubConfig, hubPid, hubUsers, startHub, stopHub } from "../lib/classroom/hub.mjs";
 import { DEFAULT_CULL_AFTER, formatDuration, parseDuration } from "../lib/classroom/culler.mjs";
 import { formatPasswords, parseBytes, parsePasswords, parseRoster, randomPassword } from "../lib/classroom/roster.mjs";
@@ -26,12 +31,12 @@ import { ROOT } from "../lib/setup.mjs";
 import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 
 export const DEFAULT_STATE = "/srv/mnist-classroom";
-const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR | update | teardown --yes | image
+const USAGE = `usage: npm run classroom -- setup --roster FILE.csv | start [--port 8000] [--ip 127.0.0.1] | stop | status | collect --out DIR [--chapters 01,05] | grade --csv FILE [--html REPORT] [--chapters 01,05] | update | teardown --yes | edition --out DIR | image
   (every command: --state DIR, default ${DEFAULT_STATE}; setup also: --mem-limit 3G, --max-processes 512, --threads 1,
    --cull-after 30m (stop a server idle that long; "off" never; applies at once to a running class))`;
 
 const OPTIONS = {
-  state: { type: "string" }, roster: { type: "string" }, port: { type: "string" }, ip: { type: "string" }, out: { type: "string" },
+  state: { type: "string" }, roster: { type: "string" }, port: { type: "string" }, ip: { type: "string" }, out: { type: "string" }, csv: { type: "string" }, html: { type: "string" }, chapters: { type: "string" }, timeout: { type: "string" },
   "mem-limit": { type: "string" }, "max-processes": { type: "string" }, threads: { type: "string" }, "cull-after": { type: "string" }, yes: { type: "boolean" },
 };
 
@@ -185,9 +190,13 @@ export async function collect(p, options) {
   requireSetUp(p);
   if (!options.out) throw new ClassroomError(`collect needs --out DIR\n${USAGE}`);
   const out = resolve(options.out);
-  const chapters = chapterNotebooks(join(p.shared, "course"));
+  const wanted = options.chapters ? String(options.chapters).split(",").map((c) => c.trim().padStart(2, "0")) : null;
+  const chapters = chapterNotebooks(join(p.shared, "course")).filter((nb) => !wanted || wanted.includes(nb.slice(0, 2)));
+  if (wanted && chapters.length === 0) throw new ClassroomError(`--chapters ${options.chapters}: no chapter notebook starts with ${wanted.join(" or ")}`);
   let copied = 0;
   const missing = [];
+  mkdirSync(out, { recursive: true });
+  chmodSync(out, 0o700); // students' answers: root's only (a student must not read another's)
   for (const name of readJson(p.students, [])) {
     const info = userInfo(name);
     if (!info) {
@@ -205,8 +214,38 @@ export async function collect(p, options) {
     }
   }
   console.log(`Collected ${copied} notebook(s) into ${out}/<username>/.${missing.length ? ` Missing: ${missing.join(", ")}.` : ""}`);
-  console.log(`Grade them: npm run grade -- ${out} --csv grades.csv`);
+  console.log(`Grade them (as the students): npm run grade -- ${out} --csv grades.csv   (or collect and grade at once: npm run classroom -- grade --csv grades.csv)`);
   return { copied, missing };
+}
+
+/**
+ * Collect, then grade: `npm run grade` on the collected folder, which (as root) runs each notebook as its
+ * student's account (their folder is named after it), against a read-only copy of the course.
+ */
+export async function grade(p, options) {
+  requireRoot("classroom grade");
+  requireSetUp(p);
+  if (!options.csv) throw new ClassroomError(`grade needs --csv FILE (one row per student, notebook and exercise)\n${USAGE}`);
+  const out = resolve(options.out ?? join(p.state, "collected", today()));
+  await collect(p, { out, chapters: options.chapters });
+  const args = [join(ROOT, "node_modules", ".bin", "tsx"), join(ROOT, "scripts", "commands", "grade.ts"), out, "--csv", resolve(options.csv)];
+  if (options.html) args.push("--html", resolve(options.html));
+  if (options.timeout) args.push("--timeout", String(options.timeout));
+  const r = spawnSync(args[0], args.slice(1), { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new ClassroomError(`grading failed (exit ${r.status ?? r.signal})`);
+}
+
+/** A student edition of the course in DIR (no root, no hub): what students get, with the commands to run it. */
+export async function edition(p, options) {
+  if (!options.out) throw new ClassroomError(`edition needs --out DIR\n${USAGE}`);
+  const out = resolve(options.out);
+  if (out === ROOT || ROOT.startsWith(out + "/")) throw new ClassroomError(`--out ${out} would replace the course itself: choose another folder`);
+  if (existsSync(out) && !existsSync(join(out, "package.json"))) {
+    if (readdirSync(out).length > 0) throw new ClassroomError(`--out ${out} is a folder that is not empty and holds no course: choose an empty or new folder`);
+  }
+  const files = copyRelease(ROOT, out, EDITION_ENTRIES);
+  console.log(`Wrote the student edition to ${out} (${files.length} files): the chapters, lib/ with feedback-only checks, no solutions, no hidden tests.`);
+  console.log(`A student runs it with: cd ${out} && npm ci && npm start. Grade what they hand in from your own copy (it holds the hidden tests): npm run grade -- DIR --csv grades.csv`);
 }
 
 export async function update(p) {
@@ -240,7 +279,7 @@ export async function image() {
   console.log("Run it as a hub would: see README, \"Beyond one server\".");
 }
 
-const COMMANDS = { setup, start, stop, status, collect, update, teardown, image };
+const COMMANDS = { setup, start, stop, status, collect, grade, update, teardown, edition, image };
 
 async function main() {
   const { command, options } = commandLine(process.argv.slice(2));

@@ -1,13 +1,15 @@
-// npm run grade -- FILES… [--csv OUT] [--timeout SECONDS] [--force]   (rows: notebook,exercise,status)
-// npm run grade -- DIR --csv OUT                                        (DIR/<student>/<notebook>.ipynb; rows: student,notebook,exercise,status)
+// npm run grade -- FILES… [--csv OUT] [--html REPORT] [--timeout SECONDS] [--force]   (rows: notebook,exercise,status)
+// npm run grade -- DIR --csv OUT [--html REPORT]                                        (DIR/<student>/<notebook>.ipynb; rows: student,notebook,exercise,status)
 //
-// Runs each notebook headlessly in a fresh tslab kernel with a time limit (default 600 s a notebook) and
-// writes one status per exercise: correct, wrong, unanswered or error; a summary table goes to the
-// terminal. This command owns the files: it reads the command line, finds the notebooks, checks the output
+// Runs each notebook alone, in a fresh tslab kernel with a time limit (default 600 s a notebook), and
+// writes one status per exercise: correct, wrong, unanswered or error, decided by the grader's own tests on
+// what the notebook's cells bound, never by what it printed; a summary table goes to the terminal, and
+// --html writes an offline class report. This command owns the files: it reads the command line, finds the notebooks, checks the output
 // before any grading (lib/files.ts: not a device, a FIFO, a read-only file as root without --force, nor one of
 // the notebooks), and writes the class table atomically with every cell safe to open in a spreadsheet. The
-// grading itself is scripts/jupyter/grade.py (nbclient), run under the Python that has Jupyter.
-// Students' code runs with your rights: grade in a container or as a throwaway user.
+// grading itself is scripts/jupyter/grade.py (nbclient; one scripts/jupyter/grade_worker.py process a notebook),
+// run under the Python that has Jupyter. As root, each notebook runs as its student's account or as the no-login
+// mnist-grader (scripts/jupyter/sandbox.py); as an ordinary user, with that user's rights (it says so once).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -15,7 +17,7 @@ import { checkOutputPaths, writeFileAtomic, type NamedPath } from "../../lib/fil
 import { fail, parseCommandLine, UsageError, wholeNumberOrThrow } from "../lib/cli.mjs";
 import { startJupyterScript } from "../lib/python-runner.mjs";
 
-const USAGE = "usage: npm run grade -- FILE.ipynb … [--csv OUT] [--timeout SECONDS] [--force]  |  npm run grade -- DIR --csv OUT";
+const USAGE = "usage: npm run grade -- FILE.ipynb … [--csv OUT] [--html REPORT] [--timeout SECONDS] [--force]  |  npm run grade -- DIR --csv OUT [--html REPORT]";
 
 /** One notebook to grade: its student (class mode), its name in the table, its path. */
 type Job = [student: string | null, label: string, path: string];
@@ -79,14 +81,16 @@ export function classTable(rows: Array<[string | null, string, Record<string, st
 
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine("grade", {
-    options: { csv: { type: "string" }, timeout: { type: "string" }, force: { type: "boolean" } },
+    options: { csv: { type: "string" }, html: { type: "string" }, timeout: { type: "string" }, force: { type: "boolean" } },
     allowPositionals: true,
     help: `${USAGE}\n\nRuns each notebook in a fresh kernel and reports one status per exercise (correct, wrong, unanswered, error).\n` +
       "  --csv OUT      write the table here (needed for a class folder); refused before grading if it cannot be written\n" +
+      "  --html REPORT  also write an offline page: the share of students who solved each exercise, each row, the crashes\n" +
       "  --timeout S    seconds a notebook may take (default 600, or GRADE_TIMEOUT)\n" +
       "  --force        as root, replace a read-only OUT",
   });
   const csv = values.csv as string | undefined;
+  const html = values.html as string | undefined;
   const force = values.force === true;
   let jobs: Job[], classMode: boolean, timeout: number;
   try {
@@ -95,7 +99,10 @@ async function main(): Promise<number> {
     ({ jobs, classMode } = plan(positionals));
     if (classMode && csv === undefined) throw new UsageError("grading a class folder needs --csv OUT (one row per student, notebook and exercise)");
     const inputs: NamedPath[] = jobs.map(([, , path]) => ({ path, what: "graded notebook" }));
-    if (csv !== undefined) checkOutputPaths([{ path: csv, what: "--csv", bytes: 100 * jobs.length * 20 }], inputs, { force });
+    const outputs: NamedPath[] = [];
+    if (csv !== undefined) outputs.push({ path: csv, what: "--csv", bytes: 100 * jobs.length * 20 });
+    if (html !== undefined) outputs.push({ path: html, what: "--html", bytes: 2000 * jobs.length + 100_000 });
+    if (outputs.length > 0) checkOutputPaths(outputs, inputs, { force });
   } catch (err) {
     return fail("grade", (err as Error).message);
   }
@@ -103,8 +110,9 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), "grade-")); // this run's own folder: removed whatever happens
   try {
     const rowsFile = join(work, "rows.json");
+    const htmlFile = join(work, "report.html");
     const specFile = join(work, "spec.json");
-    writeFileSync(specFile, JSON.stringify({ jobs, classMode, timeout, rows: rowsFile }));
+    writeFileSync(specFile, JSON.stringify({ jobs, classMode, timeout, rows: rowsFile, html: html === undefined ? null : htmlFile }));
     const code = await startJupyterScript("grade", "grade.py", [specFile]);
     if (code !== 0) return code;
     const rows = JSON.parse(readFileSync(rowsFile, "utf8")) as Array<[string | null, string, Record<string, string>]>;
@@ -114,6 +122,10 @@ async function main(): Promise<number> {
     else {
       writeFileAtomic(csv, table, { force });
       process.stderr.write(`\nwrote ${csv} (${count} rows)\n`);
+    }
+    if (html !== undefined) {
+      writeFileAtomic(html, readFileSync(htmlFile, "utf8"), { force });
+      process.stderr.write(`wrote ${html}\n`);
     }
     return 0;
   } catch (err) {

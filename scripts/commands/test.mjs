@@ -2,7 +2,8 @@
 // npm test (after scripts/commands/setup.mjs --for test): every check the project has, in order, stopping at the
 // first that fails:
 //   1. types      tsc --noEmit -p . and -p web   (strict; tslab itself does not type-check lib/ strictly)
-//   2. unit       vitest run          (test/*.test.ts)
+//   2. unit       vitest run          (test/*.test.ts), without the two that grade in real kernels, which follow
+//                 as their own step, grading (test/grade-bypass.test.ts, test/student-edition.test.ts: minutes each)
 //   3. notebooks  every notebooks/*.ipynb, then notebooks/solutions/*.ipynb, each executed in a fresh tslab
 //                 kernel and exported to build/html/
 //   4. html       the exports opened in headless Chromium: charts drawn, formulas typeset, no JS errors
@@ -26,6 +27,8 @@ parseCommandLine("test", {
     "npm run book, npm run check-book.",
 });
 
+// The tests that grade notebooks in real kernels take minutes each: a step of their own, after the quick ones.
+const LONG = ["test/grade-bypass.test.ts", "test/student-edition.test.ts"];
 const bin = (name) => join(ROOT, "node_modules", ".bin", name);
 // The HTML check looks at the exports of today's notebooks only (build/ may hold older ones).
 const exports = readdirSync(join(ROOT, "notebooks"))
@@ -35,7 +38,8 @@ const exports = readdirSync(join(ROOT, "notebooks"))
 const STEPS = [
   { name: "types", what: "tsc --noEmit -p .", cmd: bin("tsc"), args: ["--noEmit", "-p", "."] },
   { name: "types-web", what: "tsc --noEmit -p web (the page code, with the browser's types)", cmd: bin("tsc"), args: ["--noEmit", "-p", "web"] },
-  { name: "unit", what: "vitest run", cmd: bin("vitest"), args: ["run"] },
+  { name: "unit", what: "vitest run (without the grading tests, next)", cmd: bin("vitest"), args: ["run", ...LONG.flatMap((t) => ["--exclude", t])] },
+  { name: "grading", what: `vitest run ${LONG.join(" ")} (grading in real kernels: the bypasses of issue 23, the student edition)`, cmd: bin("vitest"), args: ["run", ...LONG] },
   { name: "notebooks", what: "execute notebooks/*.ipynb and notebooks/solutions/*.ipynb (--html)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "commands", "notebooks.ts"), "--html"] },
   { name: "html", what: "check the HTML exports in Chromium", cmd: process.execPath, args: [join(ROOT, "scripts", "checks", "check-html.mjs"), ...exports] },
   { name: "book", what: "build the book from the executed chapters (npm run book)", cmd: bin("tsx"), args: [join(ROOT, "scripts", "commands", "book.ts"), "--no-run"] },

@@ -1,42 +1,51 @@
-"""Grade students' notebooks: run each one headlessly, in a fresh kernel, with a time limit, and report
-one status per exercise (correct, wrong, unanswered or error).
+"""Grade students' notebooks: each one alone, in a fresh kernel, with a time limit; one status per exercise
+(correct, wrong, unanswered or error), decided by the grader's own tests, never by what a notebook printed.
 
 Called by scripts/commands/grade.ts (`npm run grade -- …`), which reads the command line, finds the notebooks,
-checks the output and writes the class table; this script only grades:
+checks the outputs (--csv, --html) before any grading and writes them atomically; this script only grades:
 
     python3 grade.py SPEC.json      SPEC: {"jobs": [[student or null, label, path], …], "classMode": bool,
-                                           "timeout": seconds, "rows": where to write [[student, label, {exercise: status}], …]}
-
-A notebook that cannot be read (not JSON, no cells) still gets its rows: every exercise of its chapter is `error`
-(or one row `(notebook)`, `error` when its chapter has none), so that no submission vanishes from the table.
+                                           "timeout": seconds, "rows": where to write [[student, label, {exercise: status}], …],
+                                           "html": where to write the class report's page, or null}
 
 Which exercises a notebook has: those registered in lib/course/exercises/ for its chapter (the NN of
-NN-….ipynb), plus any other check("…") its cells call. An exercise's status comes from the line its
-check printed ("Exercise 5.2: Correct!" / "Not quite: …" / "Not answered yet …"). A check cell that fails
-or prints no verdict is `error`; after a timeout or a dead kernel every exercise not yet checked is
-`error` and grading goes on with the next notebook. A check cell the student deleted is `unanswered`.
+NN-….ipynb). Each notebook is graded by scripts/jupyter/grade_worker.py in a process of its own, against a read-only
+copy of the course in a folder of its own: its cells run top to bottom (errors allowed), then the grader's
+own cell for each exercise reads what the cells bound to the exercise's answer name and tests it with the
+teacher's hidden tests (lib/course/exercises/hidden/), the library off limits where the exercise says so.
+A notebook whose kernel dies, hangs or kills its grader gets `error` rows with the reason; no process it
+started outlives its grading; the next notebook starts afresh.
 
-Students' code runs with the rights of whoever runs this: use a container or a throwaway account.
+Who runs the notebooks: as root, each notebook runs as its student's account (DIR/<student>/ named after an
+account of the group mnist-students, made by `npm run classroom -- setup`), otherwise as the no-login account
+mnist-grader (created on first use), with the class's memory, process and CPU limits. As an ordinary user,
+the notebooks run with that user's rights, which the grader says before it starts.
 """
 
 import json
 import os
+import pwd
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_notebooks as rn  # noqa: E402  (sets JUPYTER_PATH to the project's kernelspec)
 
-import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
-from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
+import grade_worker  # noqa: E402
+import grade_report  # noqa: E402
 
 STATUSES = ("correct", "wrong", "unanswered", "error")
-VERDICT = re.compile(r"^Exercise (\S+): (Correct!|Not quite:|Not answered yet)")
-CHECK_CALL = re.compile(r"""\bcheck\(\s*["'`](?:Exercise\s+)?([^"'`]+)["'`]""")
 CHAPTER = re.compile(r"^(\d+)-")
+GRADER_ACCOUNT = "mnist-grader"
+STUDENT_GROUP = "mnist-students"  # scripts/lib/classroom/system.mjs
+# What a submission's copy of the course holds (scripts/lib/classroom/course.mjs's COURSE_ENTRIES, without the notebooks).
+COURSE_ENTRIES = ("package.json", "tsconfig.json", "lib", "web", "jupyter", "data", "results", "build/widgets.js")
+SKIP = {"node_modules", ".ipynb_checkpoints", "build", ".cache"}
 
 
 def watch_parent():
@@ -45,7 +54,7 @@ def watch_parent():
 
 
 def registered_exercises():
-    """{"5": ["5.1", …]} from lib/course/exercises (through tsx)."""
+    """{"5": [{"id": "5.1", "answer": "updatesPerEpoch"}, …]} from lib/course/exercises (through tsx)."""
     tsx = os.path.join(rn.ROOT, "node_modules", ".bin", "tsx")
     out = subprocess.run([tsx, os.path.join(rn.ROOT, "scripts", "generate", "list-exercises.ts")], cwd=rn.ROOT,
                          capture_output=True, text=True, timeout=120)
@@ -54,112 +63,132 @@ def registered_exercises():
     return json.loads(out.stdout)
 
 
-def expected_exercises(path, nb, registry):
-    names = []
-    m = CHAPTER.match(os.path.basename(path))
-    if m:
-        names += registry.get(str(int(m.group(1))), [])
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            for name in CHECK_CALL.findall(cell.source):
-                if name not in names:
-                    names.append(name)
-    return names
+def chapter_exercises(label, registry):
+    m = CHAPTER.match(os.path.basename(label))
+    return registry.get(str(int(m.group(1))), []) if m else []
 
 
-def stdout_of(cell):
-    return "".join(o.get("text", "") for o in cell.get("outputs", [])
-                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+# ------------------------------------------------------------------ who runs the notebooks
 
-
-def grade_notebook(path, registry, timeout):
-    """({exercise: status}, note): runs the notebook and reads its checks' verdicts."""
+def student_account(name):
+    """The student's own account when `name` is one made by classroom setup (group mnist-students), else None."""
     try:
-        nb = nbformat.read(path, as_version=4)
-        if not isinstance(nb.get("cells"), list):
-            raise ValueError("it has no list of cells")
-        for cell in nb.cells:
-            cell.setdefault("source", "")
-            cell.setdefault("cell_type", "raw")
-        names = expected_exercises(path, nb, registry)
-    except Exception as e:  # not JSON, not a notebook: every exercise of its chapter is an error, none vanishes
-        m = CHAPTER.match(os.path.basename(path))
-        names = list(registry.get(str(int(m.group(1))), [])) if m else []
-        why = str(e).splitlines()[0] if str(e) else type(e).__name__
-        return {n: "error" for n in (names or ["(notebook)"])}, f"unreadable notebook: {why}", names or ["(notebook)"]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    status = {}
-    cell_of = {}  # exercise -> index of the (last) cell that calls its check
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            for name in CHECK_CALL.findall(cell.source):
-                cell_of[name] = index
-    replies = {}
-    client = NotebookClient(nb, kernel_name=rn.KERNEL_NAME, timeout=timeout, startup_timeout=120, allow_errors=True,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": rn.ROOT}},
-                            on_cell_executed=lambda cell, cell_index, execute_reply: replies.__setitem__(cell_index, execute_reply))
+        import grp
+        entry = pwd.getpwnam(name)
+        members = grp.getgrnam(STUDENT_GROUP)
+    except (KeyError, ImportError):
+        return None
+    if entry.pw_uid == 0 or (entry.pw_gid != members.gr_gid and name not in members.gr_mem):
+        return None
+    return {"name": name, "uid": entry.pw_uid, "gid": entry.pw_gid}
+
+
+def grader_account():
+    """The dedicated no-login account (created on first use)."""
+    try:
+        entry = pwd.getpwnam(GRADER_ACCOUNT)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", "--comment", "mnist-from-scratch grading", GRADER_ACCOUNT],
+                       check=True, capture_output=True)
+        entry = pwd.getpwnam(GRADER_ACCOUNT)
+    return {"name": GRADER_ACCOUNT, "uid": entry.pw_uid, "gid": entry.pw_gid}
+
+
+def class_limits():
+    """The class's kernel limits (classroom settings when a class is set up here), else 3 GiB and 512 processes."""
+    data = 3 * 2**30
+    try:
+        with open("/srv/mnist-classroom/hub/settings.json", encoding="utf-8") as f:
+            mem = str(json.load(f).get("memLimit", "3G")).strip().upper().rstrip("IB")
+        units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+        data = int(float(mem[:-1]) * units[mem[-1]]) if mem[-1:] in units else int(mem)
+    except (OSError, ValueError, KeyError, IndexError):
+        pass
+    return {"data": data, "nproc": 512}
+
+
+def readable_by_others(path):
+    """True when any account can reach and read `path` (every folder above it o+x, itself o+r)."""
+    p = os.path.realpath(path)
+    if not os.path.exists(p) or not os.stat(p).st_mode & 0o004:
+        return False
+    while p != os.path.dirname(p):
+        p = os.path.dirname(p)
+        if not os.stat(p).st_mode & 0o001:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------ the grading area
+
+def copy_course(dest):
+    """A snapshot of the teacher's course for the submissions to be graded against (node_modules linked)."""
+    os.makedirs(dest)
+    for entry in COURSE_ENTRIES:
+        src = os.path.join(rn.ROOT, entry)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(dest, entry), ignore=lambda _d, names: [n for n in names if n in SKIP])
+        elif os.path.isfile(src):
+            os.makedirs(os.path.dirname(os.path.join(dest, entry)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, entry))
+    os.symlink(os.path.realpath(os.path.join(rn.ROOT, "node_modules")), os.path.join(dest, "node_modules"))
+
+
+def remove_tree(path):
+    for folder, dirs, files in os.walk(path):
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def run_worker(area, k, job, hard_limit):
+    """Grades one submission in its own process; ({exercise: {status, message}}, note)."""
+    work = os.path.join(area, str(k))
+    os.makedirs(os.path.join(work, "ctl"))
+    os.chmod(work, 0o711)
+    os.chmod(os.path.join(work, "ctl"), 0o700)
+    job = dict(job, work=work)
+    job_file = os.path.join(work, "ctl", "job.json")
+    with open(job_file, "w", encoding="utf-8") as f:
+        json.dump(job, f)
+    log_path = os.path.join(work, "ctl", "worker.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, os.path.join(rn.ROOT, "scripts", "jupyter", "grade_worker.py"), job_file],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                env=dict(os.environ, JUPYTER_PATH=""))
     note = ""
-    stopped = False
-    pid = None
-    deadline = time.monotonic() + timeout
     try:
-        client.km = client.create_kernel_manager()
-        client.start_new_kernel(cwd=rn.ROOT)
-        pid = rn.kernel_pid(client)
-        client.start_new_kernel_client()
-        count = 0
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                note, stopped = f"timed out (the limit is {timeout} s for the notebook)", True
-                break
-            count += 1
-            client.timeout = max(1, int(remaining + 0.999))
-            try:
-                client.execute_cell(cell, index, execution_count=count)
-            except CellTimeoutError:
-                note, stopped = f"timed out in cell {index + 1} (the limit is {timeout} s for the notebook)", True
-                break
-            except DeadKernelError:
-                note, stopped = f"the kernel died in cell {index + 1}", True
-                break
-            for line in stdout_of(cell).splitlines():
-                m = VERDICT.match(line)
-                if m:
-                    word = m.group(2)
-                    status[m.group(1)] = "correct" if word == "Correct!" else "wrong" if word == "Not quite:" else "unanswered"
-            reply = replies.get(index) or {}
-            failed = reply.get("content", {}).get("status") == "error" or any(
-                o.get("output_type") == "error" for o in cell.outputs)
-            if failed:
-                if not note:
-                    note = f"error in cell {index + 1}"
-                for name, where in cell_of.items():
-                    if where == index and name not in status:
-                        status[name] = "error"
-                time.sleep(0.4)  # tslab drops requests arriving within 200 ms of an error
-    except rn.Interrupted:
-        raise
-    except Exception as e:  # the kernel would not start, …
-        note, stopped = f"could not run: {str(e).splitlines()[0] if str(e) else type(e).__name__}", True
+        proc.wait(timeout=hard_limit)
+    except subprocess.TimeoutExpired:
+        note = f"the grading of this notebook did not end within {hard_limit} s"
     finally:
-        rn.stop_kernel(client, pid)
-    result = {}
-    for name in names:
-        if name in status:
-            result[name] = status[name]
-        elif stopped:
-            result[name] = "error"
-        elif name in cell_of:
-            result[name] = "error"  # its check ran but printed no verdict
-        else:
-            result[name] = "unanswered"  # its check cell is gone
-    return result, note, names
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        grade_worker.kill_descendants()  # orphans of the kernel came back to us (we are a subreaper)
+    try:
+        with open(os.path.join(work, "ctl", "result.json"), encoding="utf-8") as f:
+            out = json.load(f)
+        results, note = out["results"], out.get("note", "") or note
+    except (OSError, ValueError, KeyError):
+        if not note:
+            code = proc.returncode
+            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
+            note = f"the grading process ended without a result ({why}: did the notebook kill it?)"
+        results = {e["id"]: {"status": "error", "message": note} for e in job["exercises"]}
+    if os.environ.get("GRADE_KEEP"):
+        print(f"  (kept {work})", file=sys.stderr)
+    else:
+        remove_tree(work)
+    return results, note
 
 
 def summary_table(rows, class_mode):
@@ -178,33 +207,99 @@ def summary_table(rows, class_mode):
 def main(argv):
     with open(argv[0], encoding="utf-8") as f:
         spec = json.load(f)
-    jobs, class_mode, timeout = spec["jobs"], spec["classMode"], spec["timeout"]
+    jobs, class_mode, timeout = [tuple(j) for j in spec["jobs"]], spec["classMode"], spec["timeout"]
+    paths = [p for _s, _l, p in jobs]
+    class_root = os.path.dirname(os.path.dirname(os.path.realpath(paths[0]))) if class_mode and paths else None
+    if not os.path.isdir(os.path.join(rn.ROOT, "lib", "course", "exercises", "hidden")):
+        print("grade: this copy of the course has no hidden tests (lib/course/exercises/hidden/): it is a student edition; "
+              "grade from the teacher's copy", file=sys.stderr)
+        return 1
     try:
         registry = registered_exercises()
     except Exception as e:
         print(f"grade: {e}", file=sys.stderr)
         return 1
 
+    as_root = os.getuid() == 0
+    hide = []
+    if as_root:
+        # the kernels should not see the teacher's project (hidden tests, solutions) nor the submissions
+        if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0:
+            hide = sorted({os.path.realpath(rn.ROOT)} | {os.path.dirname(os.path.realpath(p)) for _s, _l, p in jobs}
+                          | ({class_root} if class_root else set()))
+        else:
+            print("grade: warning: cannot make a mount namespace here (unshare -m): the notebooks can read whatever "
+                  "every account can", file=sys.stderr)
+        try:
+            dedicated = grader_account()
+        except (subprocess.CalledProcessError, OSError) as e:
+            print(f"grade: could not create the grading account {GRADER_ACCOUNT} (useradd): {e}", file=sys.stderr)
+            return 1
+        exposed = [] if hide else [p for p in (os.path.join("lib", "course", "exercises", "hidden"), os.path.join("notebooks", "solutions"))
+                   if readable_by_others(os.path.join(rn.ROOT, p))]
+        if exposed:
+            print(f"grade: warning: {', '.join(exposed)} in {rn.ROOT} can be read by every account, the students' too: "
+                  f"chmod o-rx {rn.ROOT} (the graded notebooks get their own copy)", file=sys.stderr)
+    else:
+        user = pwd.getpwuid(os.getuid()).pw_name
+        print(f"grade: running as {user}, not root: the notebooks run with your rights (they can read and change what "
+              f"{user} can). Run as root to grade each notebook as its student's account or as {GRADER_ACCOUNT}.",
+              file=sys.stderr, flush=True)
+
     rn.signal.signal(rn.signal.SIGINT, rn.on_signal)
     rn.signal.signal(rn.signal.SIGTERM, rn.on_signal)
     watch_parent()
+    grade_worker.become_subreaper()
+    exercise_timeout = int(os.environ.get("GRADE_EXERCISE_TIMEOUT", "120"))
+    limits = class_limits()
+    area = tempfile.mkdtemp(prefix="mnist-grade-")
+    os.chmod(area, 0o711)  # the kernels reach their own folders inside, and cannot list the others
+    hide = [h for h in hide if h != "/" and not area.startswith(h.rstrip("/") + "/")]  # never the grading area itself
     rows = []
     try:
-        for student, label, path in jobs:
+        course = os.path.join(area, "course")
+        copy_course(course)
+        node = shutil.which("node") or "/usr/bin/node"
+        for k, (student, label, path) in enumerate(jobs):
             who = f"{student}/{label}" if student else label
-            print(f"▶ {who}", file=sys.stderr, flush=True)
+            exercises = chapter_exercises(label, registry)
+            account = None
+            if as_root:
+                account = (student_account(student) if student else None) or dedicated
+            print(f"▶ {who}" + (f"  (as {account['name']})" if account else ""), file=sys.stderr, flush=True)
             began = time.monotonic()
-            result, note, names = grade_notebook(path, registry, timeout)
-            rows.append((student, label, result, note))
-            print(f"  {time.monotonic() - began:.1f} s: " + (", ".join(f"{n} {result[n]}" for n in names) or "no exercises")
+            chapter = CHAPTER.match(os.path.basename(label))
+            if not exercises and chapter and str(int(chapter.group(1))) not in registry:
+                print("  no exercises in this chapter: not run", file=sys.stderr)
+                continue
+            if not exercises:
+                result, note = {}, "no exercises: the name does not start with the number of a chapter that has some"
+            else:
+                job = {"notebook": os.path.abspath(path), "exercises": exercises, "timeout": timeout, "hide": hide,
+                       "exercise_timeout": exercise_timeout, "course": course, "node": node, "account": account,
+                       "limits": dict(limits, cpu=timeout + exercise_timeout * len(exercises) + 60)}
+                result, note = run_worker(area, k, job, timeout + exercise_timeout * len(exercises) + 180)
+            statuses = {i: r["status"] for i, r in result.items()}
+            rows.append({"student": student, "notebook": label, "status": statuses, "detail": result, "note": note})
+            print(f"  {time.monotonic() - began:.1f} s: " + (", ".join(f"{i} {st}" for i, st in statuses.items()) or "no exercises")
                   + (f"  ({note})" if note else ""), file=sys.stderr, flush=True)
     except rn.Interrupted as e:
-        print(f"\ninterrupted: kernel shut down; nothing written", file=sys.stderr)
+        print("\ninterrupted: kernels shut down; nothing written", file=sys.stderr)
+        grade_worker.kill_descendants()
+        remove_tree(area)
         return 128 + e.signum
+    finally:
+        grade_worker.kill_descendants()
+    if not os.environ.get("GRADE_KEEP"):
+        remove_tree(area)
 
     with open(spec["rows"], "w", encoding="utf-8") as f:  # grade.ts writes the table from these
-        json.dump([[student, label, result] for student, label, result, _ in rows], f)
-    print("\n" + summary_table(rows, class_mode), file=sys.stderr)
+        # every submission gets rows: one without exercises gets one, "(notebook)" with status error
+        json.dump([[r["student"], r["notebook"], r["status"] or {"(notebook)": "error"}] for r in rows], f)
+    if spec.get("html"):  # grade.ts moves it into place
+        with open(spec["html"], "w", encoding="utf-8") as f:
+            f.write(grade_report.html_report(rows, class_mode, [e["id"] for ch in sorted(registry, key=int) for e in registry[ch]]))
+    print("\n" + summary_table([(r["student"], r["notebook"], r["status"], r["note"]) for r in rows], class_mode), file=sys.stderr)
     return 0
 
 

@@ -9,16 +9,19 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 registerExercises("2", [
   {
     id: "2.1",
+    answer: "parameters784_10_10",
     hint: "each dense layer has in × out weights plus out biases",
-    expected: 784 * 10 + 10 + 10 * 10 + 10,
+    digest: "4d286ebace31ceae5869858e95350a20d3778bd9d699be8da76f07ecfc2b5f52",
   },
   {
     id: "2.2",
+    answer: "sigmoidDerivative",
+    offLimits: { why: "derive σ′ and write it yourself", layers: true, modules: ["nn/activations"] },
     hint: "σ′(z) = σ(z)·(1 − σ(z)), derived, not a finite difference (which is only accurate to about 1e-10)",
-    test: (f: (z: number) => number) => {
+    test: (f: (z: number) => number, rng: Random) => {
       if (typeof f !== "function") return "expected a function (z) => number";
       // a formula agrees with σ(1 − σ) to rounding (1e-16); the best finite differences miss by 1e-13 or more
-      for (let z = -20; z <= 20; z += 0.173) {
+      for (let z = -20 + rng.uniform(0, 0.1); z <= 20; z += 0.173) {
         const want = sigmoid(z) * (1 - sigmoid(z));
         const got = f(z);
         if (!(Math.abs(got - want) <= 1e-15)) {
@@ -32,10 +35,11 @@ registerExercises("2", [
   },
   {
     id: "2.3",
+    answer: "mySoftmax",
+    offLimits: { why: "write softmax yourself", layers: true, modules: ["nn/activations", "nn/losses"], names: ["softmaxRows", "logSumExp", "rowMax"] },
     hint: "subtract Math.max(...z) from every logit before Math.exp",
-    test: (f: (z: number[]) => number[]) => {
+    test: (f: (z: number[]) => number[], rng: Random) => {
       if (typeof f !== "function") return "expected a function (z) => probabilities";
-      const rng = new Random(23);
       const cases = [[1, 2, 3], [1000, 999, 998], [-1000, -1001, -1002], [1000, 0, -5], [0, 0, 0, 0],
         Array.from({ length: 10 }, () => rng.normal(0, 5))];
       for (const z of cases) {

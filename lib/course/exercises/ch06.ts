@@ -1,5 +1,6 @@
 // Chapter 6 · Experiments: exercises.
 import { registerExercises } from "./registry";
+import { Random } from "../../core/random";
 import { loadCsv } from "../../data/csv";
 import { shuffleDataset, splitDev } from "../../data/dataset";
 import { mlp } from "../../nn/models";
@@ -19,6 +20,7 @@ function fakeHistory(train: number[], dev: number[], stopped = false): History {
 registerExercises("6", [
   {
     id: "6.1",
+    answer: "pickBest",
     hint: "look at each run's LAST epoch, and at its accuracy on the dev set (testAccuracy: the set train() evaluated on), not on the training data",
     test: (f: (histories: Record<string, History>) => string) => {
       if (typeof f !== "function") return "expected a function (histories) => name";
@@ -37,10 +39,13 @@ registerExercises("6", [
   },
   {
     id: "6.2",
+    answer: "parameterCount",
+    offLimits: { why: "count the weights and biases yourself", layers: true, modules: ["nn/sequential", "nn/models", "nn/evaluate", "nn/chain", "nn/layer-config", "nn/persist"] },
     hint: "each Dense layer from a to b units has a·b weights and b biases",
-    test: (f: (sizes: number[]) => number) => {
+    test: (f: (sizes: number[]) => number, rng: Random) => {
       if (typeof f !== "function") return "expected a function (sizes) => number";
-      for (const sizes of [[784, 10, 10], [784, 256, 10], [784, 64, 10], [784, 512, 256, 10], [3, 1]]) {
+      const drawn = Array.from({ length: 2 + rng.int(3) }, () => 1 + rng.int(300));
+      for (const sizes of [[784, 10, 10], [784, 256, 10], [784, 64, 10], [784, 512, 256, 10], [3, 1], drawn]) {
         const expected = mlp(sizes).parameterCount();
         if (f(sizes) !== expected) return `for [${sizes.join(", ")}] it gives ${f(sizes)}`;
       }
@@ -49,6 +54,7 @@ registerExercises("6", [
   },
   {
     id: "6.3",
+    answer: "SEED4_LR",
     hint: "α = 0.1 is timid for this network; try values up to 1",
     test: (lr: number) => {
       if (typeof lr !== "number" || !(lr > 0) || !Number.isFinite(lr)) return "the learning rate must be a positive number";

@@ -8,10 +8,11 @@ type MomentumStep = (w: Float64Array, v: Float64Array, g: Float64Array, lr: numb
 registerExercises("7", [
   {
     id: "7.1",
+    answer: "momentumStep",
+    offLimits: { why: "write the update yourself", modules: ["train/"] },
     hint: "for every i: v[i] = beta * v[i] + g[i]; then w[i] -= lr * v[i] (update v first, in place, and w with the new v)",
-    test: (f: MomentumStep) => {
+    test: (f: MomentumStep, rng: Random) => {
       if (typeof f !== "function") return "expected a function (w, v, g, lr, beta) => void";
-      const rng = new Random(71);
       const n = 6;
       const w = Float64Array.from({ length: n }, () => rng.normal()), v = new Float64Array(n);
       const wRef = w.slice(), vRef = v.slice();
@@ -31,16 +32,19 @@ registerExercises("7", [
   },
   {
     id: "7.2",
+    answer: "firstAdamStep",
     hint: "after one step m = (1 − β₁)g and s = (1 − β₂)g², so m̂ = g and ŝ = g²; the step is α·g/(|g| + ε), and ε matters when |g| is as small as ε",
-    expected: [0.5, -1e-8, 3].map((g) => -0.01 * g / (Math.abs(g) + 1e-8)),
+    digest: "dae65eb140340e70bc2a950992f0d7037bda73b035cdd13368062368783e2d16",
   },
   {
     id: "7.3",
+    answer: "myCosine",
+    offLimits: { why: "write the schedule yourself", modules: ["train/"] },
     hint: "α₀·(1 + cos(π·epoch/10))/2",
-    test: (f: (epoch: number, baseLr: number) => number) => {
+    test: (f: (epoch: number, baseLr: number) => number, rng: Random) => {
       if (typeof f !== "function") return "expected a function (epoch, baseLr) => number";
       const reference = cosineLr(10);
-      for (const base of [0.001, 0.1, 1]) {
+      for (const base of [0.001, 0.1, 1, rng.uniform(0.01, 2)]) {
         for (let e = 0; e < 10; e++) {
           const got = f(e, base), want = reference(e, base);
           if (!(Math.abs(got - want) <= 1e-12 * Math.max(1, want))) return `at epoch ${e} with α₀ = ${base} it gives ${got}`;

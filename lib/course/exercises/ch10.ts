@@ -26,10 +26,11 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(1, M
 registerExercises("10", [
   {
     id: "10.1",
+    answer: "myDropout",
+    offLimits: { why: "write dropout yourself", layers: true, modules: ["nn/dropout"] },
     hint: "keep unit i when u[i] < 1 − p and divide it by 1 − p (inverted dropout); otherwise 0",
-    test: (f: DropoutByHand) => {
+    test: (f: DropoutByHand, rng: Random) => {
       if (typeof f !== "function") return "expected a function (x, p, u) => number[]";
-      const rng = new Random(101);
       for (const p of [0.5, 0.2, 0.8, 0]) {
         const x = Array.from({ length: 12 }, () => rng.normal(0, 2)), u = Array.from({ length: 12 }, () => rng.next());
         const got = f(x.slice(), p, u.slice());
@@ -46,10 +47,11 @@ registerExercises("10", [
   },
   {
     id: "10.2",
+    answer: "l1Step",
+    offLimits: { why: "write the update yourself", modules: ["train/"] },
     hint: "the L1 penalty λ·Σ|W| has gradient λ·sign(W) (0 where W = 0): W ← W − α·(dW + λ·sign(W))",
-    test: (f: L1Step) => {
+    test: (f: L1Step, rng: Random) => {
       if (typeof f !== "function") return "expected a function (w, dw, lr, lambda) => number[]";
-      const rng = new Random(102);
       for (const [lr, lambda] of [[0.1, 0.01], [0.5, 0.2], [0.01, 0]]) {
         const w = Array.from({ length: 10 }, (_, i) => (i === 3 ? 0 : rng.normal(0, 3))), dw = w.map(() => rng.normal());
         const got = f(w.slice(), dw.slice(), lr, lambda);
@@ -67,8 +69,10 @@ registerExercises("10", [
   },
   {
     id: "10.3",
+    answer: "earlyStop",
+    offLimits: { why: "write the rule yourself", modules: ["train/"] },
     hint: "walk the epochs keeping the lowest dev loss so far and how many epochs since it; stop when that count reaches the patience",
-    test: (f: EarlyStop) => {
+    test: (f: EarlyStop, rng: Random) => {
       if (typeof f !== "function") return "expected a function (devLosses, patience) => { stop, best }";
       const cases: [number[], number][] = [
         [[0.9, 0.7, 0.6, 0.62, 0.61, 0.65, 0.66, 0.7], 3],
@@ -76,6 +80,7 @@ registerExercises("10", [
         [[1, 0.9, 0.8, 0.7], 2],
         [[0.5, 0.5, 0.5, 0.4, 0.6], 2],
         [[0.5, 0.6, 0.7, 0.8], 1],
+        [Array.from({ length: 12 }, () => +rng.uniform(0.2, 1).toFixed(2)), 1 + rng.int(3)],
       ];
       for (const [losses, patience] of cases) {
         const want = earlyStoppingReference(losses, patience);

@@ -6,10 +6,9 @@ import { im2col, convGeometry } from "../../nn/im2col";
 import { MaxPool2D } from "../../nn/pool";
 
 /** 11.3: an im2col for one channel, stride 1, no padding, compared with the library's on several images and windows. */
-function checkIm2col(f: unknown): true | string {
+function checkIm2col(f: unknown, rng: Random): true | string {
   if (typeof f !== "function") return "expected a function (image: number[][], k: number) => number[][]";
-  const rng = new Random(11);
-  for (const [h, w, k] of [[3, 3, 2], [4, 5, 3], [6, 4, 1], [5, 5, 5]]) {
+  for (const [h, w, k] of [[3, 3, 2], [4, 5, 3], [6, 4, 1], [5, 5, 5], [4 + rng.int(4), 4 + rng.int(4), 1 + rng.int(4)]]) {
     const image = Array.from({ length: h }, () => Array.from({ length: w }, () => Math.round(rng.uniform(-9, 9))));
     const want = im2col(Matrix.fromRows([image.flat()], "float64"), convGeometry("11.3", { channels: 1, height: h, width: w, kernel: k })).toRows();
     let got: unknown;
@@ -33,9 +32,8 @@ function checkIm2col(f: unknown): true | string {
 }
 
 /** 11.4: max pooling's backward by hand, compared with MaxPool2D's on random windows without ties. */
-function checkPoolBackward(f: unknown): true | string {
+function checkPoolBackward(f: unknown, rng: Random): true | string {
   if (typeof f !== "function") return "expected a function (x: number[][], dY: number[][]) => number[][]";
-  const rng = new Random(12);
   for (const side of [2, 4, 6]) {
     const x = Array.from({ length: side }, () => Array.from({ length: side }, () => rng.normal()));
     const dY = Array.from({ length: side / 2 }, () => Array.from({ length: side / 2 }, () => Math.round(rng.uniform(1, 9))));
@@ -60,8 +58,16 @@ function checkPoolBackward(f: unknown): true | string {
 }
 
 registerExercises("11", [
-  { id: "11.1", expected: 16, hint: "O_H = ⌊(n_H + 2·pad − k)/s⌋ + 1" },
-  { id: "11.2", expected: 32 * (3 * 3 * 3) + 32, hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
-  { id: "11.3", test: checkIm2col, hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row" },
-  { id: "11.4", test: checkPoolBackward, hint: "each dY goes to the position of its window's maximum; everything else gets 0" },
+  { id: "11.1", answer: "outputSide", digest: "d55dd352657450194f5be5c95525504379ec8103d9431a6ddc01aa19d71b6c02", hint: "O_H = ⌊(n_H + 2·pad − k)/s⌋ + 1" },
+  { id: "11.2", answer: "colourParams", digest: "5a966dbec7cb2cf9f98003703d848d9aad47f830119ca299791c1dfea2d9043c", hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
+  {
+    id: "11.3", answer: "myIm2col", test: checkIm2col,
+    offLimits: { why: "write the windows out yourself", layers: true, modules: ["nn/im2col", "nn/conv"] },
+    hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row",
+  },
+  {
+    id: "11.4", answer: "myPoolBackward", test: checkPoolBackward,
+    offLimits: { why: "route the gradients yourself", layers: true, modules: ["nn/pool"] },
+    hint: "each dY goes to the position of its window's maximum; everything else gets 0",
+  },
 ]);

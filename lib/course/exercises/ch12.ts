@@ -81,6 +81,6 @@ function checkShift(f: unknown): true | string {
 }
 
 registerExercises("12", [
-  { id: "12.1", test: checkBox, hint: "both sides are scaled by the same factor, 20 over the longer side, and each is rounded to the nearest pixel" },
-  { id: "12.2", test: checkShift, hint: "weigh each pixel's centre, (x + ½, y + ½), by its ink; the shift is 14 minus that mean, rounded to whole pixels" },
+  { id: "12.1", answer: "boxAfter", test: checkBox, offLimits: { why: "scale the box yourself", modules: ["course/digit-image", "data/augment"] }, hint: "both sides are scaled by the same factor, 20 over the longer side, and each is rounded to the nearest pixel" },
+  { id: "12.2", answer: "centreShift", test: checkShift, offLimits: { why: "weigh the ink yourself", modules: ["course/digit-image", "data/augment"] }, hint: "weigh each pixel's centre, (x + ½, y + ½), by its ink; the shift is 14 minus that mean, rounded to whole pixels" },
 ]);

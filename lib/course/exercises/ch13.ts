@@ -168,8 +168,8 @@ function checkNewOp(answer: unknown): true | string {
 }
 
 registerExercises("13", [
-  { id: "13.1", test: checkRules, hint: "each rule is g times the local derivative: tanh′ = 1 − tanh², exp′ = exp, (xᵏ)′ = k·xᵏ⁻¹" },
-  { id: "13.2", test: checkTopologicalSort, hint: "depth first: visit a node's parents, then append the node; remember which nodes you have visited" },
-  { id: "13.3", test: checkMatmulBackward, hint: "the shapes decide: dA has A's shape, dB has B's; multiply swaps" },
-  { id: "13.4", test: checkNewOp, hint: "softplus′(x) = σ(x); GELU = x·Φ(x), so GELU′ = Φ(x) + x·φ(x) (or differentiate the tanh form)" },
+  { id: "13.1", answer: "rules", test: checkRules, offLimits: { why: "write each rule yourself", modules: ["autograd/value", "autograd/tensor"] }, hint: "each rule is g times the local derivative: tanh′ = 1 − tanh², exp′ = exp, (xᵏ)′ = k·xᵏ⁻¹" },
+  { id: "13.2", answer: "topologicalSort", test: checkTopologicalSort, offLimits: { why: "order the graph yourself", modules: ["autograd/graph"] }, hint: "depth first: visit a node's parents, then append the node; remember which nodes you have visited" },
+  { id: "13.3", answer: "matmulBackward", test: checkMatmulBackward, offLimits: { why: "write the two products yourself (matmulTransA, matmulTransB or loops)", layers: true, modules: ["autograd/tensor", "autograd/graph"] }, hint: "the shapes decide: dA has A's shape, dB has B's; multiply swaps" },
+  { id: "13.4", answer: "newOp", test: checkNewOp, hint: "softplus′(x) = σ(x); GELU = x·Φ(x), so GELU′ = Φ(x) + x·φ(x) (or differentiate the tanh form)" },
 ]);

@@ -1,10 +1,7 @@
-// Small tools the exercise checks share: random test matrices, comparisons, and guards that switch the
-// library's own backward passes off while a student's function runs (so they cannot be used to pass).
+// Small tools the exercise checks share: random test matrices, comparisons, recorded calls. (What a student's
+// function may not use is declared per exercise, `offLimits` in the registry: see off-limits.ts.)
 import { Matrix } from "../../core/matrix";
 import { Random } from "../../core/random";
-import { Dense } from "../../nn/layers";
-import { ReLU, Sigmoid, Tanh, Softmax } from "../../nn/activations";
-import { Sequential } from "../../nn/sequential";
 
 /** A rows × cols float64 matrix of N(0, std²) entries from `rng`. */
 export function randomMatrix(rng: Random, rows: number, cols: number, std = 1): Matrix {
@@ -36,28 +33,6 @@ export function matrixProblem(what: string, got: unknown, e: Matrix, tol: number
   if (shape !== null) return shape;
   const d = largestRelDiff((got as Matrix).data, e.data);
   return d <= tol ? null : `${what} differs from the right gradient (largest relative difference ${d.toExponential(1)})`;
-}
-
-type Patched = { proto: { backward: unknown }; original: unknown };
-
-/**
- * Runs fn with the library's backward passes (Dense, the activations, Sequential) switched off: calling
- * one throws "not allowed in this exercise". Restores them afterwards, whatever happens.
- */
-export function withoutLibraryBackward<T>(exercise: string, fn: () => T): T {
-  const patched: Patched[] = [];
-  for (const cls of [Dense, ReLU, Sigmoid, Tanh, Softmax, Sequential]) {
-    const proto = cls.prototype as unknown as { backward: unknown };
-    patched.push({ proto, original: proto.backward });
-    proto.backward = () => {
-      throw new Error(`${cls.name}.backward is switched off in exercise ${exercise}: write the gradients yourself`);
-    };
-  }
-  try {
-    return fn();
-  } finally {
-    for (const p of patched) p.proto.backward = p.original;
-  }
 }
 
 /** f wrapped so that every point it is called at is recorded (a copy of x). */

@@ -1,4 +1,5 @@
-// Every chapter's exercises: importing this file registers them (one line a chapter; see registry.ts).
+// Every chapter's exercises, as students get them (feedback): importing this file registers them (one line a
+// chapter; see registry.ts). The teacher's expected values and hidden tests: ./hidden/index.ts.
 import "./ch01";
 import "./ch02";
 import "./ch03";
@@ -14,4 +15,7 @@ import "./ch12";
 import "./ch13";
 import "./ch14";
 import "./ch15";
-export { registerExercises, findExercise, exerciseIds, exerciseId, exercisesByChapter, type ExerciseSpec } from "./registry";
+export {
+  registerExercises, registerHidden, findExercise, findHidden, exerciseIds, exerciseId, exercisesByChapter, digestOf, digitsFor,
+  canonical, feedbackRandom, type ExerciseSpec, type Exercise, type HiddenSpec, type OffLimits, type ExerciseTest,
+} from "./registry";

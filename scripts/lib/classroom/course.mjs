@@ -27,14 +27,18 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSy
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** What a student gets, relative to the project root (notebooks/solutions/ stays with the teacher; web/ is the
+/** What a student gets, relative to the project root (notebooks/solutions/ and the hidden tests,
+ *  lib/course/exercises/hidden/, stay with the teacher: students get the feedback-only checks; web/ is the
  *  page code, and build/widgets.js its bundle that drawDigit() and playground() put in the page). */
 export const COURSE_ENTRIES = ["README.md", "package.json", "tsconfig.json", "lib", "web", "notebooks", "jupyter", "data", "results", "build/widgets.js"];
-const SKIP = new Set(["notebooks/solutions", "node_modules", ".ipynb_checkpoints", "build"]);
+/** A student edition for a class without a hub (`npm run classroom -- edition --out DIR`) also has the commands. */
+export const EDITION_ENTRIES = [...COURSE_ENTRIES, "package-lock.json", "scripts"];
+export const HIDDEN = "lib/course/exercises/hidden";
+const SKIP = new Set(["notebooks/solutions", HIDDEN, "node_modules", ".ipynb_checkpoints", "build"]);
 export const MANIFEST = ".course-manifest.json";
 
 /** Every file of the course under `root`, as sorted relative paths with "/" separators. */
-export function courseFiles(root) {
+export function courseFiles(root, entries = COURSE_ENTRIES) {
   const out = [];
   const walk = (rel) => {
     const abs = join(root, rel);
@@ -47,14 +51,14 @@ export function courseFiles(root) {
       }
     } else if (st.isFile()) out.push(rel);
   };
-  for (const entry of COURSE_ENTRIES) walk(entry);
+  for (const entry of entries) walk(entry);
   return out.sort();
 }
 
 /** Copy the course files of `root` into `out` (emptied first); returns their relative paths. */
-export function copyRelease(root, out) {
+export function copyRelease(root, out, entries = COURSE_ENTRIES) {
   rmSync(out, { recursive: true, force: true });
-  const files = courseFiles(root);
+  const files = courseFiles(root, entries);
   for (const rel of files) {
     mkdirSync(dirname(join(out, rel)), { recursive: true });
     copyFileSync(join(root, rel), join(out, rel));
