@@ -1,3 +1,0 @@
-export const RUNNER_BUNDLE: string;
-export function buildRunnerBundle(): string;
-export function ensureRunnerBundle(): string;
