@@ -73,8 +73,9 @@ export function graphFigure(root: DrawableNode, options: GraphFigureOptions = {}
   });
   const height = rowsBottom + PAD + (lanes > 0 ? 12 * lanes + 6 : 0);
   const title = options.title ?? `The computational graph of ${order.length} values`;
-  return `<figure style="margin:0.5em 0;overflow-x:auto"><svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="12" fill="currentColor" style="color:inherit">` +
+  // The drawing shrinks to the page's width (no sideways scrolling: a phone sees it whole, a keyboard has nothing to reach)
+  return `<figure style="margin:0.5em 0"><svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="12" fill="currentColor" style="color:inherit;max-width:100%;height:auto">` +
     `<title>${escape(title)}</title>${parts.join("")}</svg><figcaption style="font-size:90%">${escape(title)}</figcaption></figure>`;
 }
 

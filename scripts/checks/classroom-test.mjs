@@ -242,11 +242,12 @@ async function main() {
   // saved (her page has left the notebook), is stopped; her files stay and her next login starts afresh.
   const saved = readFileSync(`/home/${alice}/mnist-course/notebooks/${CHAPTER}`);
   await page.goto("about:blank");
+  // (status is read before the cull time is shortened: with the short time the culler may stop alice at once)
+  const idleLine = classroom(["status"]).stdout;
+  ok(new RegExp(`${alice}\\s+running\\s+idle \\d+`).test(idleLine), "status shows how long each running student has been idle", idleLine);
   const tCull = Date.now();
   const shortened = classroom(["setup", "--roster", roster, "--cull-after", `${CULL_SECONDS}s`]).stdout;
   ok(new RegExp(`idle for ${CULL_SECONDS} s is stopped`).test(shortened), `setup --cull-after ${CULL_SECONDS}s says the new cull time`, shortened);
-  const idleLine = classroom(["status"]).stdout;
-  ok(new RegExp(`${alice}\\s+running\\s+idle \\d+`).test(idleLine), "status shows how long each running student has been idle", idleLine);
   let culled = false;
   while (!culled && Date.now() - tCull < (CULL_SECONDS + 60) * 1000) {
     await new Promise((r) => setTimeout(r, 2000));
