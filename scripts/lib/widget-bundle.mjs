@@ -24,7 +24,9 @@ export function buildWidgetBundle() {
   alias.crypto = alias["node:crypto"] = join(dir, "crypto-shim.ts"); // SHA-256 of model files (persist.ts)
   const common = {
     bundle: true, write: false, format: "iife", platform: "browser", target: "es2020", minify: true, legalComments: "none",
-    charset: "utf8", logLevel: "silent", alias, inject: [join(dir, "buffer-shim.ts")], loader: { ".wasm": "binary" },
+    charset: "utf8", logLevel: "silent", alias, loader: { ".wasm": "binary" },
+    // Buffer, and `process` (lib/files.ts registers a process.on("exit") clean-up when it loads)
+    inject: [join(dir, "buffer-shim.ts"), join(dir, "process-shim.ts")],
   };
   const one = (entry, define) => {
     const text = esbuild.buildSync({ ...common, entryPoints: [join(dir, entry)], define }).outputFiles?.[0]?.text;
