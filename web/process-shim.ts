@@ -1,9 +1,24 @@
-// The free name `process` in the page's bundle (esbuild injects it, scripts/lib/widget-bundle.mjs): lib/files.ts
-// registers a process.on("exit") clean-up when it loads, and lib/ reads its MNIST_* environment. One thread here.
+// The free name `process` in the page bundle (esbuild injects it; lib/files.ts calls process.on when it loads): the
+// working directory is the book's root, one thread, and the environment the library reads (MNIST_*) empty.
+const CWD = "/";
+
 export const process = {
   env: { MNIST_THREADS: "1" } as Record<string, string | undefined>,
-  cwd: () => "/",
+  cwd: () => CWD,
+  versions: { v8: "browser" } as Record<string, string>,
   platform: "browser",
   argv: [] as string[],
+  hrtime: Object.assign((prev?: [number, number]): [number, number] => {
+    const t = performance.now();
+    const s = Math.floor(t / 1000);
+    const ns = Math.round((t - s * 1000) * 1e6);
+    return prev ? [s - prev[0], ns - prev[1]] : [s, ns];
+  }, { bigint: () => BigInt(Math.round(performance.now() * 1e6)) }),
+  memoryUsage: () => ({ heapUsed: 0, rss: 0 }),
   on: () => undefined,
+  exit: () => {
+    throw new Error("process.exit is not available in the book's page");
+  },
+  stdout: { write: (s: string) => console.log(String(s).replace(/\n$/, "")) },
+  stderr: { write: (s: string) => console.error(String(s).replace(/\n$/, "")) },
 };
