@@ -293,7 +293,7 @@ async function checkPadKeyboard(page, problems) {
 }
 
 /** At a phone's and a tablet's width: nothing wider than the screen, charts and pad inside it, axis titles apart. */
-async function checkNarrow(browser, file, width, problems) {
+async function checkNarrow(browser, file, width, problems, name) {
   const { context, page } = await openPage(browser, file, problems, { viewport: { width, height: 900 }, isMobile: width < 500, hasTouch: width < 500 });
   try {
     await scrollThrough(page);
@@ -321,7 +321,7 @@ async function checkNarrow(browser, file, width, problems) {
       }
       return out;
     });
-    for (const f of found) problems.push(`at ${width} px: ${f}`);
+    for (const f of found) problems.push(`${name} at ${width} px: ${f}`);
   } finally {
     await context.close();
   }
@@ -483,7 +483,7 @@ async function main() {
     for (const width of [390, 768]) {
       const problems = [];
       const checked = [...withCharts, "pad.html", "playground.html"].filter((f) => pages.includes(f));
-      for (const name of checked) await checkNarrow(browser, join(BOOK, name), width, problems).catch((e) => problems.push(`${name}: ${e.message}`));
+      for (const name of checked) await checkNarrow(browser, join(BOOK, name), width, problems, name).catch((e) => problems.push(`${name}: ${e.message}`));
       report(`${width} px wide`, problems, `${checked.length} pages: charts, pad and playground fit, no axis titles overlap`);
     }
     if (pages.includes("pad.html")) {

@@ -8,11 +8,30 @@ outputs as they were); OUT_DIR/pygments.css is the highlighting's style sheet (l
 prefers-color-scheme: dark).
 """
 import os
+import re
 import sys
 
 import nbformat
 from nbconvert import HTMLExporter
 from pygments.formatters import HtmlFormatter
+
+
+def scrolling_tables(body: str) -> str:
+    """Each table in a box of its own that scrolls sideways, so a wide table never widens a phone's page.
+
+    The box can take the keyboard's focus (arrow keys then scroll it), and says what it is to a screen reader.
+    """
+    count = 0
+
+    def open_box(_: "re.Match[str]") -> str:
+        nonlocal count
+        count += 1  # each region's name is its own (a screen reader lists them)
+        return f'<div class="table-scroll" role="region" tabindex="0" aria-label="Table {count}">\n<table'
+
+    parts = re.split(r"(<script\b.*?</script>)", body, flags=re.S | re.I)  # never inside a script's text
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"<table\b", open_box, parts[i]).replace("</table>", "</table>\n</div>")
+    return "".join(parts)
 
 
 def main() -> None:
@@ -24,6 +43,7 @@ def main() -> None:
             nb = nbformat.read(path, as_version=4)
             body, _ = exporter.from_notebook_node(nb)
             body = body.replace("<th></th>", "<td></td>")  # a Markdown table's blank corner: no empty header cell
+            body = scrolling_tables(body)
         except Exception as e:  # every failure names the file, in one line
             why = str(e).splitlines()[0] if str(e) else type(e).__name__
             print(f"book: {path}: cannot render: {why}", file=sys.stderr)
