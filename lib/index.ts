@@ -85,8 +85,9 @@ export { loadPlotly, show, showHtml, type Figure, type Trace } from "./course/pl
 export { digitGrid, weightImages, digitImage } from "./course/figures";
 export { histogram, confusionMatrix, confusionHeatmap, functionPlot, barChart, seriesPlot } from "./course/charts";
 export {
-  trainingCurves, runsTable, stepLossCurves, scheduleCurves, PALETTE, type Run, type Runs, type CurveOptions,
+  trainingCurves, runsTable, stepLossCurves, PALETTE, type Run, type Runs, type CurveOptions,
 } from "./course/curves";
+export { scheduleCurves } from "./course/schedule-curves";
 export { LiveCurves } from "./course/live";
 export { Probe } from "./course/probes";
 export { readRun, readRunIfPresent } from "./course/runs";

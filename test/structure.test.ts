@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const LIB = join(__dirname, "..", "lib");
-const MAX_LINES = 320;
+const MAX_LINES = 300;
 const ROOT = join(__dirname, "..");
 
 // What each folder of lib/ may import besides itself ("root" = the few files directly in lib/, e.g. paths.ts).

@@ -5,7 +5,7 @@
 //                   against epochs, parameter updates or wall-clock seconds of training
 //   stepLossCurves  the loss of every update a StepLog (lib/course/probes.ts) recorded, raw and smoothed, to make
 //                   the noise of small batches visible
-//   scheduleCurves  a learning-rate schedule α(epoch)
+//   (scheduleCurves, a learning-rate schedule α(epoch), is in schedule-curves.ts)
 //   runsTable       the final numbers of several runs as a text table
 // Elsewhere: LiveCurves (lib/course/live.ts) redraws trainingCurves while train() runs; readRun (lib/course/runs.ts)
 // reads a run recorded by the command line.
@@ -15,7 +15,6 @@
 //              seconds the cumulative wall-clock time of the training steps (evaluation excluded);
 //                      the only axis that changes from machine to machine and run to run.
 import type { EpochRecord, History } from "../train/callbacks";
-import type { Schedule } from "../train/optimizers";
 import type { Trace } from "./plot";
 import { movingAverage, type StepLog } from "./probes";
 import { formatCount, formatLoss, formatPercent, formatSeconds } from "../format";
@@ -260,44 +259,13 @@ export function stepLossCurves(logs: StepLog[], options: StepCurveOptions = {}):
   });
   return {
     data,
-    layout: {
-      title: { text: options.title ?? "" },
-      height: options.height ?? 460,
-      margin: { t: 60, b: 60, l: 70, r: 30 },
-      legend: LEGEND_BELOW,
-      xaxis: { title: { text: axis === "epoch" ? AXIS_TITLES.epoch : AXIS_TITLES.updates }, zeroline: false },
-      yaxis: { title: { text: "loss of the batch (cross-entropy)" }, type: options.logY ? "log" : "linear", range: options.yRange, zeroline: false },
-    },
+    layout: lineLayout(options.title, options.height ?? 460, 70, LEGEND_BELOW,
+      { title: { text: axis === "epoch" ? AXIS_TITLES.epoch : AXIS_TITLES.updates }, zeroline: false },
+      { title: { text: "loss of the batch (cross-entropy)" }, type: options.logY ? "log" : "linear", range: options.yRange, zeroline: false }),
   };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Learning-rate schedules
-
-/**
- * α of each schedule over `epochs` epochs, from the base rate α₀ = baseLr: a step per epoch, epoch e (0-based)
- * drawn from x = e to x = e + 1, so the x axis reads as training progress in epochs.
- */
-export function scheduleCurves(schedules: { name: string; schedule: Schedule }[], epochs: number, baseLr: number, options: { title?: string; height?: number } = {}): CurveFigure {
-  const dashes = ["solid", "dash", "dot", "dashdot"];
-  const data: Trace[] = schedules.map((s, i) => {
-    const y = Array.from({ length: epochs }, (_, e) => s.schedule(e, baseLr));
-    return {
-      type: "scatter", mode: "lines", name: s.name,
-      x: Array.from({ length: epochs + 1 }, (_, e) => e), y: [...y, y[epochs - 1]],
-      line: { color: PALETTE[i % PALETTE.length], shape: "hv", width: 3, dash: dashes[i % dashes.length] },
-      hovertemplate: `${s.name}<br>α %{y:.3g}<extra></extra>`,
-    };
-  });
-  return {
-    data,
-    layout: {
-      title: { text: options.title ?? "" },
-      height: options.height ?? 380,
-      margin: { t: 60, b: 60, l: 100, r: 30 },
-      xaxis: { title: { text: "training progress (epochs)" }, dtick: epochs <= 20 ? 1 : undefined, range: [0, epochs] },
-      yaxis: { title: { text: "learning rate α" }, rangemode: "tozero", exponentformat: "none" },
-      legend: { x: 0.01, xanchor: "left", y: 0.04, yanchor: "bottom", bgcolor: "rgba(255,255,255,0.8)" }, // schedules start high: the bottom left is free
-    },
-  };
+/** The layout of a one-panel line chart: a title, its height, room on the left for the y axis's numbers. */
+export function lineLayout(title: string | undefined, height: number, left: number, legend: object, xaxis: object, yaxis: object): Record<string, unknown> {
+  return { title: { text: title ?? "" }, height, margin: { t: 60, b: 60, l: left, r: 30 }, legend, xaxis, yaxis };
 }

@@ -134,14 +134,6 @@ def read_notebook(path):
     return nb
 
 
-def __init__(self, index, count, cell, message):
-        super().__init__(message)
-        self.index = index
-        self.count = count
-        self.cell = cell
-        self.message = message
-
-
 def rel(path):
     path = os.path.abspath(path)
     return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
