@@ -19,7 +19,7 @@
 // (numbers compared with a tolerance, arrays, typed arrays and matrices element by element, strings ignoring
 // case and surrounding spaces) or a predicate `(answer) => boolean | string` (a string is the reason the
 // answer is not right).
-import { findExercise, exerciseId, digestOf, digitsFor, feedbackRandom, type Exercise } from "./exercises/index";
+import { findExercise, exerciseId, digestOf, digitsFor, feedbackRandom, kindProblem, type Exercise } from "./exercises/index";
 import { guardedAnswer } from "./exercises/off-limits";
 
 export type ExerciseStatus = "unanswered" | "wrong" | "correct";
@@ -61,7 +61,7 @@ export function assessExercise(name: string, answer: unknown): CheckResult {
   }
   if (exercise.test !== undefined) {
     const test = exercise.test;
-    return assess(label, guardedAnswer(exercise, answer), (a: unknown) => test(a, feedbackRandom(exercise.id)), exercise.hint);
+    return assess(label, guardedAnswer(exercise, answer), (a: unknown) => kindProblem(exercise, a) ?? test(a, feedbackRandom(exercise.id)), exercise.hint);
   }
   return assess(label, answer, (a: unknown) => digestProblem(exercise, a), exercise.hint);
 }

@@ -24,8 +24,8 @@ registerExercises("1", [
         "Buffer.prototype.readUint32BE", "Buffer.prototype.readInt32BE", "Buffer.prototype.readUInt32LE", "Buffer.prototype.readUint32LE"],
     },
     hint: "n = b₀·2²⁴ + b₁·2¹⁶ + b₂·2⁸ + b₃ with b₀ = bytes[offset]; use * and +, since << 24 turns a first byte ≥ 128 negative",
+    expects: "(bytes, offset) => number",
     test: (f: ReadU32, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (bytes, offset) => number";
       const bytes = new Uint8Array(64);
       for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(256);
       bytes[8] = 0xea; bytes[20] = 0x00; bytes[21] = 0x00; bytes[22] = 0xea; bytes[23] = 0x60; // 60000 at 20
@@ -42,8 +42,8 @@ registerExercises("1", [
     answer: "labelsFromOneHot",
     offLimits: { why: "find the 1 in each row yourself", names: ["argmaxRows"] },
     hint: "loop over the rows i; in row i find the column j with Y.get(i, j) === 1",
+    expects: "(Y) => labels",
     test: (f: (Y: Matrix) => number[], rng: Random) => {
-      if (typeof f !== "function") return "expected a function (Y) => labels";
       const labels = Array.from({ length: 300 }, () => rng.int(10));
       const got = Array.from(f(oneHotRows(labels)) ?? []);
       if (got.length !== labels.length) return `for ${labels.length} rows it gives ${got.length} labels`;
@@ -56,8 +56,8 @@ registerExercises("1", [
     answer: "csvLine",
     offLimits: { why: "write the line yourself", modules: ["data/csv"] },
     hint: "the label, then Math.round(255 * x) for each of the 784 pixels of row i, joined with ','",
+    expects: "(images, labels, i) => string",
     test: (f: (images: Matrix, labels: ArrayLike<number>, i: number) => string, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (images, labels, i) => string";
       const test = loadMnist("test", { limit: 40 }); // test images: not in data/train-sample.csv
       for (const i of [0, rng.int(40), rng.int(40)]) {
         const want = [test.labels[i], ...Array.from(test.images.row(i), (x) => Math.round(255 * x))].join(",");

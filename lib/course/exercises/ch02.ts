@@ -18,8 +18,8 @@ registerExercises("2", [
     answer: "sigmoidDerivative",
     offLimits: { why: "derive σ′ and write it yourself", layers: true, modules: ["nn/activations"] },
     hint: "σ′(z) = σ(z)·(1 − σ(z)), derived, not a finite difference (which is only accurate to about 1e-10)",
+    expects: "(z) => number",
     test: (f: (z: number) => number, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (z) => number";
       // a formula agrees with σ(1 − σ) to rounding (1e-16); the best finite differences miss by 1e-13 or more
       for (let z = -20 + rng.uniform(0, 0.1); z <= 20; z += 0.173) {
         const want = sigmoid(z) * (1 - sigmoid(z));
@@ -38,8 +38,8 @@ registerExercises("2", [
     answer: "mySoftmax",
     offLimits: { why: "write softmax yourself", layers: true, modules: ["nn/activations", "nn/losses"], names: ["softmaxRows", "logSumExp", "rowMax"] },
     hint: "subtract Math.max(...z) from every logit before Math.exp",
+    expects: "(z) => probabilities",
     test: (f: (z: number[]) => number[], rng: Random) => {
-      if (typeof f !== "function") return "expected a function (z) => probabilities";
       const cases = [[1, 2, 3], [1000, 999, 998], [-1000, -1001, -1002], [1000, 0, -5], [0, 0, 0, 0],
         Array.from({ length: 10 }, () => rng.normal(0, 5))];
       for (const z of cases) {

@@ -59,8 +59,8 @@ registerExercises("3", [
     answer: "numericalGradient",
     offLimits: { why: "write the centred difference yourself", modules: ["nn/gradcheck"] },
     hint: "for each i: copy x, add h to x[i] for f(x + h·e_i), subtract h for f(x − h·e_i), divide the difference by 2h; h = 1e-5",
+    expects: "(f, x) => gradient",
     test: (g: Gradient, rng: Random) => {
-      if (typeof g !== "function") return "expected a function (f, x) => gradient";
       // f(x) = Σ exp(x_i) + x₀·x₁²: every second and third derivative is non-zero, so a forward
       // difference (error ~ h) and a poorly chosen step cannot reach the accuracy a centred one does
       const f = (v: number[]) => v.reduce((s, t) => s + Math.exp(t), 0) + v[0] * v[1] * v[1];

@@ -65,8 +65,8 @@ registerExercises("4", [
     answer: "denseBackward",
     offLimits: BY_HAND,
     hint: "dW = Xᵀ·dZ (in × out), db = Σ over the rows of dZ (1 × out), dX = dZ·Wᵀ (m × in): matmulTransA, sumRows, matmulTransB, or loops",
+    expects: "(X, W, dZ) => { dW, db, dX }",
     test: (f: (X: Matrix, W: Matrix, dZ: Matrix) => DenseGrads, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (X, W, dZ) => { dW, db, dX }";
       const X = randomMatrix(rng, 5, 6), W = randomMatrix(rng, 6, 4), dZ = randomMatrix(rng, 5, 4);
       const got = f(X, W, dZ);
       if (got === null || typeof got !== "object") return "expected an object { dW, db, dX }";
@@ -83,8 +83,8 @@ registerExercises("4", [
     answer: "twoLayerBackward",
     offLimits: BY_HAND,
     hint: "forward first (keep Z1 and A1), then dZ2 = (P − Y)/m, dW2 = A1ᵀ·dZ2, db2 = Σ dZ2, dA1 = dZ2·W2ᵀ, dZ1 = dA1 ∗ [Z1 > 0], dW1 = Xᵀ·dZ1, db1 = Σ dZ1",
+    expects: "(X, Y, W1, b1, W2, b2) => { dW1, db1, dW2, db2 }",
     test: (f: TwoLayer, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (X, Y, W1, b1, W2, b2) => { dW1, db1, dW2, db2 }";
       const small = twoLayerProblem(f, twoLayerCase(rng, 12, 20, 7, 5), 1e-9);
       if (small !== null) return `on a batch of 12 examples (20 inputs, 7 hidden units, 5 classes): ${small}`;
       // a full-size case with a time limit: backpropagation takes milliseconds, finite differences minutes
@@ -102,8 +102,8 @@ registerExercises("4", [
     answer: "largestRelativeError",
     offLimits: { why: "nudge the entries and compare yourself", modules: ["nn/gradcheck"] },
     hint: "for each entry k: keep v = M.data[k], set v + h and v − h (h = 1e-5), n = (up − down)/2h, put v back; the error is |a − n| / max(|a|, |n|, 1e-10)",
+    expects: "(loss, M, analytic, entries) => number",
     test: (f: GradCheck) => {
-      if (typeof f !== "function") return "expected a function (loss, M, analytic, entries) => number";
       const M = Matrix.fromRows([[0.3, -0.8, 1.1, 0.2], [-0.5, 0.9, 0.05, -1.3], [0.7, -0.2, 0.4, 1.6]], "float64");
       const c = [1, -2, 0.5, 3, -1, 2, 1.5, -0.7, 0.9, -1.1, 2.2, 0.4];
       const original = M.data.slice();
@@ -133,8 +133,8 @@ registerExercises("4", [
     answer: "sigmoidBackward",
     offLimits: BY_HAND,
     hint: "dZ = dA ∗ A ∗ (1 − A): hadamard(dA, map(A, (a) => a * (1 - a)))",
+    expects: "(A, dA) => dZ",
     test: (fn: (A: Matrix, dA: Matrix) => Matrix, rng: Random) => {
-      if (typeof fn !== "function") return "expected a function (A, dA) => dZ";
       const Z = randomMatrix(rng, 3, 7, 2), dA = randomMatrix(rng, 3, 7);
       const A = map(Z, (z) => 1 / (1 + Math.exp(-z)));
       const want = hadamard(dA, map(A, (a) => a * (1 - a)));

@@ -14,8 +14,8 @@ registerExercises("5", [
     id: "5.1",
     answer: "updatesPerEpoch",
     hint: "a short last batch is still an update: round up (Math.ceil); and a batch cannot be larger than the data",
+    expects: "(n, batchSize) => number",
     test: (f: UpdatesPerEpoch, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (n, batchSize) => number";
       const cases: [number, number | "full", number][] = [
         [5000, "full", 1], [5000, 1, 5000], [5000, 64, 79], [60000, 128, 469], [100, 100, 1], [100, 30, 4], [7, 500, 1],
       ];

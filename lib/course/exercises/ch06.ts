@@ -22,8 +22,8 @@ registerExercises("6", [
     id: "6.1",
     answer: "pickBest",
     hint: "look at each run's LAST epoch, and at its accuracy on the dev set (testAccuracy: the set train() evaluated on), not on the training data",
+    expects: "(histories) => name",
     test: (f: (histories: Record<string, History>) => string) => {
-      if (typeof f !== "function") return "expected a function (histories) => name";
       const runs: Record<string, History> = {
         "α = 0.3": fakeHistory([0.90, 0.95, 0.97], [0.89, 0.93, 0.91]),   // the best dev accuracy at any epoch, not at the end
         "α = 0.1": fakeHistory([0.88, 0.91, 0.93], [0.88, 0.90, 0.92]),   // the best at the end
@@ -42,8 +42,8 @@ registerExercises("6", [
     answer: "parameterCount",
     offLimits: { why: "count the weights and biases yourself", layers: true, modules: ["nn/sequential", "nn/models", "nn/evaluate", "nn/chain", "nn/layer-config", "nn/persist"] },
     hint: "each Dense layer from a to b units has a·b weights and b biases",
+    expects: "(sizes) => number",
     test: (f: (sizes: number[]) => number, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (sizes) => number";
       const drawn = Array.from({ length: 2 + rng.int(3) }, () => 1 + rng.int(300));
       for (const sizes of [[784, 10, 10], [784, 256, 10], [784, 64, 10], [784, 512, 256, 10], [3, 1], drawn]) {
         const expected = mlp(sizes).parameterCount();

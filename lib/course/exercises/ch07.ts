@@ -11,8 +11,8 @@ registerExercises("7", [
     answer: "momentumStep",
     offLimits: { why: "write the update yourself", modules: ["train/"] },
     hint: "for every i: v[i] = beta * v[i] + g[i]; then w[i] -= lr * v[i] (update v first, in place, and w with the new v)",
+    expects: "(w, v, g, lr, beta) => void",
     test: (f: MomentumStep, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (w, v, g, lr, beta) => void";
       const n = 6;
       const w = Float64Array.from({ length: n }, () => rng.normal()), v = new Float64Array(n);
       const wRef = w.slice(), vRef = v.slice();
@@ -41,8 +41,8 @@ registerExercises("7", [
     answer: "myCosine",
     offLimits: { why: "write the schedule yourself", modules: ["train/"] },
     hint: "α₀·(1 + cos(π·epoch/10))/2",
+    expects: "(epoch, baseLr) => number",
     test: (f: (epoch: number, baseLr: number) => number, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (epoch, baseLr) => number";
       const reference = cosineLr(10);
       for (const base of [0.001, 0.1, 1, rng.uniform(0.01, 2)]) {
         for (let e = 0; e < 10; e++) {

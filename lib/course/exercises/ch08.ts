@@ -60,8 +60,8 @@ registerExercises("8", [
     answer: "transAB",
     offLimits: { why: "write the three loops yourself", modules: ["engine/", "core/ops"] },
     hint: "loops p, i, j: for each p, C[i, :] += A[p, i]·B[p, :]; remember that c may start with garbage",
+    expects: "(a, b, c, m, k, n) => void",
     test: (f: TransAB, r: Random) => {
-      if (typeof f !== "function") return "expected a function (a, b, c, m, k, n) => void";
       const m = 13 + r.int(4), k = 11 + r.int(4), n = 17 + r.int(4);
       const a = Float32Array.from({ length: k * m }, () => r.uniform(-1, 1));
       const b = Float32Array.from({ length: k * n }, () => r.uniform(-1, 1));

@@ -48,8 +48,8 @@ registerExercises("9", [
     answer: "bnBackward",
     offLimits: { why: "write the formula yourself", layers: true, modules: ["nn/batchnorm", "nn/gradcheck"] },
     hint: "per column j, with g = γ_j·dY: dX = invStd_j·(g − mean(g) − x̂·mean(g ⊙ x̂)), the means over the m rows",
+    expects: "(dY, xHat, gamma, invStd) => Matrix",
     test: (f: BnBackward, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (dY, xHat, gamma, invStd) => Matrix";
       // the formula agrees with the exact gradient to rounding (1e-15); finite differences, even through a
       // rebuilt x, miss by 1e-10 or more on a batch this size
       for (const [m, n] of [[5, 3], [48, 12], [2, 2]]) {

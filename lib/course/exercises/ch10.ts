@@ -29,8 +29,8 @@ registerExercises("10", [
     answer: "myDropout",
     offLimits: { why: "write dropout yourself", layers: true, modules: ["nn/dropout"] },
     hint: "keep unit i when u[i] < 1 − p and divide it by 1 − p (inverted dropout); otherwise 0",
+    expects: "(x, p, u) => number[]",
     test: (f: DropoutByHand, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (x, p, u) => number[]";
       for (const p of [0.5, 0.2, 0.8, 0]) {
         const x = Array.from({ length: 12 }, () => rng.normal(0, 2)), u = Array.from({ length: 12 }, () => rng.next());
         const got = f(x.slice(), p, u.slice());
@@ -50,8 +50,8 @@ registerExercises("10", [
     answer: "l1Step",
     offLimits: { why: "write the update yourself", modules: ["train/"] },
     hint: "the L1 penalty λ·Σ|W| has gradient λ·sign(W) (0 where W = 0): W ← W − α·(dW + λ·sign(W))",
+    expects: "(w, dw, lr, lambda) => number[]",
     test: (f: L1Step, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (w, dw, lr, lambda) => number[]";
       for (const [lr, lambda] of [[0.1, 0.01], [0.5, 0.2], [0.01, 0]]) {
         const w = Array.from({ length: 10 }, (_, i) => (i === 3 ? 0 : rng.normal(0, 3))), dw = w.map(() => rng.normal());
         const got = f(w.slice(), dw.slice(), lr, lambda);
@@ -72,8 +72,8 @@ registerExercises("10", [
     answer: "earlyStop",
     offLimits: { why: "write the rule yourself", modules: ["train/"] },
     hint: "walk the epochs keeping the lowest dev loss so far and how many epochs since it; stop when that count reaches the patience",
+    expects: "(devLosses, patience) => { stop, best }",
     test: (f: EarlyStop, rng: Random) => {
-      if (typeof f !== "function") return "expected a function (devLosses, patience) => { stop, best }";
       const cases: [number[], number][] = [
         [[0.9, 0.7, 0.6, 0.62, 0.61, 0.65, 0.66, 0.7], 3],
         [[0.9, 0.7, 0.6, 0.62, 0.59, 0.65, 0.66, 0.7], 2],

@@ -13,7 +13,7 @@
 // functions (Math.abs = () => 0) is refused: the kernel's library guard kept them as they loaded.
 import { writeFileSync } from "fs";
 import { Random } from "../../core/random";
-import { findExercise, findHidden, exerciseId } from "./registry";
+import { findExercise, findHidden, exerciseId, kindProblem } from "./registry";
 import { guardedAnswer, libraryGuard } from "./off-limits";
 import { compare, type ExerciseStatus } from "../exercise";
 import "./index";
@@ -45,7 +45,7 @@ export function verdictFor(id: string, seed: number, bindings = notebookBindings
   let problem: string | null;
   try {
     if (test !== undefined) {
-      const verdict = test(guardedAnswer(exercise, answer), new Random(seed));
+      const verdict = kindProblem(exercise, answer) ?? test(guardedAnswer(exercise, answer), new Random(seed));
       problem = verdict === true ? null : typeof verdict === "string" && verdict ? verdict : "the answer is not right";
     } else if (hidden?.expected !== undefined) {
       problem = compare(answer, hidden.expected, hidden.tolerance ?? exercise.tolerance ?? 1e-6);

@@ -17,5 +17,5 @@ import "./ch14";
 import "./ch15";
 export {
   registerExercises, registerHidden, findExercise, findHidden, exerciseIds, exerciseId, exercisesByChapter, digestOf, digitsFor,
-  canonical, feedbackRandom, type ExerciseSpec, type Exercise, type HiddenSpec, type OffLimits, type ExerciseTest,
+  canonical, feedbackRandom, kindProblem, type ExerciseSpec, type Exercise, type HiddenSpec, type OffLimits, type ExerciseTest,
 } from "./registry";

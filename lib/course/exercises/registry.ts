@@ -75,6 +75,8 @@ export interface ExerciseSpec {
   answer: string;
   /** printed after a wrong answer */
   hint: string;
+  /** the answer is a function of this shape ("(w, dw, lr, lambda) => number[]"): anything else is told so before any test */
+  expects?: string;
   /** a value exercise: digestOf(id, expected), the expected value itself being in hidden/chNN.ts */
   digest?: string;
   /** significant digits a number is rounded to before its digest (default: from the tolerance) */
@@ -189,4 +191,9 @@ export function feedbackRandom(id: string): Random {
   let seed = 17;
   for (const ch of exerciseId(id)) seed = (seed * 31 + ch.charCodeAt(0)) % 1_000_003;
   return new Random(seed);
+}
+
+/** What is wrong with the answer's kind before any test runs ("expected a function …"), or null. */
+export function kindProblem(exercise: ExerciseSpec, answer: unknown): string | null {
+  return exercise.expects !== undefined && typeof answer !== "function" ? `expected a function ${exercise.expects}` : null;
 }
