@@ -1,6 +1,6 @@
 // The convolutional network's training speed (chapter 11, `npm run train -- --preset cnn`), side by side in one
 // run: ours on the WebAssembly kernels (1 thread and all threads), ours on the plain TypeScript loops (on a part
-// of the epoch, scaled), and the same network in PyTorch on the CPU (bench/reference_cnn.py) when a Python with
+// of the epoch, scaled), and the same network in PyTorch on the CPU (bench/models/reference_cnn.py) when a Python with
 // PyTorch is found (MNIST_BENCH_TORCH_PYTHON chooses one; else python3 and /usr/bin/python3 are tried).
 //
 //   conv 5×5×F₁ → ReLU → pool 2 → conv 5×5×F₂ → ReLU → pool 2 → flatten → dense H → ReLU → dense 10,
@@ -109,7 +109,7 @@ function measure(name: string, data: Dataset, backend: BackendName, options: Bac
 function findTorch(notes: string[]): { python: string; torch: string; threads: number } | null {
   const candidates = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
   for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv() });
+    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv() });
     if (r.status !== 0) continue;
     try {
       return { python, ...JSON.parse(r.stdout.trim().split("\n").pop() as string) };
@@ -131,8 +131,8 @@ function referenceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 function torchRun(py: { python: string }, dir: string, threads: number, notes: string[]): Result | null {
   const files = mnistFiles("train");
-  const args = [join(process.cwd(), "bench", "reference_cnn.py"), files.images, files.labels, dir,
-    String(FILTERS[0]), String(FILTERS[1]), String(HIDDEN), String(LR), String(BATCH), String(threads)];
+  const args = [join(process.cwd(), "bench", "models", "reference_cnn.py"), files.images, files.labels, dir,
+    String(threads), String(BATCH), String(FILTERS[0]), String(FILTERS[1]), String(HIDDEN), String(LR)];
   const r = spawnSync(py.python, args, { encoding: "utf8", timeout: 1_200_000, env: referenceEnv({ OMP_NUM_THREADS: String(threads) }) });
   if (r.status !== 0) {
     notes.push(`PyTorch, ${threads} thread(s): failed: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
