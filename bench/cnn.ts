@@ -11,14 +11,17 @@
 // backward dW = dZ'ᵀ·cols and, except in the first layer, dcols = dZ'·W; each 2·(N·OH·OW)·F·(C·k·k)) divided by
 // the time spent in the Conv2D layers, im2col, col2im and the rearrangements included.
 //
+// Then where a step goes: each layer's forward and backward, the loss and the update, and inside each the
+// kernels it called (im2col, the products, pooling, …), from lib/course/profile.ts.
+//
 // Run: npm run bench -- cnn
 import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
-import { cpus, tmpdir } from "os";
+import { cpus, loadavg, tmpdir } from "os";
 import { join } from "path";
 import {
   Matrix, Random, Conv2D, mnistCnn, softmaxCrossEntropy, adam, batches, loadMnist, setBackend, getBackend,
-  backendInfo, type Dataset, type Sequential, type BackendName, type BackendOptions,
+  backendInfo, profileSteps, formatProfile, type Dataset, type Sequential, type BackendName, type BackendOptions,
 } from "../lib/index";
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
@@ -210,4 +213,15 @@ export async function run(): Promise<void> {
   console.log(`* JS loops timed on ${JS_BATCHES} of ${Math.ceil(n / BATCH)} batches, then scaled.`);
   console.log("Losses: mean over the epoch's batches; same start and order everywhere, so they must agree.");
   for (const note of notes) console.log(`note: ${note}`);
+
+  // Where a step goes: each layer's forward and backward, the loss, the update, and the kernels inside each.
+  if (backendInfo().wasmAvailable) {
+    for (const t of threads > 1 ? [1, threads] : [1]) {
+      setBackend("wasm", { threads: t });
+      startThreads();
+      console.log(`\nWhere a step of 64 goes, ours, WebAssembly, ${t} thread${t === 1 ? "" : "s"} (200 steps; load average ${loadavg()[0].toFixed(1)}):`);
+      console.log(formatProfile(profileSteps(network(), adam({ lr: LR }), data, { batchSize: BATCH, steps: 200, seed: SEED })));
+    }
+    setBackend(before);
+  }
 }
