@@ -25,6 +25,7 @@ import {
 } from "../lib/index";
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
+import { referenceEnv, describeReference } from "./models/torch";
 
 const SEED = 1;
 const BATCH = 64;
@@ -112,7 +113,7 @@ function measure(name: string, data: Dataset, backend: BackendName, options: Bac
 function findTorch(notes: string[]): { python: string; torch: string; threads: number } | null {
   const candidates = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
   for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv() });
+    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv(1) });
     if (r.status !== 0) continue;
     try {
       return { python, ...JSON.parse(r.stdout.trim().split("\n").pop() as string) };
@@ -124,19 +125,11 @@ function findTorch(notes: string[]): { python: string; torch: string; threads: n
   return null;
 }
 
-/** This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a current one. */
-function referenceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
 function torchRun(py: { python: string }, dir: string, threads: number, notes: string[]): Result | null {
   const files = mnistFiles("train");
   const args = [join(process.cwd(), "bench", "models", "reference_cnn.py"), files.images, files.labels, dir,
     String(threads), String(BATCH), String(FILTERS[0]), String(FILTERS[1]), String(HIDDEN), String(LR)];
-  const r = spawnSync(py.python, args, { encoding: "utf8", timeout: 1_200_000, env: referenceEnv({ OMP_NUM_THREADS: String(threads) }) });
+  const r = spawnSync(py.python, args, { encoding: "utf8", timeout: 1_200_000, env: referenceEnv(threads) });
   if (r.status !== 0) {
     notes.push(`PyTorch, ${threads} thread(s): failed: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
     return null;
@@ -188,7 +181,7 @@ export async function run(): Promise<void> {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    notes.push(`PyTorch from ${py.python} (default threads ${py.threads}), run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset`);
+    notes.push(`PyTorch from ${py.python} (default threads ${py.threads}): ${describeReference()}`);
   }
 
   const w = Math.max(...results.map((r) => r.name.length)) + 2;

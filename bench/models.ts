@@ -2,8 +2,8 @@
 //
 // For each model (bench/models/<name>.ts, listed in MODELS below): one epoch of the real MNIST training set
 // (60,000 images) in mini-batches, ours on the WebAssembly kernels with 1 thread and with 2 (all cores), and the
-// same network in PyTorch (bench/models/reference_<name>.py) with 1 and 2 threads (torch.set_num_threads, with
-// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for PyTorch's process only). The runs are interleaved — ours 1,
+// same network in PyTorch (bench/models/reference_<name>.py) with 1 and 2 threads, at its best
+// (bench/models/torch.ts: OpenBLAS for its products, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset). The runs are interleaved — ours 1,
 // PyTorch 1, ours 2, PyTorch 2, then again for each repetition (--reps, default 2) — so that a busy moment of a
 // shared machine falls on both; each row gives its fastest epoch and the 1-minute load average when it ran.
 // The ratio compares the fastest of ours with the fastest of PyTorch's (below 1: ours is faster).
@@ -21,6 +21,7 @@ import { startThreads } from "../lib/engine/backend";
 import { benchOptions } from "./options";
 import type { ModelEntry } from "./models/entry";
 import { mlpEntry } from "./models/mlp";
+import { findTorch, referenceEnv, describeReference } from "./models/torch";
 import { cnnEntry } from "./models/cnn";
 
 /** The models, in the course's order; the recurrent and attention models join here. */
@@ -61,29 +62,6 @@ function ours(model: ModelEntry, data: Dataset, threads: number): Run {
   return oursEpoch(model, data);
 }
 
-/** A Python with PyTorch: MNIST_BENCH_TORCH_PYTHON, python3 or /usr/bin/python3; null if none has it. */
-function findTorch(): { python: string; torch: string } | null {
-  const candidates = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
-  for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_mlp.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv(1) });
-    if (r.status !== 0) continue;
-    try {
-      return { python, torch: JSON.parse(r.stdout.trim().split("\n").pop() as string).torch };
-    } catch {
-      // not our script's output
-    }
-  }
-  return null;
-}
-
-/** This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a current one. */
-function referenceEnv(threads: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
 function torchEpoch(python: string, model: ModelEntry, dir: string, threads: number): Run | string {
   const files = mnistFiles("train");
   const args = [join(process.cwd(), "bench", "models", model.reference), files.images, files.labels, dir,
@@ -121,7 +99,7 @@ export async function run(): Promise<void> {
     `Node ${process.version}; ${reps} interleaved repetition(s), the fastest shown; load = 1-minute load average before the run`);
   console.log(torch === null
     ? "PyTorch: not found (tried MNIST_BENCH_TORCH_PYTHON, python3, /usr/bin/python3; Debian: apt-get install python3-torch): ours only"
-    : `PyTorch ${torch.torch} from ${torch.python}, run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and torch.set_num_threads`);
+    : `PyTorch ${torch.torch} from ${torch.python}: ${describeReference()}`);
   if (!backendInfo().wasmAvailable) {
     console.log(`WebAssembly unavailable (${backendInfo().reason}): nothing to compare`);
     return;
