@@ -49,15 +49,17 @@ describe("convolution and pooling kernels in WebAssembly", () => {
         kernels.col2im(dcols, xW, N, g);
         jsKernels.col2im(dcols, xJ, N, g);
         same(xW, xJ, "col2im");
-        const F = 6, zT = fill(kernels.longLivedArray(N * P * F), 3), bias = fill(new Float32Array(F), 4);
-        const zW = kernels.longLivedArray(N * F * P).fill(NaN), zJ = new Float32Array(N * F * P);
-        kernels.channelsFirst(zT, bias, zW, N, F, P);
-        jsKernels.channelsFirst(zT, bias, zJ, N, F, P);
-        same(zW, zJ, "channelsFirst");
-        const dW = kernels.longLivedArray(N * P * F).fill(NaN), dJ = new Float32Array(N * P * F);
-        kernels.channelsLast(zW, dW, N, F, P);
-        jsKernels.channelsLast(zW, dJ, N, F, P);
-        same(dW, dJ, "channelsLast");
+        for (const F of [6, 16]) { // 16: the 4×4 blocks of the SIMD path (where P is a multiple of 4 too); 6: the plain one
+          const zT = fill(kernels.longLivedArray(N * P * F), 3), bias = fill(new Float32Array(F), 4);
+          const zW = kernels.longLivedArray(N * F * P).fill(NaN), zJ = new Float32Array(N * F * P);
+          kernels.channelsFirst(zT, bias, zW, N, F, P);
+          jsKernels.channelsFirst(zT, bias, zJ, N, F, P);
+          same(zW, zJ, `channelsFirst, ${F} filters`);
+          const dW = kernels.longLivedArray(N * P * F).fill(NaN), dJ = new Float32Array(N * P * F);
+          kernels.channelsLast(zW, dW, N, F, P);
+          jsKernels.channelsLast(zW, dJ, N, F, P);
+          same(dW, dJ, `channelsLast, ${F} filters`);
+        }
       });
     }
     for (const [N, C, H, W, size] of [[64, 16, 24, 24, 2], [64, 32, 8, 8, 2], [3, 2, 7, 5, 2], [2, 3, 9, 9, 3]]) {

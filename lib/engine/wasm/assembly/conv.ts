@@ -99,8 +99,34 @@ function col2im(cols: usize, x: usize, lo: i32, hi: i32, C: i32, H: i32, W: i32,
   }
 }
 
+/** The 4×4 block of floats at rows r0..r3 (4 consecutive floats each), transposed: column j of the block to out_j. */
+@inline
+function transpose4(from: usize, fromStride: usize, to: usize, toStride: usize, bias: usize, withBias: bool): void {
+  const r0 = v128.load(from), r1 = v128.load(from + fromStride);
+  const r2 = v128.load(from + 2 * fromStride), r3 = v128.load(from + 3 * fromStride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  let c0 = v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), c1 = v128.shuffle<f32>(t0, t2, 2, 3, 6, 7);
+  let c2 = v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(t1, t3, 2, 3, 6, 7);
+  if (withBias) {
+    c0 = f32x4.add(c0, v128.load32_splat(bias)); c1 = f32x4.add(c1, v128.load32_splat(bias, 4));
+    c2 = f32x4.add(c2, v128.load32_splat(bias, 8)); c3 = f32x4.add(c3, v128.load32_splat(bias, 12));
+  }
+  v128.store(to, c0); v128.store(to + toStride, c1); v128.store(to + 2 * toStride, c2); v128.store(to + 3 * toStride, c3);
+}
+
 /** Z[n, f, q] = Z'[n·P + q, f] + b[f], images lo..hi−1. */
 function channelsFirst(zT: usize, bias: usize, z: usize, lo: i32, hi: i32, F: i32, P: i32): void {
+  if ((F & 3) == 0 && (P & 3) == 0) { // in 4×4 blocks: 4 positions × 4 filters read as rows, written as columns
+    const fBytes = <usize>F << 2, pBytes = <usize>P << 2;
+    for (let n = lo; n < hi; n++) {
+      const from = at(zT, n * P * F), to = at(z, n * F * P);
+      for (let q = 0; q < P; q += 4) {
+        for (let f = 0; f < F; f += 4) transpose4(from + <usize>q * fBytes + (<usize>f << 2), fBytes, to + <usize>f * pBytes + (<usize>q << 2), pBytes, at(bias, f), true);
+      }
+    }
+    return;
+  }
   for (let n = lo; n < hi; n++) {
     const from = at(zT, n * P * F), to = at(z, n * F * P);
     for (let f = 0; f < F; f++) {
@@ -113,6 +139,16 @@ function channelsFirst(zT: usize, bias: usize, z: usize, lo: i32, hi: i32, F: i3
 
 /** dZ'[n·P + q, f] = dZ[n, f, q], images lo..hi−1. */
 function channelsLast(dZ: usize, dZT: usize, lo: i32, hi: i32, F: i32, P: i32): void {
+  if ((F & 3) == 0 && (P & 3) == 0) { // in 4×4 blocks, as channelsFirst the other way round
+    const fBytes = <usize>F << 2, pBytes = <usize>P << 2;
+    for (let n = lo; n < hi; n++) {
+      const from = at(dZ, n * F * P), to = at(dZT, n * P * F);
+      for (let f = 0; f < F; f += 4) {
+        for (let q = 0; q < P; q += 4) transpose4(from + <usize>f * pBytes + (<usize>q << 2), pBytes, to + <usize>q * fBytes + (<usize>f << 2), fBytes, 0, false);
+      }
+    }
+    return;
+  }
   for (let n = lo; n < hi; n++) {
     const from = at(dZ, n * F * P), to = at(dZT, n * P * F);
     for (let q = 0; q < P; q++) {
