@@ -1,6 +1,6 @@
 // The convolutional network's training speed (chapter 11, `npm run train -- --preset cnn`), side by side in one
 // run: ours on the WebAssembly kernels (1 thread and all threads), ours on the plain TypeScript loops (on a part
-// of the epoch, scaled), and the same network in PyTorch on the CPU (bench/reference_cnn.py) when a Python with
+// of the epoch, scaled), and the same network in PyTorch on the CPU (bench/models/reference_cnn.py) when a Python with
 // PyTorch is found (MNIST_BENCH_TORCH_PYTHON chooses one; else python3 and /usr/bin/python3 are tried).
 //
 //   conv 5×5×F₁ → ReLU → pool 2 → conv 5×5×F₂ → ReLU → pool 2 → flatten → dense H → ReLU → dense 10,
@@ -11,17 +11,21 @@
 // backward dW = dZ'ᵀ·cols and, except in the first layer, dcols = dZ'·W; each 2·(N·OH·OW)·F·(C·k·k)) divided by
 // the time spent in the Conv2D layers, im2col, col2im and the rearrangements included.
 //
+// Then where a step goes: each layer's forward and backward, the loss and the update, and inside each the
+// kernels it called (im2col, the products, pooling, …), from lib/course/profile.ts.
+//
 // Run: npm run bench -- cnn
 import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
-import { cpus, tmpdir } from "os";
+import { cpus, loadavg, tmpdir } from "os";
 import { join } from "path";
 import {
   Matrix, Random, Conv2D, mnistCnn, softmaxCrossEntropy, adam, batches, loadMnist, setBackend, getBackend,
-  backendInfo, type Dataset, type Sequential, type BackendName, type BackendOptions,
+  backendInfo, profileSteps, formatProfile, type Dataset, type Sequential, type BackendName, type BackendOptions,
 } from "../lib/index";
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
+import { referenceEnv, describeReference } from "./models/torch";
 
 const SEED = 1;
 const BATCH = 64;
@@ -109,7 +113,7 @@ function measure(name: string, data: Dataset, backend: BackendName, options: Bac
 function findTorch(notes: string[]): { python: string; torch: string; threads: number } | null {
   const candidates = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
   for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv() });
+    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv(1) });
     if (r.status !== 0) continue;
     try {
       return { python, ...JSON.parse(r.stdout.trim().split("\n").pop() as string) };
@@ -121,19 +125,11 @@ function findTorch(notes: string[]): { python: string; torch: string; threads: n
   return null;
 }
 
-/** This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a current one. */
-function referenceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
 function torchRun(py: { python: string }, dir: string, threads: number, notes: string[]): Result | null {
   const files = mnistFiles("train");
-  const args = [join(process.cwd(), "bench", "reference_cnn.py"), files.images, files.labels, dir,
-    String(FILTERS[0]), String(FILTERS[1]), String(HIDDEN), String(LR), String(BATCH), String(threads)];
-  const r = spawnSync(py.python, args, { encoding: "utf8", timeout: 1_200_000, env: referenceEnv({ OMP_NUM_THREADS: String(threads) }) });
+  const args = [join(process.cwd(), "bench", "models", "reference_cnn.py"), files.images, files.labels, dir,
+    String(threads), String(BATCH), String(FILTERS[0]), String(FILTERS[1]), String(HIDDEN), String(LR)];
+  const r = spawnSync(py.python, args, { encoding: "utf8", timeout: 1_200_000, env: referenceEnv(threads) });
   if (r.status !== 0) {
     notes.push(`PyTorch, ${threads} thread(s): failed: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
     return null;
@@ -185,7 +181,7 @@ export async function run(): Promise<void> {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    notes.push(`PyTorch from ${py.python} (default threads ${py.threads}), run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset`);
+    notes.push(`PyTorch from ${py.python} (default threads ${py.threads}): ${describeReference()}`);
   }
 
   const w = Math.max(...results.map((r) => r.name.length)) + 2;
@@ -210,4 +206,15 @@ export async function run(): Promise<void> {
   console.log(`* JS loops timed on ${JS_BATCHES} of ${Math.ceil(n / BATCH)} batches, then scaled.`);
   console.log("Losses: mean over the epoch's batches; same start and order everywhere, so they must agree.");
   for (const note of notes) console.log(`note: ${note}`);
+
+  // Where a step goes: each layer's forward and backward, the loss, the update, and the kernels inside each.
+  if (backendInfo().wasmAvailable) {
+    for (const t of threads > 1 ? [1, threads] : [1]) {
+      setBackend("wasm", { threads: t });
+      startThreads();
+      console.log(`\nWhere a step of 64 goes, ours, WebAssembly, ${t} thread${t === 1 ? "" : "s"} (200 steps; load average ${loadavg()[0].toFixed(1)}):`);
+      console.log(formatProfile(profileSteps(network(), adam({ lr: LR }), data, { batchSize: BATCH, steps: 200, seed: SEED })));
+    }
+    setBackend(before);
+  }
 }

@@ -2,12 +2,14 @@
 // any section starts, and the sections read --reps and --simple from here.
 import { parseCommandLine, wholeNumber } from "../scripts/lib/cli.mjs";
 
-export const SECTIONS = ["matmul", "data", "train", "cnn", "first-cell", "kernel-memory", "classroom"];
+export const SECTIONS = ["matmul", "data", "train", "cnn", "models", "first-cell", "kernel-memory", "classroom"];
 
 export interface BenchOptions {
   sections: string[];
   /** train, first-cell: repetitions of each measurement (default 3) */
   reps: number;
+  /** whether --reps was given (a section may have its own default) */
+  repsGiven: boolean;
   /** matmul: also time the simple kernels */
   simple: boolean;
 }
@@ -20,7 +22,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
   const { values, positionals } = parseCommandLine("bench", {
     options: { reps: { type: "string" }, simple: { type: "boolean" } },
     allowPositionals: true,
-    help: `Usage: npm run bench [-- section ...] [-- --simple] [-- --reps N]\n\nsections: ${SECTIONS.join(", ")} (default: all but classroom)`,
+    help: `Usage: npm run bench [-- section ...] [-- --simple] [-- --reps N]\n\nsections: ${SECTIONS.join(", ")} (default: all but classroom and models)`,
   }, argv);
   for (const name of positionals) {
     if (!SECTIONS.includes(name)) {
@@ -29,6 +31,6 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     }
   }
   const reps = values.reps === undefined ? 3 : wholeNumber("bench", "--reps", String(values.reps), 1, 1000);
-  parsed = { sections: positionals, reps, simple: values.simple === true };
+  parsed = { sections: positionals, reps, repsGiven: values.reps !== undefined, simple: values.simple === true };
   return parsed;
 }

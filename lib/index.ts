@@ -102,6 +102,7 @@ export { courseChapters, notebookTitle, chapterTableHtml, type CourseChapter } f
 export { graphFigure, type DrawableNode, type GraphFigureOptions } from "./course/graph-figure";
 export { attentionLayers, attentionRollout, patchesToPixels } from "./course/attention-maps";
 export { findNumpy, describeNumpy, numpyEnv } from "./course/numpy";
+export { profileSteps, formatProfile, type ProfileLine } from "./course/profile";
 
 // ── Files and formats ─────────────────────────────────────────────────────────────────────────────────────
 export { formatPercent, formatLoss, formatSeconds, formatCount } from "./format";

@@ -3,6 +3,7 @@
 // (jsKernels is a Kernels by its shape; lib/engine/active.ts falls back to it when no backend was chosen.)
 import type { FloatArray } from "./kernels";
 import { blockedProducts, simpleProducts } from "./gemm";
+import { convLoops } from "./kernels-js-conv";
 
 /** Whether all arrays are float32: then the products take the blocked loops, compiled for that one type. */
 function allFloat32(a: FloatArray, b: FloatArray, c: FloatArray): boolean {
@@ -94,6 +95,9 @@ export const jsKernels = {
   longLivedArray(length: number): Float32Array {
     return new Float32Array(length);
   },
+
+  // im2col, col2im, the channel layouts, max-pooling (lib/engine/kernels-js-conv.ts)
+  ...convLoops,
 };
 
 /** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */

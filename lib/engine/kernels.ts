@@ -45,10 +45,42 @@ export interface Kernels {
    * a layer's outputs), placed where these kernels read it fastest (the wasm kernels: in their own memory).
    */
   longLivedArray(length: number): Float32Array;
+
+  // --- Convolution and pooling (chapter 11): the rearrangements around a convolution's product ---------------
+  // Images are rows: X is N × (C·H·W), channel-major; g gives the window size k, stride s and padding p, and
+  // the OH × OW window positions (P = OH·OW). They copy, compare and add onto zero only, so every kernel gives
+  // the plain loops' numbers bit for bit.
+  /** cols[n·P + oy·OW + ox, (c·k + ky)·k + kx] = X[n, c, oy·s − p + ky, ox·s − p + kx]   (0 in the padding) */
+  im2col(x: FloatArray, cols: FloatArray, n: number, g: WindowShape): void;
+  /** X = 0, then each entry of cols added onto the pixel im2col copied it from (col2im is im2col's transpose) */
+  col2im(cols: FloatArray, x: FloatArray, n: number, g: WindowShape): void;
+  /** Z[n, f, q] = Z'[n·P + q, f] + b[f]:  Z' (N·P)×F (one row per window position) → Z N×(F·P), channel-major */
+  channelsFirst(zT: FloatArray, bias: FloatArray, z: FloatArray, n: number, filters: number, positions: number): void;
+  /** dZ'[n·P + q, f] = dZ[n, f, q]:  the reverse of channelsFirst, without the bias */
+  channelsLast(dZ: FloatArray, dZT: FloatArray, n: number, filters: number, positions: number): void;
+  /** Y[n, c, oy, ox] = max of the s×s window at (oy·s, ox·s), s = g.kernel = g.stride; winners[o] = the index in X of Y[o] (the first on a tie) */
+  maxPool(x: FloatArray, y: FloatArray, winners: Int32Array, n: number, g: WindowShape): void;
+  /** dX = 0, then dX[winners[o]] += dY[o] for every output o (dY.length of them) */
+  maxPoolBackward(dY: FloatArray, winners: Int32Array, dX: FloatArray): void;
+  /** A zero-filled Int32Array for indices that are kept (pooling's winners), placed as longLivedArray places numbers. */
+  longLivedIndices(length: number): Int32Array;
+}
+
+/** The sizes of k×k windows over C×H×W images (lib/nn/im2col.ts's ConvGeometry has this shape). */
+export interface WindowShape {
+  channels: number; //  C
+  height: number; //    H
+  width: number; //     W
+  kernel: number; //    k
+  stride: number; //    s
+  padding: number; //   p
+  outHeight: number; // OH = ⌊(H + 2p − k)/s⌋ + 1
+  outWidth: number; //  OW = ⌊(W + 2p − k)/s⌋ + 1
 }
 
 /** The methods every Kernels object must have (useKernels checks them). */
 export const KERNEL_METHODS = [
   "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
+  "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices",
 ] as const;

@@ -13,7 +13,9 @@
 // col2im is its adjoint (its transpose as a linear map): it adds each entry of a (N·OH·OW) × (C·k·k) matrix
 // back onto the pixel it was copied from. That is how a gradient with respect to the windows becomes a
 // gradient with respect to the image; a pixel that sits in several windows collects from each.
+// The loops themselves are the kernels' (lib/engine/kernels-js-conv.ts, and WebAssembly threads when available).
 import { Matrix } from "../core/matrix";
+import { activeKernels } from "../engine/active";
 
 /** The sizes of a convolution (or pooling) over images of channels × height × width. */
 export interface ConvGeometry {
@@ -52,36 +54,18 @@ export function convGeometry(
 
 /** cols = im2col(X):  X: N × (C·H·W)  →  (N·OH·OW) × (C·k·k), one window a row (see the top of this file). */
 export function im2col(x: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
-  const { channels: C, height: H, width: W, kernel: k, stride: s, padding: p, outHeight: OH, outWidth: OW } = g;
+  const { channels: C, height: H, width: W, kernel: k, outHeight: OH, outWidth: OW } = g;
   if (x.cols !== C * H * W) throw new Error(`im2col: X is ${x.shape} but images of ${C}×${H}×${W} need ${C * H * W} columns`);
   const N = x.rows, K = C * k * k;
   const cols = out ?? Matrix.zeros(N * OH * OW, K, x.dtype);
   if (cols.rows !== N * OH * OW || cols.cols !== K) throw new Error(`im2col: out is ${cols.shape} but the windows make ${N * OH * OW}×${K}`);
-  const X = x.data, D = cols.data;
-  let j = 0; // the next entry of cols to write: rows one after the other, each in W's column order
-  for (let n = 0; n < N; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const x0 = ox * s - p; // the window's left column in the image (negative: in the padding)
-        const whole = x0 >= 0 && x0 + k <= W; // the window's columns are all inside the image
-        for (let c = 0; c < C; c++) {
-          for (let ky = 0; ky < k; ky++) {
-            const y = oy * s - p + ky;
-            const from = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
-            if (y < 0 || y >= H) for (let kx = 0; kx < k; kx++) D[j++] = 0; // a row of padding
-            else if (whole) for (let kx = 0; kx < k; kx++) D[j++] = X[from + kx];
-            else for (let kx = 0; kx < k; kx++) D[j++] = x0 + kx >= 0 && x0 + kx < W ? X[from + kx] : 0;
-          }
-        }
-      }
-    }
-  }
+  activeKernels().im2col(x.data, cols.data, N, g); // cols[n·P + oy·OW + ox, (c·k + ky)·k + kx] = X[n, c, oy·s − p + ky, ox·s − p + kx]
   return cols;
 }
 
 /** dX = col2im(dcols):  (N·OH·OW) × (C·k·k)  →  N × (C·H·W), each entry added onto the pixel im2col took it from. */
 export function col2im(cols: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
-  const { channels: C, height: H, width: W, kernel: k, stride: s, padding: p, outHeight: OH, outWidth: OW } = g;
+  const { channels: C, height: H, width: W, kernel: k, outHeight: OH, outWidth: OW } = g;
   const K = C * k * k, P = OH * OW;
   if (cols.cols !== K || cols.rows % P !== 0) {
     throw new Error(`col2im: cols is ${cols.shape} but windows of ${C}×${k}×${k} at ${OH}×${OW} positions need (N·${P})×${K}`);
@@ -89,26 +73,7 @@ export function col2im(cols: Matrix, g: ConvGeometry, out?: Matrix): Matrix {
   const N = cols.rows / P;
   const x = out ?? Matrix.zeros(N, C * H * W, cols.dtype);
   if (x.rows !== N || x.cols !== C * H * W) throw new Error(`col2im: out is ${x.shape} but the images are ${N}×${C * H * W}`);
-  const X = x.data, D = cols.data;
-  X.fill(0);
-  let j = 0; // the next entry of cols to read, in im2col's order
-  for (let n = 0; n < N; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const x0 = ox * s - p;
-        const whole = x0 >= 0 && x0 + k <= W;
-        for (let c = 0; c < C; c++) {
-          for (let ky = 0; ky < k; ky++) {
-            const y = oy * s - p + ky;
-            const to = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
-            if (y < 0 || y >= H) j += k; // padding: nothing to add back
-            else if (whole) for (let kx = 0; kx < k; kx++) X[to + kx] += D[j++];
-            else for (let kx = 0; kx < k; kx++, j++) if (x0 + kx >= 0 && x0 + kx < W) X[to + kx] += D[j];
-          }
-        }
-      }
-    }
-  }
+  activeKernels().col2im(cols.data, x.data, N, g); // X = 0;  X[n, c, oy·s − p + ky, ox·s − p + kx] += cols[n·P + oy·OW + ox, (c·k + ky)·k + kx]
   return x;
 }
 
@@ -121,13 +86,7 @@ export function channelsFirst(zT: Matrix, bias: Matrix, out: Matrix): Matrix {
   if (out.cols !== F * P || zT.rows !== N * P || bias.cols !== F) {
     throw new Error(`channelsFirst: Z' is ${zT.shape}, b is ${bias.shape}, out is ${out.shape}: expected (N·P)×F, 1×F and N×(F·P)`);
   }
-  const A = zT.data, B = bias.data, Z = out.data;
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < F; f++) {
-      const to = (n * F + f) * P, from = n * P * F + f, b = B[f];
-      for (let q = 0; q < P; q++) Z[to + q] = A[from + q * F] + b;
-    }
-  }
+  activeKernels().channelsFirst(zT.data, bias.data, out.data, N, F, P); // Z[n, f, q] = Z'[n·P + q, f] + b[f]
   return out;
 }
 
@@ -137,12 +96,6 @@ export function channelsLast(dZ: Matrix, filters: number, out: Matrix): Matrix {
   if (out.rows !== N * P || out.cols !== F || !Number.isInteger(P)) {
     throw new Error(`channelsLast: dZ is ${dZ.shape}, out is ${out.shape}: expected N×(${F}·P) and (N·P)×${F}`);
   }
-  const G = dZ.data, D = out.data;
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < F; f++) {
-      const from = (n * F + f) * P, to = n * P * F + f;
-      for (let q = 0; q < P; q++) D[to + q * F] = G[from + q];
-    }
-  }
+  activeKernels().channelsLast(dZ.data, out.data, N, F, P); // dZ'[n·P + q, f] = dZ[n, f, q]
   return out;
 }

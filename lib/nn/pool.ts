@@ -9,6 +9,7 @@ import type { DType, Matrix } from "../core/matrix";
 import { Layer, type LayerConfig } from "./layers";
 import { Buffers } from "../core/buffers";
 import { convGeometry, type ConvGeometry } from "./im2col";
+import { activeKernels } from "../engine/active";
 
 export interface MaxPool2DOptions {
   channels: number; // C
@@ -36,29 +37,15 @@ export class MaxPool2D extends Layer {
 
   forward(x: Matrix): Matrix {
     // Y = the max of each s×s window
-    const { channels: C, height: H, width: W, kernel: s, outHeight: OH, outWidth: OW } = this.geometry;
+    const { channels: C, height: H, width: W, outHeight: OH, outWidth: OW } = this.geometry;
     if (x.cols !== this.inputSize()) {
       throw new Error(`${this.describe()}: input is ${x.shape} but images of ${C}×${H}×${W} need ${this.inputSize()} columns`);
     }
     const N = x.rows;
     const y = this.yBuffers.get(N, C * OH * OW, x.dtype);
-    if (this.winners.length < y.data.length) this.winners = new Int32Array(y.data.length); // grows, never shrinks
-    const X = x.data, Y = y.data, win = this.winners;
-    let o = 0; // index of the output being computed
-    for (let plane = 0; plane < N * C; plane++) {
-      const start = plane * H * W; // where this channel of this image starts
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++, o++) {
-          let best = start + oy * s * W + ox * s;
-          for (let i = 0; i < s; i++) {
-            const row = start + (oy * s + i) * W + ox * s;
-            for (let j = 0; j < s; j++) if (X[row + j] > X[best]) best = row + j;
-          }
-          Y[o] = X[best];
-          win[o] = best;
-        }
-      }
-    }
+    if (this.winners.length < y.data.length) this.winners = activeKernels().longLivedIndices(y.data.length); // grows, never shrinks
+    // Y[n, c, oy, ox] = max_{0 ≤ i, j < s} X[n, c, oy·s + i, ox·s + j],  winners = where each max is in X
+    activeKernels().maxPool(x.data, y.data, this.winners, N, this.geometry);
     this.rows = N;
     return y;
   }
@@ -71,9 +58,7 @@ export class MaxPool2D extends Layer {
       throw new Error(`${this.describe()}.backward: dY is ${dY.shape} but the output Y was ${this.rows}×${out}`);
     }
     const dX = this.dXBuffers.get(dY.rows, this.inputSize(), dY.dtype);
-    const D = dX.data, G = dY.data, win = this.winners;
-    D.fill(0);
-    for (let o = 0; o < G.length; o++) D[win[o]] += G[o];
+    activeKernels().maxPoolBackward(dY.data, this.winners, dX.data); // dX = 0;  dX[winner] += dY
     return dX;
   }
 

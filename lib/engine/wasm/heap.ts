@@ -103,7 +103,7 @@ export class WasmHeap {
   }
 
   /** The byte address of an array that views this memory, or −1 for any other array. */
-  addressOf(array: Float32Array): number {
+  addressOf(array: Float32Array | Int32Array): number {
     return this.buffers.has(array.buffer) ? array.byteOffset : -1;
   }
 

@@ -15,7 +15,8 @@
 //
 // Threads, and the memory itself, are the machine's (lib/engine/wasm/machine.ts), which this class extends.
 import type { Kernels, FloatArray } from "../kernels";
-import { WasmMachine, MR, type WasmKernelsOptions } from "./machine";
+import { MR, type WasmKernelsOptions } from "./machine";
+import { WasmRearrangements } from "./rearrange";
 import type { WasmModule } from "./api";
 import { align } from "./heap";
 
@@ -27,11 +28,11 @@ type Fallback = Kernels;
 /** Updates shorter than this stay in the plain loop (a call into WebAssembly costs more than it saves). */
 const ADD_SCALED_MIN = 4096;
 
-export class WasmKernels extends WasmMachine implements Kernels {
+export class WasmKernels extends WasmRearrangements implements Kernels {
   readonly name = "wasm";
 
-  constructor(module: WasmModule, private readonly fallback: Fallback, options: WasmKernelsOptions = {}) {
-    super(module, options);
+  constructor(module: WasmModule, fallback: Fallback, options: WasmKernelsOptions = {}) {
+    super(module, fallback, options);
   }
 
   /** A zero-filled array for a kept buffer: in WebAssembly memory when it is large enough and there is room. */

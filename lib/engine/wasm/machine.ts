@@ -9,7 +9,7 @@
 // threads of lib/engine/wasm/pool.ts, by rows of C (or by columns when C is wide and short, like a 64×256
 // batch), in parts of whole 4×8 register tiles that the threads claim one at a time. Every entry of C is
 // summed in the same order whatever the split, so the result does not depend on the number of threads.
-import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn, type SlotCounter } from "./pool";
+import { WorkerPool, CONTROL_BYTES, MAX_WORKERS, TASK_INTS, type GemmFn, type ConvPartFn, type SlotCounter } from "./pool";
 import { wasmApi, type WasmMemory, type WasmModule } from "./api";
 import { WasmHeap, PAGE, align } from "./heap";
 
@@ -54,6 +54,7 @@ export class WasmMachine {
   protected readonly sumRowsFn: (m: number, n: number, a: number, out: number) => void;
   protected readonly reluForwardFn: (n: number, z: number, a: number) => void;
   protected readonly reluBackwardFn: (n: number, g: number, a: number, d: number) => void;
+  protected readonly convPart: ConvPartFn;
   protected readonly workBytes: number;
   protected scratchAt = -1; // a heap block for copied operands, kept from call to call
   protected scratchBytes = 0;
@@ -88,6 +89,7 @@ export class WasmMachine {
     this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
     this.reluForwardFn = fns.reluForward as (n: number, z: number, a: number) => void;
     this.reluBackwardFn = fns.reluBackward as (n: number, g: number, a: number, d: number) => void;
+    this.convPart = fns.convPart as ConvPartFn;
     this.pool = this.threads > 1 ? new WorkerPool(module, this.memory, this.threads - 1, this.slots) : null;
   }
 
@@ -172,13 +174,37 @@ export class WasmMachine {
     task[4] = a; task[5] = ais; task[6] = aps;
     task[7] = b; task[8] = bps; task[9] = bjs;
     task[10] = c; task[11] = ldc; task[12] = acc; task[13] = work0;
-    task[14] = parts; task[15] = byRow ? 1 : 0; task[16] = unit; task[17] = this.workBytes;
+    task[14] = parts; task[15] = byRow ? 1 : 0; task[16] = unit; task[17] = this.workBytes; task[18] = 0;
     try {
-      pool.run(task, this.gemm);
+      pool.run(task, this.gemm, this.convPart);
     } catch {
       // a worker failed: stop using threads and redo the whole product here
       pool.shutdown();
       this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0);
+    }
+  }
+
+  /**
+   * One rearrangement of gemm.wasm's convPart (op, its arguments), over `count` images or planes moving `floats`
+   * numbers in all: shared between the threads by images when it is large enough, else on the main thread.
+   */
+  protected rearrange(op: number, count: number, floats: number, args: number[]): void {
+    const a = args, pool = this.pool;
+    const parts = pool === null || floats < MIN_THREAD_FLOATS ? 1 : Math.min(count, 1 + pool.readyCount());
+    if (pool !== null && !pool.started) pool.start();
+    if (parts < 2 || pool === null) {
+      this.convPart(op, 0, 1, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9] ?? 0, a[10] ?? 0);
+      return;
+    }
+    const task = this.task;
+    task.fill(0);
+    for (let i = 0; i < a.length; i++) task[i] = a[i];
+    task[14] = parts; task[18] = op;
+    try {
+      pool.run(task, this.gemm, this.convPart);
+    } catch {
+      pool.shutdown(); // a worker failed: redo it all here (every part writes only its own images)
+      this.convPart(op, 0, 1, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9] ?? 0, a[10] ?? 0);
     }
   }
 
@@ -215,6 +241,9 @@ export class WasmMachine {
  * and waiting for it costs ~15–30 µs, which pays once the product takes ~150 µs (measured; see bench/train.ts).
  */
 export const DEFAULT_MIN_THREAD_FLOPS = 4_000_000;
+
+/** Rearrangements moving fewer numbers than this stay on the main thread (~50 µs of copying). */
+const MIN_THREAD_FLOATS = 32_768;
 
 /** Threads a memory has scratch space for unless asked otherwise (~1.2 MB each, untouched until used). */
 const DEFAULT_CAPACITY = 8;

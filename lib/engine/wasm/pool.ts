@@ -15,9 +15,12 @@ import { Worker } from "worker_threads";
 import type { WasmMemory, WasmModule } from "./api";
 
 // --- the control block: Int32 indices from the start of memory (bytes 0–4095) ---------------------------
-/** The product being run: the 14 arguments of gemm, then how C is cut into parts (see runParts). */
+/**
+ * The task being run: the 14 arguments of gemm, then how C is cut into parts (see runParts); or, when OP is not
+ * 0, one of the rearrangements of gemm.wasm's convPart (op OP, its 11 arguments first, split into `parts`).
+ */
 const TASK = 16;
-export const TASK_INTS = 18; //   m n k kc a ais aps b bps bjs c ldc acc work | parts byRow unit workStride
+export const TASK_INTS = 19; //   m n k kc a ais aps b bps bjs c ldc acc work | parts byRow unit workStride | op
 const CLAIM = 40; //             the next part to claim (Atomics.add)
 const FIRST_SLOT = 64; //        the workers' slots, SLOT_INTS each
 const SLOT_INTS = 8;
@@ -35,6 +38,9 @@ const STOP = -1; // a job number that tells the worker to return
 /** gemm of lib/engine/wasm/assembly/gemm.ts. */
 export type GemmFn = (m: number, n: number, k: number, kc: number, a: number, ais: number, aps: number,
   b: number, bps: number, bjs: number, c: number, ldc: number, accumulate: number, work: number) => void;
+/** convPart of lib/engine/wasm/assembly/conv.ts: part `part` of `parts` of a rearrangement, 11 arguments after. */
+export type ConvPartFn = (op: number, part: number, parts: number, a0: number, a1: number, a2: number, a3: number,
+  a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number) => void;
 
 /**
  * Claims parts of the task in the control block until none is left, and computes each with gemm.
@@ -43,7 +49,16 @@ export type GemmFn = (m: number, n: number, k: number, kc: number, a: number, ai
  * The worker runs this same function: its source below is this one's text (Function.prototype.toString, as
  * compiled), with TASK and CLAIM defined beside it; so it may use no other name from this module.
  */
-export function runParts(ctl: Int32Array, gemm: GemmFn, thread: number): void {
+export function runParts(ctl: Int32Array, gemm: GemmFn, thread: number, conv: ConvPartFn): void {
+  const op = ctl[TASK + 18];
+  if (op !== 0) { // a rearrangement: part t is the t-th share of its images
+    const n = ctl[TASK + 14];
+    for (let t = Atomics.add(ctl, CLAIM, 1); t < n; t = Atomics.add(ctl, CLAIM, 1)) {
+      conv(op, t, n, ctl[TASK], ctl[TASK + 1], ctl[TASK + 2], ctl[TASK + 3], ctl[TASK + 4], ctl[TASK + 5],
+        ctl[TASK + 6], ctl[TASK + 7], ctl[TASK + 8], ctl[TASK + 9], ctl[TASK + 10]);
+    }
+    return;
+  }
   const m = ctl[TASK], n = ctl[TASK + 1], k = ctl[TASK + 2], kc = ctl[TASK + 3];
   const a = ctl[TASK + 4], ais = ctl[TASK + 5], aps = ctl[TASK + 6];
   const b = ctl[TASK + 7], bps = ctl[TASK + 8], bjs = ctl[TASK + 9];
@@ -65,9 +80,11 @@ const { module, memory, slot, thread } = workerData; // slot: Int32 index of thi
 const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
 const TASK = ${TASK}, CLAIM = ${CLAIM};
 ${runParts.toString()}
-let gemm;
+let gemm, conv;
 try {
-  gemm = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("abort"); } } }).exports.gemm;
+  const fns = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("abort"); } } }).exports;
+  gemm = fns.gemm;
+  conv = fns.convPart;
   Atomics.store(ctl, slot + ${STATE}, ${READY});
 } catch (e) {
   Atomics.store(ctl, slot + ${STATE}, ${FAILED});
@@ -81,7 +98,7 @@ while (gemm !== undefined) {
   if (job === ${STOP}) break;
   seen = job;
   try {
-    runParts(ctl, gemm, thread);
+    runParts(ctl, gemm, thread, conv);
     ctl[slot + ${ERROR}] = 0;
   } catch (e) {
     ctl[slot + ${ERROR}] = 1;
@@ -166,7 +183,7 @@ export class WorkerPool {
    * Runs the task (TASK_INTS numbers, see runParts) on the ready workers and the main thread together;
    * returns when every part is done. Throws if a worker failed; the caller then recomputes without threads.
    */
-  run(task: Int32Array, gemm: GemmFn): void {
+  run(task: Int32Array, gemm: GemmFn, conv: ConvPartFn): void {
     const ctl = this.ctl;
     ctl.set(task, TASK);
     Atomics.store(ctl, CLAIM, 0);
@@ -177,7 +194,7 @@ export class WorkerPool {
       Atomics.store(ctl, w.slot + JOB, w.job);
       Atomics.notify(ctl, w.slot + JOB, 1);
     }
-    runParts(ctl, gemm, 0); // the main thread claims parts too
+    runParts(ctl, gemm, 0, conv); // the main thread claims parts too
     this.waitAll();
   }
 

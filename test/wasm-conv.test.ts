@@ -1,0 +1,95 @@
+// The last block of the Kernels interface (im2col, col2im, the channel layouts, max-pooling) in WebAssembly,
+// one thread and two, against the plain loops of lib/engine/kernels-js-conv.ts: they only copy, compare and
+// add onto zero in the loops' order, so they must agree bit for bit. The loops themselves are checked against a
+// direct convolution and finite differences in test/conv.test.ts.
+import { afterAll, describe, expect, it } from "vitest";
+import { jsKernels, wasmBackendKernels, Random } from "../lib/index";
+import { convGeometry } from "../lib/nn/im2col";
+import type { WasmKernels } from "../lib/engine/wasm/kernels";
+
+const one = wasmBackendKernels({ threads: 1 }) as WasmKernels;
+const two = wasmBackendKernels({ threads: 2 }) as WasmKernels;
+afterAll(() => two?.shutdown());
+two?.warmUp();
+
+/** Numbers with many exact ties and zeros (so max-pooling meets ties, and sums meet cancellations). */
+function fill(a: Float32Array, seed: number): Float32Array {
+  const rng = new Random(seed);
+  for (let i = 0; i < a.length; i++) a[i] = rng.next() < 0.3 ? 0 : Math.round(rng.normal() * 4) / 4 + (rng.next() < 0.5 ? rng.normal() * 1e-3 : 0);
+  return a;
+}
+
+function same(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) expect(got[i], `${what} [${i}]`).toBe(want[i]);
+  }
+}
+
+const shapes = [
+  { n: 64, channels: 1, height: 28, width: 28, kernel: 5 }, //                the course's first layer (threads share it)
+  { n: 64, channels: 16, height: 12, width: 12, kernel: 5 }, //               its second
+  { n: 3, channels: 2, height: 7, width: 9, kernel: 3, stride: 2, padding: 1 }, // padding, stride, odd sizes
+  { n: 5, channels: 3, height: 6, width: 5, kernel: 4, padding: 2 }, //       windows wider than the image's edge
+];
+
+describe("convolution and pooling kernels in WebAssembly", () => {
+  for (const kernels of [one, two]) {
+    for (const s of shapes) {
+      const g = convGeometry("test", s);
+      const P = g.outHeight * g.outWidth, K = g.channels * g.kernel * g.kernel, N = s.n;
+      it(`${kernels.threads} thread(s), ${N}×${s.channels}×${s.height}×${s.width}, k ${s.kernel}, s ${g.stride}, p ${g.padding}: im2col, col2im, channelsFirst, channelsLast equal the loops bit for bit`, () => {
+        const x = fill(kernels.longLivedArray(N * s.channels * s.height * s.width), 1);
+        const colsW = kernels.longLivedArray(N * P * K).fill(NaN), colsJ = new Float32Array(N * P * K);
+        kernels.im2col(x, colsW, N, g);
+        jsKernels.im2col(x, colsJ, N, g);
+        same(colsW, colsJ, "im2col");
+        const dcols = fill(kernels.longLivedArray(N * P * K), 2);
+        const xW = kernels.longLivedArray(x.length).fill(NaN), xJ = new Float32Array(x.length);
+        kernels.col2im(dcols, xW, N, g);
+        jsKernels.col2im(dcols, xJ, N, g);
+        same(xW, xJ, "col2im");
+        for (const F of [6, 16]) { // 16: the 4×4 blocks of the SIMD path (where P is a multiple of 4 too); 6: the plain one
+          const zT = fill(kernels.longLivedArray(N * P * F), 3), bias = fill(new Float32Array(F), 4);
+          const zW = kernels.longLivedArray(N * F * P).fill(NaN), zJ = new Float32Array(N * F * P);
+          kernels.channelsFirst(zT, bias, zW, N, F, P);
+          jsKernels.channelsFirst(zT, bias, zJ, N, F, P);
+          same(zW, zJ, `channelsFirst, ${F} filters`);
+          const dW = kernels.longLivedArray(N * P * F).fill(NaN), dJ = new Float32Array(N * P * F);
+          kernels.channelsLast(zW, dW, N, F, P);
+          jsKernels.channelsLast(zW, dJ, N, F, P);
+          same(dW, dJ, `channelsLast, ${F} filters`);
+        }
+      });
+    }
+    for (const [N, C, H, W, size] of [[64, 16, 24, 24, 2], [64, 32, 8, 8, 2], [3, 2, 7, 5, 2], [2, 3, 9, 9, 3]]) {
+      it(`${kernels.threads} thread(s), max-pooling ${N}×${C}×${H}×${W} by ${size}: values, winners and the backward pass equal the loops`, () => {
+        const g = convGeometry("test", { channels: C, height: H, width: W, kernel: size, stride: size });
+        const outs = N * C * g.outHeight * g.outWidth;
+        const x = fill(kernels.longLivedArray(N * C * H * W), 5);
+        const yW = kernels.longLivedArray(outs).fill(NaN), yJ = new Float32Array(outs);
+        const wW = kernels.longLivedIndices(outs).fill(-1), wJ = new Int32Array(outs);
+        kernels.maxPool(x, yW, wW, N, g);
+        jsKernels.maxPool(x, yJ, wJ, N, g);
+        same(yW, yJ, "maxPool values");
+        same(wW, wJ, "maxPool winners");
+        const dY = fill(kernels.longLivedArray(outs), 6);
+        const dXW = kernels.longLivedArray(x.length).fill(NaN), dXJ = new Float32Array(x.length);
+        kernels.maxPoolBackward(dY, wW, dXW);
+        jsKernels.maxPoolBackward(dY, wJ, dXJ);
+        same(dXW, dXJ, "maxPoolBackward");
+      });
+    }
+  }
+
+  it("arrays outside WebAssembly memory (and float64) go to the plain loops, with the same result", () => {
+    const g = convGeometry("test", { channels: 2, height: 6, width: 6, kernel: 3, padding: 1 });
+    const x = fill(new Float32Array(4 * 72), 7), P = 36, K = 18;
+    const a = new Float32Array(4 * P * K), b = new Float64Array(4 * P * K), c = new Float32Array(4 * P * K);
+    one.im2col(x, a, 4, g);
+    one.im2col(Float64Array.from(x), b, 4, g);
+    jsKernels.im2col(x, c, 4, g);
+    same(a, c, "im2col, ordinary arrays");
+    same(b, c, "im2col, float64");
+  });
+});
