@@ -327,3 +327,5 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
 // ---------------------------------------------------------------------------------------------------
 // The element-wise kernels (the parameter update, a layer's bias, ReLU) are in elementwise.ts.
 export { addScaled, addRowVector, sumRows, reluForward, reluBackward } from "./elementwise";
+// The batched small products (attention heads) are in batched.ts.
+export { gemmBatched } from "./batched";
