@@ -209,14 +209,18 @@ export async function run(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     setBackend(before);
   }
-  console.log("best epoch of each (wall; the fastest run of any thread count), and the ratio ours/PyTorch:");
+  console.log("each side at its best (any thread count): the fastest epoch (wall) and the least CPU time, and ours/PyTorch:");
   for (const m of MODELS) {
-    const best = (who: Run["who"]) => runs.filter((r) => r.model === m.name && r.who === who).sort((a, b) => a.wall - b.wall)[0];
-    const o = best("ours"), t = best("PyTorch");
-    if (o === undefined) continue;
-    const ratio = t === undefined ? "PyTorch not run" : `ours/PyTorch ${(o.wall / t.wall).toFixed(2)} wall, ${(o.cpu / t.cpu).toFixed(2)} CPU`;
-    console.log(`  ${m.name.padEnd(5)} ours ${o.wall.toFixed(1)} s (${o.threads} thr), PyTorch ${t?.wall.toFixed(1) ?? "–"} s (${t?.threads ?? "–"} thr): ${ratio}; ` +
-      `mean losses ${o.loss.toFixed(5)} and ${t?.loss.toFixed(5) ?? "–"}`);
+    const mine = (who: Run["who"]) => runs.filter((r) => r.model === m.name && r.who === who);
+    const best = (who: Run["who"], key: "wall" | "cpu") => mine(who).sort((a, b) => a[key] - b[key])[0];
+    for (const key of ["wall", "cpu"] as const) {
+      const o = best("ours", key), t = best("PyTorch", key);
+      if (o === undefined) continue;
+      const them = t === undefined ? "PyTorch not run" : `PyTorch ${t[key].toFixed(1)} s (${t.threads} thr): ours/PyTorch ${(o[key] / t[key]).toFixed(2)}`;
+      console.log(`  ${m.name.padEnd(5)} ${key === "wall" ? "wall" : "CPU "}  ours ${o[key].toFixed(1)} s (${o.threads} thr), ${them}`);
+    }
+    const losses = mine("ours").concat(mine("PyTorch")).map((r) => `${r.who} ${r.loss.toFixed(5)}`);
+    console.log(`  ${m.name.padEnd(5)} mean losses: ${[...new Set(losses)].join(", ")}`);
   }
   console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   for (const note of notes) console.log(`note: ${note}`);
