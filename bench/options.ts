@@ -2,11 +2,11 @@
 // any section starts, and the sections read --reps and --simple from here.
 import { parseCommandLine, wholeNumber } from "../scripts/lib/cli.mjs";
 
-export const SECTIONS = ["matmul", "data", "train", "cnn", "models", "first-cell", "kernel-memory", "classroom"];
+export const SECTIONS = ["matmul", "data", "train", "cnn", "models", "seq", "first-cell", "kernel-memory", "classroom"];
 
 export interface BenchOptions {
   sections: string[];
-  /** train, first-cell: repetitions of each measurement (default 3) */
+  /** train, first-cell: repetitions (seq: rounds) of each measurement (default 3) */
   reps: number;
   /** whether --reps was given (a section may have its own default) */
   repsGiven: boolean;

@@ -1,6 +1,6 @@
 // npm run bench: every benchmark section, one after the other, in one process and one run,
 // so that figures printed side by side were measured on the same machine at the same time.
-// Usage: npm run bench [-- section ...] [--reps N]   (sections: matmul, data, train, cnn, models, first-cell, kernel-memory, classroom)
+// Usage: npm run bench [-- section ...] [--reps N]   (sections: matmul, data, train, cnn, models, seq, first-cell, kernel-memory, classroom)
 // `classroom` (a class of simulated students on JupyterHub, as root) runs only when named.
 import { benchOptions } from "./options";
 
@@ -10,6 +10,7 @@ const sections: Record<string, () => Promise<{ run: () => Promise<void> | void }
   train: () => import("./train"),
   cnn: () => import("./cnn"),
   models: () => import("./models"),
+  seq: () => import("./seq"),
   "first-cell": () => import("./first-cell"),
   "kernel-memory": () => import("./kernel-memory"),
   classroom: () => import("./classroom"),

@@ -37,6 +37,24 @@ export function matmulTransB(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   return c;
 }
 
+/**
+ * `count` products at once (attention's heads): A is a stack of count matrices A_0 … A_{count−1} one under another,
+ * and so are B and the result.  C_s = A_s·B_s  ("A·B": A_s m×k, B_s k×n),  A_sᵀ·B_s  ("Aᵀ·B": A_s stored k×m),
+ * or A_s·B_sᵀ  ("A·Bᵀ": B_s stored n×k).  Result: (count·m) × n.
+ */
+export function matmulBatched(a: Matrix, b: Matrix, count: number, form: "A·B" | "Aᵀ·B" | "A·Bᵀ", out?: Matrix): Matrix {
+  const transA = form === "Aᵀ·B", transB = form === "A·Bᵀ";
+  if (!Number.isInteger(count) || count < 1 || a.rows % count !== 0 || b.rows % count !== 0) {
+    throw new Error(`matmulBatched: a count of ${count} products must divide the rows of A (${a.shape}) and B (${b.shape})`);
+  }
+  const m = transA ? a.cols : a.rows / count, k = transA ? a.rows / count : a.cols;
+  const n = transB ? b.rows / count : b.cols, bk = transB ? b.cols : b.rows / count;
+  if (k !== bk) throw new Error(`matmulBatched (${form}): cannot multiply each ${a.rows / count}×${a.cols} block of A by each ${b.rows / count}×${b.cols} block of B`);
+  const c = prepareOut("matmulBatched", out, count * m, n, a, b, `${count} products ${form}`);
+  activeKernels().matmulBatched(a.data, b.data, c.data, count, m, k, n, transA, transB); // C_s[i,j] = Σ_p op(A_s)[i,p]·op(B_s)[p,j]
+  return c;
+}
+
 /** Aᵀ:  Aᵀ[j,i] = A[i,j] */
 export function transpose(a: Matrix, out?: Matrix): Matrix {
   const t = prepareOut("transpose", out, a.cols, a.rows, a, a, "Aᵀ");

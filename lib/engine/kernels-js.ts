@@ -98,6 +98,22 @@ export const jsKernels = {
 
   // im2col, col2im, the channel layouts, max-pooling (lib/engine/kernels-js-conv.ts)
   ...convLoops,
+  // C_s = op(A_s)·op(B_s) for s = 0 … count − 1:  C_s[i,j] = Σ_p op(A_s)[i,p]·op(B_s)[p,j]
+  matmulBatched(a: FloatArray, b: FloatArray, c: FloatArray, count: number, m: number, k: number, n: number,
+                transA: boolean, transB: boolean): void {
+    // op(A_s)[i,p] = a[aAt + i·ais + p·aps],  op(B_s)[p,j] = b[bAt + p·bps + j·bjs]
+    const ais = transA ? 1 : k, aps = transA ? m : 1, bps = transB ? 1 : n, bjs = transB ? k : 1;
+    for (let s = 0; s < count; s++) {
+      const aAt = s * m * k, bAt = s * k * n, cAt = s * m * n;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let p = 0; p < k; p++) sum += a[aAt + i * ais + p * aps] * b[bAt + p * bps + j * bjs];
+          c[cAt + i * n + j] = sum;
+        }
+      }
+    }
+  },
 };
 
 /** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */

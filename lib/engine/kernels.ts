@@ -64,6 +64,17 @@ export interface Kernels {
   maxPoolBackward(dY: FloatArray, winners: Int32Array, dX: FloatArray): void;
   /** A zero-filled Int32Array for indices that are kept (pooling's winners), placed as longLivedArray places numbers. */
   longLivedIndices(length: number): Int32Array;
+
+  // --- Batched small products (chapter 15's attention heads: one product per head and example) -----------------
+  /**
+   * `count` small products, one after another: for s = 0 … count − 1, C_s[m×n] = op(A_s)·op(B_s), where
+   * A_s starts at a[s·m·k], B_s at b[s·k·n], C_s at c[s·m·n], each stored contiguous and row-major, and
+   *   transA false: A_s is m×k;  true: A_s is stored k×m and op(A_s) = A_sᵀ
+   *   transB false: B_s is k×n;  true: B_s is stored n×k and op(B_s) = B_sᵀ
+   * C_s[i,j] = Σ_p op(A_s)[i,p]·op(B_s)[p,j], summed from p = 0 up.
+   */
+  matmulBatched(a: FloatArray, b: FloatArray, c: FloatArray, count: number, m: number, k: number, n: number,
+                transA: boolean, transB: boolean): void;
 }
 
 /** The sizes of k×k windows over C×H×W images (lib/nn/im2col.ts's ConvGeometry has this shape). */
@@ -83,4 +94,5 @@ export const KERNEL_METHODS = [
   "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
   "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices",
+  "matmulBatched", // batched small products (the block at the end of the interface)
 ] as const;

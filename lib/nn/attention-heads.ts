@@ -1,127 +1,111 @@
-// The small products of attention, for every example and every head in one call: T × T scores from d-wide
-// slices of Q and K. They are too small for the kernels' blocked products (T = 16, d = 16 in the chapter's
-// transformer), so they are plain loops over the whole batch. Each head's slices (head h of token i of example b:
-// columns h·d … h·d + d − 1 of row b·T + i) are first copied into small contiguous scratch arrays, so the inner
-// loops run over consecutive numbers.
-import type { FloatArray } from "../core/matrix";
+// The small products of attention, for every example and every head at once. Each is tiny (T × d by d × T:
+// 16 × 16 × 16 in the chapter's transformer), so instead of one product per head and example they go to the
+// kernels as one batch of N·H products (`matmulBatched`, lib/core/ops.ts).
+//
+// For that, each head's slice must be a block of its own. Q (one token a row, (N·T) × D) is rearranged
+// head-major into Q_heads ((N·H·T) × d), block s = b·H + h holding head h of example b:
+//   Q_heads[(b·H + h)·T + i, c] = Q[b·T + i, h·d + c]
+// and so for K, V and the gradients. Then, with s = 1/√d and every block at once:
+//   S = Q_h·K_hᵀ,  A = softmax_rows(s·S),  O_h = A·V_h                                       (forward)
+//   dA = dO_h·V_hᵀ,  dV_h = Aᵀ·dO_h,  dS = s·A ⊙ (dA − rowsum(dA ⊙ A)),  dQ_h = dS·K_h,  dK_h = dSᵀ·Q_h   (backward)
+// (dS here is the gradient of s·S: the 1/√d is taken once, into dS.)
+import type { DType, Matrix } from "../core/matrix";
+import { matmulBatched } from "../core/ops";
+import { Buffers } from "../core/buffers";
 
-let scratch = new Float64Array(0);
+type Name = "q" | "k" | "v" | "o" | "dO" | "dA" | "dq" | "dk" | "dv";
 
-/** Scratch of at least n numbers (kept between calls: a training step allocates nothing). */
-function scratchOf(n: number): Float64Array {
-  if (scratch.length < n) scratch = new Float64Array(n);
-  return scratch;
-}
+/** The heads of one attention layer: T tokens of D values, H heads of d = D/H columns; keeps its buffers. */
+export class AttentionHeads {
+  private readonly d: number;
+  private readonly buffers = {} as Record<Name, Buffers>;
+  private n = -1; // examples in the last forward
 
-/** dst[i·d + c] = src[(b·T + i)·D + col + c]: head slice → T × d contiguous. */
-function gather(src: FloatArray, dst: Float64Array, off: number, b: number, T: number, D: number, col: number, d: number): void {
-  for (let i = 0; i < T; i++) {
-    const s = (b * T + i) * D + col, t = off + i * d;
-    for (let c = 0; c < d; c++) dst[t + c] = src[s + c];
+  constructor(private readonly T: number, private readonly D: number, private readonly H: number) {
+    this.d = D / H;
+    for (const name of ["q", "k", "v", "o", "dO", "dA", "dq", "dk", "dv"] as const) this.buffers[name] = new Buffers();
+  }
+
+  private get(name: Name, rows: number, cols: number, dtype: DType): Matrix {
+    return this.buffers[name].get(rows, cols, dtype);
+  }
+
+  /** From Q, K, V ((N·T) × D): the attention weights A into attn ((N·H·T) × T, row (b·H + h)·T + i) and C = [O_1 | … | O_H] into c. */
+  forward(q: Matrix, k: Matrix, v: Matrix, attn: Matrix, c: Matrix): void {
+    const { T, D, H, d } = this, n = q.rows / T, rows = n * H * T, dt = q.dtype;
+    const qh = toHeads(q, this.get("q", rows, d, dt), T, D, H), kh = toHeads(k, this.get("k", rows, d, dt), T, D, H);
+    const vh = toHeads(v, this.get("v", rows, d, dt), T, D, H);
+    matmulBatched(qh, kh, n * H, "A·Bᵀ", attn); //                      S = Q_h·K_hᵀ
+    softmaxScaledRows(attn, 1 / Math.sqrt(d)); //                       A = softmax_rows(S/√d)
+    const oh = matmulBatched(attn, vh, n * H, "A·B", this.get("o", rows, d, dt)); // O_h = A·V_h
+    fromHeads(oh, c, T, D, H);
+    this.n = n;
+  }
+
+  /** From dC (laid out like C) and the last forward's attn: dQ, dK, dV (each laid out like Q). */
+  backward(attn: Matrix, dC: Matrix, dQ: Matrix, dK: Matrix, dV: Matrix): void {
+    const { T, D, H, d, n } = this, rows = n * H * T, dt = dC.dtype;
+    if (n < 0 || dC.rows !== n * T) throw new Error(`AttentionHeads.backward: dC is ${dC.shape}, expected ${n * T}×${D} from the last forward`);
+    const dOh = toHeads(dC, this.get("dO", rows, d, dt), T, D, H);
+    const vh = this.get("v", rows, d, dt), qh = this.get("q", rows, d, dt), kh = this.get("k", rows, d, dt);
+    const dA = matmulBatched(dOh, vh, n * H, "A·Bᵀ", this.get("dA", rows, T, dt)); //        dA = dO_h·V_hᵀ
+    fromHeads(matmulBatched(attn, dOh, n * H, "Aᵀ·B", this.get("dv", rows, d, dt)), dV, T, D, H); // dV_h = Aᵀ·dO_h
+    softmaxBackwardRows(attn, dA, 1 / Math.sqrt(d)); //                 dS = A ⊙ (dA − rowsum(dA ⊙ A))/√d, over dA
+    fromHeads(matmulBatched(dA, kh, n * H, "A·B", this.get("dq", rows, d, dt)), dQ, T, D, H); //   dQ_h = dS·K_h
+    fromHeads(matmulBatched(dA, qh, n * H, "Aᵀ·B", this.get("dk", rows, d, dt)), dK, T, D, H); //  dK_h = dSᵀ·Q_h
   }
 }
 
-/** The inverse of gather. */
-function scatter(src: Float64Array, off: number, dst: FloatArray, b: number, T: number, D: number, col: number, d: number): void {
-  for (let i = 0; i < T; i++) {
-    const s = off + i * d, t = (b * T + i) * D + col;
-    for (let c = 0; c < d; c++) dst[t + c] = src[s + c];
-  }
-}
-
-/**
- * For each example b and head h (d = D/H, s = 1/√d):
- *   S = Q_h·K_hᵀ·s,  A = softmax_rows(S)  (into attn, row (b·H + h)·T + i),  O_h = A·V_h  (into out's columns of head h)
- */
-export function headsForward(
-  Q: FloatArray, K: FloatArray, V: FloatArray, attn: FloatArray, out: FloatArray,
-  batch: number, T: number, D: number, H: number,
-): void {
-  const d = D / H, s = 1 / Math.sqrt(d), td = T * d;
-  const w = scratchOf(4 * td + T); // q, k, v, o: T × d each; a row of A
-  const q = 0, k = td, v = 2 * td, o = 3 * td, row = 4 * td;
-  for (let b = 0; b < batch; b++) {
+/** X ((N·T) × D, token-major) → head-major ((N·H·T) × d):  out[(b·H + h)·T + i, c] = X[b·T + i, h·d + c]. */
+export function toHeads(x: Matrix, out: Matrix, T: number, D: number, H: number): Matrix {
+  const d = D / H, n = x.rows / T, X = x.data, Y = out.data;
+  for (let b = 0; b < n; b++) {
     for (let h = 0; h < H; h++) {
-      const col = h * d, a0 = (b * H + h) * T * T;
-      gather(Q, w, q, b, T, D, col, d);
-      gather(K, w, k, b, T, D, col, d);
-      gather(V, w, v, b, T, D, col, d);
       for (let i = 0; i < T; i++) {
-        const qi = q + i * d;
-        let max = -Infinity;
-        for (let j = 0; j < T; j++) { //                          S[i,j] = Σ_c Q[i,c]·K[j,c]/√d
-          const kj = k + j * d;
-          let dot = 0;
-          for (let c = 0; c < d; c++) dot += w[qi + c] * w[kj + c];
-          w[row + j] = dot * s;
-          if (dot * s > max) max = dot * s;
-        }
-        let sum = 0; //                                           A[i,j] = exp(S[i,j] − max)/Σ_k exp(S[i,k] − max)
-        for (let j = 0; j < T; j++) {
-          const e = Math.exp(w[row + j] - max);
-          w[row + j] = e;
-          sum += e;
-        }
-        const oi = o + i * d;
-        for (let c = 0; c < d; c++) w[oi + c] = 0;
-        for (let j = 0; j < T; j++) { //                          O[i,c] = Σ_j A[i,j]·V[j,c]
-          const a = w[row + j] / sum, vj = v + j * d;
-          attn[a0 + i * T + j] = a;
-          for (let c = 0; c < d; c++) w[oi + c] += a * w[vj + c];
-        }
+        const from = (b * T + i) * D + h * d, to = ((b * H + h) * T + i) * d;
+        for (let c = 0; c < d; c++) Y[to + c] = X[from + c];
       }
-      scatter(w, o, out, b, T, D, col, d);
     }
   }
+  return out;
 }
 
-/**
- * The gradients of headsForward, given dO (dOut, the heads' output gradient, laid out like out):
- *   dA = dO_h·V_hᵀ,  dV_h = Aᵀ·dO_h,  dS = A ⊙ (dA − rowsum(dA ⊙ A)),  dQ_h = dS·K_h·s,  dK_h = dSᵀ·Q_h·s
- * written over dQ, dK, dV (each laid out like Q).
- */
-export function headsBackward(
-  Q: FloatArray, K: FloatArray, V: FloatArray, attn: FloatArray, dOut: FloatArray,
-  dQ: FloatArray, dK: FloatArray, dV: FloatArray,
-  batch: number, T: number, D: number, H: number,
-): void {
-  const d = D / H, s = 1 / Math.sqrt(d), td = T * d;
-  const w = scratchOf(7 * td + T); // q, k, v, dO, dQ, dK, dV: T × d each; a row of dA
-  const q = 0, k = td, v = 2 * td, dO = 3 * td, dq = 4 * td, dk = 5 * td, dv = 6 * td, dA = 7 * td;
-  for (let b = 0; b < batch; b++) {
+/** The inverse of toHeads: head-major ((N·H·T) × d) → token-major ((N·T) × D). */
+export function fromHeads(xh: Matrix, out: Matrix, T: number, D: number, H: number): Matrix {
+  const d = D / H, n = out.rows / T, X = xh.data, Y = out.data;
+  for (let b = 0; b < n; b++) {
     for (let h = 0; h < H; h++) {
-      const col = h * d, a0 = (b * H + h) * T * T;
-      gather(Q, w, q, b, T, D, col, d);
-      gather(K, w, k, b, T, D, col, d);
-      gather(V, w, v, b, T, D, col, d);
-      gather(dOut, w, dO, b, T, D, col, d);
-      w.fill(0, dq, dA);
       for (let i = 0; i < T; i++) {
-        const oi = dO + i * d, ai = a0 + i * T;
-        let rowDot = 0;
-        for (let j = 0; j < T; j++) {
-          const vj = v + j * d, dvj = dv + j * d, a = attn[ai + j];
-          let dot = 0; //                                         dA[i,j] = Σ_c dO[i,c]·V[j,c]
-          for (let c = 0; c < d; c++) {
-            dot += w[oi + c] * w[vj + c];
-            w[dvj + c] += a * w[oi + c]; //                       dV[j,c] += A[i,j]·dO[i,c]
-          }
-          w[dA + j] = dot;
-          rowDot += dot * a; //                                   Σ_k dA[i,k]·A[i,k]
-        }
-        const qi = q + i * d, dqi = dq + i * d;
-        for (let j = 0; j < T; j++) {
-          const dS = attn[ai + j] * (w[dA + j] - rowDot) * s; //  dS[i,j]/√d = A[i,j]·(dA[i,j] − Σ_k dA[i,k]·A[i,k])/√d
-          const kj = k + j * d, dkj = dk + j * d;
-          for (let c = 0; c < d; c++) {
-            w[dqi + c] += dS * w[kj + c]; //                      dQ[i,c] += dS[i,j]·K[j,c]/√d
-            w[dkj + c] += dS * w[qi + c]; //                      dK[j,c] += dS[i,j]·Q[i,c]/√d
-          }
-        }
+        const from = ((b * H + h) * T + i) * d, to = (b * T + i) * D + h * d;
+        for (let c = 0; c < d; c++) Y[to + c] = X[from + c];
       }
-      scatter(w, dq, dQ, b, T, D, col, d);
-      scatter(w, dk, dK, b, T, D, col, d);
-      scatter(w, dv, dV, b, T, D, col, d);
     }
+  }
+  return out;
+}
+
+/** In place, each row: A[j] = exp(s·S[j] − max)/Σ_k exp(s·S[k] − max), max = max_k s·S[k]. */
+function softmaxScaledRows(m: Matrix, s: number): void {
+  const A = m.data, T = m.cols;
+  for (let r = 0; r < m.rows * T; r += T) {
+    let max = -Infinity;
+    for (let j = 0; j < T; j++) if (s * A[r + j] > max) max = s * A[r + j];
+    let sum = 0;
+    for (let j = 0; j < T; j++) {
+      const e = Math.exp(s * A[r + j] - max);
+      A[r + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < T; j++) A[r + j] /= sum;
+  }
+}
+
+/** In place over dA, each row: dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k]). */
+function softmaxBackwardRows(attn: Matrix, dA: Matrix, s: number): void {
+  const A = attn.data, G = dA.data, T = attn.cols;
+  for (let r = 0; r < attn.rows * T; r += T) {
+    let rowDot = 0;
+    for (let j = 0; j < T; j++) rowDot += G[r + j] * A[r + j];
+    for (let j = 0; j < T; j++) G[r + j] = A[r + j] * (G[r + j] - rowDot) * s;
   }
 }

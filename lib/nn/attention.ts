@@ -3,7 +3,7 @@
 //   Q = X·Wq + bq,   K = X·Wk + bk,   V = X·Wv + bv                     (T × D each; one product over the whole batch)
 //   head h takes the columns h·d … (h+1)·d − 1:  S_h = Q_h·K_hᵀ/√d,  A_h = softmax_rows(S_h),  O_h = A_h·V_h
 //   C = [O_1 | … | O_H],   Y = C·Wo + bo
-// Backward, from dY (the small per-head products in ./attention-heads.ts):
+// Backward, from dY (the small per-head products, batched over heads and examples, in ./attention-heads.ts):
 //   dWo = Cᵀ·dY,  dbo = Σ dY,  dC = dY·Woᵀ
 //   dA_h = dO_h·V_hᵀ,  dV_h = A_hᵀ·dO_h,  dS_h = A_h ⊙ (dA_h − rowsum(dA_h ⊙ A_h)),  dQ_h = dS_h·K_h/√d,  dK_h = dS_hᵀ·Q_h/√d
 //   dWq = Xᵀ·dQ,  dbq = Σ dQ  (and so for K, V),   dX = dQ·Wqᵀ + dK·Wkᵀ + dV·Wvᵀ
@@ -13,7 +13,7 @@ import { Buffers } from "../core/buffers";
 import { Random } from "../core/random";
 import { Layer, type LayerConfig, type Param, type BackwardOptions } from "./layers";
 import { Views, checkTokens, checkSize, initWeights } from "./tokens";
-import { headsForward, headsBackward } from "./attention-heads";
+import { AttentionHeads } from "./attention-heads";
 
 export interface MultiHeadAttentionOptions {
   tokens: number;
@@ -44,6 +44,7 @@ export class MultiHeadAttention extends Layer {
     dC: new Buffers(), dQ: new Buffers(), dK: new Buffers(), dV: new Buffers(), dX: new Buffers(), tmp: new Buffers(),
   };
   private readonly views = new Views();
+  private readonly perHead: AttentionHeads;
 
   constructor(options: MultiHeadAttentionOptions) {
     super();
@@ -53,6 +54,7 @@ export class MultiHeadAttention extends Layer {
     this.tokens = tokens;
     this.dim = dim;
     this.heads = heads;
+    this.perHead = new AttentionHeads(tokens, dim, heads);
     const dtype = options.dtype ?? "float32";
     const rng = options.rng ?? new Random(options.seed ?? 0);
     const weight = () => {
@@ -89,7 +91,7 @@ export class MultiHeadAttention extends Layer {
     addRowVector(matmul(x, this.Wv, v), this.bv, v); //             V = X·Wv + bv
     this.attn = b.a.get(n * H * T, T, dt);
     this.c = b.c.get(rows, D, dt);
-    headsForward(q.data, k.data, v.data, this.attn.data, this.c.data, n, T, D, H); // A_h = softmax(Q_h·K_hᵀ/√d),  O_h = A_h·V_h
+    this.perHead.forward(q, k, v, this.attn, this.c); //           A_h = softmax(Q_h·K_hᵀ/√d),  O_h = A_h·V_h
     const y = b.y.get(rows, D, dt);
     addRowVector(matmul(this.c, this.Wo, y), this.bo, y); //       Y = C·Wo + bo
     return this.views.of(y, n, T * D);
@@ -102,14 +104,14 @@ export class MultiHeadAttention extends Layer {
     if (x === null || q === null || k === null || v === null || attn === null || c === null) {
       throw new Error(`${this.describe()}.backward: call forward first`);
     }
-    const T = this.tokens, D = this.dim, H = this.heads, rows = x.rows, n = rows / T, dt = this.dtype, b = this.buffers, g = this.grads;
+    const T = this.tokens, D = this.dim, rows = x.rows, n = rows / T, dt = this.dtype, b = this.buffers, g = this.grads;
     if (dOut.rows !== n || dOut.cols !== T * D) throw new Error(`${this.describe()}.backward: dY is ${dOut.shape} but the output was ${n}×${T * D}`);
     const dY = this.views.of(dOut, rows, D);
     matmulTransA(c, dY, g.Wo); //                                    dWo = Cᵀ·dY
     sumRows(dY, g.bo); //                                            dbo = Σ dY
     const dC = matmulTransB(dY, this.Wo, b.dC.get(rows, D, dt)); //  dC = dY·Woᵀ
     const dQ = b.dQ.get(rows, D, dt), dK = b.dK.get(rows, D, dt), dV = b.dV.get(rows, D, dt);
-    headsBackward(q.data, k.data, v.data, attn.data, dC.data, dQ.data, dK.data, dV.data, n, T, D, H);
+    this.perHead.backward(attn, dC, dQ, dK, dV); //                dQ, dK, dV from dC through every head
     const pairs = [[dQ, this.Wq, g.Wq, g.bq], [dK, this.Wk, g.Wk, g.bk], [dV, this.Wv, g.Wv, g.bv]] as const;
     for (const [dP, , dW, db] of pairs) {
       matmulTransA(x, dP, dW); //                                    dWq = Xᵀ·dQ  (and K, V)

@@ -69,15 +69,18 @@ export class LayerNorm extends Layer {
     const tokens = (x.rows * x.cols) / n;
     const xHat = this.xHatBuffers.get(x.rows, x.cols, this.dtype), y = this.yBuffers.get(x.rows, x.cols, this.dtype);
     if (this.invStd.length < tokens) this.invStd = new Float64Array(tokens);
-    const X = x.data, H = xHat.data, Y = y.data, g = this.gamma.data, b = this.beta.data, inv = this.invStd;
+    const X = x.data, H = xHat.data, Y = y.data, g = this.gamma.data, b = this.beta.data, inv = this.invStd, eps = this.eps;
     for (let t = 0; t < tokens; t++) {
       const o = t * n;
       let sum = 0; //                                              μ = (1/n)·Σⱼ xⱼ
       for (let j = 0; j < n; j++) sum += X[o + j];
       const mean = sum / n;
       let sq = 0; //                                               σ² = (1/n)·Σⱼ (xⱼ − μ)²
-      for (let j = 0; j < n; j++) sq += (X[o + j] - mean) ** 2;
-      const s = 1 / Math.sqrt(sq / n + this.eps);
+      for (let j = 0; j < n; j++) {
+        const d = X[o + j] - mean;
+        sq += d * d;
+      }
+      const s = 1 / Math.sqrt(sq / n + eps);
       inv[t] = s;
       for (let j = 0; j < n; j++) {
         H[o + j] = (X[o + j] - mean) * s; //                       x̂ = (x − μ)/√(σ² + ε)

@@ -135,6 +135,20 @@ export class WasmKernels extends WasmRearrangements implements Kernels {
     this.fallback.transpose(x, y, m, n);
   }
 
+  // --- Batched small products (the block at the end of the Kernels interface) ----------------------------------
+  /** C_s = op(A_s)·op(B_s) for s < count (assembly/batched.ts); float64, or an operand outside memory: the plain loops. */
+  matmulBatched(a: FloatArray, b: FloatArray, c: FloatArray, count: number, m: number, k: number, n: number,
+                transA: boolean, transB: boolean): void {
+    const heap = this.heap, single = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
+    const aAt = single ? heap.addressOf(a) : -1, bAt = single ? heap.addressOf(b) : -1, cAt = single ? heap.addressOf(c) : -1;
+    const work = aAt >= 0 && bAt >= 0 && cAt >= 0 && transB ? this.scratch(4 * k * n) : 0;
+    if (aAt < 0 || bAt < 0 || cAt < 0 || work < 0) return this.fallback.matmulBatched(a, b, c, count, m, k, n, transA, transB);
+    if (a.length < count * m * k || b.length < count * k * n || c.length < count * m * n) {
+      throw new Error(`wasm matmulBatched: arrays too short for ${count} products of ${m}×${k} by ${k}×${n} (A has ${a.length}, B ${b.length}, C ${c.length})`);
+    }
+    this.gemmBatchedFn(count, m, k, n, aAt, bAt, cAt, transA ? 1 : 0, transB ? 1 : 0, work);
+  }
+
   /** out[i, j] = a[i, j] + b[j] for an m×n a; false (nothing done) unless a and out are in memory. */
   private addRowVectorInMemory(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean {
     const aAt = this.heap.addressOf(a), outAt = this.heap.addressOf(out);

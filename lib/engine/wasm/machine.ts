@@ -34,6 +34,9 @@ export interface WasmKernelsOptions {
   maxMemoryBytes?: number;
 }
 
+/** assembly/batched.ts's gemmBatched: count, m, k, n, the addresses of a, b, c, transA, transB (0 or 1), work. */
+type GemmBatchedFn = (count: number, m: number, k: number, n: number, a: number, b: number, c: number,
+                      transA: number, transB: number, work: number) => void;
 type AddScaledFn = (n: number, a: number, b: number, s: number, out: number) => void;
 
 export class WasmMachine {
@@ -55,6 +58,7 @@ export class WasmMachine {
   protected readonly reluForwardFn: (n: number, z: number, a: number) => void;
   protected readonly reluBackwardFn: (n: number, g: number, a: number, d: number) => void;
   protected readonly convPart: ConvPartFn;
+  protected readonly gemmBatchedFn: GemmBatchedFn;
   protected readonly workBytes: number;
   protected scratchAt = -1; // a heap block for copied operands, kept from call to call
   protected scratchBytes = 0;
@@ -90,6 +94,7 @@ export class WasmMachine {
     this.reluForwardFn = fns.reluForward as (n: number, z: number, a: number) => void;
     this.reluBackwardFn = fns.reluBackward as (n: number, g: number, a: number, d: number) => void;
     this.convPart = fns.convPart as ConvPartFn;
+    this.gemmBatchedFn = fns.gemmBatched as GemmBatchedFn;
     this.pool = this.threads > 1 ? new WorkerPool(module, this.memory, this.threads - 1, this.slots) : null;
   }
 

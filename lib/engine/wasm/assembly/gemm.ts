@@ -329,3 +329,5 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
 export { addScaled, addRowVector, sumRows, reluForward, reluBackward } from "./elementwise";
 // The rearrangements of a convolution and of max-pooling (im2col, col2im, the channel layouts, pooling) are in conv.ts.
 export { convPart } from "./conv";
+// The batched small products (attention heads) are in batched.ts.
+export { gemmBatched } from "./batched";
