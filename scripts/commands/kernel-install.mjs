@@ -106,7 +106,7 @@ const spec = {
   argv: [
     "/bin/sh",
     "-c",
-    `cd "$0" && exec "$1" ${nodeFlags ? `${nodeFlags} ` : ""}--require ./jupyter/kernels/tslab/library-guard.cjs --require ./jupyter/kernels/tslab/compile-cache.cjs node_modules/tslab/bin/tslab kernel --config-path "$2"`,
+    `cd "$0" && exec "$1" ${nodeFlags ? `${nodeFlags} ` : ""}--require ./jupyter/kernels/tslab/kernel-sockets.cjs --require ./jupyter/kernels/tslab/library-guard.cjs --require ./jupyter/kernels/tslab/compile-cache.cjs node_modules/tslab/bin/tslab kernel --config-path "$2"`,
     ROOT,
     process.execPath,
     "{connection_file}",

@@ -154,10 +154,19 @@ c.Spawner.args = [
     # server then aborted the websocket without a close frame ("Uncaught exception … TimeoutError" in the log;
     # issue 32). A kernel that dies while starting is noticed by the restarter, not by this timeout.
     ${py(`--MappingKernelManager.kernel_info_timeout=${KERNEL_INFO_TIMEOUT_SECONDS}`)},
+    # The kernel's sockets on Unix sockets in the student's runtime folder, not on TCP ports: a port the server
+    # picked and closed could be taken by another program before the kernel bound it ("Address already in use":
+    # the kernel ran without that socket and the student's websocket closed; issue 32). tslab binds these
+    # addresses through jupyter/kernels/tslab/kernel-sockets.cjs.
+    "--KernelManager.transport=ipc",
 ]
 # Per-student values: JupyterHub calls these with the spawner (plain strings would not be expanded).
 c.Spawner.environment = {
     "JUPYTER_PATH": lambda spawner: os.path.join(course_dir(spawner), "jupyter"),
+    # Jupyter's runtime files (connection files, the kernels' Unix sockets) in a short private folder: a Unix
+    # socket's path must stay under 108 bytes, and ~/.local/share/jupyter/runtime/kernel-<id>-ipc-N is longer
+    # for a long user name.
+    "JUPYTER_RUNTIME_DIR": lambda spawner: os.path.join(pwd.getpwnam(spawner.user.name).pw_dir, ".jupyter-run"),
     "PATH": ${py(`${nodeBin}:/usr/local/bin:/usr/bin:/bin`)},
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "MNIST_THREADS": ${py(String(threads))},
