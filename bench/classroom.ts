@@ -7,7 +7,7 @@
 // Options (environment): CLASSROOM_BENCH_N="1,4,8" (at most 16 in all), CLASSROOM_BENCH_SECONDS=900.
 import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
 import { cpus, loadavg, tmpdir, totalmem } from "os";
 import { join } from "path";
 
@@ -118,16 +118,25 @@ export async function run(): Promise<void> {
       const startTimes: number[] = [];
       const warmFailures: string[] = [];
       const load = loadavg()[0];
+      // A student who cannot get as far as a warm kernel is a failure of the round, not the end of the benchmark.
       const channels = await Promise.all(
-        students.map(async (s) => {
+        students.map(async (s): Promise<Channel | null> => {
           const t0 = Date.now();
-          await s.client.login(passwords.get(s.name)!);
-          await s.client.openServer(180_000);
-          startTimes.push((Date.now() - t0) / 1000);
-          const channel = await s.client.kernel(CHAPTER);
-          const warm = await channel.execute("1 + 1", 120_000); // the kernel is up and answering
-          if (warm.status !== "ok") warmFailures.push(`${s.name}: the first "1 + 1" failed (${warm.status}): ${warm.error.slice(0, 300)}`);
-          return channel;
+          let step = "log in";
+          try {
+            await s.client.login(passwords.get(s.name)!);
+            step = "start the server";
+            await s.client.openServer(180_000);
+            startTimes.push((Date.now() - t0) / 1000);
+            step = "open a kernel";
+            const channel = await s.client.kernel(CHAPTER);
+            const warm = await channel.execute("1 + 1", 120_000); // the kernel is up and answering
+            if (warm.status !== "ok") warmFailures.push(`${s.name}: the first "1 + 1" failed (${warm.status}): ${warm.error.slice(0, 300)}`);
+            return channel;
+          } catch (e) {
+            warmFailures.push(`${s.name}: could not ${step} (at ${new Date().toISOString()}, ${((Date.now() - t0) / 1000).toFixed(1)} s after logging in began): ${(e as Error).message.slice(0, 300)}`);
+            return null;
+          }
         }),
       );
       const uids = new Set(students.map((s) => s.uid));
@@ -139,7 +148,7 @@ export async function run(): Promise<void> {
         }
       }, 500);
       const t0 = Date.now();
-      const results = await Promise.all(channels.map((c) => client.runNotebook(c, notebook, Math.min(600_000, left - 30_000))));
+      const results = await Promise.all(channels.map((c) => (c ? client.runNotebook(c, notebook, Math.min(600_000, left - 30_000)) : { ok: true, seconds: NaN, failed: null })));
       clearInterval(sampler);
       const last = (Date.now() - t0) / 1000;
       const failures = results.filter((x) => !x.ok);
@@ -148,22 +157,29 @@ export async function run(): Promise<void> {
         return `${median(xs).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
       };
       console.log(
-        `${String(n).padStart(3)} | ${load.toFixed(1).padStart(4)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds)).toFixed(1).padStart(10)} | ${String(failures.length + warmFailures.length).padStart(8)} | ${mem("rss").padStart(9)} | ${mem("pss").padStart(9)} | ${mem("serverPss").padStart(10)} | ${mem("kernelPss").padStart(10)} | ${Math.max(...startTimes).toFixed(1).padStart(10)}`,
+        `${String(n).padStart(3)} | ${load.toFixed(1).padStart(4)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds).filter((x) => !Number.isNaN(x))).toFixed(1).padStart(10)} | ${String(failures.length + warmFailures.length).padStart(8)} | ${mem("rss").padStart(9)} | ${mem("pss").padStart(9)} | ${mem("serverPss").padStart(10)} | ${mem("kernelPss").padStart(10)} | ${Math.max(...startTimes).toFixed(1).padStart(10)}`,
       );
       for (const f of warmFailures) console.log(`      failure: ${f}`);
       for (const [i, f] of results.entries()) if (!f.ok) console.log(`      failure: ${students[i].name}: cell ${f.failed?.index}: ${f.failed?.error.slice(0, 400)}`);
-      for (const [i, c] of channels.entries()) for (const d of c.drops) console.log(`      ${students[i].name}'s websocket dropped after ${d.afterSeconds.toFixed(1)} s: ${d.how}${c.closed ? "" : " (reconnected)"}`);
-      if (failures.length + warmFailures.length > 0 || channels.some((c) => c.drops.length > 0)) {
+      for (const [i, c] of channels.entries()) for (const d of c?.drops ?? []) console.log(`      ${students[i].name}'s websocket dropped after ${d.afterSeconds.toFixed(1)} s: ${d.how}${c?.closed ? "" : " (reconnected)"}`);
+      if (failures.length + warmFailures.length > 0 || channels.some((c) => c === null || c.drops.length > 0)) {
         // The servers log into the hub's log: what they said about websockets and kernels tells who closed it
         // (a ping timeout, an exception while opening the channel, a kernel that died or restarted).
         const log = join(state, "hub", "jupyterhub.log");
         const said = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => /websocket|ping timeout|Uncaught exception|Error opening stream|died|restart|Timeout waiting for kernel_info|Traceback/i.test(l)) : [];
         for (const l of said.slice(-20)) console.log(`      hub log: ${l.slice(0, 300)}`);
+        if (existsSync(log)) {
+          const kept = join(tmpdir(), `mnist-classroom-bench-${tag}-N${n}.log`);
+          copyFileSync(log, kept);
+          console.log(`      the hub's whole log (hub, proxy and servers) is kept in ${kept}`);
+        }
       }
       // Free the machine for the next round: close each kernel (the idle servers stay until the end).
       await Promise.all(students.map(async (s, i) => {
-        channels[i].close();
-        await s.client.api(`kernels/${channels[i].id}`, { method: "DELETE" });
+        const c = channels[i];
+        if (!c) return;
+        c.close();
+        await s.client.api(`kernels/${c.id}`, { method: "DELETE" });
       }));
     }
     console.log("Figures from a machine shared with other work are upper bounds; run it on the class's server.");

@@ -96,12 +96,17 @@ if (state !== "absent" && state !== "ours") {
   fail("kernel:install", `a kernelspec named "${name}" is already at ${dir} and is not one this command installed (${state}): left as it is; choose another --name`, 1);
 }
 
+// The memory settings of the project's own kernelspec (jupyter/kernels/tslab/kernel.json: V8's heap flags and
+// glibc's malloc variables, which it explains), so that an installed kernel weighs what a class's kernel does.
+const projectSpec = JSON.parse(readFileSync(join(ROOT, "jupyter", "kernels", KERNEL_NAME, "kernel.json"), "utf8"));
+const nodeFlags = (/exec node ((?:--[\w-]+=\d+ )*)/.exec(projectSpec.argv[2])?.[1] ?? "").trim();
+
 const spec = {
   // sh receives the project root, the node binary and the connection file as $0, $1, $2 (no quoting trouble).
   argv: [
     "/bin/sh",
     "-c",
-    'cd "$0" && exec "$1" --require ./jupyter/kernels/tslab/library-guard.cjs --require ./jupyter/kernels/tslab/compile-cache.cjs node_modules/tslab/bin/tslab kernel --config-path "$2"',
+    `cd "$0" && exec "$1" ${nodeFlags ? `${nodeFlags} ` : ""}--require ./jupyter/kernels/tslab/kernel-sockets.cjs --require ./jupyter/kernels/tslab/library-guard.cjs --require ./jupyter/kernels/tslab/compile-cache.cjs node_modules/tslab/bin/tslab kernel --config-path "$2"`,
     ROOT,
     process.execPath,
     "{connection_file}",
@@ -109,6 +114,7 @@ const spec = {
   display_name: `TypeScript (${pkg.name})`,
   language: "typescript",
   interrupt_mode: "signal",
+  env: projectSpec.env ?? {},
   metadata: { project: ROOT, installedBy: MARK },
 };
 

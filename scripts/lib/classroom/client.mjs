@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { KERNEL_NAME } from "../setup.mjs";
+import { KERNEL_INFO_TIMEOUT_SECONDS } from "./hub.mjs";
 
 export class Student {
   constructor(base, name) {
@@ -120,8 +121,13 @@ export class KernelChannel {
     return channel;
   }
 
-  /** The websocket hand-shake: resolves with the upgraded socket, or rejects saying what the server answered. */
-  static connect(url, cookie, timeoutMs = 60_000) {
+  /**
+   * The websocket hand-shake: resolves with the upgraded socket, or rejects saying what the server answered.
+   * The server answers the hand-shake only once the kernel has answered a kernel_info request, or after it
+   * gave up waiting (KERNEL_INFO_TIMEOUT_SECONDS): like a browser, wait longer than that. (At 60 s, as long as
+   * Jupyter's default wait, this client once gave up on a kernel still starting under load: issue 32.)
+   */
+  static connect(url, cookie, timeoutMs = (KERNEL_INFO_TIMEOUT_SECONDS + 30) * 1000) {
     return new Promise((resolveOpen, reject) => {
       const key = randomBytes(16).toString("base64");
       // agent: false: a connection of its own, not one of the global agent's keep-alive sockets

@@ -7,7 +7,7 @@
 // survives a restart, and the image's entry point updates the course in it at every start.
 // Used by the image check (scripts/checks/image-test.mjs); students here are hub users only (no Unix accounts).
 
-import { hubBasics, py } from "./hub.mjs";
+import { hubBasics, KERNEL_INFO_TIMEOUT_SECONDS, py } from "./hub.mjs";
 
 export const homeVolume = (name) => `mnist-home-${name}`;
 export const containerName = (name) => `mnist-${name}`;
@@ -38,6 +38,7 @@ class PodmanSpawner(LocalProcessSpawner):
             "--MappingKernelManager.default_kernel_name=tslab",
             "--KernelSpecManager.ensure_native_kernel=False",
             "--NotebookApp.terminals_enabled=False",
+            "--MappingKernelManager.kernel_info_timeout=${KERNEL_INFO_TIMEOUT_SECONDS}",
         ]
 
     async def start(self):

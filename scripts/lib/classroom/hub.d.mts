@@ -11,3 +11,4 @@ export interface HubConfigOptions {
 }
 export function hubConfig(options: HubConfigOptions): string;
 export function freePort(ip?: string, avoid?: number[]): Promise<number>;
+export const KERNEL_INFO_TIMEOUT_SECONDS: number;

@@ -33,6 +33,9 @@ c.ConfigurableHTTPProxy.should_start = True`;
  *   - CPU: a cgroup per student with equal shares, so a student with an endless loop gets one share, not
  *     one core per kernel.
  */
+/** How long a student's server waits for a new kernel's first answer (Jupyter's default is 60 s; see hubConfig). */
+export const KERNEL_INFO_TIMEOUT_SECONDS = 300;
+
 export function hubConfig({ state, students, proxyCommand, nodeBin, memLimitBytes, maxProcesses, threads, cullerCommand = null, activitySeconds = 300 }) {
   const hub = join(state, "hub");
   return `# Written by \`npm run classroom -- setup\`: edit the roster and run setup again rather than this file.
@@ -145,10 +148,25 @@ c.Spawner.args = [
     ${py(`--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`)},
     "--KernelSpecManager.ensure_native_kernel=False",
     "--NotebookApp.terminals_enabled=False",
+    # How long a new kernel may take to answer its first kernel_info request before the server gives up on it.
+    # The default, 60 s, twice over (once before accepting a kernel's websocket, once after), is less than a
+    # kernel takes to start (1.9 s of CPU) when a whole class opens a chapter at once on a busy machine: the
+    # server then aborted the websocket without a close frame ("Uncaught exception … TimeoutError" in the log;
+    # issue 32). A kernel that dies while starting is noticed by the restarter, not by this timeout.
+    ${py(`--MappingKernelManager.kernel_info_timeout=${KERNEL_INFO_TIMEOUT_SECONDS}`)},
+    # The kernel's sockets on Unix sockets in the student's runtime folder, not on TCP ports: a port the server
+    # picked and closed could be taken by another program before the kernel bound it ("Address already in use":
+    # the kernel ran without that socket and the student's websocket closed; issue 32). tslab binds these
+    # addresses through jupyter/kernels/tslab/kernel-sockets.cjs.
+    "--KernelManager.transport=ipc",
 ]
 # Per-student values: JupyterHub calls these with the spawner (plain strings would not be expanded).
 c.Spawner.environment = {
     "JUPYTER_PATH": lambda spawner: os.path.join(course_dir(spawner), "jupyter"),
+    # Jupyter's runtime files (connection files, the kernels' Unix sockets) in a short private folder: a Unix
+    # socket's path must stay under 108 bytes, and ~/.local/share/jupyter/runtime/kernel-<id>-ipc-N is longer
+    # for a long user name.
+    "JUPYTER_RUNTIME_DIR": lambda spawner: os.path.join(pwd.getpwnam(spawner.user.name).pw_dir, ".jupyter-run"),
     "PATH": ${py(`${nodeBin}:/usr/local/bin:/usr/bin:/bin`)},
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "MNIST_THREADS": ${py(String(threads))},

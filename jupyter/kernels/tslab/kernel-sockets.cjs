@@ -1,0 +1,72 @@
+// Two fixes to how tslab 1.0.22 uses its ZeroMQ sockets, loaded before tslab by the kernelspec beside it
+// (kernel.json: `node --require <this file> … tslab kernel …`). Both lost a student's kernel when a class opened a
+// chapter at once (issue 32: `npm run bench -- classroom`, the hub's log):
+//
+// 1. The kernel's sockets on a Unix socket instead of a TCP port. A Jupyter server picks five free TCP ports for a
+//    new kernel, closes them, and the kernel binds them a few seconds later (more under load). Meanwhile any
+//    program may take one of them (they come from the ephemeral range every outgoing connection uses): the
+//    kernel then failed to bind it ("Address already in use", an unhandled rejection inside tslab), ran without
+//    that socket, never answered the server, and the student's websocket closed. With the server's
+//    `--KernelManager.transport=ipc` (the class's hub sets it) the connection file names paths, not ports: tslab
+//    binds `tcp://IP:PORT` only, and here binds `ipc://PATH-N`, the address jupyter_client connects to.
+//
+// 2. No "Socket is busy writing". zeromq.js answers every 512th send on a socket "later", and another send before
+//    the event loop turns throws EBUSY; tslab does not await its sends, so the second message is lost. When a
+//    kernel starts slowly, the server sends it a kernel_info request twice a second until it answers; the
+//    kernel then answers the backlog at once (a reply and two status messages each) and reached the 513th send:
+//    a request dropped without a reply. A send timeout of 0 makes every send immediate (a publisher or router
+//    socket drops rather than blocks). lib/course/plot.ts did this for the output socket from the first cell on;
+//    here it holds for every socket from the start.
+//
+// An error inside this file leaves tslab as it is.
+"use strict";
+
+const Module = require("node:module");
+
+const IMMEDIATE = Symbol("mnist-kernel-immediate-send");
+
+/** Every send of sockets of class `Socket` immediate (sendTimeout 0), once per class. */
+function immediateSends(Socket) {
+  const proto = Socket?.prototype;
+  if (!proto || proto[IMMEDIATE] || typeof proto.send !== "function") return;
+  const send = proto.send;
+  Object.defineProperty(proto, "send", {
+    configurable: true,
+    writable: true,
+    value: function (...args) {
+      if (this.sendTimeout !== 0) this.sendTimeout = 0;
+      return send.apply(this, args);
+    },
+  });
+  proto[IMMEDIATE] = true;
+}
+
+/** tslab's ZmqServer binds each socket at the address jupyter_client connects to, for tcp and ipc alike. */
+function bindAsJupyterClient(ZmqServer) {
+  const proto = ZmqServer?.prototype;
+  if (!proto || typeof proto.bindSocket !== "function") return;
+  proto.bindSocket = async function (sock, port) {
+    const { transport, ip } = this.connInfo;
+    // jupyter_client's address (connect.py, _make_url): tcp://IP:PORT, otherwise TRANSPORT://IP-PORT
+    await sock.bind(transport === "tcp" ? `tcp://${ip}:${port}` : `${transport}://${ip}-${port}`);
+  };
+}
+
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  const loaded = load.call(this, request, parent, isMain);
+  try {
+    const from = parent?.filename ?? "";
+    if (request === "zeromq" && /[\\/]tslab[\\/]dist[\\/]/.test(from)) {
+      immediateSends(loaded.Publisher);
+      immediateSends(loaded.Router);
+    } else if (request === "./jupyter" && /[\\/]tslab[\\/]dist[\\/]main\.js$/.test(from)) {
+      bindAsJupyterClient(loaded.ZmqServer);
+    }
+  } catch {
+    /* tslab as it is */
+  }
+  return loaded;
+};
+
+module.exports = { immediateSends, bindAsJupyterClient };
