@@ -21,9 +21,10 @@ import {
 } from "../../lib/index";
 import { digitPadHtml, playgroundHtml, widgetScript } from "../../lib/course/widgets";
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
-import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
+import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 import { ensureWidgetBundle } from "../lib/widget-bundle.mjs";
 import { onParentGone } from "../lib/lifeline.mjs";
+import { copyRunnerAssets, runnableBlock } from "../lib/book-runnable.mjs";
 import { checkOutputPaths, reason, writeFileAtomic } from "../../lib/files";
 
 /** The site; built in STAGE (beside it, same file system) and swapped in whole, so a failed build leaves the previous one. */
@@ -48,25 +49,30 @@ const HELP = `Usage: npm run book [-- --serve] [-- --port N] [-- --no-run]
 Builds build/book/, the course as a static site that works offline, from the executed chapters in build/notebooks/.
   --serve     then serve it on http://127.0.0.1:PORT/ (Ctrl-C stops)
   --port N    the port for --serve (default 8000)
-  --no-run    stop, saying what to run, if a chapter has no up-to-date executed copy (default: execute it first)`;
+  --no-run    stop, saying what to run, if a chapter has no up-to-date executed copy (default: execute it first)
+  --chapters LIST  only these chapters, by number (e.g. 01,05): a quicker build while working on them`;
 
 /** The command line (scripts/lib/cli.mjs): an unknown option or a bad port is refused with one line (exit 2). */
-function commandLine(): { serve: boolean; port: number; noRun: boolean } {
+function commandLine(): { serve: boolean; port: number; noRun: boolean; chapters: string[] | null } {
   const { values } = parseCommandLine("book", {
-    options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" } },
+    options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" }, chapters: { type: "string" } },
     help: HELP,
   });
   const port = values.port === undefined ? 8000 : wholeNumber("book", "--port", String(values.port), 1, 65535);
-  return { serve: values.serve === true, port, noRun: values["no-run"] === true };
+  const chapters = values.chapters === undefined ? null : String(values.chapters).split(",").map((c) => c.trim()).filter(Boolean);
+  if (chapters !== null && (chapters.length === 0 || chapters.some((c) => !/^\d{2}$/.test(c)))) {
+    fail("book", `--chapters expects two-digit chapter numbers separated by commas (e.g. 01,05), found "${values.chapters}"`);
+  }
+  return { serve: values.serve === true, port, noRun: values["no-run"] === true, chapters };
 }
 
 const fragments = join(ROOT, "build", `.book-fragments-${process.pid}`);
 
 function main(): void {
-  const { serve, port, noRun } = commandLine();
+  const { serve, port, noRun, chapters: only } = commandLine();
 
   const sources = readdirSync(join(ROOT, "notebooks"))
-    .filter((f) => /^\d+.*\.ipynb$/.test(f))
+    .filter((f) => /^\d+.*\.ipynb$/.test(f) && (only === null || only.includes(f.slice(0, 2))))
     .sort();
   if (sources.length === 0) throw new Error("book: no notebooks/NN-*.ipynb found");
   const reference = REFERENCE_PAGES.filter((f) => existsSync(join(ROOT, "notebooks", f)));
@@ -100,7 +106,7 @@ function main(): void {
   writeFileSync(join(OUT, "index.html"), indexPage(chapters, references, extras));
   chapters.forEach((c, i) => {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
-    writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${navFor(i, "bottom")}`));
+    writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${runnableBlock(c.name)}\n${navFor(i, "bottom")}`));
   });
   for (const c of references) {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
@@ -323,6 +329,7 @@ function copyAssets(fragments: string): void {
   cpSync(join(ROOT, "web", "book", "book.js"), join(assets, "book.js"));
   ensureWidgetBundle();
   writeFileSync(join(assets, "widgets.js"), widgetScript());
+  copyRunnerAssets(assets); // the runnable cells: scripts/lib/book-runnable.mjs
 }
 
 // ---------------------------------------------------------------------------------------------- --serve
