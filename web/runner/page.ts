@@ -1,48 +1,34 @@
 // The book's runnable chapters: every code cell of a chapter page becomes an editor (CodeMirror 6, TypeScript
-// highlighting) with a Run button, run in a Web Worker on the course's own library (web/runner/worker.ts, inside
-// this bundle as a string: scripts/lib/runner-bundle.mjs). Markup the checks rely on (issue 30):
+// highlighting: web/runner/editor.ts) with a Run button, run in a Web Worker on the course's own library
+// (web/runner/client.ts starts it; web/runner/worker.ts, inside this bundle as a string: scripts/lib/runner-bundle.mjs).
+// Markup the checks rely on (issue 30):
 //   [data-cell] (data-state idle | running | done | error) holding [data-editor], [data-action="run"], [data-output];
 //   on the page [data-action="run-all"], [data-action="stop"], [data-action="reset"], [data-action="download"].
 // The chapter's own notebook travels in the page (<script type="application/json" id="nb-runnable">, written
 // by scripts/commands/book.ts), so the cells run its source and "Download" gives it back with the student's code.
 // Recorded outputs stay under a cell until it runs again; edits are kept in localStorage.
-import { EditorView, keymap, lineNumbers, drawSelection, highlightActiveLine } from "@codemirror/view";
-import { EditorState, Prec } from "@codemirror/state";
-import { javascript } from "@codemirror/lang-javascript";
-import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentOnInput } from "@codemirror/language";
-import type { FromWorker, ToWorker } from "./protocol";
-
-declare const WORKER_SOURCE: string;
+// The page is ready to read before the cells become editors: web/book/book.js loads this script (1 MB) after
+// DOMContentLoaded (<html data-runnable="N"> says the editors are there).
+import type { EditorView } from "@codemirror/view";
+import { cellEditor, editorText, setEditorText } from "./editor";
+import { Runner, setState, type DataScript, type RunCell } from "./client";
 
 interface NotebookCell { cell_type: string; source: string | string[]; metadata?: unknown; outputs?: unknown[]; execution_count?: unknown }
 interface Notebook { cells: NotebookCell[]; metadata?: unknown; nbformat?: number; nbformat_minor?: number }
 interface Runnable {
   name: string; // "05-three-optimizers"
   notebook: Notebook; // the chapter as committed (outputs cleared)
-  data: Array<{ pattern: string; script: string; key: string }>; // files a cell's text asks for, in book scripts
+  data: DataScript[]; // files a cell's text asks for, in book scripts
 }
 
-type State = "idle" | "running" | "done" | "error";
-
-interface Cell {
-  index: number; // 0-based among the code cells
+interface Cell extends RunCell {
   notebookIndex: number; // index in notebook.cells
   original: string;
-  root: HTMLElement;
   view: EditorView;
-  output: HTMLElement;
   runButton: HTMLButtonElement;
-  status: HTMLElement;
 }
 
 const text = (s: string | string[]) => (Array.isArray(s) ? s.join("") : s);
-
-function setState(cell: Cell, state: State, note = ""): void {
-  cell.root.setAttribute("data-state", state);
-  cell.root.removeAttribute("data-queued");
-  cell.status.textContent = note || { idle: "", running: "running…", done: "done", error: "error" }[state];
-}
 
 // ---------------------------------------------------------------------------------------------- storage
 /** Where a cell's edit is kept: by chapter, cell and the cell's own text (a new edition of the chapter starts afresh). */
@@ -65,174 +51,6 @@ function save(key: string, value: string | null): void {
   } catch {
     /* storage refused (private mode, full): the edit lives as long as the page */
   }
-}
-
-// ---------------------------------------------------------------------------------------------- assets
-const loading = new Map<string, Promise<void>>();
-function loadScript(src: string): Promise<void> {
-  let p = loading.get(src);
-  if (!p) {
-    p = new Promise<void>((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = src;
-      s.onload = () => resolve();
-      s.onerror = () => reject(new Error(`could not load ${src} from the book`));
-      document.head.appendChild(s);
-    });
-    loading.set(src, p);
-  }
-  return p;
-}
-
-function ensurePlotly(): Promise<void> {
-  if ((window as { Plotly?: unknown }).Plotly) return Promise.resolve();
-  return loadScript("assets/plotly.min.js");
-}
-
-function base64Bytes(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** The files a book data script carries (window.__bookFiles[key]: { path: base64 of gzip }), decompressed. */
-async function bookFiles(script: string, key: string): Promise<Record<string, Uint8Array>> {
-  await loadScript(script);
-  const packed = ((window as { __bookFiles?: Record<string, Record<string, string>> }).__bookFiles ?? {})[key];
-  if (!packed) throw new Error(`${script} did not define its files`);
-  const out: Record<string, Uint8Array> = {};
-  for (const [path, b64] of Object.entries(packed)) {
-    let bytes = await gunzip(base64Bytes(b64));
-    // The IDX samples (data/mnist-sample/*.gz) are kept decompressed: readIdx takes them as they are (it checks the
-    // gzip magic number) and the worker has no synchronous gunzip. (The playground's data stays gzip: its widget
-    // decompresses it in the page.)
-    if (path.startsWith("data/mnist-sample/") && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
-    out[path] = bytes;
-  }
-  return out;
-}
-
-/** Put HTML in an element and run its scripts (as the notebook does with a cell's HTML output). */
-function setHtml(el: HTMLElement, html: string): void {
-  if (/Plotly|nn-plot/.test(html)) void ensurePlotly().catch(() => undefined);
-  el.innerHTML = html;
-  for (const old of Array.from(el.querySelectorAll("script"))) {
-    const s = document.createElement("script");
-    for (const a of Array.from(old.attributes)) s.setAttribute(a.name, a.value);
-    s.text = old.text;
-    old.replaceWith(s);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------- the worker
-class Runner {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private pending = new Map<number, { cell: Cell; done: (ok: boolean) => void; displays: Map<number, HTMLElement>; last: HTMLElement | null }>();
-  private sent = new Set<string>();
-
-  constructor(private readonly data: Runnable["data"], private readonly announce: (s: string) => void) {}
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-    const worker = new Worker(url);
-    URL.revokeObjectURL(url);
-    worker.onmessage = (e: MessageEvent) => this.receive(e.data as FromWorker);
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      for (const [id, p] of this.pending) this.finish(id, p, "error", `The worker failed: ${e.message}`);
-    };
-    this.worker = worker;
-    this.sent.clear();
-    return worker;
-  }
-
-  /** Ends the worker (a runaway cell with it): its scope is gone; cells waiting are marked stopped. */
-  stop(why: string): void {
-    this.worker?.terminate();
-    this.worker = null;
-    for (const [id, p] of this.pending) this.finish(id, p, "error", why);
-  }
-
-  get busy(): boolean {
-    return this.pending.size > 0;
-  }
-
-  async run(cell: Cell, source: string): Promise<boolean> {
-    const worker = this.start();
-    for (const d of this.data) {
-      if (this.sent.has(d.key) || !new RegExp(d.pattern).test(source)) continue;
-      cell.status.textContent = "loading the data the book carries…";
-      try {
-        const files = await bookFiles(d.script, d.key);
-        if (this.worker !== worker) return false; // stopped meanwhile
-        worker.postMessage({ type: "files", files } satisfies ToWorker, Object.values(files).map((b) => b.buffer));
-        this.sent.add(d.key);
-      } catch (e) {
-        cell.output.textContent = "";
-        appendText(cell.output, `${(e as Error).message}\n`, "nb-error");
-        setState(cell, "error");
-        return false;
-      }
-    }
-    const id = this.nextId++;
-    return new Promise<boolean>((done) => {
-      this.pending.set(id, { cell, done, displays: new Map(), last: null });
-      setState(cell, "running");
-      this.announce(`Cell ${cell.index + 1} running`);
-      cell.output.textContent = "";
-      worker.postMessage({ type: "run", id, cell: cell.index + 1, source } satisfies ToWorker);
-    });
-  }
-
-  private finish(id: number, p: { cell: Cell; done: (ok: boolean) => void }, state: State, message: string): void {
-    this.pending.delete(id);
-    if (state === "error") appendText(p.cell.output, message + "\n", "nb-error");
-    setState(p.cell, state, state === "done" ? message : "error");
-    this.announce(`Cell ${p.cell.index + 1} ${state === "done" ? "done" : `failed: ${message}`}`);
-    p.done(state === "done");
-  }
-
-  private receive(m: FromWorker): void {
-    if (m.type === "ready") return;
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    const out = p.cell.output;
-    if (m.type === "stream") {
-      const cls = m.name === "stderr" ? "nb-stderr" : "nb-stdout";
-      if (p.last && p.last.classList.contains(cls) && p.last === out.lastElementChild) p.last.textContent += m.text;
-      else p.last = appendText(out, m.text, cls);
-    } else if (m.type === "html") {
-      let el = m.display !== undefined ? p.displays.get(m.display) : undefined;
-      if (!el) {
-        el = document.createElement("div");
-        el.className = "nb-html";
-        out.appendChild(el);
-        if (m.display !== undefined) p.displays.set(m.display, el);
-      }
-      setHtml(el, m.html);
-      p.last = el;
-    } else if (m.type === "done") {
-      this.finish(m.id, p, "done", `done in ${(m.ms / 1000).toFixed(2)} s`);
-    } else if (m.type === "error") {
-      this.finish(m.id, p, "error", m.text);
-    }
-  }
-}
-
-function appendText(out: HTMLElement, s: string, cls: string): HTMLElement {
-  const pre = document.createElement("pre");
-  pre.className = cls;
-  pre.textContent = s;
-  out.appendChild(pre);
-  return pre;
 }
 
 // ---------------------------------------------------------------------------------------------- the page
@@ -286,7 +104,7 @@ function mount(): void {
   let queue: Promise<unknown> = Promise.resolve();
   const enqueue = (cell: Cell): Promise<boolean> => {
     cell.root.setAttribute("data-queued", "");
-    const result = queue.then(() => (cell.root.hasAttribute("data-queued") ? runner.run(cell, cell.view.state.doc.toString()) : false));
+    const result = queue.then(() => (cell.root.hasAttribute("data-queued") ? runner.run(cell, editorText(cell.view)) : false));
     queue = result;
     return result;
   };
@@ -317,33 +135,16 @@ function mount(): void {
     host.className = "nb-editor";
 
     let cell: Cell;
-    let timer = 0;
-    const view = new EditorView({
+    const view = cellEditor({
       parent: host,
-      state: EditorState.create({
-        doc: source,
-        extensions: [
-          Prec.highest(keymap.of([
-            // as in Jupyter: Shift+Enter runs the cell and moves to the next one, Ctrl/Cmd+Enter runs it and stays
-            { key: "Shift-Enter", run: () => (void enqueue(cell), cells[k + 1]?.view.focus(), true) },
-            { key: "Mod-Enter", run: () => (void enqueue(cell), true) },
-          ])),
-          lineNumbers(), history(), drawSelection(), indentOnInput(), bracketMatching(), highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          javascript({ typescript: true }),
-          keymap.of([...defaultKeymap, ...historyKeymap]),
-          EditorView.contentAttributes.of({ "aria-label": `Code cell ${k + 1} (TypeScript). Shift+Enter runs it; Escape then Tab leaves the editor.` }),
-          EditorView.updateListener.of((u) => {
-            if (!u.docChanged) return;
-            window.clearTimeout(timer);
-            timer = window.setTimeout(() => {
-              const now = u.state.doc.toString();
-              save(key, now === original ? null : now);
-              edited.textContent = now === original ? "" : "edited";
-            }, 300);
-          }),
-        ],
-      }),
+      doc: source,
+      label: `Code cell ${k + 1} (TypeScript). Shift+Enter runs it; Escape then Tab leaves the editor.`,
+      run: () => void enqueue(cell),
+      runAndNext: () => (void enqueue(cell), cells[k + 1]?.view.focus()),
+      changed: (now) => {
+        save(key, now === original ? null : now);
+        edited.textContent = now === original ? "" : "edited";
+      },
     });
 
     const output = document.createElement("div");
@@ -394,14 +195,14 @@ function mount(): void {
   restore.addEventListener("click", () => {
     if (!window.confirm("Put back the chapter's own code in every cell? Your edits will be lost.")) return;
     for (const c of cells) {
-      c.view.dispatch({ changes: { from: 0, to: c.view.state.doc.length, insert: c.original } });
+      setEditorText(c.view, c.original);
       save(storageKey(runnable.name, c.index, c.original), null);
     }
   });
   download.addEventListener("click", () => {
     const nb: Notebook = JSON.parse(JSON.stringify(runnable.notebook));
     for (const c of cells) {
-      const lines = c.view.state.doc.toString().split("\n").map((l, i, all) => (i + 1 < all.length ? `${l}\n` : l));
+      const lines = editorText(c.view).split("\n").map((l, i, all) => (i + 1 < all.length ? `${l}\n` : l));
       Object.assign(nb.cells[c.notebookIndex], { source: lines, outputs: [], execution_count: null });
     }
     const blob = new Blob([JSON.stringify(nb, null, 1) + "\n"], { type: "application/x-ipynb+json" });
@@ -414,7 +215,10 @@ function mount(): void {
     window.setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
     announce(`Downloaded ${runnable.name}.ipynb`);
   });
+  (window as { nnFocusableScrollers?: () => void }).nnFocusableScrollers?.(); // outputs moved: boxes that scroll take focus
   document.documentElement.setAttribute("data-runnable", String(cells.length));
 }
 
-mount();
+// The book loads this script once the page is ready (web/book/book.js); loaded earlier, it waits for that.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
+else mount();
