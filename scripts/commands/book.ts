@@ -1,15 +1,16 @@
-// npm run book [-- --serve] [-- --port 8000] [-- --no-run]
+// npm run book [-- --serve] [-- --port 8000] [-- --no-run] [-- --chapters 01,05]
 //
 // Builds build/book/, the whole course as a static web site, from the executed chapters in build/notebooks/
 // (npm test or `npm run notebooks` writes them; missing ones are executed first, unless --no-run):
 //   index.html          the chapter list (every notebooks/NN-*.ipynb, found, not listed here)
 //   NN-name.html        a chapter: its maths typeset by KaTeX, its plotly charts, its code highlighted,
-//                       previous/next links
+//                       previous/next links; its code cells runnable in the page (scripts/lib/book-runnable.mjs)
 //   notation.html       the notation page (notebooks/notation.ipynb: every symbol and its one meaning), linked
 //                       from the index and from no chain of previous/next
 //   pad.html            the digit pad, with a network trained here (784-256-10, Adam) travelling inside the page
 //   playground.html     the playground (training in a Web Worker on a 5,000-image subset inside the page)
-//   assets/             plotly.js, KaTeX with its fonts, the style sheets and the widgets' script
+//   assets/             plotly.js, KaTeX with its fonts, the style sheets, the widgets' script, the runner's
+//                       script (runner.js) and the data the cells read (book-data/: MNIST, results/, data/)
 // Everything is inside the folder: it opens from the file system (file://) or any static host, offline.
 // With --serve it is then served on http://127.0.0.1:PORT/ (default 8000) for a class; Ctrl-C stops it.
 import { spawnSync } from "child_process";
@@ -298,8 +299,9 @@ function indexPage(chapters: Chapter[], references: Chapter[], extras: Chapter[]
 <div class="book-prose"><p>A course that builds a neural network with nothing but TypeScript and trains it on MNIST, the
 70,000 handwritten digits: dense layers, ReLU and softmax, cross-entropy, every gradient derived by hand
 ($\\frac{\\partial L}{\\partial z} = p - y$, $dW = X^\\top dZ$) and checked, then full-batch, mini-batch and stochastic
-gradient descent compared. These pages are the chapters as they ran, with their outputs; to run them yourself,
-open the notebooks with <code>npm start</code>.</p></div>
+gradient descent compared. These pages are the chapters as they ran, with their outputs, and every code cell runs
+here in your browser: edit it, press Shift+Enter, or "Run all" for a whole chapter. To run them in Jupyter, open the
+notebooks with <code>npm start</code>.</p></div>
 <h2>Chapters</h2>
 <ul class="book-chapters book-toc">
 ${items(chapters)}
