@@ -1,6 +1,9 @@
-// The free name `process` in the page bundle (esbuild injects it; lib/files.ts calls process.on when it loads): the
+// The free name `process` in the page's bundles (esbuild injects it into build/widgets.js and into the runner's
+// worker, scripts/lib/widget-bundle.mjs and runner-bundle.mjs; lib/files.ts calls process.on when it loads): the
 // working directory is the book's root, one thread, and the environment the library reads (MNIST_*) empty.
-const CWD = "/";
+
+/** The working directory: the project root, as in the tslab kernel (the runner's files live under it, web/runner/vfs.ts). */
+export const CWD = "/book";
 
 export const process = {
   env: { MNIST_THREADS: "1" } as Record<string, string | undefined>,

@@ -213,7 +213,8 @@ export function plotlyBundleHtml(): string {
     }
     bundleHtml =
       `<script type="text/javascript">\n${code}\n</script>\n` +
-      `<div style="color:#595959;font-size:12px">plotly.js ${version} loaded (offline): charts below draw with it.</div>`;
+      // the page's own text colour, a little lighter: readable on a light and a dark page alike
+      `<div style="opacity:0.8;font-size:12px">plotly.js ${version} loaded (offline): charts below draw with it.</div>`;
   }
   return bundleHtml;
 }

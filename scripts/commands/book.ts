@@ -1,15 +1,16 @@
-// npm run book [-- --serve] [-- --port 8000] [-- --no-run]
+// npm run book [-- --serve] [-- --port 8000] [-- --no-run] [-- --chapters 01,05]
 //
 // Builds build/book/, the whole course as a static web site, from the executed chapters in build/notebooks/
 // (npm test or `npm run notebooks` writes them; missing ones are executed first, unless --no-run):
 //   index.html          the chapter list (every notebooks/NN-*.ipynb, found, not listed here)
 //   NN-name.html        a chapter: its maths typeset by KaTeX, its plotly charts, its code highlighted,
-//                       previous/next links
+//                       previous/next links; its code cells runnable in the page (scripts/lib/book-runnable.mjs)
 //   notation.html       the notation page (notebooks/notation.ipynb: every symbol and its one meaning), linked
 //                       from the index and from no chain of previous/next
 //   pad.html            the digit pad, with a network trained here (784-256-10, Adam) travelling inside the page
 //   playground.html     the playground (training in a Web Worker on a 5,000-image subset inside the page)
-//   assets/             plotly.js, KaTeX with its fonts, the style sheets and the widgets' script
+//   assets/             plotly.js, KaTeX with its fonts, the style sheets, the widgets' script, the runner's
+//                       script (runner.js) and the data the cells read (book-data/: MNIST, results/, data/)
 // Everything is inside the folder: it opens from the file system (file://) or any static host, offline.
 // With --serve it is then served on http://127.0.0.1:PORT/ (default 8000) for a class; Ctrl-C stops it.
 import { spawnSync } from "child_process";
@@ -21,9 +22,10 @@ import {
 } from "../../lib/index";
 import { digitPadHtml, playgroundHtml, widgetScript } from "../../lib/course/widgets";
 import { findPython, jupyterEnv, ROOT } from "../lib/setup.mjs";
-import { parseCommandLine, wholeNumber } from "../lib/cli.mjs";
+import { fail, parseCommandLine, wholeNumber } from "../lib/cli.mjs";
 import { ensureWidgetBundle } from "../lib/widget-bundle.mjs";
 import { onParentGone } from "../lib/lifeline.mjs";
+import { copyRunnerAssets, runnableBlock } from "../lib/book-runnable.mjs";
 import { checkOutputPaths, reason, writeFileAtomic } from "../../lib/files";
 
 /** The site; built in STAGE (beside it, same file system) and swapped in whole, so a failed build leaves the previous one. */
@@ -48,25 +50,30 @@ const HELP = `Usage: npm run book [-- --serve] [-- --port N] [-- --no-run]
 Builds build/book/, the course as a static site that works offline, from the executed chapters in build/notebooks/.
   --serve     then serve it on http://127.0.0.1:PORT/ (Ctrl-C stops)
   --port N    the port for --serve (default 8000)
-  --no-run    stop, saying what to run, if a chapter has no up-to-date executed copy (default: execute it first)`;
+  --no-run    stop, saying what to run, if a chapter has no up-to-date executed copy (default: execute it first)
+  --chapters LIST  only these chapters, by number (e.g. 01,05): a quicker build while working on them`;
 
 /** The command line (scripts/lib/cli.mjs): an unknown option or a bad port is refused with one line (exit 2). */
-function commandLine(): { serve: boolean; port: number; noRun: boolean } {
+function commandLine(): { serve: boolean; port: number; noRun: boolean; chapters: string[] | null } {
   const { values } = parseCommandLine("book", {
-    options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" } },
+    options: { serve: { type: "boolean" }, port: { type: "string" }, "no-run": { type: "boolean" }, chapters: { type: "string" } },
     help: HELP,
   });
   const port = values.port === undefined ? 8000 : wholeNumber("book", "--port", String(values.port), 1, 65535);
-  return { serve: values.serve === true, port, noRun: values["no-run"] === true };
+  const chapters = values.chapters === undefined ? null : String(values.chapters).split(",").map((c) => c.trim()).filter(Boolean);
+  if (chapters !== null && (chapters.length === 0 || chapters.some((c) => !/^\d{2}$/.test(c)))) {
+    fail("book", `--chapters expects two-digit chapter numbers separated by commas (e.g. 01,05), found "${values.chapters}"`);
+  }
+  return { serve: values.serve === true, port, noRun: values["no-run"] === true, chapters };
 }
 
 const fragments = join(ROOT, "build", `.book-fragments-${process.pid}`);
 
 function main(): void {
-  const { serve, port, noRun } = commandLine();
+  const { serve, port, noRun, chapters: only } = commandLine();
 
   const sources = readdirSync(join(ROOT, "notebooks"))
-    .filter((f) => /^\d+.*\.ipynb$/.test(f))
+    .filter((f) => /^\d+.*\.ipynb$/.test(f) && (only === null || only.includes(f.slice(0, 2))))
     .sort();
   if (sources.length === 0) throw new Error("book: no notebooks/NN-*.ipynb found");
   const reference = REFERENCE_PAGES.filter((f) => existsSync(join(ROOT, "notebooks", f)));
@@ -100,7 +107,7 @@ function main(): void {
   writeFileSync(join(OUT, "index.html"), indexPage(chapters, references, extras));
   chapters.forEach((c, i) => {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
-    writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${navFor(i, "bottom")}`));
+    writeFileSync(join(OUT, c.file), page(c.title, `${navFor(i)}\n${body}\n${runnableBlock(c.name)}\n${navFor(i, "bottom")}`));
   });
   for (const c of references) {
     const body = readFileSync(join(fragments, `${c.name}.html`), "utf8");
@@ -292,8 +299,9 @@ function indexPage(chapters: Chapter[], references: Chapter[], extras: Chapter[]
 <div class="book-prose"><p>A course that builds a neural network with nothing but TypeScript and trains it on MNIST, the
 70,000 handwritten digits: dense layers, ReLU and softmax, cross-entropy, every gradient derived by hand
 ($\\frac{\\partial L}{\\partial z} = p - y$, $dW = X^\\top dZ$) and checked, then full-batch, mini-batch and stochastic
-gradient descent compared. These pages are the chapters as they ran, with their outputs; to run them yourself,
-open the notebooks with <code>npm start</code>.</p></div>
+gradient descent compared. These pages are the chapters as they ran, with their outputs, and every code cell runs
+here in your browser: edit it, press Shift+Enter, or "Run all" for a whole chapter. To run them in Jupyter, open the
+notebooks with <code>npm start</code>.</p></div>
 <h2>Chapters</h2>
 <ul class="book-chapters book-toc">
 ${items(chapters)}
@@ -323,6 +331,7 @@ function copyAssets(fragments: string): void {
   cpSync(join(ROOT, "web", "book", "book.js"), join(assets, "book.js"));
   ensureWidgetBundle();
   writeFileSync(join(assets, "widgets.js"), widgetScript());
+  copyRunnerAssets(assets); // the runnable cells: scripts/lib/book-runnable.mjs
 }
 
 // ---------------------------------------------------------------------------------------------- --serve

@@ -1,4 +1,5 @@
 // The book's pages:
+//   - a chapter's code cells become editors that run in the page: assets/runner.js, loaded after DOMContentLoaded;
 //   - plotly.js is loaded when the first chart comes into view (each chart's script calls window.nnLoadPlotly):
 //     once, from assets/ (one file, cached by the browser across pages), never blocking the page;
 //   - a box that scrolls sideways (code, outputs, wide formulas) can take the keyboard's focus, so it can be
@@ -15,6 +16,22 @@ window.nnLoadPlotly = function () {
   script.onerror = function () { console.error("book: assets/plotly.min.js could not be loaded"); };
   document.head.appendChild(script);
 };
+
+// The runnable cells (issue 30, web/runner/page.ts): a chapter page carries its notebook (#nb-runnable) and gets
+// assets/runner.js once it is ready to read. The script is 1 MB: as a deferred script it would hold back
+// DOMContentLoaded; added after it, it costs the reader nothing until the editors appear.
+(function () {
+  function load() {
+    if (!document.getElementById("nb-runnable")) return;
+    var script = document.createElement("script");
+    script.src = "assets/runner.js";
+    script.async = true;
+    script.onerror = function () { console.error("book: assets/runner.js could not be loaded"); };
+    document.head.appendChild(script);
+  }
+  if (document.readyState === "complete") load();
+  else document.addEventListener("DOMContentLoaded", load); // this script is deferred: it runs before that event
+})();
 
 (function () {
   var SCROLLERS = ".input_area, .output_area, .output_subarea, .katex-display, pre, .nnw-scroll";

@@ -1,0 +1,3 @@
+export const RUNNER_BUNDLE: string;
+export function buildRunnerBundle(): string;
+export function ensureRunnerBundle(): string;
