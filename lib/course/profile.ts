@@ -64,7 +64,7 @@ export function profileSteps(net: Sequential, optimizer: Optimizer, data: Datase
       return r;
     };
   }
-  const originals = net.layers.map((layer) => ({ layer, forward: layer.forward, backward: layer.backward }));
+  const originals = net.layers.map((layer) => ({ layer, forward: layer.forward, backward: layer.backward, own: Object.hasOwn(layer, "forward") }));
   originals.forEach(({ layer, forward, backward }, i) => {
     const name = `${i} ${layer.name}`; // the layer's position, as in the network's summary
     layer.forward = (...a: Parameters<typeof forward>) => timed(`${name} forward`, () => forward.apply(layer, a));
@@ -90,9 +90,14 @@ export function profileSteps(net: Sequential, optimizer: Optimizer, data: Datase
     }));
   } finally {
     useKernels(kernels);
-    for (const { layer, forward, backward } of originals) {
-      layer.forward = forward;
-      layer.backward = backward;
+    for (const { layer, forward, backward, own } of originals) {
+      if (own) {
+        layer.forward = forward;
+        layer.backward = backward;
+      } else { // the class's own methods again, as before
+        delete (layer as { forward?: unknown }).forward;
+        delete (layer as { backward?: unknown }).backward;
+      }
     }
   }
 }

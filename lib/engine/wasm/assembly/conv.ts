@@ -44,6 +44,24 @@ function addOnto(to: usize, from: usize, n: i32): void {
 
 /** cols[row, (c·k + ky)·k + kx] = X[n, c, oy·s − p + ky, ox·s − p + kx] (0 in the padding), images lo..hi−1. */
 function im2col(x: usize, cols: usize, lo: i32, hi: i32, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, OH: i32, OW: i32): void {
+  const K = C * k * k;
+  // No padding: every window is inside the image; for each image row, its k floats to each window along it.
+  // (col2im keeps the order below: there, neighbouring windows overlap and each sum would wait for the last.)
+  if (p == 0) {
+    const rowBytes = <usize>K << 2;
+    for (let n = lo; n < hi; n++) {
+      for (let oy = 0; oy < OH; oy++) {
+        const block = at(cols, (n * OH + oy) * OW * K); // the OW rows of cols of this output row
+        for (let c = 0; c < C; c++) {
+          for (let ky = 0; ky < k; ky++) {
+            let from = at(x, ((n * C + c) * H + oy * s + ky) * W), to = block + (<usize>((c * k + ky) * k) << 2);
+            for (let ox = 0; ox < OW; ox++, from += <usize>s << 2, to += rowBytes) copy(to, from, k);
+          }
+        }
+      }
+    }
+    return;
+  }
   let j = lo * OH * OW * C * k * k; // the first entry of cols that image lo writes
   for (let n = lo; n < hi; n++) {
     for (let oy = 0; oy < OH; oy++) {
