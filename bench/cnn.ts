@@ -25,7 +25,7 @@ import {
 } from "../lib/index";
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
-import { referenceEnv, describeReference } from "./models/torch";
+import { findTorch, referenceEnv, describeReference } from "./models/torch";
 
 const SEED = 1;
 const BATCH = 64;
@@ -109,22 +109,6 @@ function measure(name: string, data: Dataset, backend: BackendName, options: Bac
   };
 }
 
-/** A Python with PyTorch (and NumPy): MNIST_BENCH_TORCH_PYTHON, python3 or /usr/bin/python3; null and a note if none. */
-function findTorch(notes: string[]): { python: string; torch: string; threads: number } | null {
-  const candidates = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
-  for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_cnn.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv(1) });
-    if (r.status !== 0) continue;
-    try {
-      return { python, ...JSON.parse(r.stdout.trim().split("\n").pop() as string) };
-    } catch {
-      // not our script's output
-    }
-  }
-  notes.push(`PyTorch: skipped, none of ${candidates.join(", ")} has torch (Debian: apt-get install python3-torch, for the benchmark only)`);
-  return null;
-}
-
 function torchRun(py: { python: string }, dir: string, threads: number, notes: string[]): Result | null {
   const files = mnistFiles("train");
   const args = [join(process.cwd(), "bench", "models", "reference_cnn.py"), files.images, files.labels, dir,
@@ -169,7 +153,7 @@ export async function run(): Promise<void> {
   results.push(measure("ours, JS loops", data, "js"));
   setBackend(before);
 
-  const py = findTorch(notes);
+  const py = findTorch<{ torch: string; threads: number }>(join(process.cwd(), "bench", "models", "reference_cnn.py"), notes);
   if (py !== null) {
     const dir = mkdtempSync(join(tmpdir(), "mnist-bench-cnn-"));
     try {

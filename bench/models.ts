@@ -94,11 +94,12 @@ export async function run(): Promise<void> {
   const data = loadMnist("train");
   const n = data.labels.length;
   const threadCounts = cpus().length > 1 ? [1, 2] : [1];
-  const torch = findTorch();
+  const missing: string[] = [];
+  const torch = findTorch<{ torch: string; threads: number }>(join(process.cwd(), "bench", "models", "reference_mlp.py"), missing);
   console.log(`${n.toLocaleString("en")} training images, one epoch per run, float32; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ` +
     `Node ${process.version}; ${reps} interleaved repetition(s), the fastest shown; load = 1-minute load average before the run`);
   console.log(torch === null
-    ? "PyTorch: not found (tried MNIST_BENCH_TORCH_PYTHON, python3, /usr/bin/python3; Debian: apt-get install python3-torch): ours only"
+    ? `${missing.join("; ")}: ours only`
     : `PyTorch ${torch.torch} from ${torch.python}: ${describeReference()}`);
   if (!backendInfo().wasmAvailable) {
     console.log(`WebAssembly unavailable (${backendInfo().reason}): nothing to compare`);

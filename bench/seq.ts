@@ -11,7 +11,7 @@
 // machine may be shared. Every run starts from our initial weights and takes the examples in the same order (PyTorch
 // reads both from files), so the mean losses over the timed batches must agree to a few digits.
 // PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (for its process only), and on OpenBLAS where it can
-// find it (torchBlasDir below): Debian's python3-torch otherwise multiplies with the reference BLAS.
+// find it (bench/models/torch.ts): Debian's python3-torch otherwise multiplies with the reference BLAS.
 //
 // Run: npm run bench -- seq
 import { spawnSync } from "child_process";
@@ -25,6 +25,7 @@ import {
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
 import { benchOptions } from "./options";
+import { findTorch, referenceEnv } from "./models/torch";
 
 const SEED = 1;
 const WARMUP = 5;
@@ -89,45 +90,7 @@ function ours(model: Model, data: Dataset, threads: number): Run {
   return { model: model.name, who: "ours", threads, wall: r.wall * scale, cpu: r.cpu * scale, loss: r.loss, load };
 }
 
-/**
- * Where PyTorch finds an optimised libblas.so.3: MNIST_BENCH_TORCH_BLAS, else Debian's OpenBLAS folder if present.
- * Debian's python3-torch (BLAS_INFO=generic) loads whatever libblas.so.3 is, the reference BLAS unless OpenBLAS is
- * installed: `apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb DIR`, then
- * MNIST_BENCH_TORCH_BLAS=DIR/usr/lib/x86_64-linux-gnu/openblas-pthread, gives it OpenBLAS without installing anything.
- */
-function torchBlasDir(): string | undefined {
-  const candidates = [process.env.MNIST_BENCH_TORCH_BLAS, "/usr/lib/x86_64-linux-gnu/openblas-pthread"];
-  return candidates.find((dir) => dir !== undefined && dir !== "" && existsSync(join(dir, "libblas.so.3")));
-}
-
-/** This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a current one. */
-function referenceEnv(threads?: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const blas = torchBlasDir();
-  if (blas !== undefined) env.LD_LIBRARY_PATH = [blas, env.LD_LIBRARY_PATH].filter((p) => !!p).join(":");
-  if (threads !== undefined) env.OMP_NUM_THREADS = env.OPENBLAS_NUM_THREADS = String(threads);
-  return env;
-}
-
 const SCRIPT = join(process.cwd(), "bench", "reference_seq.py");
-
-/** A Python with PyTorch: MNIST_BENCH_TORCH_PYTHON, python3 or /usr/bin/python3; null and a note if none. */
-function findTorch(notes: string[]): { python: string; torch: string; blas: string } | null {
-  const candidates = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
-  for (const python of new Set(candidates)) {
-    const r = spawnSync(python, [SCRIPT, "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv() });
-    if (r.status !== 0) continue;
-    try {
-      return { python, ...JSON.parse(r.stdout.trim().split("\n").pop() as string) };
-    } catch {
-      // not our script's output
-    }
-  }
-  notes.push(`PyTorch: not found in ${candidates.join(", ")} (Debian: apt-get install python3-torch, for the benchmark only)`);
-  return null;
-}
 
 /** Our initial weights (one .bin per parameter, float32) and the order of the examples, where reference_seq.py reads them. */
 function shareStart(model: Model, dir: string, n: number): Record<string, number[]> {
@@ -176,9 +139,9 @@ export async function run(): Promise<void> {
   for (const m of MODELS) {
     console.log(`${m.name}: ${m.title}; ${m.batches} batches timed after ${WARMUP} warm-up, the epoch (${Math.ceil(n / m.batch)} batches) extrapolated`);
   }
-  const py = findTorch(notes);
+  const py = findTorch<{ torch: string; blas: string }>(SCRIPT, notes);
   if (py !== null) console.log(`PyTorch ${py.torch} (${py.python}), OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it; its BLAS: ${py.blas}`);
-  if (py !== null && !/openblas|mkl|blis/i.test(py.blas)) notes.push("PyTorch runs on a reference BLAS here, far from its best: see torchBlasDir in bench/seq.ts");
+  if (py !== null && !/openblas|mkl|blis/i.test(py.blas)) notes.push("PyTorch runs on a reference BLAS here, far from its best: see bench/models/torch.ts");
   const dir = mkdtempSync(join(tmpdir(), "mnist-bench-seq-"));
   const runs: Run[] = [];
   try {

@@ -37,18 +37,22 @@ export function describeReference(): string {
     "; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; threads set by torch.set_num_threads";
 }
 
-/** A Python with PyTorch: MNIST_BENCH_TORCH_PYTHON, python3 or /usr/bin/python3; null if none has it. */
-export function findTorch(): { python: string; torch: string; threads: number; tried: string[] } | null {
+/**
+ * A Python with PyTorch: MNIST_BENCH_TORCH_PYTHON, python3 or /usr/bin/python3, asked through `script --probe`
+ * (a reference script that prints one JSON line: torch's version and what else it reports); null, and a note
+ * saying where it looked, if none has it.
+ */
+export function findTorch<T extends { torch: string }>(script: string, notes: string[]): ({ python: string } & T) | null {
   const tried = [process.env.MNIST_BENCH_TORCH_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
   for (const python of new Set(tried)) {
-    const r = spawnSync(python, [join(process.cwd(), "bench", "models", "reference_mlp.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv(1) });
+    const r = spawnSync(python, [script, "--probe"], { encoding: "utf8", timeout: 120_000, env: referenceEnv(1) });
     if (r.status !== 0) continue;
     try {
-      const j = JSON.parse(r.stdout.trim().split("\n").pop() as string);
-      return { python, torch: j.torch, threads: j.threads, tried };
+      return { python, ...(JSON.parse(r.stdout.trim().split("\n").pop() as string) as T) };
     } catch {
       // not our script's output
     }
   }
+  notes.push(`PyTorch: not found in ${[...new Set(tried)].join(", ")} (Debian: apt-get install python3-torch, for the benchmark only)`);
   return null;
 }
