@@ -20,9 +20,12 @@ exports.Layer = Layer; exports.Scale = Scale; exports.helper = helper;`,
   "lib/nn/conv.js": `const im2col_1 = require("./im2col");\nclass Conv { forward(x) { return im2col_1.im2col(x); } backward(d) { return d; } }\nexports.Conv = Conv;`,
   "lib/core/ops.js": `function softmaxRows() { return 3; }\nclass Matrix { get() { return 5; } }\nexports.softmaxRows = softmaxRows; exports.Matrix = Matrix;`,
   "lib/engine/gemm.js": `exports.gemm = function gemm() { return 7; };`,
+  "lib/engine/kernels-js.js": `exports.jsKernels = { im2col(x) { return x + 2; }, matmul() { return 9; } };
+class WasmKernels { im2col(x) { return x + 3; } matmul() { return 8; } }
+exports.WasmKernels = WasmKernels;`,
   "lib/train/stop.js": `class EarlyStopping { afterEpoch() { return "stop"; } }\nexports.EarlyStopping = EarlyStopping;`,
   // re-exports as TypeScript compiles `export * from`: getters
-  "lib/index.js": ["nn/layers", "nn/im2col", "nn/conv", "core/ops", "engine/gemm", "train/stop"]
+  "lib/index.js": ["nn/layers", "nn/im2col", "nn/conv", "core/ops", "engine/gemm", "engine/kernels-js", "train/stop"]
     .map((m) => `{ const m = require("./${m}"); for (const k of Object.keys(m)) Object.defineProperty(exports, k, { enumerable: true, get: () => m[k] }); }`)
     .join("\n"),
   "student.js": `const lib = require("./lib/index");
@@ -46,6 +49,12 @@ out.classInModule = run(() => new lib.EarlyStopping().afterEpoch());
 out.matrix = run(() => new lib.Matrix().get());
 out.active = guard.active();
 lift();
+// the kernels: blocked by name ("Kernels.im2col"), whichever kernels object was reached; their other methods work
+const liftKernels = guard.block({ exercise: "11.3", why: "write the windows out yourself", names: ["Kernels.im2col"] });
+const wasm = new lib.WasmKernels();
+out.kernels = [run(() => lib.jsKernels.im2col(1)), run(() => wasm.im2col(1)), lib.jsKernels.matmul(), wasm.matmul()];
+liftKernels();
+out.kernelsAfter = [lib.jsKernels.im2col(1), wasm.im2col(1)];
 out.after = [im2col(1), kept(1), new lib.Scale().forward(1), new Mine().backward(1), lib.softmaxRows(), lib.gemm(), guard.active()];
 out.instance = new Mine() instanceof lib.Scale && new lib.Scale() instanceof lib.Layer;
 out.intactBefore = guard.intact();
@@ -99,6 +108,14 @@ describe("the library guard", () => {
     expect(out.helper).toBe(1);
     expect(out.matrix).toBe(5); // lib/core's classes are not wrapped
     expect(out.active).toBe(true);
+  });
+  it("blocks a kernel's method by name on every kernels object (activeKernels().im2col is no way round 11.3); the other kernels run", () => {
+    expect(out.kernels).toEqual([
+      "ERR the kernel im2col (lib/engine/kernels-js) is off limits in exercise 11.3: write the windows out yourself",
+      "ERR the kernel im2col (lib/engine/kernels-js) is off limits in exercise 11.3: write the windows out yourself",
+      9, 8,
+    ]);
+    expect(out.kernelsAfter).toEqual([3, 4]);
   });
   it("tells when a notebook replaced one of JavaScript's or the library's functions", () => {
     expect(out.intactBefore).toBe(null);

@@ -10,7 +10,9 @@
 //   - every function a file of lib/ exports is replaced, in its module's exports, by a wrapper that calls it
 //     (a named import, which tslab copies when the import runs, therefore already holds the wrapper);
 //   - every method of every class a file of lib/ exports (outside lib/core and lib/engine: Matrix and the
-//     kernels stay as they are) is wrapped in place on its prototype, so subclasses and `super` calls meet it.
+//     kernels stay as they are) is wrapped in place on its prototype, so subclasses and `super` calls meet it;
+//   - the kernels' methods (lib/engine's objects and classes) are wrapped too, blocked only by name
+//     ("Kernels.im2col"), so activeKernels().im2col cannot stand in for an exercise's im2col.
 //
 // A wrapper costs one comparison while nothing is blocked. What is blocked at a given moment is set through
 // globalThis[Symbol.for("mnist-from-scratch.library-guard")].block({ exercise, why, layers, modules, names })
@@ -129,16 +131,44 @@ function wrapClass(cls, moduleKey, name) {
   }
 }
 
+/**
+ * The kernels (lib/engine: the plain loops' objects, the WebAssembly kernels' classes) are not an exercise's answer
+ * but can compute one (im2col, max-pooling): their methods are wrapped in place, blocked by the name
+ * "Kernels.<method>" ("Kernels.im2col"), whichever kernels object the student reached (activeKernels(), jsKernels).
+ */
+function wrapKernelMethods(owner, label) {
+  for (const key of Object.getOwnPropertyNames(owner)) {
+    const d = getOwn(owner, key);
+    if (key === "constructor" || !d || typeof d.value !== "function" || !d.configurable || d.value[GUARDED]) continue;
+    const method = d.value, blockedName = `Kernels.${key}`;
+    const guarded = function () {
+      if (blocked !== null && blocked.names.has(blockedName)) throw refuse(`the kernel ${key} (lib/${label})`);
+      return method.apply(this, arguments);
+    };
+    Object.defineProperty(guarded, "name", { value: key });
+    Object.defineProperty(guarded, "length", { value: method.length });
+    guarded[GUARDED] = true;
+    Object.defineProperty(owner, key, { ...d, value: guarded });
+  }
+}
 function guardModule(mod, moduleKey) {
   const exports = mod.exports;
   if (exports === null || typeof exports !== "object") return;
   for (const name of Object.keys(exports)) {
     const d = Object.getOwnPropertyDescriptor(exports, name);
+    if (d && "value" in d && d.value !== null && typeof d.value === "object" && moduleKey.startsWith("engine/")) {
+      wrapKernelMethods(d.value, moduleKey); // a kernels object (jsKernels)
+      keepAll(`${name} (lib/${moduleKey})`, d.value);
+      continue;
+    }
     if (!d || !("value" in d) || typeof d.value !== "function") continue; // re-exports are getters: their origin is wrapped
     const fn = d.value;
     if (isClass(fn)) {
       if (!UNWRAPPED_CLASSES.test(moduleKey) || hasForwardBackward(fn)) wrapClass(fn, moduleKey, name);
-      else keepAll(`${name}.prototype (lib/${moduleKey})`, fn.prototype);
+      else {
+        if (moduleKey.startsWith("engine/")) wrapKernelMethods(fn.prototype, moduleKey);
+        keepAll(`${name}.prototype (lib/${moduleKey})`, fn.prototype);
+      }
     } else if (d.writable) {
       exports[name] = wrapFunction(fn, moduleKey, name);
     }

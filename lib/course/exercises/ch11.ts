@@ -62,12 +62,12 @@ registerExercises("11", [
   { id: "11.2", answer: "colourParams", digest: "5a966dbec7cb2cf9f98003703d848d9aad47f830119ca299791c1dfea2d9043c", hint: "each of the F filters has C·k·k weights, and there is one bias per filter" },
   {
     id: "11.3", answer: "myIm2col", test: checkIm2col,
-    offLimits: { why: "write the windows out yourself", layers: true, modules: ["nn/im2col", "nn/conv"] },
+    offLimits: { why: "write the windows out yourself", layers: true, modules: ["nn/im2col", "nn/conv"], names: ["Kernels.im2col", "Kernels.col2im"] },
     hint: "one row per window position, top-left first, row by row; each row the k×k window read row by row",
   },
   {
     id: "11.4", answer: "myPoolBackward", test: checkPoolBackward,
-    offLimits: { why: "route the gradients yourself", layers: true, modules: ["nn/pool"] },
+    offLimits: { why: "route the gradients yourself", layers: true, modules: ["nn/pool"], names: ["Kernels.maxPool", "Kernels.maxPoolBackward"] },
     hint: "each dY goes to the position of its window's maximum; everything else gets 0",
   },
 ]);
