@@ -26,15 +26,16 @@ interface ClientModule {
 const ROOT = process.cwd(); // npm runs the benchmarks in the project root
 const CHAPTER = "05-three-optimizers.ipynb";
 const MiB = 1024 * 1024;
+const TICKS = 100; // clock ticks per second in /proc/PID/stat (USER_HZ, 100 on Linux)
 
 function uidOf(name: string): number | null {
   const r = spawnSync("id", ["-u", name], { encoding: "utf8" });
   return r.status === 0 ? Number(r.stdout.trim()) : null;
 }
 
-interface Mem { rss: number; pss: number; serverPss: number; kernelPss: number }
+interface Mem { rss: number; pss: number; serverPss: number; kernelPss: number; cpu: number }
 
-/** Memory of every process of each uid, from /proc: RSS and PSS summed, and the PSS of the server and the kernel. */
+/** Memory of every process of each uid, from /proc: RSS and PSS summed, the PSS of the server and the kernel, and the CPU seconds used. */
 function memByUid(uids: Set<number>): Map<number, Mem> {
   const out = new Map<number, Mem>();
   for (const entry of readdirSync("/proc")) {
@@ -45,7 +46,9 @@ function memByUid(uids: Set<number>): Map<number, Mem> {
       const rollup = readFileSync(`/proc/${entry}/smaps_rollup`, "utf8");
       const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0) * 1024;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      const m = out.get(uid) ?? { rss: 0, pss: 0, serverPss: 0, kernelPss: 0 };
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      const m = out.get(uid) ?? { rss: 0, pss: 0, serverPss: 0, kernelPss: 0, cpu: 0 };
+      m.cpu += (Number(stat[11] ?? 0) + Number(stat[12] ?? 0)) / TICKS; // utime + stime
       m.rss += kb("Rss");
       m.pss += kb("Pss");
       if (cmd.includes("jupyterhub-singleuser")) m.serverPss += kb("Pss");
@@ -104,7 +107,8 @@ export async function run(): Promise<void> {
     console.log("each student: log in, start a server, open a kernel, then all run every code cell together.");
     console.log("peak memory per student (MiB, median / max): RSS summed over their processes; PSS (shared pages split between");
     console.log("the processes mapping them), in all and for the Notebook server and the kernel.");
-    console.log("  N | load | last done (s) | median (s) | failures | RSS peak  | PSS peak  | server PSS | kernel PSS | slowest server start (s)");
+    console.log("  N | load | last done (s) | median (s) | failures | RSS peak  | PSS peak  | server PSS | kernel PSS | slowest server start (s) | CPU s per student");
+    console.log("  (CPU s: what the student's server and kernel used from their start to the end of the chapter, median / max)");
     let next = 0;
     for (const n of rounds) {
       const group = names.slice(next, next + n);
@@ -143,8 +147,8 @@ export async function run(): Promise<void> {
       const peak = new Map<number, Mem>();
       const sampler = setInterval(() => {
         for (const [uid, m] of memByUid(uids)) {
-          const p = peak.get(uid) ?? { rss: 0, pss: 0, serverPss: 0, kernelPss: 0 };
-          peak.set(uid, { rss: Math.max(p.rss, m.rss), pss: Math.max(p.pss, m.pss), serverPss: Math.max(p.serverPss, m.serverPss), kernelPss: Math.max(p.kernelPss, m.kernelPss) });
+          const p = peak.get(uid) ?? { rss: 0, pss: 0, serverPss: 0, kernelPss: 0, cpu: 0 };
+          peak.set(uid, { rss: Math.max(p.rss, m.rss), pss: Math.max(p.pss, m.pss), serverPss: Math.max(p.serverPss, m.serverPss), kernelPss: Math.max(p.kernelPss, m.kernelPss), cpu: Math.max(p.cpu, m.cpu) });
         }
       }, 500);
       const t0 = Date.now();
@@ -152,12 +156,18 @@ export async function run(): Promise<void> {
       clearInterval(sampler);
       const last = (Date.now() - t0) / 1000;
       const failures = results.filter((x) => !x.ok);
+      // the CPU seconds once more, now that every cell has run (the sampler may have missed the last half second)
+      for (const [uid, m] of memByUid(uids)) { const p = peak.get(uid); if (p) p.cpu = Math.max(p.cpu, m.cpu); }
+      const cpuText = () => {
+        const xs = students.map((s) => peak.get(s.uid)?.cpu ?? 0);
+        return `${median(xs).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;
+      };
       const mem = (key: keyof Mem) => {
         const xs = students.map((s) => (peak.get(s.uid)?.[key] ?? 0) / MiB);
         return `${median(xs).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
       };
       console.log(
-        `${String(n).padStart(3)} | ${load.toFixed(1).padStart(4)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds).filter((x) => !Number.isNaN(x))).toFixed(1).padStart(10)} | ${String(failures.length + warmFailures.length).padStart(8)} | ${mem("rss").padStart(9)} | ${mem("pss").padStart(9)} | ${mem("serverPss").padStart(10)} | ${mem("kernelPss").padStart(10)} | ${Math.max(...startTimes).toFixed(1).padStart(10)}`,
+        `${String(n).padStart(3)} | ${load.toFixed(1).padStart(4)} | ${last.toFixed(1).padStart(13)} | ${median(results.map((x) => x.seconds).filter((x) => !Number.isNaN(x))).toFixed(1).padStart(10)} | ${String(failures.length + warmFailures.length).padStart(8)} | ${mem("rss").padStart(9)} | ${mem("pss").padStart(9)} | ${mem("serverPss").padStart(10)} | ${mem("kernelPss").padStart(10)} | ${Math.max(...startTimes).toFixed(1).padStart(10)} | ${cpuText()}`,
       );
       for (const f of warmFailures) console.log(`      failure: ${f}`);
       for (const [i, f] of results.entries()) if (!f.ok) console.log(`      failure: ${students[i].name}: cell ${f.failed?.index}: ${f.failed?.error.slice(0, 400)}`);

@@ -125,7 +125,7 @@ export class KernelChannel {
    * The websocket hand-shake: resolves with the upgraded socket, or rejects saying what the server answered.
    * The server answers the hand-shake only once the kernel has answered a kernel_info request, or after it
    * gave up waiting (KERNEL_INFO_TIMEOUT_SECONDS): like a browser, wait longer than that. (At 60 s, as long as
-   * Jupyter's default wait, this client once gave up on a kernel still starting under load: issue 32.)
+   * Jupyter's default wait, this client gave up at the very moment the server would have answered: issue 32.)
    */
   static connect(url, cookie, timeoutMs = (KERNEL_INFO_TIMEOUT_SECONDS + 30) * 1000) {
     return new Promise((resolveOpen, reject) => {

@@ -148,11 +148,10 @@ c.Spawner.args = [
     ${py(`--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`)},
     "--KernelSpecManager.ensure_native_kernel=False",
     "--NotebookApp.terminals_enabled=False",
-    # How long a new kernel may take to answer its first kernel_info request before the server gives up on it.
-    # The default, 60 s, twice over (once before accepting a kernel's websocket, once after), is less than a
-    # kernel takes to start (1.9 s of CPU) when a whole class opens a chapter at once on a busy machine: the
-    # server then aborted the websocket without a close frame ("Uncaught exception … TimeoutError" in the log;
-    # issue 32). A kernel that dies while starting is noticed by the restarter, not by this timeout.
+    # How long a new kernel may take to answer its first kernel_info request before the server gives up on it
+    # (Jupyter's default: 60 s, once before accepting the websocket and once after, then it aborts the websocket).
+    # Eight students opening a chapter at once on this busy 2-core machine took 2-9 s (issue 32): 300 s keeps
+    # a wide margin, and a kernel that dies while starting is noticed by the restarter, not by this timeout.
     ${py(`--MappingKernelManager.kernel_info_timeout=${KERNEL_INFO_TIMEOUT_SECONDS}`)},
     # The kernel's sockets on Unix sockets in the student's runtime folder, not on TCP ports: a port the server
     # picked and closed could be taken by another program before the kernel bound it ("Address already in use":
