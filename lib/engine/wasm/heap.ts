@@ -25,6 +25,8 @@ import type { WasmMemory } from "./api";
 
 /** Bytes in a WebAssembly memory page. */
 export const PAGE = 65536;
+/** The memory grows in steps of this many bytes (64 pages). */
+const GROW_STEP = 4 * 1024 * 1024;
 const ALIGN = 64; // blocks start on a cache line (and a multiple of 16, for SIMD)
 
 /** `bytes` rounded up to a whole cache line (64 bytes). */
@@ -164,12 +166,15 @@ export class WasmHeap {
     }
   }
 
-  /** Grows the memory to at least `bytes` (by at least a quarter, so growth is rare); false past maxBytes. */
+  /**
+   * Grows the memory to `bytes` rounded up to GROW_STEP (4 MiB): to what is used, not a quarter beyond it (a class
+   * server holds one memory per student; issue 32). False past maxBytes.
+   */
   private growTo(bytes: number): boolean {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return true;
     if (bytes > this.maxBytes) return false;
-    const pages = Math.min(Math.floor(this.maxBytes / PAGE), Math.max(Math.ceil(bytes / PAGE), Math.ceil((have / PAGE) * 1.25)));
+    const pages = Math.min(Math.floor(this.maxBytes / PAGE), Math.ceil(bytes / GROW_STEP) * (GROW_STEP / PAGE));
     try {
       this.memory.grow(pages - have / PAGE);
     } catch {
