@@ -21,6 +21,7 @@ exports.Layer = Layer; exports.Scale = Scale; exports.helper = helper;`,
   "lib/core/ops.js": `function softmaxRows() { return 3; }\nclass Matrix { get() { return 5; } }\nexports.softmaxRows = softmaxRows; exports.Matrix = Matrix;`,
   "lib/engine/gemm.js": `exports.gemm = function gemm() { return 7; };`,
   "lib/engine/kernels-js.js": `exports.jsKernels = { im2col(x) { return x + 2; }, matmul() { return 9; } };
+exports.api = { Thing: function Thing(v) { if (!new.target) throw new Error("needs new"); this.v = v; } }; // as wasmApi (WebAssembly)
 class WasmKernels { im2col(x) { return x + 3; } matmul() { return 8; } }
 exports.WasmKernels = WasmKernels;`,
   "lib/train/stop.js": `class EarlyStopping { afterEpoch() { return "stop"; } }\nexports.EarlyStopping = EarlyStopping;`,
@@ -52,7 +53,7 @@ lift();
 // the kernels: blocked by name ("Kernels.im2col"), whichever kernels object was reached; their other methods work
 const liftKernels = guard.block({ exercise: "11.3", why: "write the windows out yourself", names: ["Kernels.im2col"] });
 const wasm = new lib.WasmKernels();
-out.kernels = [run(() => lib.jsKernels.im2col(1)), run(() => wasm.im2col(1)), lib.jsKernels.matmul(), wasm.matmul()];
+out.kernels = [run(() => lib.jsKernels.im2col(1)), run(() => wasm.im2col(1)), lib.jsKernels.matmul(), wasm.matmul(), run(() => new lib.api.Thing(6).v)];
 liftKernels();
 out.kernelsAfter = [lib.jsKernels.im2col(1), wasm.im2col(1)];
 out.after = [im2col(1), kept(1), new lib.Scale().forward(1), new Mine().backward(1), lib.softmaxRows(), lib.gemm(), guard.active()];
@@ -113,7 +114,7 @@ describe("the library guard", () => {
     expect(out.kernels).toEqual([
       "ERR the kernel im2col (lib/engine/kernels-js) is off limits in exercise 11.3: write the windows out yourself",
       "ERR the kernel im2col (lib/engine/kernels-js) is off limits in exercise 11.3: write the windows out yourself",
-      9, 8,
+      9, 8, 6, // and an engine object that is not a kernel (wasmApi, JavaScript's WebAssembly) is left as it is
     ]);
     expect(out.kernelsAfter).toEqual([3, 4]);
   });
