@@ -3,7 +3,8 @@
 // starts from a Blob and the book needs no server (a worker cannot start from a file:// URL). Built by esbuild
 // into build/runner.js; `npm run book` copies it to assets/runner.js.
 // In the worker Node's modules are replaced: fs by web/runner/vfs.ts (the files the book carries), the others by
-// web/runner/node.ts, crypto by web/crypto-shim.ts; `process` and `Buffer` are injected.
+// web/runner/node.ts, crypto by web/crypto-shim.ts; `Buffer` (web/runner/buffer.ts) and `process` are injected,
+// `process` from web/process-shim.ts, the one the widgets' bundle gets too (scripts/lib/widget-bundle.mjs).
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
