@@ -56,7 +56,7 @@ describe("kernel-sockets.cjs", () => {
   immediateSends(zmq.Publisher);
   immediateSends(zmq.Router);
 
-  it("binds tslab's socket at jupyter_client's ipc address PATH-N, and 1,200 sends from one synchronous loop all arrive", async () => {
+  it("binds tslab's socket at jupyter_client's ipc address PATH-N, and 20,000 sends from one synchronous loop all arrive", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kernel-sockets-"));
     const server = new ZmqServer(null, "");
     server.connInfo = { transport: "ipc", ip: join(dir, "kernel-ipc") };
@@ -64,11 +64,14 @@ describe("kernel-sockets.cjs", () => {
     try {
       await server.bindSocket(pub, 3);
       const sub = await subscribed(pub, `ipc://${join(dir, "kernel-ipc")}-3`); // as jupyter_client connects
-      for (let i = 0; i < 1200; i++) pub.send(`line ${i}`); // not awaited, as tslab sends
-      const got = await receiveAll(sub, 1200);
-      expect(got.length).toBe(1200);
-      expect(got[0]).toBe("line 0");
-      expect(got[1199]).toBe("line 1199");
+      // Not awaited, as tslab sends: 20 times the queue's default high-water mark, 2 MB, far more than the I/O
+      // thread writes before the loop ends (CI once received 1,050 of 1,200 with the default mark).
+      const pad = "·".repeat(100);
+      for (let i = 0; i < 20_000; i++) pub.send(`line ${i} ${pad}`);
+      const got = await receiveAll(sub, 20_000);
+      expect(got.length).toBe(20_000);
+      expect(got[0]).toBe(`line 0 ${pad}`);
+      expect(got[19_999]).toBe(`line 19999 ${pad}`);
       sub.sub.close();
     } finally {
       pub.close();
