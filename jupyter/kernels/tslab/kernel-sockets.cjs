@@ -31,28 +31,29 @@ const Module = require("node:module");
 
 const IMMEDIATE = Symbol("mnist-kernel-immediate-send");
 
+/** `proto[name]` runs `before` on its socket first, then itself. */
+function runFirst(proto, name, before) {
+  const method = proto[name];
+  Object.defineProperty(proto, name, {
+    configurable: true,
+    writable: true,
+    value: function (...args) {
+      before(this);
+      return method.apply(this, args);
+    },
+  });
+}
+
 /** Every send of sockets of class `Socket` immediate (sendTimeout 0) and never dropped (an unbounded queue, set
  *  before the socket binds), once per class. */
 function immediateSends(Socket) {
   const proto = Socket?.prototype;
   if (!proto || proto[IMMEDIATE] || typeof proto.send !== "function" || typeof proto.bind !== "function") return;
-  const send = proto.send;
-  const bind = proto.bind;
-  Object.defineProperty(proto, "bind", {
-    configurable: true,
-    writable: true,
-    value: function (...args) {
-      if (this.sendHighWaterMark !== 0) this.sendHighWaterMark = 0;
-      return bind.apply(this, args);
-    },
+  runFirst(proto, "bind", (socket) => {
+    if (socket.sendHighWaterMark !== 0) socket.sendHighWaterMark = 0;
   });
-  Object.defineProperty(proto, "send", {
-    configurable: true,
-    writable: true,
-    value: function (...args) {
-      if (this.sendTimeout !== 0) this.sendTimeout = 0;
-      return send.apply(this, args);
-    },
+  runFirst(proto, "send", (socket) => {
+    if (socket.sendTimeout !== 0) socket.sendTimeout = 0;
   });
   proto[IMMEDIATE] = true;
 }
