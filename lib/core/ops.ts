@@ -136,6 +136,24 @@ export function addScaled(a: Matrix, b: Matrix, s: number, out?: Matrix): Matrix
   return y;
 }
 
+/**
+ * Adam's update of W in place, with its moments m and s (each W's shape), step t's bias corrections c₁ = 1 − β₁ᵗ
+ * and c₂ = 1 − β₂ᵗ, and weight decay λ (L2) and λ₁ (L1):
+ *   g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
+ */
+export function adamUpdate(w: Matrix, dw: Matrix, m: Matrix, s: Matrix, lr: number, beta1: number, beta2: number,
+                           eps: number, c1: number, c2: number, l2: number, l1: number): void {
+  sameShape("adamUpdate", w, dw, "dW");
+  sameShape("adamUpdate", w, m, "m");
+  sameShape("adamUpdate", w, s, "s");
+  activeKernels().adamUpdate(w.data, dw.data, m.data, s.data, lr, beta1, beta2, eps, c1, c2, l2, l1);
+}
+
+/** Throws unless x (named `name`) has W's shape. */
+function sameShape(op: string, w: Matrix, x: Matrix, name: string): void {
+  if (x.rows !== w.rows || x.cols !== w.cols) throw new Error(`${op}: W is ${w.shape} but ${name} is ${x.shape}`);
+}
+
 /** A copy of A written into out (same shape). */
 export function copy(a: Matrix, out?: Matrix): Matrix {
   const y = prepareElementwiseOut("copy", out, a, a);

@@ -114,6 +114,17 @@ export const jsKernels = {
       }
     }
   },
+
+  // Adam: g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
+  adamUpdate(w: FloatArray, dw: FloatArray, m: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number,
+             eps: number, c1: number, c2: number, l2: number, l1: number): void {
+    for (let i = 0; i < w.length; i++) {
+      const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]);
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      s[i] = beta2 * s[i] + (1 - beta2) * g * g;
+      w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps);
+    }
+  },
 };
 
 /** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */

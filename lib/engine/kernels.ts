@@ -75,6 +75,16 @@ export interface Kernels {
    */
   matmulBatched(a: FloatArray, b: FloatArray, c: FloatArray, count: number, m: number, k: number, n: number,
                 transA: boolean, transB: boolean): void;
+
+  // --- Optimizer updates (issue 31): one parameter's whole update in one call, instead of a JavaScript loop ---
+  /**
+   * Adam's update of one parameter over w.length numbers (w, dW, m and s of that length), each line in float64
+   * and rounded once to the arrays' type when stored; the last line reads m and s as stored:
+   *   g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g·g,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
+   * where c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ are the bias corrections of step t.
+   */
+  adamUpdate(w: FloatArray, dw: FloatArray, m: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number,
+             eps: number, c1: number, c2: number, l2: number, l1: number): void;
 }
 
 /** The sizes of k×k windows over C×H×W images (lib/nn/im2col.ts's ConvGeometry has this shape). */
@@ -94,5 +104,6 @@ export const KERNEL_METHODS = [
   "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
   "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices",
-  "matmulBatched", // batched small products (the block at the end of the interface)
+  "matmulBatched", // batched small products
+  "adamUpdate", // the optimizer updates (the block at the end of the interface)
 ] as const;

@@ -14,7 +14,7 @@
 // (./optimizer-checks.ts, shared with ./adaptive.ts).
 import type { Param } from "../nn/layers";
 import type { Matrix, FloatArray } from "../core/matrix";
-import { addScaled, map } from "../core/ops";
+import { addScaled, adamUpdate, map } from "../core/ops";
 import { longLived } from "../core/matrix";
 import { StateStore, zerosLike, type Optimizer, type DecayOptions } from "./optimizer-types";
 import { checkCommon, checkEps, checkRange, checkShapes, decayFor, describe, stepLr } from "./optimizer-checks";
@@ -120,7 +120,7 @@ export function adam(
   const beta1 = checkRange(options.beta1 ?? 0.9, "beta1", 0, 1, true, where);
   const beta2 = checkRange(options.beta2 ?? 0.999, "beta2", 0, 1, true, where);
   const eps = checkEps(options.eps, where);
-  const moments = new StateStore((p) => ({ m: zerosLike(p), s: zerosLike(p), t: 0 }));
+  const moments = new StateStore((p) => ({ m: longLived(p.value.rows, p.value.cols, p.value.dtype), s: longLived(p.value.rows, p.value.cols, p.value.dtype), t: 0 }));
   return {
     name: "adam",
     lr: lr0,
@@ -132,13 +132,9 @@ export function adam(
         const st = moments.get(p);
         st.t += 1;
         const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
-        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, { l2, l1 } = decayFor(p, decay);
-        for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
-          m[i] = beta1 * m[i] + (1 - beta1) * g;     // m ← β₁·m + (1−β₁)·g
-          s[i] = beta2 * s[i] + (1 - beta2) * g * g; // s ← β₂·s + (1−β₂)·g²
-          w[i] -= (a * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps); // W ← W − α·m̂/(√ŝ + ε)
-        }
+        const { l2, l1 } = decayFor(p, decay);
+        // g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
+        adamUpdate(p.value, p.grad, st.m, st.s, a, beta1, beta2, eps, c1, c2, l2, l1);
       }
     },
     reset(): void {

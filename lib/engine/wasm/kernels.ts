@@ -149,6 +149,21 @@ export class WasmKernels extends WasmRearrangements implements Kernels {
     this.gemmBatchedFn(count, m, k, n, aAt, bAt, cAt, transA ? 1 : 0, transB ? 1 : 0, work);
   }
 
+  // --- Optimizer updates (the block at the end of the Kernels interface) --------------------------------------
+  /** Adam's update (assembly/elementwise.ts, the plain loop's numbers bit for bit); float64, short or outside memory: the loop. */
+  adamUpdate(w: FloatArray, dw: FloatArray, m: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number,
+             eps: number, c1: number, c2: number, l2: number, l1: number): void {
+    const n = w.length, heap = this.heap, single = n >= ADD_SCALED_MIN && w instanceof Float32Array &&
+      dw instanceof Float32Array && m instanceof Float32Array && s instanceof Float32Array;
+    const wAt = single ? heap.addressOf(w) : -1, dAt = single ? heap.addressOf(dw) : -1;
+    const mAt = single ? heap.addressOf(m) : -1, sAt = single ? heap.addressOf(s) : -1;
+    if (wAt < 0 || dAt < 0 || mAt < 0 || sAt < 0) return this.fallback.adamUpdate(w, dw, m, s, lr, beta1, beta2, eps, c1, c2, l2, l1);
+    if (dw.length < n || m.length < n || s.length < n) {
+      throw new Error(`wasm adamUpdate: W has ${n} numbers but dW ${dw.length}, m ${m.length} and s ${s.length}`);
+    }
+    this.adamFn(n, wAt, dAt, mAt, sAt, lr, beta1, beta2, eps, c1, c2, l2, l1);
+  }
+
   /** out[i, j] = a[i, j] + b[j] for an m×n a; false (nothing done) unless a and out are in memory. */
   private addRowVectorInMemory(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number): boolean {
     const aAt = this.heap.addressOf(a), outAt = this.heap.addressOf(out);

@@ -38,6 +38,9 @@ export interface WasmKernelsOptions {
 type GemmBatchedFn = (count: number, m: number, k: number, n: number, a: number, b: number, c: number,
                       transA: number, transB: number, work: number) => void;
 type AddScaledFn = (n: number, a: number, b: number, s: number, out: number) => void;
+/** assembly/elementwise.ts's adamUpdate: n, the addresses of w, dw, m, s, then α, β₁, β₂, ε, c₁, c₂, λ, λ₁. */
+type AdamFn = (n: number, w: number, dw: number, m: number, s: number, lr: number, beta1: number, beta2: number,
+               eps: number, c1: number, c2: number, l2: number, l1: number) => void;
 
 export class WasmMachine {
   /** Threads in all, the main thread included (setThreads changes it). */
@@ -53,6 +56,7 @@ export class WasmMachine {
   protected readonly gemm: GemmFn;
   protected readonly kBlock: (k: number) => number;
   protected readonly addScaledFn: AddScaledFn;
+  protected readonly adamFn: AdamFn;
   protected readonly addRowVectorFn: (m: number, n: number, a: number, b: number, out: number) => void;
   protected readonly sumRowsFn: (m: number, n: number, a: number, out: number) => void;
   protected readonly reluForwardFn: (n: number, z: number, a: number) => void;
@@ -89,6 +93,7 @@ export class WasmMachine {
     this.gemm = fns.gemm as GemmFn;
     this.kBlock = fns.kBlock as (k: number) => number;
     this.addScaledFn = fns.addScaled as AddScaledFn;
+    this.adamFn = fns.adamUpdate as AdamFn;
     this.addRowVectorFn = fns.addRowVector as (m: number, n: number, a: number, b: number, out: number) => void;
     this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
     this.reluForwardFn = fns.reluForward as (n: number, z: number, a: number) => void;

@@ -107,3 +107,40 @@ export function reluBackward(n: i32, g: usize, a: usize, d: usize): void {
     store<f32>(addr(d, i), load<f32>(addr(g, i)) * indicator + 0);
   }
 }
+
+/**
+ * Adam's update of one parameter over n floats (the JS loop of lib/engine/kernels-js.ts, bit for bit): each line in
+ * float64, two numbers at a time, rounded to float32 when stored; the last line reads m and s as stored:
+ *   g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g·g,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
+ */
+export function adamUpdate(n: i32, w: usize, dw: usize, m: usize, s: usize, lr: f64, beta1: f64, beta2: f64,
+                           eps: f64, c1: f64, c2: f64, l2: f64, l1: f64): void {
+  const b1 = f64x2.splat(beta1), b2 = f64x2.splat(beta2), a1 = f64x2.splat(1 - beta1), a2 = f64x2.splat(1 - beta2);
+  const vlr = f64x2.splat(lr), veps = f64x2.splat(eps), vc1 = f64x2.splat(c1), vc2 = f64x2.splat(c2);
+  const vl2 = f64x2.splat(l2), vl1 = f64x2.splat(l1), one = f64x2.splat(1), minusOne = f64x2.splat(-1), zero = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 2;
+    const wv = f64x2.promote_low_f32x4(v128.load64_zero(w + o)), dv = f64x2.promote_low_f32x4(v128.load64_zero(dw + o));
+    // Math.sign: 1 above 0, −1 below, else W itself (±0, NaN)
+    const sign = v128.bitselect(one, v128.bitselect(minusOne, wv, f64x2.lt(wv, zero)), f64x2.gt(wv, zero));
+    const g = f64x2.add(f64x2.add(dv, f64x2.mul(vl2, wv)), f64x2.mul(vl1, sign));
+    const mv = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(b1, f64x2.promote_low_f32x4(v128.load64_zero(m + o))), f64x2.mul(a1, g)));
+    const sv = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(b2, f64x2.promote_low_f32x4(v128.load64_zero(s + o))), f64x2.mul(f64x2.mul(a2, g), g)));
+    v128.store64_lane(m + o, mv, 0);
+    v128.store64_lane(s + o, sv, 0);
+    const step = f64x2.div(f64x2.mul(vlr, f64x2.div(f64x2.promote_low_f32x4(mv), vc1)),
+                           f64x2.add(f64x2.sqrt(f64x2.div(f64x2.promote_low_f32x4(sv), vc2)), veps));
+    v128.store64_lane(w + o, f32x4.demote_f64x2_zero(f64x2.sub(wv, step)), 0);
+  }
+  for (; i < n; i++) {
+    const wi = <f64>load<f32>(addr(w, i));
+    const sign: f64 = wi > 0 ? 1 : wi < 0 ? -1 : wi;
+    const g = <f64>load<f32>(addr(dw, i)) + l2 * wi + l1 * sign;
+    const mi = <f32>(beta1 * <f64>load<f32>(addr(m, i)) + (1 - beta1) * g);
+    const si = <f32>(beta2 * <f64>load<f32>(addr(s, i)) + (1 - beta2) * g * g);
+    store<f32>(addr(m, i), mi);
+    store<f32>(addr(s, i), si);
+    store<f32>(addr(w, i), <f32>(wi - (lr * (<f64>mi / c1)) / (Math.sqrt(<f64>si / c2) + eps)));
+  }
+}

@@ -326,7 +326,7 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
 
 // ---------------------------------------------------------------------------------------------------
 // The element-wise kernels (the parameter update, a layer's bias, ReLU) are in elementwise.ts.
-export { addScaled, addRowVector, sumRows, reluForward, reluBackward } from "./elementwise";
+export { addScaled, addRowVector, sumRows, reluForward, reluBackward, adamUpdate } from "./elementwise";
 // The rearrangements of a convolution and of max-pooling (im2col, col2im, the channel layouts, pooling) are in conv.ts.
 export { convPart } from "./conv";
 // The batched small products (attention heads) are in batched.ts.
