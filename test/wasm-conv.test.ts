@@ -93,3 +93,24 @@ describe("convolution and pooling kernels in WebAssembly", () => {
     same(b, c, "im2col, float64");
   });
 });
+
+describe("a weight gradient's long sum (Aᵀ·B, small C, k ≥ 4 segments: conv 1's dW = dZ'ᵀ·cols), split by depth", () => {
+  it("agrees with an exact sum to float32 rounding, and is the same for one thread and two", () => {
+    for (const [m, k, n] of [[16, 36_864, 25], [7, 8_193, 3]]) {
+      const a = fill(one.longLivedArray(k * m), m), b = fill(one.longLivedArray(k * n), n);
+      const got1 = new Float32Array(m * n).fill(NaN), got2 = new Float32Array(m * n).fill(NaN);
+      one.matmulTransA(a, b, got1, m, k, n);
+      const a2 = two.longLivedArray(k * m), b2 = two.longLivedArray(k * n);
+      a2.set(a); b2.set(b);
+      two.matmulTransA(a2, b2, got2, m, k, n);
+      same(got2, got1, `${m}×${k}×${n}, two threads against one`);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0, scale = 0; // float64: exact enough; Σ|a·b| bounds the rounding error
+          for (let p = 0; p < k; p++) { sum += a[p * m + i] * b[p * n + j]; scale += Math.abs(a[p * m + i] * b[p * n + j]); }
+          expect(Math.abs(got1[i * n + j] - sum), `C[${i}, ${j}]`).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+        }
+      }
+    }
+  });
+});

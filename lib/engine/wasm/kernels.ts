@@ -15,7 +15,7 @@
 //
 // Threads, and the memory itself, are the machine's (lib/engine/wasm/machine.ts), which this class extends.
 import type { Kernels, FloatArray } from "../kernels";
-import { MR, type WasmKernelsOptions } from "./machine";
+import { MR, DEPTH_SEGMENT, LONG_SUM_MAX_C, type WasmKernelsOptions } from "./machine";
 import { WasmRearrangements } from "./rearrange";
 import type { WasmModule } from "./api";
 import { align } from "./heap";
@@ -256,6 +256,7 @@ export class WasmKernels extends WasmRearrangements implements Kernels {
   private byDepth(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): boolean {
     const heap = this.heap;
     const aHome = heap.addressOf(a), bHome = heap.addressOf(b), cHome = heap.addressOf(c);
+    if (aHome >= 0 && bHome >= 0 && m * n <= LONG_SUM_MAX_C && k >= 4 * DEPTH_SEGMENT && this.longSum(m, n, k, aHome, bHome, c)) return true;
     const kc = this.kBlock(k); // chunks are whole k blocks, so the sums are grouped as without chunks
     const cCopy = cHome < 0 ? m * n : 0, perStep = (aHome < 0 ? m : 0) + (bHome < 0 ? n : 0);
     const depth = perStep === 0 ? k : chunkLength(this.chunkFloats, k, cCopy, perStep, kc);

@@ -252,6 +252,9 @@ export class WasmMachine {
  */
 export const DEFAULT_MIN_THREAD_FLOPS = 4_000_000;
 
+/** The terms of one segment of longSum (and the least k, 4 segments, and the largest C for which byDepth uses it). */
+export const DEPTH_SEGMENT = 2048, LONG_SUM_MAX_C = 4096;
+
 /** Rearrangements moving fewer numbers than this stay on the main thread (~50 µs of copying). */
 const MIN_THREAD_FLOATS = 32_768;
 

@@ -44,8 +44,9 @@ export type ConvPartFn = (op: number, part: number, parts: number, a0: number, a
 
 /**
  * Claims parts of the task in the control block until none is left, and computes each with gemm.
- * Part t of `parts` covers rows (byRow) or columns [lo, hi) of C, whole multiples of `unit` except the
- * last; thread `thread` uses the scratch memory at work + thread·workStride.
+ * Part t of `parts` covers rows (byRow 1) or columns (0) [lo, hi) of C, whole multiples of `unit` except the
+ * last; or (byRow 2) the terms [t·unit, (t+1)·unit) of the sum over k, into its own m×n block of partial sums at
+ * c + t·m·n. Thread `thread` uses the scratch memory at work + thread·workStride.
  * The worker runs this same function: its source below is this one's text (Function.prototype.toString, as
  * compiled), with TASK and CLAIM defined beside it; so it may use no other name from this module.
  */
@@ -66,6 +67,11 @@ export function runParts(ctl: Int32Array, gemm: GemmFn, thread: number, conv: Co
   const parts = ctl[TASK + 14], byRow = ctl[TASK + 15] === 1, unit = ctl[TASK + 16];
   const size = byRow ? m : n, units = Math.floor(size / unit);
   for (let t = Atomics.add(ctl, CLAIM, 1); t < parts; t = Atomics.add(ctl, CLAIM, 1)) {
+    if (ctl[TASK + 15] === 2) { // by depth: part t sums terms [t·unit, …) of k into its own m×n block at c + t·m·n
+      const p0 = t * unit, depth = Math.min(k, p0 + unit) - p0;
+      gemm(m, n, depth, kc, a + 4 * p0 * aps, ais, aps, b + 4 * p0 * bps, bps, bjs, c + 4 * t * m * n, n, 0, work);
+      continue;
+    }
     const lo = unit * Math.floor((units * t) / parts);
     const hi = t === parts - 1 ? size : unit * Math.floor((units * (t + 1)) / parts);
     if (byRow) gemm(hi - lo, n, k, kc, a + 4 * lo * ais, ais, aps, b, bps, bjs, c + 4 * lo * ldc, ldc, acc, work);

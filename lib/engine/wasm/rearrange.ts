@@ -1,11 +1,13 @@
 // The WebAssembly side of the last block of the Kernels interface (lib/engine/kernels.ts): im2col, col2im, the
-// channel layouts of a convolution's output and max-pooling, computed by gemm.wasm's convPart
-// (lib/engine/wasm/assembly/conv.ts) and shared between the threads by images (WasmMachine.rearrange).
-// They run where every array is in WebAssembly memory (the layers' buffers are, while this backend is active);
+// channel layouts of a convolution's output and max-pooling; and longSum, the product of a convolution's weight
+// gradient when its sum is long and its result small (conv 1: 16×25 over 36,864 terms), split by depth. The
+// others are computed by gemm.wasm's convPart (lib/engine/wasm/assembly/conv.ts) and shared between the threads
+// by images (WasmMachine.rearrange). They run where every array is in WebAssembly memory (the layers' buffers are, while this backend is active);
 // otherwise, and for float64, the plain loops do them. Either gives the same numbers: these only copy, compare
 // and add onto zero in the loops' order.
 import type { FloatArray, Kernels, WindowShape } from "../kernels";
-import { WasmMachine, type WasmKernelsOptions } from "./machine";
+import { WasmMachine, DEPTH_SEGMENT, type WasmKernelsOptions } from "./machine";
+import { CONTROL_BYTES } from "./pool";
 import type { WasmModule } from "./api";
 
 // the operations of convPart (lib/engine/wasm/assembly/conv.ts)
@@ -70,6 +72,43 @@ export class WasmRearrangements extends WasmMachine {
   longLivedIndices(length: number): Int32Array {
     const f = this.allocate(length);
     return f === null ? new Int32Array(length) : new Int32Array(f.buffer, f.byteOffset, length);
+  }
+
+  /**
+   * C = Aᵀ·B (A stored k×m, B k×n, both in memory) for a long sum and a small C, like conv 1's dW = dZ'ᵀ·cols
+   * (16×25 over 36,864 terms): the sum in fixed segments of DEPTH_SEGMENT terms, each into its own partial C by
+   * whichever thread claims it, then the partials added in order. The segments are fixed by k alone, so C does
+   * not depend on the number of threads. False (nothing done) if scratch memory is full.
+   */
+  protected longSum(m: number, n: number, k: number, a: number, b: number, c: Float32Array): boolean {
+    const segments = Math.ceil(k / DEPTH_SEGMENT), size = m * n, at = this.scratch(4 * segments * size);
+    if (at < 0) return false;
+    const kc = this.kBlock(DEPTH_SEGMENT), pool = this.pool, task = this.task;
+    task.fill(0);
+    task[0] = m; task[1] = n; task[2] = k; task[3] = kc; task[4] = a; task[5] = 1; task[6] = m;
+    task[7] = b; task[8] = n; task[9] = 1; task[10] = at; task[11] = n; task[13] = CONTROL_BYTES;
+    task[14] = segments; task[15] = 2; task[16] = DEPTH_SEGMENT; task[17] = this.workBytes;
+    let done = false;
+    if (pool !== null) {
+      if (!pool.started) pool.start();
+      try {
+        pool.run(task, this.gemm, this.convPart);
+        done = true;
+      } catch {
+        pool.shutdown(); // a worker failed: redo every segment here
+      }
+    }
+    for (let t = 0; !done && t < segments; t++) {
+      const p0 = t * DEPTH_SEGMENT, depth = Math.min(k, p0 + DEPTH_SEGMENT) - p0;
+      this.gemm(m, n, depth, kc, a + 4 * p0 * m, 1, m, b + 4 * p0 * n, n, 1, at + 4 * t * size, n, 0, CONTROL_BYTES);
+    }
+    const f32 = this.heap.f32, base = at >> 2;
+    for (let i = 0; i < size; i++) {
+      let sum = f32[base + i];
+      for (let t = 1; t < segments; t++) sum += f32[base + t * size + i];
+      c[i] = sum;
+    }
+    return true;
   }
 
   /** The addresses of float32 (or int32) arrays in memory, each at least its length; −1 for one that is not. */
