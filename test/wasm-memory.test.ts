@@ -211,7 +211,7 @@ describe("element-wise passes in WebAssembly give exactly what the JS loops give
     }
   }
 
-  const SHAPES = [[1024, 1], [256, 5], [33, 63], [17, 65], [8, 130], [1, 2049], [40, 256]] as const;
+  const SHAPES = [[1024, 1], [256, 5], [33, 63], [17, 65], [8, 130], [1, 2049], [40, 256], [576, 16], [64, 52]] as const;
 
   it("addRowVector (Z = X·W + b) and sumRows (db = Σ_rows dZ), odd widths included", () => {
     for (const [m, n] of SHAPES) {

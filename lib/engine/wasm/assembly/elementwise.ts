@@ -66,6 +66,17 @@ export function sumRows(m: i32, n: i32, a: usize, out: usize): void {
     v128.store(o, s8, 128); v128.store(o, s9, 144); v128.store(o, sa, 160); v128.store(o, sb, 176);
     v128.store(o, sc, 192); v128.store(o, sd, 208); v128.store(o, se, 224); v128.store(o, sf, 240);
   }
+  for (; j + 16 <= n; j += 16) { // a narrow matrix (conv 1's dZ': 16 columns) in one pass, not one per 4 columns
+    const col = a + (<usize>j << 2);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    for (let i = 0; i < m; i++) {
+      const r = col + <usize>i * rowBytes;
+      s0 = f32x4.add(s0, v128.load(r)); s1 = f32x4.add(s1, v128.load(r, 16));
+      s2 = f32x4.add(s2, v128.load(r, 32)); s3 = f32x4.add(s3, v128.load(r, 48));
+    }
+    const o = out + (<usize>j << 2);
+    v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
+  }
   for (; j + 4 <= n; j += 4) {
     const col = a + (<usize>j << 2);
     let s = f32x4.splat(0);
