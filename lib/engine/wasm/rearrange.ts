@@ -83,10 +83,12 @@ export class WasmRearrangements extends WasmMachine {
   protected longSum(m: number, n: number, k: number, a: number, b: number, c: Float32Array): boolean {
     const segments = Math.ceil(k / DEPTH_SEGMENT), size = m * n, at = this.scratch(4 * segments * size);
     if (at < 0) return false;
+    // the partials as (Bᵀ·A), n×m, when that wastes less of gemm's 4×8 tiles (16×25 pads to 16×32, 25×16 to 28×16)
+    const swap = tiles(n, m) < tiles(m, n), rows = swap ? n : m, cols = swap ? m : n, x = swap ? b : a, y = swap ? a : b;
     const kc = this.kBlock(DEPTH_SEGMENT), pool = this.pool, task = this.task;
     task.fill(0);
-    task[0] = m; task[1] = n; task[2] = k; task[3] = kc; task[4] = a; task[5] = 1; task[6] = m;
-    task[7] = b; task[8] = n; task[9] = 1; task[10] = at; task[11] = n; task[13] = CONTROL_BYTES;
+    task[0] = rows; task[1] = cols; task[2] = k; task[3] = kc; task[4] = x; task[5] = 1; task[6] = rows;
+    task[7] = y; task[8] = cols; task[9] = 1; task[10] = at; task[11] = cols; task[13] = CONTROL_BYTES;
     task[14] = segments; task[15] = 2; task[16] = DEPTH_SEGMENT; task[17] = this.workBytes;
     let done = false;
     if (pool !== null) {
@@ -100,13 +102,16 @@ export class WasmRearrangements extends WasmMachine {
     }
     for (let t = 0; !done && t < segments; t++) {
       const p0 = t * DEPTH_SEGMENT, depth = Math.min(k, p0 + DEPTH_SEGMENT) - p0;
-      this.gemm(m, n, depth, kc, a + 4 * p0 * m, 1, m, b + 4 * p0 * n, n, 1, at + 4 * t * size, n, 0, CONTROL_BYTES);
+      this.gemm(rows, cols, depth, kc, x + 4 * p0 * rows, 1, rows, y + 4 * p0 * cols, cols, 1, at + 4 * t * size, cols, 0, CONTROL_BYTES);
     }
     const f32 = this.heap.f32, base = at >> 2;
-    for (let i = 0; i < size; i++) {
-      let sum = f32[base + i];
-      for (let t = 1; t < segments; t++) sum += f32[base + t * size + i];
-      c[i] = sum;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const e = base + (swap ? j * m + i : i * n + j);
+        let sum = f32[e];
+        for (let t = 1; t < segments; t++) sum += f32[e + t * size];
+        c[i * n + j] = sum;
+      }
     }
     return true;
   }
@@ -115,6 +120,11 @@ export class WasmRearrangements extends WasmMachine {
   private places(...arrays: [FloatArray | Int32Array, number][]): number[] {
     return arrays.map(([a, length]) => (a instanceof Float64Array || a.length < length ? -1 : this.heap.addressOf(a)));
   }
+}
+
+/** How many entries of C gemm computes for an m×n C: whole 4×8 register tiles. */
+function tiles(m: number, n: number): number {
+  return Math.ceil(m / 4) * 4 * Math.ceil(n / 8) * 8;
 }
 
 /** The geometry as convPart takes it: C, H, W, k, s, p, OH, OW. */
