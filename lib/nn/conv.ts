@@ -13,7 +13,7 @@ import { matmul, matmulTransA, matmulTransB, sumRows } from "../core/ops";
 import { Layer, weightAndBias, type BackwardOptions, type LayerConfig, type Param } from "./layers";
 import { Buffers } from "../core/buffers";
 import { Random } from "../core/random";
-import { convGeometry, im2col, col2im, channelsFirst, channelsLast, type ConvGeometry } from "./im2col";
+import { convGeometry, im2col, col2im, channelsFirst, channelsLast, imageFloats, windowPositions, type ConvGeometry } from "./im2col";
 
 export interface Conv2DOptions {
   inChannels: number; //  C
@@ -118,13 +118,11 @@ export class Conv2D extends Layer {
   }
 
   inputSize(): number {
-    const g = this.geometry;
-    return g.channels * g.height * g.width;
+    return imageFloats(this.geometry); //                    C·H·W
   }
 
   outputSize(): number {
-    const g = this.geometry;
-    return this.outChannels * g.outHeight * g.outWidth;
+    return this.outChannels * windowPositions(this.geometry); // F·OH·OW
   }
 
   describe(): string {

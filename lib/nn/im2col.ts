@@ -34,6 +34,14 @@ export function convOutputSize(size: number, kernel: number, stride = 1, padding
   return Math.floor((size + 2 * padding - kernel) / stride) + 1;
 }
 
+/** The numbers of one image (C·H·W, a layer's input) and its window positions (OH·OW). */
+export function imageFloats(g: ConvGeometry): number {
+  return g.channels * g.height * g.width;
+}
+export function windowPositions(g: ConvGeometry): number {
+  return g.outHeight * g.outWidth;
+}
+
 /** The geometry of k×k windows over C×H×W images; throws (naming `where`) when the sizes do not fit. */
 export function convGeometry(
   where: string,

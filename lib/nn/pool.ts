@@ -8,7 +8,7 @@
 import type { DType, Matrix } from "../core/matrix";
 import { Layer, type LayerConfig } from "./layers";
 import { Buffers } from "../core/buffers";
-import { convGeometry, type ConvGeometry } from "./im2col";
+import { convGeometry, imageFloats, windowPositions, type ConvGeometry } from "./im2col";
 import { activeKernels } from "../engine/active";
 
 export interface MaxPool2DOptions {
@@ -68,13 +68,11 @@ export class MaxPool2D extends Layer {
   }
 
   inputSize(): number {
-    const g = this.geometry;
-    return g.channels * g.height * g.width;
+    return imageFloats(this.geometry); //                         C·H·W
   }
 
   outputSize(): number {
-    const g = this.geometry;
-    return g.channels * g.outHeight * g.outWidth;
+    return this.geometry.channels * windowPositions(this.geometry); // C·OH·OW
   }
 
   describe(): string {

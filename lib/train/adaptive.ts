@@ -7,10 +7,9 @@
 //
 // g = dW + λ·W + λ₁·sign(W) with weight decay, as for every rule (./optimizer-checks.ts). The state s is one
 // buffer per parameter, made on the first step that sees it and reused afterwards: a step allocates nothing.
-import type { Param } from "../nn/layers";
 import type { FloatArray } from "../core/matrix";
 import { StateStore, zerosLike, type DecayOptions, type Optimizer } from "./optimizer-types";
-import { checkCommon, checkEps, checkRange, checkShapes, decayFor, stepLr } from "./optimizer-checks";
+import { checkCommon, checkEps, checkRange, decayFor, perParameter } from "./optimizer-checks";
 
 interface Common extends DecayOptions {
   lr: number;
@@ -34,23 +33,12 @@ function adaptive(name: string, options: Common, keep: number, add: number): Opt
   const { lr: lr0, decay } = checkCommon(options, name);
   const eps = checkEps(options.eps, name);
   const squares = new StateStore<FloatArray>((p) => zerosLike(p)); // s, one per parameter
-  return {
-    name,
-    lr: lr0,
-    step(params: Param[], lr?: number): void {
-      const a = stepLr(lr0, lr, name);
-      for (const p of params) {
-        checkShapes(p, name);
-        const w = p.value.data, dw = p.grad.data, s = squares.get(p), { l2, l1 } = decayFor(p, decay);
-        for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
-          s[i] = keep * s[i] + add * g * g;           // s ← s + g²  |  s ← ρ·s + (1 − ρ)·g²
-          w[i] -= (a * g) / (Math.sqrt(s[i]) + eps);  // W ← W − α·g/(√s + ε)
-        }
-      }
-    },
-    reset(): void {
-      squares.clear();
-    },
-  };
+  return perParameter(name, lr0, (p, a) => {
+    const w = p.value.data, dw = p.grad.data, s = squares.get(p), { l2, l1 } = decayFor(p, decay);
+    for (let i = 0; i < w.length; i++) {
+      const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
+      s[i] = keep * s[i] + add * g * g;           // s ← s + g²  |  s ← ρ·s + (1 − ρ)·g²
+      w[i] -= (a * g) / (Math.sqrt(s[i]) + eps);  // W ← W − α·g/(√s + ε)
+    }
+  }, () => squares.clear());
 }

@@ -6,7 +6,7 @@
 // 0). By convention only weights (role "weight") are decayed; biases and scales are left alone unless `decayBiases`.
 // Each rule writes that line in its own loop: a function call there made Adam's step about three times slower.
 import type { Param } from "../nn/layers";
-import type { DecayOptions } from "./optimizer-types";
+import type { DecayOptions, Optimizer } from "./optimizer-types";
 
 /** How a value is shown in an error message. */
 export function describe(v: unknown): string {
@@ -80,4 +80,23 @@ export function checkShapes(p: Param, where: string): void {
   if (p.value.rows !== p.grad.rows || p.value.cols !== p.grad.cols) {
     throw new Error(`${where}: parameter "${p.name}" is ${p.value.rows}×${p.value.cols} but its gradient is ${p.grad.rows}×${p.grad.cols}`);
   }
+}
+
+/**
+ * The optimizer every rule is: each step takes this step's learning rate α (stepLr), then, parameter by parameter,
+ * checks the gradient's shape and calls `update(p, α)`, the rule itself. `reset` forgets the rule's state.
+ */
+export function perParameter(name: string, lr0: number, update: (p: Param, a: number) => void, reset: () => void): Optimizer {
+  return {
+    name,
+    lr: lr0,
+    step(params: Param[], lr?: number): void {
+      const a = stepLr(lr0, lr, name);
+      for (let k = 0; k < params.length; k++) {
+        checkShapes(params[k], name);
+        update(params[k], a);
+      }
+    },
+    reset,
+  };
 }

@@ -17,7 +17,7 @@ import type { Matrix, FloatArray } from "../core/matrix";
 import { addScaled, adamUpdate, map } from "../core/ops";
 import { longLived } from "../core/matrix";
 import { StateStore, zerosLike, type Optimizer, type DecayOptions } from "./optimizer-types";
-import { checkCommon, checkEps, checkRange, checkShapes, decayFor, describe, stepLr } from "./optimizer-checks";
+import { checkCommon, checkEps, checkRange, decayFor, describe, perParameter } from "./optimizer-checks";
 import { adagrad, rmsprop } from "./adaptive";
 import { adamw } from "./adamw";
 import { warmupCosine, defaultWarmup } from "./schedules";
@@ -35,32 +35,20 @@ export function gd(options: { lr: number } & DecayOptions): Optimizer {
   const where = "gd";
   const { lr: lr0, decay } = checkCommon(options, where);
   const buffers = new StateStore<{ g: Matrix; sign?: Matrix }>((p) => ({ g: longLived(p.value.rows, p.value.cols, p.value.dtype) }));
-  return {
-    name: "gd",
-    lr: lr0,
-    step(params: Param[], lr?: number): void {
-      const a = stepLr(lr0, lr, where);
-      for (let k = 0; k < params.length; k++) {
-        const p = params[k];
-        checkShapes(p, where);
-        const { l2, l1 } = decayFor(p, decay);
-        if (l2 === 0 && l1 === 0) {
-          addScaled(p.value, p.grad, -a, p.value); //                          W ← W − α·dW
-          continue;
-        }
-        const b = buffers.get(p);
-        addScaled(p.grad, p.value, l2, b.g); //                                g = dW + λ·W
-        if (l1 !== 0) {
-          b.sign ??= longLived(p.value.rows, p.value.cols, p.value.dtype);
-          addScaled(b.g, map(p.value, Math.sign, b.sign), l1, b.g); //         g ← g + λ₁·sign(W)
-        }
-        addScaled(p.value, b.g, -a, p.value); //                               W ← W − α·g
-      }
-    },
-    reset(): void {
-      buffers.clear();
-    },
-  };
+  return perParameter(where, lr0, (p, a) => {
+    const { l2, l1 } = decayFor(p, decay);
+    if (l2 === 0 && l1 === 0) {
+      addScaled(p.value, p.grad, -a, p.value); //                          W ← W − α·dW
+      return;
+    }
+    const b = buffers.get(p);
+    addScaled(p.grad, p.value, l2, b.g); //                                g = dW + λ·W
+    if (l1 !== 0) {
+      b.sign ??= longLived(p.value.rows, p.value.cols, p.value.dtype);
+      addScaled(b.g, map(p.value, Math.sign, b.sign), l1, b.g); //         g ← g + λ₁·sign(W)
+    }
+    addScaled(p.value, b.g, -a, p.value); //                               W ← W − α·g
+  }, () => buffers.clear());
 }
 
 /**
@@ -84,26 +72,14 @@ function heavyBall(options: { lr: number; beta?: number } & DecayOptions, nester
   const { lr: lr0, decay } = checkCommon(options, where);
   const beta = checkRange(options.beta ?? 0.9, "beta (momentum)", 0, 1, true, where);
   const velocity = new StateStore<FloatArray>((p) => zerosLike(p));
-  return {
-    name: where,
-    lr: lr0,
-    step(params: Param[], lr?: number): void {
-      const a = stepLr(lr0, lr, where);
-      for (let k = 0; k < params.length; k++) {
-        const p = params[k];
-        checkShapes(p, where);
-        const w = p.value.data, dw = p.grad.data, v = velocity.get(p), { l2, l1 } = decayFor(p, decay);
-        for (let i = 0; i < w.length; i++) {
-          const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
-          v[i] = beta * v[i] + g;                              // v ← β·v + g
-          w[i] -= nesterov ? a * (g + beta * v[i]) : a * v[i]; // W ← W − α·(g + β·v)  |  W ← W − α·v
-        }
-      }
-    },
-    reset(): void {
-      velocity.clear();
-    },
-  };
+  return perParameter(where, lr0, (p, a) => {
+    const w = p.value.data, dw = p.grad.data, v = velocity.get(p), { l2, l1 } = decayFor(p, decay);
+    for (let i = 0; i < w.length; i++) {
+      const g = dw[i] + l2 * w[i] + l1 * Math.sign(w[i]); // g = dW + λ·W + λ₁·sign(W)
+      v[i] = beta * v[i] + g;                              // v ← β·v + g
+      w[i] -= nesterov ? a * (g + beta * v[i]) : a * v[i]; // W ← W − α·(g + β·v)  |  W ← W − α·v
+    }
+  }, () => velocity.clear());
 }
 
 /**
@@ -121,26 +97,14 @@ export function adam(
   const beta2 = checkRange(options.beta2 ?? 0.999, "beta2", 0, 1, true, where);
   const eps = checkEps(options.eps, where);
   const moments = new StateStore((p) => ({ m: longLived(p.value.rows, p.value.cols, p.value.dtype), s: longLived(p.value.rows, p.value.cols, p.value.dtype), t: 0 }));
-  return {
-    name: "adam",
-    lr: lr0,
-    step(params: Param[], lr?: number): void {
-      const a = stepLr(lr0, lr, where);
-      for (let k = 0; k < params.length; k++) {
-        const p = params[k];
-        checkShapes(p, where);
-        const st = moments.get(p);
-        st.t += 1;
-        const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
-        const { l2, l1 } = decayFor(p, decay);
-        // g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
-        adamUpdate(p.value, p.grad, st.m, st.s, a, beta1, beta2, eps, c1, c2, l2, l1);
-      }
-    },
-    reset(): void {
-      moments.clear();
-    },
-  };
+  return perParameter(where, lr0, (p, a) => {
+    const st = moments.get(p);
+    st.t += 1;
+    const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
+    const { l2, l1 } = decayFor(p, decay);
+    // g = dW + λ·W + λ₁·sign(W),  m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  W ← W − α·(m/c₁)/(√(s/c₂) + ε)
+    adamUpdate(p.value, p.grad, st.m, st.s, a, beta1, beta2, eps, c1, c2, l2, l1);
+  }, () => moments.clear());
 }
 
 export type OptimizerName = "gd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam" | "adamw";
