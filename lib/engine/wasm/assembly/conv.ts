@@ -62,36 +62,22 @@ function im2col(x: usize, cols: usize, lo: i32, hi: i32, C: i32, H: i32, W: i32,
     }
     return;
   }
-  let j = lo * OH * OW * C * k * k; // the first entry of cols that image lo writes
-  for (let n = lo; n < hi; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const x0 = ox * s - p;
-        const whole = x0 >= 0 && x0 + k <= W;
-        for (let c = 0; c < C; c++) {
-          for (let ky = 0; ky < k; ky++) {
-            const y = oy * s - p + ky;
-            const from = ((n * C + c) * H + y) * W + x0;
-            if (y < 0 || y >= H) memory.fill(at(cols, j), 0, <usize>k << 2);
-            else if (whole) copy(at(cols, j), at(x, from), k);
-            else {
-              for (let kx = 0; kx < k; kx++) {
-                const inside = x0 + kx >= 0 && x0 + kx < W;
-                store<f32>(at(cols, j + kx), inside ? load<f32>(at(x, from + kx)) : 0);
-              }
-            }
-            j += k;
-          }
-        }
-      }
-    }
-  }
+  walk(x, cols, lo, hi, C, H, W, k, s, p, OH, OW, false);
 }
 
 /** X[n, c, y, x] = Σ of the entries of cols im2col copied from that pixel, in im2col's order; images lo..hi−1. */
 function col2im(cols: usize, x: usize, lo: i32, hi: i32, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, OH: i32, OW: i32): void {
   memory.fill(at(x, lo * C * H * W), 0, <usize>((hi - lo) * C * H * W) << 2);
-  let j = lo * OH * OW * C * k * k;
+  walk(x, cols, lo, hi, C, H, W, k, s, p, OH, OW, true);
+}
+
+/**
+ * The windows of images lo..hi−1 in im2col's order (image, window row, window column, channel, kernel row), k numbers
+ * at a time: back false, im2col (cols ← X, 0 in the padding); back true, col2im (X += cols, the padding skipped).
+ */
+@inline
+function walk(x: usize, cols: usize, lo: i32, hi: i32, C: i32, H: i32, W: i32, k: i32, s: i32, p: i32, OH: i32, OW: i32, back: bool): void {
+  let j = lo * OH * OW * C * k * k; // the first entry of cols of image lo
   for (let n = lo; n < hi; n++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
@@ -100,13 +86,18 @@ function col2im(cols: usize, x: usize, lo: i32, hi: i32, C: i32, H: i32, W: i32,
         for (let c = 0; c < C; c++) {
           for (let ky = 0; ky < k; ky++) {
             const y = oy * s - p + ky;
-            const to = ((n * C + c) * H + y) * W + x0;
-            if (y >= 0 && y < H) {
-              if (whole) addOnto(at(x, to), at(cols, j), k);
-              else {
-                for (let kx = 0; kx < k; kx++) {
-                  if (x0 + kx >= 0 && x0 + kx < W) store<f32>(at(x, to + kx), load<f32>(at(x, to + kx)) + load<f32>(at(cols, j + kx)));
-                }
+            const pixel = ((n * C + c) * H + y) * W + x0; // X[n, c, y, x0]
+            if (y < 0 || y >= H) {
+              if (!back) memory.fill(at(cols, j), 0, <usize>k << 2);
+            } else if (whole) {
+              if (back) addOnto(at(x, pixel), at(cols, j), k);
+              else copy(at(cols, j), at(x, pixel), k);
+            } else {
+              for (let kx = 0; kx < k; kx++) {
+                const inside = x0 + kx >= 0 && x0 + kx < W;
+                if (back) {
+                  if (inside) store<f32>(at(x, pixel + kx), load<f32>(at(x, pixel + kx)) + load<f32>(at(cols, j + kx)));
+                } else store<f32>(at(cols, j + kx), inside ? load<f32>(at(x, pixel + kx)) : 0);
               }
             }
             j += k;
