@@ -114,3 +114,22 @@ describe("a weight gradient's long sum (Aᵀ·B, small C, k ≥ 4 segments: conv
     }
   });
 });
+
+describe("ReLU forward and backward shared between threads by ranges of numbers", () => {
+  it("give the plain loops' numbers bit for bit (NaN, ±∞ and −0 included), one thread and two", () => {
+    const n = 100_003; // over the threads' threshold, and not a multiple of 4
+    const special = [NaN, Infinity, -Infinity, -0, 0];
+    for (const kernels of [one, two]) {
+      const z = fill(kernels.longLivedArray(n), 4), g = fill(kernels.longLivedArray(n), 5);
+      special.forEach((v, i) => { z[7 * i + 1] = v; g[11 * i + 3] = v; z[n - 1 - i] = v; });
+      const a = kernels.longLivedArray(n), d = kernels.longLivedArray(n);
+      const aWant = new Float32Array(n), dWant = new Float32Array(n);
+      kernels.relu(z, a);
+      jsKernels.relu(z, aWant);
+      same(a, aWant, `relu, ${kernels.threads} thread(s)`);
+      kernels.reluBackward(g, z, d);
+      jsKernels.reluBackward(g, z, dWant);
+      same(d, dWant, `reluBackward, ${kernels.threads} thread(s)`);
+    }
+  });
+});

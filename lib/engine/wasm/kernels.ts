@@ -16,7 +16,7 @@
 // Threads, and the memory itself, are the machine's (lib/engine/wasm/machine.ts), which this class extends.
 import type { Kernels, FloatArray } from "../kernels";
 import { MR, DEPTH_SEGMENT, LONG_SUM_MAX_C, type WasmKernelsOptions } from "./machine";
-import { WasmRearrangements } from "./rearrange";
+import { WasmRearrangements, RELU, RELU_BACK } from "./rearrange";
 import type { WasmModule } from "./api";
 import { align } from "./heap";
 
@@ -190,7 +190,7 @@ export class WasmKernels extends WasmRearrangements implements Kernels {
   private reluInMemory(z: Float32Array, a: Float32Array): boolean {
     const zAt = this.heap.addressOf(z), aAt = this.heap.addressOf(a);
     if (zAt < 0 || aAt < 0 || z.length < a.length) return false;
-    this.reluForwardFn(a.length, zAt, aAt);
+    this.rearrange(RELU, a.length, a.length, [a.length, zAt, aAt]); // shared between the threads when large
     return true;
   }
 
@@ -198,7 +198,7 @@ export class WasmKernels extends WasmRearrangements implements Kernels {
   private reluBackwardInMemory(g: Float32Array, a: Float32Array, d: Float32Array): boolean {
     const gAt = this.heap.addressOf(g), aAt = this.heap.addressOf(a), dAt = this.heap.addressOf(d);
     if (gAt < 0 || aAt < 0 || dAt < 0 || g.length < d.length || a.length < d.length) return false;
-    this.reluBackwardFn(d.length, gAt, aAt, dAt);
+    this.rearrange(RELU_BACK, d.length, d.length, [d.length, gAt, aAt, dAt]);
     return true;
   }
 

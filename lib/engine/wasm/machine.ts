@@ -59,8 +59,6 @@ export class WasmMachine {
   protected readonly adamFn: AdamFn;
   protected readonly addRowVectorFn: (m: number, n: number, a: number, b: number, out: number) => void;
   protected readonly sumRowsFn: (m: number, n: number, a: number, out: number) => void;
-  protected readonly reluForwardFn: (n: number, z: number, a: number) => void;
-  protected readonly reluBackwardFn: (n: number, g: number, a: number, d: number) => void;
   protected readonly convPart: ConvPartFn;
   protected readonly gemmBatchedFn: GemmBatchedFn;
   protected readonly workBytes: number;
@@ -96,8 +94,6 @@ export class WasmMachine {
     this.adamFn = fns.adamUpdate as AdamFn;
     this.addRowVectorFn = fns.addRowVector as (m: number, n: number, a: number, b: number, out: number) => void;
     this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
-    this.reluForwardFn = fns.reluForward as (n: number, z: number, a: number) => void;
-    this.reluBackwardFn = fns.reluBackward as (n: number, g: number, a: number, d: number) => void;
     this.convPart = fns.convPart as ConvPartFn;
     this.gemmBatchedFn = fns.gemmBatched as GemmBatchedFn;
     this.pool = this.threads > 1 ? new WorkerPool(module, this.memory, this.threads - 1, this.slots) : null;

@@ -12,6 +12,8 @@ import type { WasmModule } from "./api";
 
 // the operations of convPart (lib/engine/wasm/assembly/conv.ts)
 const IM2COL = 1, COL2IM = 2, CHANNELS_FIRST = 3, CHANNELS_LAST = 4, MAX_POOL = 5, MAX_POOL_BACK = 6;
+/** ReLU forward and backward (lib/engine/wasm/kernels.ts), shared between the threads by ranges of numbers. */
+export const RELU = 7, RELU_BACK = 8;
 
 export class WasmRearrangements extends WasmMachine {
   constructor(module: WasmModule, protected readonly fallback: Kernels, options: WasmKernelsOptions = {}) {

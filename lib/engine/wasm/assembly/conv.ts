@@ -14,6 +14,10 @@ export const CHANNELS_FIRST: i32 = 3; // zT, bias, z, N, F, P
 export const CHANNELS_LAST: i32 = 4; //  dZ, dZT, N, F, P
 export const MAX_POOL: i32 = 5; //       x, y, winners, planes, H, W, s, OH, OW
 export const MAX_POOL_BACK: i32 = 6; //  dY, winners, dX, planes, H·W, OH·OW
+export const RELU: i32 = 7; //           n, z, a             (element-wise, shared by ranges of numbers: elementwise.ts)
+export const RELU_BACK: i32 = 8; //      n, g, a, d
+
+import { reluForward, reluBackward } from "./elementwise";
 
 @inline
 function at(base: usize, index: i32): usize {
@@ -237,6 +241,10 @@ export function convPart(op: i32, part: i32, parts: i32, a0: i32, a1: i32, a2: i
     channelsLast(<usize>a0, <usize>a1, partStart(a2, part, parts), partStart(a2, part + 1, parts), a3, a4);
   } else if (op == MAX_POOL) {
     maxPool(<usize>a0, <usize>a1, <usize>a2, partStart(a3, part, parts), partStart(a3, part + 1, parts), a4, a5, a6, a7, a8);
+  } else if (op == RELU || op == RELU_BACK) {
+    const lo = partStart(a0, part, parts), hi = partStart(a0, part + 1, parts), from = <usize>lo << 2;
+    if (op == RELU) reluForward(hi - lo, <usize>a1 + from, <usize>a2 + from);
+    else reluBackward(hi - lo, <usize>a1 + from, <usize>a2 + from, <usize>a3 + from);
   } else if (op == MAX_POOL_BACK) {
     maxPoolBack(<usize>a0, <usize>a1, <usize>a2, partStart(a3, part, parts), partStart(a3, part + 1, parts), a4, a5);
   }
