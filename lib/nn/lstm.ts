@@ -26,11 +26,26 @@ import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from 
 import type { BackwardOptions } from "./layers";
 import { Recurrent } from "./recurrent";
 import { Buffers } from "../core/buffers";
+import { activeKernels } from "../engine/active";
 import { toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
 
 export type LSTMOptions = RecurrentOptions;
 
-const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+/**
+ * One step's gates, after its products: `gates` holds x_t·Wx + b (B × 4H) and `zh` h_{t−1}·Wh; with z = the two summed,
+ *   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)  (written into gates),  c = f ⊙ c_{t−1} + i ⊙ g,  h = o ⊙ tanh(c)
+ */
+function gatesForward(gates: Matrix, zh: Matrix, cPrev: Matrix, c: Matrix, tanhC: Matrix, h: Matrix): void {
+  activeKernels().lstmGatesForward(gates.data, zh.data, cPrev.data, c.data, tanhC.data, h.data, h.rows, h.cols);
+}
+
+/**
+ * One step back through the gates: dc_t = dc + dh_t ⊙ o ⊙ (1 − tanh²(c_t)); dz_t (B × 4H) from dc_t and dh_t as in
+ * the header; dc ← dc_t ⊙ f (= dc_{t−1}). Returns Σ dc_t², for ‖dc_t‖.
+ */
+function gatesBackward(gates: Matrix, cPrev: Matrix, tanhC: Matrix, dh: Matrix, dc: Matrix, dz: Matrix): number {
+  return activeKernels().lstmGatesBackward(gates.data, cPrev.data, tanhC.data, dh.data, dc.data, dz.data, dh.rows, dh.cols);
+}
 
 /** An LSTM over rows of steps·inputs values (step-major); outputs the last hidden state, B × hidden. */
 export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  Wh: H × 4H,  b: 1 × 4H  (./recurrent.ts)
@@ -76,28 +91,10 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
     const G = this.blocks.get(gates, B), C = this.blocks.get(cells, B), TC = this.blocks.get(tanhCells, B), S = this.blocks.get(states, B);
     C[0].fill(0); //                                             c_0 = 0
     S[0].fill(0); //                                             h_0 = 0
-    const Zh = zh.data;
     for (let t = 1; t <= T; t++) {
       if (t > 1) matmul(S[t - 1], this.Wh, zh); //                h_{t−1}·Wh, all four gates in one product
       else zh.fill(0); //                                         h_0·Wh = 0
-      const Z = G[t - 1].data, cPrev = C[t - 1].data, c = C[t].data, tc = TC[t - 1].data, h = S[t].data;
-      for (let r = 0; r < B; r++) {
-        const z = r * 4 * H, s = r * H;
-        for (let j = 0; j < H; j++) {
-          const i = sigmoid(Z[z + j] + Zh[z + j]); //                       i = σ(z_i)
-          const f = sigmoid(Z[z + H + j] + Zh[z + H + j]); //               f = σ(z_f)
-          const g = Math.tanh(Z[z + 2 * H + j] + Zh[z + 2 * H + j]); //     g = tanh(z_g)
-          const o = sigmoid(Z[z + 3 * H + j] + Zh[z + 3 * H + j]); //       o = σ(z_o)
-          Z[z + j] = i;
-          Z[z + H + j] = f;
-          Z[z + 2 * H + j] = g;
-          Z[z + 3 * H + j] = o;
-          const ct = f * cPrev[s + j] + i * g; //                           c_t = f ⊙ c_{t−1} + i ⊙ g
-          c[s + j] = ct;
-          tc[s + j] = Math.tanh(ct);
-          h[s + j] = o * tc[s + j]; //                                      h_t = o ⊙ tanh(c_t)
-        }
-      }
+      gatesForward(G[t - 1], zh, C[t - 1], C[t], TC[t - 1], S[t]); // i, f, g, o;  c_t;  tanh(c_t);  h_t
     }
     this.last = { batch: B, xtm, gates, cells, tanhCells, states };
     return S[T];
@@ -115,26 +112,9 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
     const dz = this.blocks.get(dZ, B);
     const dh = copy(dOut, this.dhBuffers.get(B, H, dt)); //      dh_T = ∂L/∂h_T
     const dc = this.dcBuffers.get(B, H, dt).fill(0); //          nothing reaches c_T from a step T + 1
-    const Dh = dh.data, Dc = dc.data;
     for (let t = T; t >= 1; t--) {
-      const A = G[t - 1].data, cPrev = C[t - 1].data, tc = TC[t - 1].data, D = dz[t - 1].data;
-      let cellSquares = 0;
-      for (let r = 0; r < B; r++) {
-        const z = r * 4 * H, s = r * H;
-        for (let j = 0; j < H; j++) {
-          const i = A[z + j], f = A[z + H + j], g = A[z + 2 * H + j], o = A[z + 3 * H + j];
-          const dhv = Dh[s + j], tch = tc[s + j];
-          const dcv = Dc[s + j] + dhv * o * (1 - tch * tch); //             dc_t = dc + dh_t ⊙ o ⊙ (1 − tanh²(c_t))
-          cellSquares += dcv * dcv;
-          D[z + j] = dcv * g * i * (1 - i); //                              dz_i = dc_t ⊙ g ⊙ i(1 − i)
-          D[z + H + j] = dcv * cPrev[s + j] * f * (1 - f); //               dz_f = dc_t ⊙ c_{t−1} ⊙ f(1 − f)
-          D[z + 2 * H + j] = dcv * i * (1 - g * g); //                      dz_g = dc_t ⊙ i ⊙ (1 − g²)
-          D[z + 3 * H + j] = dhv * tch * o * (1 - o); //                    dz_o = dh_t ⊙ tanh(c_t) ⊙ o(1 − o)
-          Dc[s + j] = dcv * f; //                                           dc_{t−1} = dc_t ⊙ f
-        }
-      }
       this.gradNorms[t - 1] = blockNorm(dh);
-      this.cellGradNorms[t - 1] = Math.sqrt(cellSquares);
+      this.cellGradNorms[t - 1] = Math.sqrt(gatesBackward(G[t - 1], C[t - 1], TC[t - 1], dh, dc, dz[t - 1])); // dz_t, dc_{t−1}
       if (t > 1) matmulTransB(dz[t - 1], this.Wh, dh); //          dh_{t−1} = dz_t·Whᵀ
     }
     matmulTransA(last.xtm, dZ, this.dWx); //                       dWx = Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ
