@@ -22,12 +22,12 @@
 // Initial weights: Wx Glorot-uniform and Wh orthogonal, block by block (./sequence.ts); b = 0 except the forget
 // gate's, b_f = 1, so that at the start f = σ(1) ≈ 0.73 and the cell remembers (Jozefowicz et al., 2015).
 import { type Matrix } from "../core/matrix";
-import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
+import { matmul, matmulTransB, addRowVector, copy } from "../core/ops";
 import type { BackwardOptions } from "./layers";
 import { Recurrent } from "./recurrent";
 import { Buffers } from "../core/buffers";
 import { activeKernels } from "../engine/active";
-import { toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
+import { blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
 
 export type LSTMOptions = RecurrentOptions;
 
@@ -54,7 +54,6 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
   readonly cellGradNorms: Float64Array;
 
   private last: { batch: number; xtm: Matrix; gates: Matrix; cells: Matrix; tanhCells: Matrix; states: Matrix } | null = null;
-  private readonly xtmBuffers = new Buffers(); //     X_tm: (T·B) × I
   private readonly gateBuffers = new Buffers(); //    [i f g o] after their σ/tanh, every step: (T·B) × 4H
   private readonly cellBuffers = new Buffers(); //    c_0 … c_T: ((T+1)·B) × H, block 0 = 0
   private readonly tanhCellBuffers = new Buffers(); // tanh(c_1) … tanh(c_T): (T·B) × H
@@ -63,9 +62,6 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
   private readonly dZBuffers = new Buffers(); //      dz_1 … dz_T: (T·B) × 4H
   private readonly dhBuffers = new Buffers(); //      dh_t: B × H
   private readonly dcBuffers = new Buffers(); //      dc: B × H
-  private readonly dXtmBuffers = new Buffers(); //    dX_tm: (T·B) × I
-  private readonly dXBuffers = new Buffers(); //      dX: B × (T·I)
-  private readonly blocks = new StepBlocks();
 
   constructor(options: LSTMOptions) {
     super("lstm", 4, options);
@@ -79,11 +75,7 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
 
   forward(x: Matrix): Matrix {
     const T = this.steps, H = this.hidden, B = x.rows, dt = this.dtype;
-    if (x.cols !== T * this.inputs) {
-      throw new Error(`${this.describe()}: input is ${x.shape} but a row must hold steps·inputs = ${T}·${this.inputs} = ${T * this.inputs} values`);
-    }
-    if (B === 0) throw new Error(`${this.describe()}: the batch is empty (0 rows)`);
-    const xtm = toTimeMajor(x, T, this.xtmBuffers.get(T * B, this.inputs, dt));
+    const xtm = this.timeMajorInput(x); //                       X_tm: (T·B) × I
     const gates = this.gateBuffers.get(T * B, 4 * H, dt), cells = this.cellBuffers.get((T + 1) * B, H, dt);
     const tanhCells = this.tanhCellBuffers.get(T * B, H, dt), states = this.stateBuffers.get((T + 1) * B, H, dt);
     const zh = this.zhBuffers.get(B, 4 * H, dt);
@@ -103,10 +95,8 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
   backward(dOut: Matrix): Matrix;
   backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
   backward(dOut: Matrix, options: BackwardOptions = {}): Matrix | null {
-    const last = this.last;
-    if (last === null) throw new Error(`${this.describe()}.backward: call forward first`);
+    const last = this.backwardStart(this.last, dOut);
     const T = this.steps, H = this.hidden, B = last.batch, dt = this.dtype;
-    if (dOut.rows !== B || dOut.cols !== H) throw new Error(`${this.describe()}.backward: dH is ${dOut.shape} but the output h_T was ${B}×${H}`);
     const G = this.blocks.get(last.gates, B), C = this.blocks.get(last.cells, B), TC = this.blocks.get(last.tanhCells, B);
     const dZ = this.dZBuffers.get(T * B, 4 * H, dt);
     const dz = this.blocks.get(dZ, B);
@@ -117,12 +107,7 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
       this.cellGradNorms[t - 1] = Math.sqrt(gatesBackward(G[t - 1], C[t - 1], TC[t - 1], dh, dc, dz[t - 1])); // dz_t, dc_{t−1}
       if (t > 1) matmulTransB(dz[t - 1], this.Wh, dh); //          dh_{t−1} = dz_t·Whᵀ
     }
-    matmulTransA(last.xtm, dZ, this.dWx); //                       dWx = Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ
-    matmulTransA(this.blocks.head(last.states, T * B), dZ, this.dWh); // dWh = Σ_t h_{t−1}ᵀ·dz_t
-    sumRows(dZ, this.db); //                                       db = Σ_t Σ_rows dz_t
-    if (options.inputGrad === false) return null; //               the data needs no gradient
-    const dXtm = matmulTransB(dZ, this.Wx, this.dXtmBuffers.get(T * B, this.inputs, dt)); // dx_t = dz_t·Wxᵀ
-    return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, dt));
+    return this.sequenceGradients(last.xtm, last.states, dZ, B, options); // dWx, dWh, db; dX (./recurrent.ts)
   }
 
   /** c_1 … c_T of example `b` of the last forward: T × H (a copy). */

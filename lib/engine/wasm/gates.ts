@@ -11,21 +11,24 @@ export class WasmGates extends WasmRearrangements {
   /** One step forward: i, f, g, o into gates; c, tc = tanh(c), h = o ⊙ tc (lib/engine/kernels.ts) */
   lstmGatesForward(gates: FloatArray, zh: FloatArray, cPrev: FloatArray, c: FloatArray, tc: FloatArray, h: FloatArray,
                    rows: number, hidden: number): void {
-    const wide = 4 * rows * hidden, narrow = rows * hidden, at = this.at;
-    const inMemory = this.place(gates, wide, 0) && this.place(zh, wide, 1) && this.place(cPrev, narrow, 2) &&
-      this.place(c, narrow, 3) && this.place(tc, narrow, 4) && this.place(h, narrow, 5);
-    if (!inMemory) return this.fallback.lstmGatesForward(gates, zh, cPrev, c, tc, h, rows, hidden);
+    if (!this.placed(rows, hidden, gates, zh, cPrev, c, tc, h)) return this.fallback.lstmGatesForward(gates, zh, cPrev, c, tc, h, rows, hidden);
+    const at = this.at;
     this.lstmGatesForwardFn(rows, hidden, at[0], at[1], at[2], at[3], at[4], at[5]);
   }
 
   /** One step backward: dz, dc ← dc_t ⊙ f; returns Σ dc_t² (lib/engine/kernels.ts) */
   lstmGatesBackward(gates: FloatArray, cPrev: FloatArray, tc: FloatArray, dh: FloatArray, dc: FloatArray, dz: FloatArray,
                     rows: number, hidden: number): number {
-    const wide = 4 * rows * hidden, narrow = rows * hidden, at = this.at;
-    const inMemory = this.place(gates, wide, 0) && this.place(cPrev, narrow, 1) && this.place(tc, narrow, 2) &&
-      this.place(dh, narrow, 3) && this.place(dc, narrow, 4) && this.place(dz, wide, 5);
-    if (!inMemory) return this.fallback.lstmGatesBackward(gates, cPrev, tc, dh, dc, dz, rows, hidden);
-    return this.lstmGatesBackwardFn(rows, hidden, at[0], at[1], at[2], at[3], at[4], at[5]);
+    if (!this.placed(rows, hidden, gates, dz, cPrev, tc, dh, dc)) return this.fallback.lstmGatesBackward(gates, cPrev, tc, dh, dc, dz, rows, hidden);
+    const at = this.at; //                                  gates, dz, cPrev, tc, dh, dc
+    return this.lstmGatesBackwardFn(rows, hidden, at[0], at[2], at[3], at[4], at[5], at[1]);
+  }
+
+  /** The addresses of two arrays of rows × 4H numbers then four of rows × H, in order into `at`; false unless all are float32 in memory. */
+  private placed(rows: number, hidden: number, w0: FloatArray, w1: FloatArray, n0: FloatArray, n1: FloatArray, n2: FloatArray, n3: FloatArray): boolean {
+    const wide = 4 * rows * hidden, narrow = rows * hidden;
+    return this.place(w0, wide, 0) && this.place(w1, wide, 1) &&
+      this.place(n0, narrow, 2) && this.place(n1, narrow, 3) && this.place(n2, narrow, 4) && this.place(n3, narrow, 5);
   }
 
   /** at[slot] = the address of a (which must hold `length` numbers); false unless it is float32 and in memory. */
