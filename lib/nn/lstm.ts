@@ -19,6 +19,9 @@
 // Along the cell path the gradient is multiplied by f at each step: where the forget gate stays near 1, it
 // travels back many steps without shrinking. `gradNorms` keeps ‖dh_t‖, `cellGradNorms` ‖dc_t‖.
 //
+// Per step, after the product h_{t−1}·Wh, the gates' element-wise work is one kernel call each way (lstmGatesForward,
+// lstmGatesBackward: the loops in lib/engine/kernels-js-gates.ts, four units per instruction in WebAssembly).
+//
 // Initial weights: Wx Glorot-uniform and Wh orthogonal, block by block (./sequence.ts); b = 0 except the forget
 // gate's, b_f = 1, so that at the start f = σ(1) ≈ 0.73 and the cell remembers (Jozefowicz et al., 2015).
 import { type Matrix } from "../core/matrix";
