@@ -24,9 +24,10 @@ exports.Layer = Layer; exports.Scale = Scale; exports.helper = helper;`,
 exports.api = { Thing: function Thing(v) { if (!new.target) throw new Error("needs new"); this.v = v; } }; // as wasmApi (WebAssembly)
 class WasmKernels { im2col(x) { return x + 3; } matmul() { return 8; } }
 exports.WasmKernels = WasmKernels;`,
+  "lib/engine/kernels-js-gates.js": `exports.gateLoops = { lstmGatesForward(x) { return x + 4; } }; // a kernels object with neither matmul nor im2col`,
   "lib/train/stop.js": `class EarlyStopping { afterEpoch() { return "stop"; } }\nexports.EarlyStopping = EarlyStopping;`,
   // re-exports as TypeScript compiles `export * from`: getters
-  "lib/index.js": ["nn/layers", "nn/im2col", "nn/conv", "core/ops", "engine/gemm", "engine/kernels-js", "train/stop"]
+  "lib/index.js": ["nn/layers", "nn/im2col", "nn/conv", "core/ops", "engine/gemm", "engine/kernels-js", "engine/kernels-js-gates", "train/stop"]
     .map((m) => `{ const m = require("./${m}"); for (const k of Object.keys(m)) Object.defineProperty(exports, k, { enumerable: true, get: () => m[k] }); }`)
     .join("\n"),
   "student.js": `const lib = require("./lib/index");
@@ -56,6 +57,10 @@ const wasm = new lib.WasmKernels();
 out.kernels = [run(() => lib.jsKernels.im2col(1)), run(() => wasm.im2col(1)), lib.jsKernels.matmul(), wasm.matmul(), run(() => new lib.api.Thing(6).v)];
 liftKernels();
 out.kernelsAfter = [lib.jsKernels.im2col(1), wasm.im2col(1)];
+const liftGates = guard.block({ exercise: "14.2", why: "write the gates yourself", names: ["Kernels.lstmGatesForward"] });
+out.gates = [run(() => lib.gateLoops.lstmGatesForward(1))];
+liftGates();
+out.gates.push(lib.gateLoops.lstmGatesForward(1));
 out.after = [im2col(1), kept(1), new lib.Scale().forward(1), new Mine().backward(1), lib.softmaxRows(), lib.gemm(), guard.active()];
 out.instance = new Mine() instanceof lib.Scale && new lib.Scale() instanceof lib.Layer;
 out.intactBefore = guard.intact();
@@ -117,6 +122,9 @@ describe("the library guard", () => {
       9, 8, 6, // and an engine object that is not a kernel (wasmApi, JavaScript's WebAssembly) is left as it is
     ]);
     expect(out.kernelsAfter).toEqual([3, 4]);
+  });
+  it("blocks the LSTM's gates kernels too (an engine object with lstmGatesForward, without matmul or im2col), for 14.2", () => {
+    expect(out.gates).toEqual(["ERR the kernel lstmGatesForward (lib/engine/kernels-js-gates) is off limits in exercise 14.2: write the gates yourself", 5]);
   });
   it("tells when a notebook replaced one of JavaScript's or the library's functions", () => {
     expect(out.intactBefore).toBe(null);

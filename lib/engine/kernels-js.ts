@@ -4,6 +4,7 @@
 import type { FloatArray } from "./kernels";
 import { blockedProducts, simpleProducts } from "./gemm";
 import { convLoops } from "./kernels-js-conv";
+import { gateLoops } from "./kernels-js-gates";
 
 /** Whether all arrays are float32: then the products take the blocked loops, compiled for that one type. */
 function allFloat32(a: FloatArray, b: FloatArray, c: FloatArray): boolean {
@@ -125,6 +126,8 @@ export const jsKernels = {
       w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps);
     }
   },
+  // the LSTM's gates, one time step forward and backward (lib/engine/kernels-js-gates.ts)
+  ...gateLoops,
 };
 
 /** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */

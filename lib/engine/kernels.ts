@@ -76,6 +76,22 @@ export interface Kernels {
   matmulBatched(a: FloatArray, b: FloatArray, c: FloatArray, count: number, m: number, k: number, n: number,
                 transA: boolean, transB: boolean): void;
 
+  // --- The LSTM's gates (chapter 14): one time step's element-wise work, after its products ---------------------
+  // Gate rows hold 4H numbers, blocks of H in the order i, f, g, o; cell and hidden rows H; `rows` rows of each.
+  // Float32 kernels may use their own σ and tanh: within a few float32 roundings of these loops' Math.exp, Math.tanh.
+  /**
+   * gates = Zx (x_t·Wx + b) on entry; with a = Zx + Zh:  i, f, o = σ(a_i, a_f, a_o), g = tanh(a_g), written into gates;
+   * c = f ⊙ cPrev + i ⊙ g,  tc = tanh(c),  h = o ⊙ tc
+   */
+  lstmGatesForward(gates: FloatArray, zh: FloatArray, cPrev: FloatArray, c: FloatArray, tc: FloatArray, h: FloatArray,
+                   rows: number, hidden: number): void;
+  /**
+   * dc_t = dc + dh ⊙ o ⊙ (1 − tc²);  dz = [dc_t ⊙ g ⊙ i(1 − i) | dc_t ⊙ cPrev ⊙ f(1 − f) | dc_t ⊙ i ⊙ (1 − g²) |
+   * dh ⊙ tc ⊙ o(1 − o)];  dc ← dc_t ⊙ f.  Returns Σ dc_t² (over all rows and units).
+   */
+  lstmGatesBackward(gates: FloatArray, cPrev: FloatArray, tc: FloatArray, dh: FloatArray, dc: FloatArray, dz: FloatArray,
+                    rows: number, hidden: number): number;
+
   // --- Optimizer updates (issue 31): one parameter's whole update in one call, instead of a JavaScript loop ---
   /**
    * Adam's update of one parameter over w.length numbers (w, dW, m and s of that length), each line in float64
@@ -105,5 +121,6 @@ export const KERNEL_METHODS = [
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
   "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices",
   "matmulBatched", // batched small products
-  "adamUpdate", // the optimizer updates (the block at the end of the interface)
+  "lstmGatesForward", "lstmGatesBackward", // the LSTM's gates
+  "adamUpdate", // the optimizer updates (the last block of the interface)
 ] as const;

@@ -19,18 +19,36 @@
 // Along the cell path the gradient is multiplied by f at each step: where the forget gate stays near 1, it
 // travels back many steps without shrinking. `gradNorms` keeps ‖dh_t‖, `cellGradNorms` ‖dc_t‖.
 //
+// Per step, after the product h_{t−1}·Wh, the gates' element-wise work is one kernel call each way (lstmGatesForward,
+// lstmGatesBackward: the loops in lib/engine/kernels-js-gates.ts, four units per instruction in WebAssembly).
+//
 // Initial weights: Wx Glorot-uniform and Wh orthogonal, block by block (./sequence.ts); b = 0 except the forget
 // gate's, b_f = 1, so that at the start f = σ(1) ≈ 0.73 and the cell remembers (Jozefowicz et al., 2015).
 import { type Matrix } from "../core/matrix";
-import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
+import { matmul, matmulTransB, addRowVector, copy } from "../core/ops";
 import type { BackwardOptions } from "./layers";
 import { Recurrent } from "./recurrent";
 import { Buffers } from "../core/buffers";
-import { toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
+import { activeKernels } from "../engine/active";
+import { blockNorm, stateSequence, type RecurrentOptions } from "./sequence";
 
 export type LSTMOptions = RecurrentOptions;
 
-const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+/**
+ * One step's gates, after its products: `gates` holds x_t·Wx + b (B × 4H) and `zh` h_{t−1}·Wh; with z = the two summed,
+ *   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)  (written into gates),  c = f ⊙ c_{t−1} + i ⊙ g,  h = o ⊙ tanh(c)
+ */
+function gatesForward(gates: Matrix, zh: Matrix, cPrev: Matrix, c: Matrix, tanhC: Matrix, h: Matrix): void {
+  activeKernels().lstmGatesForward(gates.data, zh.data, cPrev.data, c.data, tanhC.data, h.data, h.rows, h.cols);
+}
+
+/**
+ * One step back through the gates: dc_t = dc + dh_t ⊙ o ⊙ (1 − tanh²(c_t)); dz_t (B × 4H) from dc_t and dh_t as in
+ * the header; dc ← dc_t ⊙ f (= dc_{t−1}). Returns Σ dc_t², for ‖dc_t‖.
+ */
+function gatesBackward(gates: Matrix, cPrev: Matrix, tanhC: Matrix, dh: Matrix, dc: Matrix, dz: Matrix): number {
+  return activeKernels().lstmGatesBackward(gates.data, cPrev.data, tanhC.data, dh.data, dc.data, dz.data, dh.rows, dh.cols);
+}
 
 /** An LSTM over rows of steps·inputs values (step-major); outputs the last hidden state, B × hidden. */
 export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  Wh: H × 4H,  b: 1 × 4H  (./recurrent.ts)
@@ -39,7 +57,6 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
   readonly cellGradNorms: Float64Array;
 
   private last: { batch: number; xtm: Matrix; gates: Matrix; cells: Matrix; tanhCells: Matrix; states: Matrix } | null = null;
-  private readonly xtmBuffers = new Buffers(); //     X_tm: (T·B) × I
   private readonly gateBuffers = new Buffers(); //    [i f g o] after their σ/tanh, every step: (T·B) × 4H
   private readonly cellBuffers = new Buffers(); //    c_0 … c_T: ((T+1)·B) × H, block 0 = 0
   private readonly tanhCellBuffers = new Buffers(); // tanh(c_1) … tanh(c_T): (T·B) × H
@@ -48,9 +65,6 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
   private readonly dZBuffers = new Buffers(); //      dz_1 … dz_T: (T·B) × 4H
   private readonly dhBuffers = new Buffers(); //      dh_t: B × H
   private readonly dcBuffers = new Buffers(); //      dc: B × H
-  private readonly dXtmBuffers = new Buffers(); //    dX_tm: (T·B) × I
-  private readonly dXBuffers = new Buffers(); //      dX: B × (T·I)
-  private readonly blocks = new StepBlocks();
 
   constructor(options: LSTMOptions) {
     super("lstm", 4, options);
@@ -64,11 +78,7 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
 
   forward(x: Matrix): Matrix {
     const T = this.steps, H = this.hidden, B = x.rows, dt = this.dtype;
-    if (x.cols !== T * this.inputs) {
-      throw new Error(`${this.describe()}: input is ${x.shape} but a row must hold steps·inputs = ${T}·${this.inputs} = ${T * this.inputs} values`);
-    }
-    if (B === 0) throw new Error(`${this.describe()}: the batch is empty (0 rows)`);
-    const xtm = toTimeMajor(x, T, this.xtmBuffers.get(T * B, this.inputs, dt));
+    const xtm = this.timeMajorInput(x); //                       X_tm: (T·B) × I
     const gates = this.gateBuffers.get(T * B, 4 * H, dt), cells = this.cellBuffers.get((T + 1) * B, H, dt);
     const tanhCells = this.tanhCellBuffers.get(T * B, H, dt), states = this.stateBuffers.get((T + 1) * B, H, dt);
     const zh = this.zhBuffers.get(B, 4 * H, dt);
@@ -76,28 +86,10 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
     const G = this.blocks.get(gates, B), C = this.blocks.get(cells, B), TC = this.blocks.get(tanhCells, B), S = this.blocks.get(states, B);
     C[0].fill(0); //                                             c_0 = 0
     S[0].fill(0); //                                             h_0 = 0
-    const Zh = zh.data;
     for (let t = 1; t <= T; t++) {
       if (t > 1) matmul(S[t - 1], this.Wh, zh); //                h_{t−1}·Wh, all four gates in one product
       else zh.fill(0); //                                         h_0·Wh = 0
-      const Z = G[t - 1].data, cPrev = C[t - 1].data, c = C[t].data, tc = TC[t - 1].data, h = S[t].data;
-      for (let r = 0; r < B; r++) {
-        const z = r * 4 * H, s = r * H;
-        for (let j = 0; j < H; j++) {
-          const i = sigmoid(Z[z + j] + Zh[z + j]); //                       i = σ(z_i)
-          const f = sigmoid(Z[z + H + j] + Zh[z + H + j]); //               f = σ(z_f)
-          const g = Math.tanh(Z[z + 2 * H + j] + Zh[z + 2 * H + j]); //     g = tanh(z_g)
-          const o = sigmoid(Z[z + 3 * H + j] + Zh[z + 3 * H + j]); //       o = σ(z_o)
-          Z[z + j] = i;
-          Z[z + H + j] = f;
-          Z[z + 2 * H + j] = g;
-          Z[z + 3 * H + j] = o;
-          const ct = f * cPrev[s + j] + i * g; //                           c_t = f ⊙ c_{t−1} + i ⊙ g
-          c[s + j] = ct;
-          tc[s + j] = Math.tanh(ct);
-          h[s + j] = o * tc[s + j]; //                                      h_t = o ⊙ tanh(c_t)
-        }
-      }
+      gatesForward(G[t - 1], zh, C[t - 1], C[t], TC[t - 1], S[t]); // i, f, g, o;  c_t;  tanh(c_t);  h_t
     }
     this.last = { batch: B, xtm, gates, cells, tanhCells, states };
     return S[T];
@@ -106,43 +98,19 @@ export class LSTM extends Recurrent { // Wx: I × 4H (gate blocks i, f, g, o),  
   backward(dOut: Matrix): Matrix;
   backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
   backward(dOut: Matrix, options: BackwardOptions = {}): Matrix | null {
-    const last = this.last;
-    if (last === null) throw new Error(`${this.describe()}.backward: call forward first`);
+    const last = this.backwardStart(this.last, dOut);
     const T = this.steps, H = this.hidden, B = last.batch, dt = this.dtype;
-    if (dOut.rows !== B || dOut.cols !== H) throw new Error(`${this.describe()}.backward: dH is ${dOut.shape} but the output h_T was ${B}×${H}`);
     const G = this.blocks.get(last.gates, B), C = this.blocks.get(last.cells, B), TC = this.blocks.get(last.tanhCells, B);
     const dZ = this.dZBuffers.get(T * B, 4 * H, dt);
     const dz = this.blocks.get(dZ, B);
     const dh = copy(dOut, this.dhBuffers.get(B, H, dt)); //      dh_T = ∂L/∂h_T
     const dc = this.dcBuffers.get(B, H, dt).fill(0); //          nothing reaches c_T from a step T + 1
-    const Dh = dh.data, Dc = dc.data;
     for (let t = T; t >= 1; t--) {
-      const A = G[t - 1].data, cPrev = C[t - 1].data, tc = TC[t - 1].data, D = dz[t - 1].data;
-      let cellSquares = 0;
-      for (let r = 0; r < B; r++) {
-        const z = r * 4 * H, s = r * H;
-        for (let j = 0; j < H; j++) {
-          const i = A[z + j], f = A[z + H + j], g = A[z + 2 * H + j], o = A[z + 3 * H + j];
-          const dhv = Dh[s + j], tch = tc[s + j];
-          const dcv = Dc[s + j] + dhv * o * (1 - tch * tch); //             dc_t = dc + dh_t ⊙ o ⊙ (1 − tanh²(c_t))
-          cellSquares += dcv * dcv;
-          D[z + j] = dcv * g * i * (1 - i); //                              dz_i = dc_t ⊙ g ⊙ i(1 − i)
-          D[z + H + j] = dcv * cPrev[s + j] * f * (1 - f); //               dz_f = dc_t ⊙ c_{t−1} ⊙ f(1 − f)
-          D[z + 2 * H + j] = dcv * i * (1 - g * g); //                      dz_g = dc_t ⊙ i ⊙ (1 − g²)
-          D[z + 3 * H + j] = dhv * tch * o * (1 - o); //                    dz_o = dh_t ⊙ tanh(c_t) ⊙ o(1 − o)
-          Dc[s + j] = dcv * f; //                                           dc_{t−1} = dc_t ⊙ f
-        }
-      }
       this.gradNorms[t - 1] = blockNorm(dh);
-      this.cellGradNorms[t - 1] = Math.sqrt(cellSquares);
+      this.cellGradNorms[t - 1] = Math.sqrt(gatesBackward(G[t - 1], C[t - 1], TC[t - 1], dh, dc, dz[t - 1])); // dz_t, dc_{t−1}
       if (t > 1) matmulTransB(dz[t - 1], this.Wh, dh); //          dh_{t−1} = dz_t·Whᵀ
     }
-    matmulTransA(last.xtm, dZ, this.dWx); //                       dWx = Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ
-    matmulTransA(this.blocks.head(last.states, T * B), dZ, this.dWh); // dWh = Σ_t h_{t−1}ᵀ·dz_t
-    sumRows(dZ, this.db); //                                       db = Σ_t Σ_rows dz_t
-    if (options.inputGrad === false) return null; //               the data needs no gradient
-    const dXtm = matmulTransB(dZ, this.Wx, this.dXtmBuffers.get(T * B, this.inputs, dt)); // dx_t = dz_t·Wxᵀ
-    return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, dt));
+    return this.sequenceGradients(last.xtm, last.states, dZ, B, options); // dWx, dWh, db; dX (./recurrent.ts)
   }
 
   /** c_1 … c_T of example `b` of the last forward: T × H (a copy). */

@@ -17,11 +17,11 @@
 // so its norm shrinks or grows about geometrically (vanishing and exploding gradients). `gradNorms` keeps
 // ‖dh_t‖ of the last backward, to watch it happen.
 import { type Matrix } from "../core/matrix";
-import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows, copy } from "../core/ops";
+import { matmul, matmulTransB, addRowVector, copy } from "../core/ops";
 import type { BackwardOptions } from "./layers";
 import { Recurrent } from "./recurrent";
 import { Buffers } from "../core/buffers";
-import { toTimeMajor, fromTimeMajor, StepBlocks, blockNorm, type RecurrentOptions } from "./sequence";
+import { blockNorm, type RecurrentOptions } from "./sequence";
 
 export type RNNOptions = RecurrentOptions;
 
@@ -30,13 +30,9 @@ export class RNN extends Recurrent { // Wx: I × H,  Wh: H × H,  b: 1 × H  (./
   readonly name = "RNN";
 
   private last: { batch: number; xtm: Matrix; states: Matrix } | null = null; // what backward needs
-  private readonly xtmBuffers = new Buffers(); //    X_tm: (T·B) × I
   private readonly stateBuffers = new Buffers(); //  h_0 … h_T time-major: ((T+1)·B) × H, block 0 = h_0 = 0
   private readonly dZBuffers = new Buffers(); //     dz_1 … dz_T: (T·B) × H
   private readonly dhBuffers = new Buffers(); //     dh_t: B × H
-  private readonly dXtmBuffers = new Buffers(); //   dX_tm: (T·B) × I
-  private readonly dXBuffers = new Buffers(); //     dX: B × (T·I)
-  private readonly blocks = new StepBlocks();
 
   constructor(options: RNNOptions) {
     super("rnn", 1, options);
@@ -48,11 +44,7 @@ export class RNN extends Recurrent { // Wx: I × H,  Wh: H × H,  b: 1 × H  (./
 
   forward(x: Matrix): Matrix {
     const T = this.steps, H = this.hidden, B = x.rows;
-    if (x.cols !== T * this.inputs) {
-      throw new Error(`${this.describe()}: input is ${x.shape} but a row must hold steps·inputs = ${T}·${this.inputs} = ${T * this.inputs} values`);
-    }
-    if (B === 0) throw new Error(`${this.describe()}: the batch is empty (0 rows)`);
-    const xtm = toTimeMajor(x, T, this.xtmBuffers.get(T * B, this.inputs, this.dtype));
+    const xtm = this.timeMajorInput(x); //                        X_tm: (T·B) × I
     const states = this.stateBuffers.get((T + 1) * B, H, this.dtype);
     const h = this.blocks.get(states, B); //                      h[t]: B × H, a view
     h[0].fill(0); //                                              h_0 = 0
@@ -73,10 +65,8 @@ export class RNN extends Recurrent { // Wx: I × H,  Wh: H × H,  b: 1 × H  (./
   backward(dOut: Matrix): Matrix;
   backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
   backward(dOut: Matrix, options: BackwardOptions = {}): Matrix | null {
-    const last = this.last;
-    if (last === null) throw new Error(`${this.describe()}.backward: call forward first`);
+    const last = this.backwardStart(this.last, dOut);
     const T = this.steps, H = this.hidden, B = last.batch;
-    if (dOut.rows !== B || dOut.cols !== H) throw new Error(`${this.describe()}.backward: dH is ${dOut.shape} but the output h_T was ${B}×${H}`);
     const h = this.blocks.get(last.states, B);
     const dZ = this.dZBuffers.get(T * B, H, this.dtype);
     const dz = this.blocks.get(dZ, B);
@@ -87,11 +77,6 @@ export class RNN extends Recurrent { // Wx: I × H,  Wh: H × H,  b: 1 × H  (./
       for (let k = 0; k < D.length; k++) Dz[k] = D[k] * (1 - Ht[k] * Ht[k]); // dz_t = dh_t ⊙ (1 − h_t²)
       if (t > 1) matmulTransB(dz[t - 1], this.Wh, dh); //          dh_{t−1} = dz_t·Whᵀ
     }
-    matmulTransA(last.xtm, dZ, this.dWx); //                       dWx = Σ_t x_tᵀ·dz_t = X_tmᵀ·dZ
-    matmulTransA(this.blocks.head(last.states, T * B), dZ, this.dWh); // dWh = Σ_t h_{t−1}ᵀ·dz_t
-    sumRows(dZ, this.db); //                                       db = Σ_t Σ_rows dz_t
-    if (options.inputGrad === false) return null; //               the data needs no gradient
-    const dXtm = matmulTransB(dZ, this.Wx, this.dXtmBuffers.get(T * B, this.inputs, this.dtype)); // dx_t = dz_t·Wxᵀ
-    return fromTimeMajor(dXtm, T, this.dXBuffers.get(B, T * this.inputs, this.dtype));
+    return this.sequenceGradients(last.xtm, last.states, dZ, B, options); // dWx, dWh, db; dX (./recurrent.ts)
   }
 }

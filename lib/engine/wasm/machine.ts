@@ -61,6 +61,9 @@ export class WasmMachine {
   protected readonly sumRowsFn: (m: number, n: number, a: number, out: number) => void;
   protected readonly convPart: ConvPartFn;
   protected readonly gemmBatchedFn: GemmBatchedFn;
+  // the LSTM's gates (assembly/gates.ts; lib/engine/wasm/gates.ts calls them)
+  protected readonly lstmGatesForwardFn: (rows: number, hidden: number, gates: number, zh: number, cPrev: number, c: number, tc: number, h: number) => void;
+  protected readonly lstmGatesBackwardFn: (rows: number, hidden: number, gates: number, cPrev: number, tc: number, dh: number, dc: number, dz: number) => number;
   protected readonly workBytes: number;
   protected scratchAt = -1; // a heap block for copied operands, kept from call to call
   protected scratchBytes = 0;
@@ -96,6 +99,8 @@ export class WasmMachine {
     this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
     this.convPart = fns.convPart as ConvPartFn;
     this.gemmBatchedFn = fns.gemmBatched as GemmBatchedFn;
+    this.lstmGatesForwardFn = fns.lstmGatesForward as WasmMachine["lstmGatesForwardFn"]; //   the LSTM's gates
+    this.lstmGatesBackwardFn = fns.lstmGatesBackward as WasmMachine["lstmGatesBackwardFn"];
     this.pool = this.threads > 1 ? new WorkerPool(module, this.memory, this.threads - 1, this.slots) : null;
   }
 

@@ -331,3 +331,5 @@ export { addScaled, addRowVector, sumRows, reluForward, reluBackward, adamUpdate
 export { convPart } from "./conv";
 // The batched small products (attention heads) are in batched.ts.
 export { gemmBatched } from "./batched";
+// The LSTM's gates, one time step forward or backward (chapter 14), are in gates.ts.
+export { lstmGatesForward, lstmGatesBackward } from "./gates";
