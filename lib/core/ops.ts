@@ -102,23 +102,18 @@ export function map(a: Matrix, f: (v: number, i: number, j: number) => number, o
 }
 
 /** A + B, entry by entry.  out may be A or B. */
-export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  const y = elementwise("add", a, b, out);
-  activeKernels().add(a.data, b.data, y.data);
-  return y;
-}
+export function add(a: Matrix, b: Matrix, out?: Matrix): Matrix { return entryByEntry("add", a, b, out); }
 
 /** A − B, entry by entry.  out may be A or B. */
-export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  const y = elementwise("sub", a, b, out);
-  activeKernels().sub(a.data, b.data, y.data);
-  return y;
-}
+export function sub(a: Matrix, b: Matrix, out?: Matrix): Matrix { return entryByEntry("sub", a, b, out); }
 
 /** A ⊙ B (Hadamard product), entry by entry.  out may be A or B. */
-export function hadamard(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  const y = elementwise("hadamard", a, b, out);
-  activeKernels().hadamard(a.data, b.data, y.data);
+export function hadamard(a: Matrix, b: Matrix, out?: Matrix): Matrix { return entryByEntry("hadamard", a, b, out); }
+
+/** The kernel `op` on A and B entry by entry (add, sub, hadamard), after checking they have one shape. */
+function entryByEntry(op: "add" | "sub" | "hadamard", a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  const y = elementwise(op, a, b, out);
+  activeKernels()[op](a.data, b.data, y.data);
   return y;
 }
 

@@ -34,6 +34,11 @@ export abstract class Activation extends Layer {
   protected gradFor(a: Matrix): Matrix {
     return this.dZBuffers.get(a.rows, a.cols, a.dtype);
   }
+
+  /** An activation's config is its name in lower case: { type: "sigmoid" }, "tanh", "softmax". */
+  config(): LayerConfig {
+    return { type: this.name.toLowerCase() };
+  }
 }
 
 /** ReLU: A = max(0, Z). */
@@ -73,10 +78,6 @@ export class Sigmoid extends Activation {
     for (let i = 0; i < D.length; i++) D[i] = G[i] * A[i] * (1 - A[i]);
     return dZ;
   }
-
-  config(): LayerConfig {
-    return { type: "sigmoid" };
-  }
 }
 
 /** Tanh: A = tanh(Z). */
@@ -96,10 +97,6 @@ export class Tanh extends Activation {
     const A = a.data, G = dA.data, D = dZ.data;
     for (let i = 0; i < D.length; i++) D[i] = G[i] * (1 - A[i] * A[i]);
     return dZ;
-  }
-
-  config(): LayerConfig {
-    return { type: "tanh" };
   }
 }
 
@@ -128,10 +125,6 @@ export class Softmax extends Activation {
       for (let j = 0; j < n; j++) D[r + j] = P[r + j] * (G[r + j] - gp);
     }
     return dZ;
-  }
-
-  config(): LayerConfig {
-    return { type: "softmax" };
   }
 }
 

@@ -10,8 +10,8 @@
 //   dβ = Σᵢ dyᵢ,   dγ = Σᵢ dyᵢ·x̂ᵢ,   dxᵢ = (1/√(σ² + ε))·(dx̂ᵢ − (1/m)·Σⱼ dx̂ⱼ − x̂ᵢ·(1/m)·Σⱼ dx̂ⱼ·x̂ⱼ)
 // In evaluation mode μ and σ² are constants, so dxᵢ = dx̂ᵢ/√(running σ² + ε).
 import { Matrix, longLived, type DType } from "../core/matrix";
-import { Layer, type LayerConfig, type Param } from "./layers";
-import { Buffers } from "../core/buffers";
+import { type LayerConfig } from "./layers";
+import { Normalisation } from "./normalisation";
 
 export interface BatchNormOptions {
   /** added to the variance before the square root; default 1e-5 */
@@ -23,54 +23,26 @@ export interface BatchNormOptions {
 }
 
 /** BatchNorm over the columns of a batch × features input; γ (gamma) starts at 1, β (beta) at 0. */
-export class BatchNorm extends Layer {
+export class BatchNorm extends Normalisation {
   readonly name = "BatchNorm";
-  readonly features: number;
-  readonly eps: number;
   readonly momentum: number;
-  gamma: Matrix; // γ: 1 × features
-  beta: Matrix; //  β: 1 × features
-  dGamma: Matrix; // ∂L/∂γ: 1 × features
-  dBeta: Matrix; //  ∂L/∂β: 1 × features
-  runningMean: Matrix; // 1 × features, starts at 0
-  runningVar: Matrix; //  1 × features, starts at 1
+  readonly runningMean: Matrix; // 1 × features, starts at 0
+  readonly runningVar: Matrix; //  1 × features, starts at 1
 
   private readonly invStd: Matrix; // 1/√(σ² + ε) of the last forward: 1 × features
-  private xHat: Matrix | null = null; // x̂ of the last forward: batch × features
   private trainingMode = false; // the mode of the last forward (backward needs it)
-  private readonly xHatBuffers = new Buffers();
-  private readonly yBuffers = new Buffers();
-  private readonly dXBuffers = new Buffers();
-  private readonly paramList: Param[];
 
   constructor(features: number, options: BatchNormOptions = {}) {
-    super();
-    if (!Number.isInteger(features) || features < 1) throw new Error(`BatchNorm: features must be a whole number ≥ 1, got ${features}`);
-    const eps = options.eps ?? 1e-5;
-    if (!(typeof eps === "number" && Number.isFinite(eps) && eps > 0)) throw new Error(`BatchNorm: eps must be a positive number, got ${eps}`);
+    super("BatchNorm", features, options.eps, options.dtype);
     const momentum = options.momentum ?? 0.9;
     if (!(typeof momentum === "number" && momentum >= 0 && momentum < 1)) {
       throw new Error(`BatchNorm: momentum must be a number in [0, 1), got ${momentum}`);
     }
-    const dtype = options.dtype ?? "float32";
-    this.features = features;
-    this.eps = eps;
     this.momentum = momentum;
-    this.gamma = longLived(1, features, dtype).fill(1);
-    this.beta = longLived(1, features, dtype);
-    this.dGamma = longLived(1, features, dtype);
-    this.dBeta = longLived(1, features, dtype);
+    const dtype = this.dtype;
     this.runningMean = longLived(1, features, dtype);
     this.runningVar = longLived(1, features, dtype).fill(1);
     this.invStd = Matrix.zeros(1, features, "float64");
-    this.paramList = [
-      { name: "gamma", value: this.gamma, grad: this.dGamma, role: "scale" },
-      { name: "beta", value: this.beta, grad: this.dBeta, role: "bias" },
-    ];
-  }
-
-  get dtype(): DType {
-    return this.gamma.dtype;
   }
 
   forward(x: Matrix, training = false): Matrix {
@@ -110,11 +82,7 @@ export class BatchNorm extends Layer {
   }
 
   backward(dY: Matrix): Matrix {
-    const xHat = this.xHat;
-    if (xHat === null) throw new Error(`${this.describe()}.backward: call forward first`);
-    if (dY.rows !== xHat.rows || dY.cols !== xHat.cols) {
-      throw new Error(`${this.describe()}.backward: dY is ${dY.shape} but the output was ${xHat.shape}`);
-    }
+    const xHat = this.savedXHat(dY);
     const m = xHat.rows, n = this.features, G = dY.data, H = xHat.data, inv = this.invStd.data, g = this.gamma.data;
     const dX = this.dXBuffers.get(m, n, this.dtype), D = dX.data, dG = this.dGamma.data, dB = this.dBeta.data;
     for (let j = 0; j < n; j++) {
@@ -138,14 +106,6 @@ export class BatchNorm extends Layer {
       }
     }
     return dX;
-  }
-
-  params(): Param[] {
-    this.paramList[0].value = this.gamma;
-    this.paramList[0].grad = this.dGamma;
-    this.paramList[1].value = this.beta;
-    this.paramList[1].grad = this.dBeta;
-    return this.paramList;
   }
 
   /** The running averages, used in evaluation mode: saved in model files beside γ and β. */

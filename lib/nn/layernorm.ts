@@ -8,9 +8,9 @@
 // Backward, per token, with dx̂ = dy ⊙ γ (summed over every token of the batch for γ and β):
 //   dβ = Σ dy,   dγ = Σ dy ⊙ x̂,   dxⱼ = (1/√(σ² + ε))·(dx̂ⱼ − (1/n)·Σₖ dx̂ₖ − x̂ⱼ·(1/n)·Σₖ dx̂ₖ·x̂ₖ)
 // the same formula as BatchNorm's, taken along the features of one token instead of down the batch.
-import { Matrix, longLived, type DType } from "../core/matrix";
-import { Layer, type LayerConfig, type Param } from "./layers";
-import { Buffers } from "../core/buffers";
+import { type Matrix, type DType } from "../core/matrix";
+import { type LayerConfig } from "./layers";
+import { Normalisation } from "./normalisation";
 
 export interface LayerNormOptions {
   /** the values normalised together (one token's features) */
@@ -22,43 +22,12 @@ export interface LayerNormOptions {
 }
 
 /** LayerNorm over each block of `features` values of a row; γ (gamma) starts at 1, β (beta) at 0. */
-export class LayerNorm extends Layer {
+export class LayerNorm extends Normalisation {
   readonly name = "LayerNorm";
-  readonly features: number;
-  readonly eps: number;
-  readonly gamma: Matrix; // γ: 1 × features
-  readonly beta: Matrix; //  β: 1 × features
-  readonly dGamma: Matrix;
-  readonly dBeta: Matrix;
-
-  private xHat: Matrix | null = null; // x̂ of the last forward: batch × (tokens·features)
   private invStd: Float64Array = new Float64Array(0); // 1/√(σ² + ε) of each token of the last forward
-  private readonly xHatBuffers = new Buffers();
-  private readonly yBuffers = new Buffers();
-  private readonly dXBuffers = new Buffers();
-  private readonly paramList: Param[];
 
   constructor(options: LayerNormOptions) {
-    super();
-    const { features } = options;
-    if (!Number.isInteger(features) || features < 1) throw new Error(`LayerNorm: features must be a whole number ≥ 1, got ${features}`);
-    const eps = options.eps ?? 1e-5;
-    if (!(typeof eps === "number" && Number.isFinite(eps) && eps > 0)) throw new Error(`LayerNorm: eps must be a positive number, got ${eps}`);
-    const dtype = options.dtype ?? "float32";
-    this.features = features;
-    this.eps = eps;
-    this.gamma = longLived(1, features, dtype).fill(1);
-    this.beta = longLived(1, features, dtype);
-    this.dGamma = longLived(1, features, dtype);
-    this.dBeta = longLived(1, features, dtype);
-    this.paramList = [
-      { name: "gamma", value: this.gamma, grad: this.dGamma, role: "scale" },
-      { name: "beta", value: this.beta, grad: this.dBeta, role: "bias" },
-    ];
-  }
-
-  get dtype(): DType {
-    return this.gamma.dtype;
+    super("LayerNorm", options.features, options.eps, options.dtype);
   }
 
   forward(x: Matrix): Matrix {
@@ -92,11 +61,7 @@ export class LayerNorm extends Layer {
   }
 
   backward(dY: Matrix): Matrix {
-    const xHat = this.xHat;
-    if (xHat === null) throw new Error(`${this.describe()}.backward: call forward first`);
-    if (dY.rows !== xHat.rows || dY.cols !== xHat.cols) {
-      throw new Error(`${this.describe()}.backward: dY is ${dY.shape} but the output was ${xHat.shape}`);
-    }
+    const xHat = this.savedXHat(dY);
     const n = this.features, tokens = (xHat.rows * xHat.cols) / n;
     const dX = this.dXBuffers.get(xHat.rows, xHat.cols, this.dtype);
     const G = dY.data, H = xHat.data, D = dX.data, g = this.gamma.data, dG = this.dGamma.data, dB = this.dBeta.data, inv = this.invStd;
@@ -118,10 +83,6 @@ export class LayerNorm extends Layer {
       }
     }
     return dX;
-  }
-
-  params(): Param[] {
-    return this.paramList;
   }
 
   config(): LayerConfig {

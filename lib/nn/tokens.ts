@@ -2,11 +2,9 @@
 // row b = [x_{b,0} | x_{b,1} | … | x_{b,T−1}], each x_{b,t} a block of `dim` values. The same numbers read as a
 // (batch·T) × dim matrix have one token a row, so a layer applied to every token alike (a Dense shared by all
 // tokens, LayerNorm) is one product over all tokens of the batch: no copy, only another view of the array.
-import { Matrix, longLived, type DType } from "../core/matrix";
-import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows } from "../core/ops";
-import { Buffers } from "../core/buffers";
+import { Matrix, type DType } from "../core/matrix";
 import { Random } from "../core/random";
-import { Layer, type LayerConfig, type Param, type BackwardOptions } from "./layers";
+import { Layer, Dense, type LayerConfig, type Param, type BackwardOptions } from "./layers";
 
 /**
  * The same array seen with another shape (rows·cols unchanged), kept for reuse: a view is made the first time an
@@ -48,22 +46,17 @@ export interface TokenDenseOptions {
 /**
  * One Dense applied to every token, its W and b shared by all tokens:  z_t = x_t·W + b  for each token t.
  * As a (batch·T) × in matrix X:  Z = X·W + b,  dW = Xᵀ·dZ,  db = Σ_rows dZ,  dX = dZ·Wᵀ  (Dense's formulas, over
- * every token of the batch). The patch embedding is one: each 7×7 patch (49 pixels) → a dim-vector.
+ * every token of the batch), so it is a Dense given another view of its input and output arrays. The patch
+ * embedding is one: each 7×7 patch (49 pixels) → a dim-vector.
  */
 export class TokenDense extends Layer {
   readonly name = "TokenDense";
   readonly tokens: number;
   readonly inputs: number;
   readonly outputs: number;
-  readonly weights: Matrix; // W: in × out
-  readonly bias: Matrix; //    b: 1 × out
-  readonly dW: Matrix;
-  readonly db: Matrix;
-  private x: Matrix | null = null; // the last input, as (batch·T) × in
-  private readonly zBuffers = new Buffers();
-  private readonly dXBuffers = new Buffers();
+  private readonly dense: Dense; // W: in × out,  b: 1 × out, applied to X: (batch·T) × in
+  private batch: number | null = null; // the rows of the last input
   private readonly views = new Views();
-  private readonly paramList: Param[];
 
   constructor(options: TokenDenseOptions) {
     super();
@@ -72,51 +65,36 @@ export class TokenDense extends Layer {
     this.tokens = tokens;
     this.inputs = inputs;
     this.outputs = outputs;
-    const dtype = options.dtype ?? "float32";
-    const rng = options.rng ?? new Random(options.seed ?? 0);
-    this.weights = longLived(inputs, outputs, dtype);
-    this.bias = longLived(1, outputs, dtype);
-    this.dW = longLived(inputs, outputs, dtype);
-    this.db = longLived(1, outputs, dtype);
-    initWeights(this.weights, options.init ?? "he", rng);
-    this.paramList = [
-      { name: "W", value: this.weights, grad: this.dW, role: "weight" },
-      { name: "b", value: this.bias, grad: this.db, role: "bias" },
-    ];
+    const init = options.init ?? "he";
+    if (init !== "he" && init !== "xavier") throw new Error(`TokenDense: unknown init ${JSON.stringify(init)}; expected "he" or "xavier"`);
+    this.dense = new Dense(inputs, outputs, { init, rng: options.rng ?? new Random(options.seed ?? 0), dtype: options.dtype });
   }
 
-  get dtype(): DType {
-    return this.weights.dtype;
-  }
+  get weights(): Matrix { return this.dense.weights; }
+  get bias(): Matrix { return this.dense.bias; }
+  get dtype(): DType { return this.dense.dtype; }
 
   forward(x: Matrix): Matrix {
     checkTokens(this.describe(), x, this.tokens, this.inputs);
-    const rows = x.rows * this.tokens;
-    this.x = this.views.of(x, rows, this.inputs); //               X: (batch·T) × in
-    const z = this.zBuffers.get(rows, this.outputs, this.dtype);
-    addRowVector(matmul(this.x, this.weights, z), this.bias, z); // Z = X·W + b
+    this.batch = x.rows;
+    const z = this.dense.forward(this.views.of(x, x.rows * this.tokens, this.inputs)); // Z = X·W + b,  X: (batch·T) × in
     return this.views.of(z, x.rows, this.tokens * this.outputs);
   }
 
   backward(dOut: Matrix): Matrix;
   backward(dOut: Matrix, options: BackwardOptions): Matrix | null;
   backward(dOut: Matrix, options: BackwardOptions = {}): Matrix | null {
-    const x = this.x;
-    if (x === null) throw new Error(`${this.describe()}.backward: call forward first`);
-    if (dOut.rows * this.tokens !== x.rows || dOut.cols !== this.tokens * this.outputs) {
-      throw new Error(`${this.describe()}.backward: dZ is ${dOut.shape} but the output was ${x.rows / this.tokens}×${this.tokens * this.outputs}`);
+    if (this.batch === null) throw new Error(`${this.describe()}.backward: call forward first`);
+    if (dOut.rows !== this.batch || dOut.cols !== this.tokens * this.outputs) {
+      throw new Error(`${this.describe()}.backward: dZ is ${dOut.shape} but the output was ${this.batch}×${this.tokens * this.outputs}`);
     }
-    const dZ = this.views.of(dOut, x.rows, this.outputs);
-    matmulTransA(x, dZ, this.dW); //                                dW = Xᵀ·dZ
-    sumRows(dZ, this.db); //                                        db = Σ_rows dZ
-    if (options.inputGrad === false) return null;
-    const dX = this.dXBuffers.get(x.rows, this.inputs, this.dtype);
-    matmulTransB(dZ, this.weights, dX); //                          dX = dZ·Wᵀ
-    return this.views.of(dX, dOut.rows, this.tokens * this.inputs);
+    const dZ = this.views.of(dOut, dOut.rows * this.tokens, this.outputs);
+    const dX = this.dense.backward(dZ, options); //                  dW = Xᵀ·dZ,  db = Σ_rows dZ,  dX = dZ·Wᵀ
+    return dX === null ? null : this.views.of(dX, dOut.rows, this.tokens * this.inputs);
   }
 
   params(): Param[] {
-    return this.paramList;
+    return this.dense.params();
   }
 
   config(): LayerConfig {
@@ -146,6 +124,6 @@ export function initWeights(w: Matrix, init: "he" | "xavier", rng: Random): void
     const limit = Math.sqrt(6 / (w.rows + w.cols));
     for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-limit, limit);
   } else {
-    throw new Error(`initWeights: unknown init ${JSON.stringify(init)}; expected "he" or "xavier"`);
+    throw new Error(`TokenDense: unknown init ${JSON.stringify(init)}; expected "he" or "xavier"`);
   }
 }

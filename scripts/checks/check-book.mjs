@@ -32,6 +32,7 @@ import { fail, parseCommandLine } from "../lib/cli.mjs";
 import { recordPlots } from "../lib/plot-recorder.mjs";
 import { axeViolations, scrollThrough, violationCount, violationLines } from "../lib/axe.mjs";
 import { CHAPTER5, checkRunnableChapter, checkRunnableMarkup } from "../lib/book-cells-check.mjs";
+import { printVerdict } from "../lib/verdict.mjs";
 
 const WAIT_MS = 30_000;
 const PLAYGROUND_TARGET = 85; // percent
@@ -335,6 +336,22 @@ async function checkNarrow(browser, file, width, problems, name) {
 }
 
 /** In forced colours (Windows high contrast): the pad's ink and bars, and a chart, still show. */
+/** Gives the page `window.pngPixels(base64)`: a PNG (a screenshot) decoded by the page's canvas, as its RGBA bytes. */
+async function addPngPixels(page) {
+  await page.evaluate(() => {
+    window.pngPixels = async (png) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${png}`;
+      await img.decode();
+      const c = document.createElement("canvas");
+      c.width = img.width; c.height = img.height;
+      const g = c.getContext("2d");
+      g.drawImage(img, 0, 0);
+      return g.getImageData(0, 0, c.width, c.height).data;
+    };
+  });
+}
+
 async function checkForcedColours(browser, padFile, chartFile, problems) {
   const results = [];
   {
@@ -348,17 +365,11 @@ async function checkForcedColours(browser, padFile, chartFile, problems) {
       await page.waitForTimeout(300);
       const shot = await canvas.screenshot();
       const bars = await pad.locator(".nnw-bar.nnw-top > div").screenshot().catch(() => null);
+      await addPngPixels(page);
       const { dark, light } = await page.evaluate(async ([a, b]) => {
         const count = async (png) => {
           if (!png) return [0, 0];
-          const img = new Image();
-          img.src = `data:image/png;base64,${png}`;
-          await img.decode();
-          const c = document.createElement("canvas");
-          c.width = img.width; c.height = img.height;
-          const g = c.getContext("2d");
-          g.drawImage(img, 0, 0);
-          const d = g.getImageData(0, 0, c.width, c.height).data;
+          const d = await window.pngPixels(png);
           let dark = 0, light = 0;
           for (let i = 0; i < d.length; i += 4) { const v = d[i] + d[i + 1] + d[i + 2]; if (v < 150) dark++; else if (v > 600) light++; }
           return [dark, light];
@@ -382,15 +393,9 @@ async function checkForcedColours(browser, padFile, chartFile, problems) {
       await page.waitForFunction(() => document.querySelector("div.nn-plot svg.main-svg"), null, { timeout: WAIT_MS });
       await page.waitForTimeout(300);
       const shot = await plot.screenshot();
+      await addPngPixels(page);
       const colours = await page.evaluate(async (png) => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${png}`;
-        await img.decode();
-        const c = document.createElement("canvas");
-        c.width = img.width; c.height = img.height;
-        const g = c.getContext("2d");
-        g.drawImage(img, 0, 0);
-        const d = g.getImageData(0, 0, c.width, c.height).data;
+        const d = await window.pngPixels(png);
         const seen = new Map();
         for (let i = 0; i < d.length; i += 4) { const k = (d[i] >> 4) * 256 + (d[i + 1] >> 4) * 16 + (d[i + 2] >> 4); seen.set(k, (seen.get(k) ?? 0) + 1); }
         return [...seen.values()].filter((n) => n > 30).length;
@@ -460,14 +465,8 @@ async function main() {
         }
         if (name === "pad.html") extra = `${await checkPad(page, problems)}\n    ${await checkPadKeyboard(page, problems)}`;
         if (name === "playground.html") extra = await checkPlayground(page, problems);
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        if (problems.length) {
-          failed++;
-          console.error(`✗ ${name}  (${seconds} s)`);
-          for (const p of problems) console.error(`    ${p}`);
-        } else {
-          console.log(`✓ ${name}  ${charts} chart(s), ${typeset} formula(s), ${widgets} widget(s), ready in ${ready[name]} ms, no axe violation  ${seconds} s${extra ? `\n    ${extra}` : ""}`);
-        }
+        failed += printVerdict(name, started, problems, (seconds) =>
+          `${charts} chart(s), ${typeset} formula(s), ${widgets} widget(s), ready in ${ready[name]} ms, no axe violation  ${seconds} s${extra ? `\n    ${extra}` : ""}`);
       } finally {
         await context.close();
       }
@@ -518,12 +517,8 @@ async function main() {
       const problems = [];
       const started = Date.now();
       const lines = await checkRunnableChapter((file) => openPage(browser, file, problems), join(BOOK, `${CHAPTER5}.html`), problems).catch((e) => (problems.push(`runnable cells: ${e.message}`), []));
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (problems.length) {
-        failed++;
-        console.error(`✗ ${CHAPTER5}.html, its cells run in the page  (${seconds} s)`);
-        for (const p of [...lines, ...problems]) console.error(`    ${p}`);
-      } else console.log(`✓ ${CHAPTER5}.html, its cells run in the page  ${seconds} s\n${lines.map((l) => `    ${l}`).join("\n")}`);
+      const all = problems.length ? [...lines, ...problems] : problems;
+      failed += printVerdict(`${CHAPTER5}.html, its cells run in the page`, started, all, (seconds) => `${seconds} s\n${lines.map((l) => `    ${l}`).join("\n")}`);
     }
   } finally {
     await browser.close();

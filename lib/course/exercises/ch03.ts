@@ -38,6 +38,25 @@ function centredOnly(g: Gradient, rng: Random): true | string {
   return true;
 }
 
+/** 3.3: numericalGradient, (f, x) => gradient. */
+function checkNumericalGradient(g: Gradient, rng: Random): true | string {
+  // f(x) = Σ exp(x_i) + x₀·x₁²: every second and third derivative is non-zero, so a forward
+  // difference (error ~ h) and a poorly chosen step cannot reach the accuracy a centred one does
+  const f = (v: number[]) => v.reduce((s, t) => s + Math.exp(t), 0) + v[0] * v[1] * v[1];
+  const x = [0.5, -1.2, 2.0];
+  const expected = [Math.exp(x[0]) + x[1] * x[1], Math.exp(x[1]) + 2 * x[0] * x[1], Math.exp(x[2])];
+  const rec = recording(f);
+  const before = x.slice();
+  const got = Array.from(g(rec.f, x) ?? []);
+  if (x.some((v, i) => v !== before[i])) return "it changes x: nudge a copy, or put each entry back";
+  if (got.length !== 3) return `for 3 coordinates it gives ${got.length} numbers`;
+  const i = firstNonCentred(x, rec.calls);
+  if (i >= 0) return `coordinate ${i} is not estimated from f(x + h·e_${i}) and f(x − h·e_${i}): that is not a centred difference`;
+  const worst = Math.max(...got.map((v, k) => rel(v, expected[k])));
+  if (!(worst < 1e-8)) return `it gives [${got.map((v) => v.toFixed(6)).join(", ")}], off by ${worst.toExponential(1)} (relative): check h`;
+  return centredOnly(g, rng);
+}
+
 registerExercises("3", [
   {
     id: "3.1",
@@ -54,28 +73,5 @@ registerExercises("3", [
     digits: 2,
     tolerance: 2e-3,
   },
-  {
-    id: "3.3",
-    answer: "numericalGradient",
-    offLimits: { why: "write the centred difference yourself", modules: ["nn/gradcheck"] },
-    hint: "for each i: copy x, add h to x[i] for f(x + h·e_i), subtract h for f(x − h·e_i), divide the difference by 2h; h = 1e-5",
-    expects: "(f, x) => gradient",
-    test: (g: Gradient, rng: Random) => {
-      // f(x) = Σ exp(x_i) + x₀·x₁²: every second and third derivative is non-zero, so a forward
-      // difference (error ~ h) and a poorly chosen step cannot reach the accuracy a centred one does
-      const f = (v: number[]) => v.reduce((s, t) => s + Math.exp(t), 0) + v[0] * v[1] * v[1];
-      const x = [0.5, -1.2, 2.0];
-      const expected = [Math.exp(x[0]) + x[1] * x[1], Math.exp(x[1]) + 2 * x[0] * x[1], Math.exp(x[2])];
-      const rec = recording(f);
-      const before = x.slice();
-      const got = Array.from(g(rec.f, x) ?? []);
-      if (x.some((v, i) => v !== before[i])) return "it changes x: nudge a copy, or put each entry back";
-      if (got.length !== 3) return `for 3 coordinates it gives ${got.length} numbers`;
-      const i = firstNonCentred(x, rec.calls);
-      if (i >= 0) return `coordinate ${i} is not estimated from f(x + h·e_${i}) and f(x − h·e_${i}): that is not a centred difference`;
-      const worst = Math.max(...got.map((v, k) => rel(v, expected[k])));
-      if (!(worst < 1e-8)) return `it gives [${got.map((v) => v.toFixed(6)).join(", ")}], off by ${worst.toExponential(1)} (relative): check h`;
-      return centredOnly(g, rng);
-    },
-  },
+  { id: "3.3", answer: "numericalGradient", test: checkNumericalGradient, offLimits: { why: "write the centred difference yourself", modules: ["nn/gradcheck"] }, hint: "for each i: copy x, add h to x[i] for f(x + h·e_i), subtract h for f(x − h·e_i), divide the difference by 2h; h = 1e-5", expects: "(f, x) => gradient" },
 ]);

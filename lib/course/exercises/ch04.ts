@@ -59,89 +59,73 @@ function twoLayerProblem(f: TwoLayer, c: ReturnType<typeof twoLayerCase>, tol: n
   return null;
 }
 
+/** 4.1: denseBackward, (X, W, dZ) => { dW, db, dX }. */
+function checkDenseBackward(f: (X: Matrix, W: Matrix, dZ: Matrix) => DenseGrads, rng: Random): true | string {
+  const X = randomMatrix(rng, 5, 6), W = randomMatrix(rng, 6, 4), dZ = randomMatrix(rng, 5, 4);
+  const got = f(X, W, dZ);
+  if (got === null || typeof got !== "object") return "expected an object { dW, db, dX }";
+  const want = { dW: matmulTransA(X, dZ), db: sumRows(dZ), dX: matmulTransB(dZ, W) };
+  for (const key of ["dW", "db", "dX"] as const) {
+    const problem = matrixProblem(key, got[key], want[key], 1e-12);
+    if (problem !== null) return problem;
+  }
+  return true;
+}
+
+/** 4.2: twoLayerBackward, (X, Y, W1, b1, W2, b2) => { dW1, db1, dW2, db2 }. */
+function checkTwoLayerBackward(f: TwoLayer, rng: Random): true | string {
+  const small = twoLayerProblem(f, twoLayerCase(rng, 12, 20, 7, 5), 1e-9);
+  if (small !== null) return `on a batch of 12 examples (20 inputs, 7 hidden units, 5 classes): ${small}`;
+  // a full-size case with a time limit: backpropagation takes milliseconds, finite differences minutes
+  const big = twoLayerCase(rng, 64, 784, 32, 10);
+  const t0 = Date.now();
+  const problem = twoLayerProblem(f, big, 1e-9);
+  const seconds = (Date.now() - t0) / 1000;
+  if (problem !== null) return `on a batch of 64 (784 → 32 → 10): ${problem}`;
+  if (seconds > 10) return `it took ${seconds.toFixed(1)} s for 784 → 32 → 10: backpropagation takes milliseconds; are these finite differences?`;
+  return true;
+}
+
+/** 4.3: largestRelativeError, (loss, M, analytic, entries) => number. */
+function checkLargestRelativeError(f: GradCheck): true | string {
+  const M = Matrix.fromRows([[0.3, -0.8, 1.1, 0.2], [-0.5, 0.9, 0.05, -1.3], [0.7, -0.2, 0.4, 1.6]], "float64");
+  const c = [1, -2, 0.5, 3, -1, 2, 1.5, -0.7, 0.9, -1.1, 2.2, 0.4];
+  const original = M.data.slice();
+  const lossFn = (v: ArrayLike<number>) => { let s = v[0] * v[5]; for (let k = 0; k < 12; k++) s += c[k] * Math.exp(v[k]); return s; };
+  const rec = recording((v) => lossFn(v));
+  const loss = () => rec.f(Array.from(M.data));
+  const grad = Matrix.zeros(3, 4, "float64");
+  for (let k = 0; k < 12; k++) grad.data[k] = c[k] * Math.exp(original[k]) + (k === 0 ? original[5] : k === 5 ? original[0] : 0);
+  const entries = [0, 3, 5, 10];
+  const right = f(loss, M, grad, entries);
+  if (M.data.some((v, k) => v !== original[k])) return "M is not as it was afterwards: put every entry back";
+  const notCentred = firstNonCentred(entries.map((k) => original[k]), rec.calls.map((x) => entries.map((k) => x[k])));
+  if (notCentred >= 0) return `entry ${entries[notCentred]} is not nudged both ways (θ + h and θ − h): use a centred difference`;
+  if (typeof right !== "number" || !(right >= 0 && right < 1e-7)) return `for a right gradient it reports ${right}, which should be below 1e-7`;
+  const zero = f(() => M.data[0] * M.data[0], M, Matrix.fromRows([[2 * original[0], 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], "float64"), [0, 1, 2]);
+  if (typeof zero !== "number" || !(zero < 1e-7)) return `where the gradient is 0 and the estimate is 0 too, it reports ${zero}: divide by max(|a|, |n|, 1e-10)`;
+  const wrong = grad.clone();
+  wrong.data[3] *= 1.02; wrong.data[10] *= 1.5; wrong.data[7] *= 9;   // entry 7 is not checked
+  const reported = f(loss, M, wrong, entries);
+  const exact = 0.5 / 1.5;                                              // |a − n| / max(|a|, |n|) at entry 10
+  return (typeof reported === "number" && Math.abs(reported - exact) < 1e-6)
+    || `for a gradient 50 % too large at one checked entry it reports ${reported}: the largest relative error is not that`;
+}
+
+/** 4.4: sigmoidBackward, (A, dA) => dZ. */
+function checkSigmoidBackward(fn: (A: Matrix, dA: Matrix) => Matrix, rng: Random): true | string {
+  const Z = randomMatrix(rng, 3, 7, 2), dA = randomMatrix(rng, 3, 7);
+  const A = map(Z, (z) => 1 / (1 + Math.exp(-z)));
+  const want = hadamard(dA, map(A, (a) => a * (1 - a)));
+  const got = fn(A.clone(), dA.clone());
+  return matrixProblem("dZ", got, want, 1e-12) ?? true;
+}
+
 registerExercises("4", [
-  {
-    id: "4.1",
-    answer: "denseBackward",
-    offLimits: BY_HAND,
-    hint: "dW = Xᵀ·dZ (in × out), db = Σ over the rows of dZ (1 × out), dX = dZ·Wᵀ (m × in): matmulTransA, sumRows, matmulTransB, or loops",
-    expects: "(X, W, dZ) => { dW, db, dX }",
-    test: (f: (X: Matrix, W: Matrix, dZ: Matrix) => DenseGrads, rng: Random) => {
-      const X = randomMatrix(rng, 5, 6), W = randomMatrix(rng, 6, 4), dZ = randomMatrix(rng, 5, 4);
-      const got = f(X, W, dZ);
-      if (got === null || typeof got !== "object") return "expected an object { dW, db, dX }";
-      const want = { dW: matmulTransA(X, dZ), db: sumRows(dZ), dX: matmulTransB(dZ, W) };
-      for (const key of ["dW", "db", "dX"] as const) {
-        const problem = matrixProblem(key, got[key], want[key], 1e-12);
-        if (problem !== null) return problem;
-      }
-      return true;
-    },
-  },
-  {
-    id: "4.2",
-    answer: "twoLayerBackward",
-    offLimits: BY_HAND,
-    hint: "forward first (keep Z1 and A1), then dZ2 = (P − Y)/m, dW2 = A1ᵀ·dZ2, db2 = Σ dZ2, dA1 = dZ2·W2ᵀ, dZ1 = dA1 ∗ [Z1 > 0], dW1 = Xᵀ·dZ1, db1 = Σ dZ1",
-    expects: "(X, Y, W1, b1, W2, b2) => { dW1, db1, dW2, db2 }",
-    test: (f: TwoLayer, rng: Random) => {
-      const small = twoLayerProblem(f, twoLayerCase(rng, 12, 20, 7, 5), 1e-9);
-      if (small !== null) return `on a batch of 12 examples (20 inputs, 7 hidden units, 5 classes): ${small}`;
-      // a full-size case with a time limit: backpropagation takes milliseconds, finite differences minutes
-      const big = twoLayerCase(rng, 64, 784, 32, 10);
-      const t0 = Date.now();
-      const problem = twoLayerProblem(f, big, 1e-9);
-      const seconds = (Date.now() - t0) / 1000;
-      if (problem !== null) return `on a batch of 64 (784 → 32 → 10): ${problem}`;
-      if (seconds > 10) return `it took ${seconds.toFixed(1)} s for 784 → 32 → 10: backpropagation takes milliseconds; are these finite differences?`;
-      return true;
-    },
-  },
-  {
-    id: "4.3",
-    answer: "largestRelativeError",
-    offLimits: { why: "nudge the entries and compare yourself", modules: ["nn/gradcheck"] },
-    hint: "for each entry k: keep v = M.data[k], set v + h and v − h (h = 1e-5), n = (up − down)/2h, put v back; the error is |a − n| / max(|a|, |n|, 1e-10)",
-    expects: "(loss, M, analytic, entries) => number",
-    test: (f: GradCheck) => {
-      const M = Matrix.fromRows([[0.3, -0.8, 1.1, 0.2], [-0.5, 0.9, 0.05, -1.3], [0.7, -0.2, 0.4, 1.6]], "float64");
-      const c = [1, -2, 0.5, 3, -1, 2, 1.5, -0.7, 0.9, -1.1, 2.2, 0.4];
-      const original = M.data.slice();
-      const lossFn = (v: ArrayLike<number>) => { let s = v[0] * v[5]; for (let k = 0; k < 12; k++) s += c[k] * Math.exp(v[k]); return s; };
-      const rec = recording((v) => lossFn(v));
-      const loss = () => rec.f(Array.from(M.data));
-      const grad = Matrix.zeros(3, 4, "float64");
-      for (let k = 0; k < 12; k++) grad.data[k] = c[k] * Math.exp(original[k]) + (k === 0 ? original[5] : k === 5 ? original[0] : 0);
-      const entries = [0, 3, 5, 10];
-      const right = f(loss, M, grad, entries);
-      if (M.data.some((v, k) => v !== original[k])) return "M is not as it was afterwards: put every entry back";
-      const notCentred = firstNonCentred(entries.map((k) => original[k]), rec.calls.map((x) => entries.map((k) => x[k])));
-      if (notCentred >= 0) return `entry ${entries[notCentred]} is not nudged both ways (θ + h and θ − h): use a centred difference`;
-      if (typeof right !== "number" || !(right >= 0 && right < 1e-7)) return `for a right gradient it reports ${right}, which should be below 1e-7`;
-      const zero = f(() => M.data[0] * M.data[0], M, Matrix.fromRows([[2 * original[0], 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], "float64"), [0, 1, 2]);
-      if (typeof zero !== "number" || !(zero < 1e-7)) return `where the gradient is 0 and the estimate is 0 too, it reports ${zero}: divide by max(|a|, |n|, 1e-10)`;
-      const wrong = grad.clone();
-      wrong.data[3] *= 1.02; wrong.data[10] *= 1.5; wrong.data[7] *= 9;   // entry 7 is not checked
-      const reported = f(loss, M, wrong, entries);
-      const exact = 0.5 / 1.5;                                              // |a − n| / max(|a|, |n|) at entry 10
-      return (typeof reported === "number" && Math.abs(reported - exact) < 1e-6)
-        || `for a gradient 50 % too large at one checked entry it reports ${reported}: the largest relative error is not that`;
-    },
-  },
-  {
-    id: "4.4",
-    answer: "sigmoidBackward",
-    offLimits: BY_HAND,
-    hint: "dZ = dA ∗ A ∗ (1 − A): hadamard(dA, map(A, (a) => a * (1 - a)))",
-    expects: "(A, dA) => dZ",
-    test: (fn: (A: Matrix, dA: Matrix) => Matrix, rng: Random) => {
-      const Z = randomMatrix(rng, 3, 7, 2), dA = randomMatrix(rng, 3, 7);
-      const A = map(Z, (z) => 1 / (1 + Math.exp(-z)));
-      const want = hadamard(dA, map(A, (a) => a * (1 - a)));
-      const got = fn(A.clone(), dA.clone());
-      return matrixProblem("dZ", got, want, 1e-12) ?? true;
-    },
-  },
+  { id: "4.1", answer: "denseBackward", test: checkDenseBackward, offLimits: BY_HAND, hint: "dW = Xᵀ·dZ (in × out), db = Σ over the rows of dZ (1 × out), dX = dZ·Wᵀ (m × in): matmulTransA, sumRows, matmulTransB, or loops", expects: "(X, W, dZ) => { dW, db, dX }" },
+  { id: "4.2", answer: "twoLayerBackward", test: checkTwoLayerBackward, offLimits: BY_HAND, hint: "forward first (keep Z1 and A1), then dZ2 = (P − Y)/m, dW2 = A1ᵀ·dZ2, db2 = Σ dZ2, dA1 = dZ2·W2ᵀ, dZ1 = dA1 ∗ [Z1 > 0], dW1 = Xᵀ·dZ1, db1 = Σ dZ1", expects: "(X, Y, W1, b1, W2, b2) => { dW1, db1, dW2, db2 }" },
+  { id: "4.3", answer: "largestRelativeError", test: checkLargestRelativeError, offLimits: { why: "nudge the entries and compare yourself", modules: ["nn/gradcheck"] }, hint: "for each entry k: keep v = M.data[k], set v + h and v − h (h = 1e-5), n = (up − down)/2h, put v back; the error is |a − n| / max(|a|, |n|, 1e-10)", expects: "(loss, M, analytic, entries) => number" },
+  { id: "4.4", answer: "sigmoidBackward", test: checkSigmoidBackward, offLimits: BY_HAND, hint: "dZ = dA ∗ A ∗ (1 − A): hadamard(dA, map(A, (a) => a * (1 - a)))", expects: "(A, dA) => dZ" },
   {
     id: "4.5",
     answer: "activeUnits",
