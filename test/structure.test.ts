@@ -104,7 +104,7 @@ describe("the shape of lib/", () => {
     const text = readFileSync(join(ROOT, "ARCHITECTURE.md"), "utf8");
     const folders = (base: string): string[] => readdirSync(join(ROOT, base)).flatMap((n) => {
       const p = join(base, n);
-      if (!statSync(join(ROOT, p)).isDirectory() || n === "assembly" || n === "node_modules") return [];
+      if (!statSync(join(ROOT, p)).isDirectory() || n === "assembly" || n === "node_modules" || n === "__pycache__") return []; // Python's cache, ignored by git
       return [p, ...folders(p)];
     });
     const missing = [...folders("lib"), ...folders("scripts")].filter((f) => !text.includes(`${f}/`));
