@@ -35,7 +35,7 @@ export abstract class Activation extends Layer {
     return this.dZBuffers.get(a.rows, a.cols, a.dtype);
   }
 
-  /** An activation's config is its name in lower case: { type: "sigmoid" }, "tanh", "softmax". */
+  /** An activation's config is its name in lower case: { type: "relu" }, "sigmoid", "tanh", "softmax". */
   config(): LayerConfig {
     return { type: this.name.toLowerCase() };
   }
@@ -53,10 +53,6 @@ export class ReLU extends Activation {
     // dZ = dA ⊙ 1[Z > 0]        (A > 0 exactly where Z > 0; the derivative at 0 is taken as 0)
     const a = this.savedOutput(dA);
     return reluBackward(dA, a, this.gradFor(a));
-  }
-
-  config(): LayerConfig {
-    return { type: "relu" };
   }
 }
 
