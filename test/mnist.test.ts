@@ -341,6 +341,26 @@ describe("batches", () => {
     for (const b of it) expect(b.x.data.buffer).not.toBe(d.images.data.buffer);
   });
 
+  test("a batches() made afresh reuses the buffer a finished epoch gave back; two epochs at once never share one", () => {
+    const d = numbered(100, 5);
+    let first: Matrix | undefined;
+    for (const b of batches(d, 10, { rng: new Random(1) })) first = b.x;
+    const again = new Set<Matrix>();
+    for (const b of batches(d, 10, { rng: new Random(2) })) again.add(b.x);
+    expect([...again]).toEqual([first]); // the same 10-row buffer, not a new one
+    let left: Matrix | undefined;
+    for (const b of batches(d, 10)) { left = b.x; break; } // leaving a loop early gives the buffer back too
+    expect(left).toBe(first);
+    // nested: the inner epoch gets a buffer of its own, and the outer batch is intact after it
+    for (const outer of batches(d, 10, { rng: new Random(3) })) {
+      const before = ids(outer.x);
+      const inner = epoch(batches(d, 10, { rng: new Random(4) }));
+      expect(inner.flatMap((b) => b.ids).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(ids(outer.x)).toEqual(before);
+      for (const b of batches(d, 10)) expect(b.x).not.toBe(outer.x);
+    }
+  });
+
   test("refuses batch sizes 0, negative, fractional or larger than the set", () => {
     const d = numbered(10);
     for (const bad of [0, -1, 2.5, 11, NaN]) {

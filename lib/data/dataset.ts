@@ -133,6 +133,12 @@ export interface BatchOptions {
  * for every epoch (a new shuffle each time) and keeps the same buffers: create it once, loop over it
  * each epoch; an epoch then allocates nothing. The full set in stored order (batchSize = n, no rng) is
  * yielded as the data set itself, no copy.
+ *
+ * The images buffer goes back to a shared pool when an epoch ends (or its loop is left early), and the
+ * next epoch of any batches() of the same batch size and width takes it from there: a notebook that calls
+ * batches() afresh in a loop reuses one buffer instead of leaving one behind each time for the garbage
+ * collector (in WebAssembly memory, which never shrinks: 32 MiB of them in chapter 5's gradient-noise cell).
+ * So a batch is valid only until its epoch ends; copy it to keep it.
  */
 export function batches(d: Dataset, batchSize: number, options: BatchOptions = {}): Iterable<Batch> {
   checkDataset(d, "batches");
@@ -156,25 +162,58 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
   }
 
   // Buffers made on the first epoch and reused by every batch of every epoch; the last, shorter batch
-  // uses views of their first rows.
+  // uses views of their first rows. The images buffer is lent by the pool for the length of an epoch.
   let full: Batch | undefined;
   let short: Batch | undefined;
   const order = new Int32Array(n); // the epoch's order of the examples
+  const rest = n % batchSize;
   return {
     *[Symbol.iterator]() {
-      full ??= { x: longLived(batchSize, cols, dtype), y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
-      const rest = n % batchSize;
-      if (rest > 0) short ??= { x: full.x.rowRange(0, rest), y: full.y.rowRange(0, rest), labels: full.labels.subarray(0, rest), index: 0, start: 0 };
-      for (let i = 0; i < n; i++) order[i] = i;
-      if (rng !== undefined) rng.shuffle(order);
-      for (let start = 0, index = 0; start < n; start += batchSize, index++) {
-        const b = n - start >= batchSize ? full : short!;
-        gatherRows(d, order, start, b.labels.length, b.x.data, b.labels); // X_b = rows order[start…] of X
-        oneHot(b.labels, classes, b.y); //                                 Y_b = one-hot(labels_b)
-        b.index = index;
-        b.start = start;
-        yield b;
+      const x = takeBuffer(batchSize, cols, dtype);
+      try {
+        if (full === undefined || full.x !== x) {
+          full ??= { x, y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
+          full.x = x;
+          if (rest > 0) short = { x: x.rowRange(0, rest), y: full.y.rowRange(0, rest), labels: full.labels.subarray(0, rest), index: 0, start: 0 };
+        }
+        for (let i = 0; i < n; i++) order[i] = i;
+        if (rng !== undefined) rng.shuffle(order);
+        for (let start = 0, index = 0; start < n; start += batchSize, index++) {
+          const b = n - start >= batchSize ? full : short!;
+          gatherRows(d, order, start, b.labels.length, b.x.data, b.labels); // X_b = rows order[start…] of X
+          oneHot(b.labels, classes, b.y); //                                 Y_b = one-hot(labels_b)
+          b.index = index;
+          b.start = start;
+          yield b;
+        }
+      } finally {
+        giveBuffer(x);
       }
     },
   };
+}
+
+// The pool of batch buffers not in use, by shape. It holds them weakly: a buffer no epoch has taken back by the
+// time the garbage collector looks is collected as before (and its WebAssembly block given back). Within one
+// turn of the event loop (a notebook cell) a buffer given back stays alive (WeakRef's rule), so it is reused.
+const pool = new Map<string, WeakRef<Matrix>[]>();
+const POOL_SHAPES = 16; // shapes remembered; past this the empty entries are dropped
+
+function takeBuffer(rows: number, cols: number, dtype: Matrix["dtype"]): Matrix {
+  const kept = pool.get(`${rows}x${cols} ${dtype}`);
+  while (kept !== undefined && kept.length > 0) {
+    const m = kept.pop()!.deref();
+    if (m !== undefined) return m;
+  }
+  return longLived(rows, cols, dtype);
+}
+
+function giveBuffer(m: Matrix): void {
+  const key = `${m.rows}x${m.cols} ${m.dtype}`;
+  let kept = pool.get(key);
+  if (kept === undefined) {
+    if (pool.size >= POOL_SHAPES) for (const [k, refs] of pool) if (refs.every((r) => r.deref() === undefined)) pool.delete(k);
+    pool.set(key, (kept = []));
+  }
+  if (kept.length < 4) kept.push(new WeakRef(m));
 }
