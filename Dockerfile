@@ -59,7 +59,14 @@ RUN node -e 'import("./scripts/lib/widget-bundle.mjs").then((m) => m.ensureWidge
 # `classroom setup` runs as each student: on Kubernetes the home is a volume, filled on the first start.
 USER ${NB_USER}
 ENV JUPYTER_PATH=/home/${NB_USER}/mnist-course/jupyter
+# The memory settings of the class's servers (scripts/lib/classroom/hub.mjs, where each is explained): two malloc
+# arenas, a fixed mmap threshold, and Python's own distutils instead of setuptools' (about 10 MiB a server).
+ENV MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    SETUPTOOLS_USE_DISTUTILS=stdlib
 WORKDIR /home/${NB_USER}
 EXPOSE 8888
 ENTRYPOINT ["/opt/mnist-course/scripts/lib/classroom/singleuser-entry.sh"]
-CMD ["jupyterhub-singleuser", "--ip=0.0.0.0", "--NotebookApp.notebook_dir=/home/jovyan/mnist-course/notebooks", "--MappingKernelManager.default_kernel_name=tslab", "--KernelSpecManager.ensure_native_kernel=False"]
+# The server's settings as the class's hub gives them (scripts/lib/classroom/hub.mjs): a kernel may take 300 s to
+# answer first under load, and the kernel's sockets are Unix sockets, not TCP ports another program could take.
+CMD ["jupyterhub-singleuser", "--ip=0.0.0.0", "--NotebookApp.notebook_dir=/home/jovyan/mnist-course/notebooks", "--MappingKernelManager.default_kernel_name=tslab", "--KernelSpecManager.ensure_native_kernel=False", "--MappingKernelManager.kernel_info_timeout=300", "--KernelManager.transport=ipc"]

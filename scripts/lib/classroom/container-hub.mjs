@@ -39,6 +39,7 @@ class PodmanSpawner(LocalProcessSpawner):
             "--KernelSpecManager.ensure_native_kernel=False",
             "--NotebookApp.terminals_enabled=False",
             "--MappingKernelManager.kernel_info_timeout=${KERNEL_INFO_TIMEOUT_SECONDS}",
+            "--KernelManager.transport=ipc",  # Unix sockets, as the class's hub (hub.mjs says why)
         ]
 
     async def start(self):
