@@ -84,28 +84,29 @@ export function fromHeads(xh: Matrix, out: Matrix, T: number, D: number, H: numb
   return out;
 }
 
-/** In place, each row: A[j] = exp(s·S[j] − max)/Σ_k exp(s·S[k] − max), max = max_k s·S[k]. */
+/** In place, each row: A[j] = exp(s·(S[j] − max))/Σ_k exp(s·(S[k] − max)), max = max_k S[k] (s > 0, so s·max is the largest s·S[k]). */
 function softmaxScaledRows(m: Matrix, s: number): void {
-  const A = m.data, T = m.cols;
-  for (let r = 0; r < m.rows * T; r += T) {
-    let max = -Infinity;
-    for (let j = 0; j < T; j++) if (s * A[r + j] > max) max = s * A[r + j];
+  const A = m.data, T = m.cols, end = m.rows * T;
+  for (let r = 0; r < end; r += T) {
+    let max = A[r];
+    for (let j = r + 1; j < r + T; j++) if (A[j] > max) max = A[j];
     let sum = 0;
-    for (let j = 0; j < T; j++) {
-      const e = Math.exp(s * A[r + j] - max);
-      A[r + j] = e;
+    for (let j = r; j < r + T; j++) {
+      const e = Math.exp(s * (A[j] - max));
+      A[j] = e;
       sum += e;
     }
-    for (let j = 0; j < T; j++) A[r + j] /= sum;
+    const inv = 1 / sum;
+    for (let j = r; j < r + T; j++) A[j] *= inv;
   }
 }
 
 /** In place over dA, each row: dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k]). */
 function softmaxBackwardRows(attn: Matrix, dA: Matrix, s: number): void {
-  const A = attn.data, G = dA.data, T = attn.cols;
-  for (let r = 0; r < attn.rows * T; r += T) {
+  const A = attn.data, G = dA.data, T = attn.cols, end = attn.rows * T;
+  for (let r = 0; r < end; r += T) {
     let rowDot = 0;
-    for (let j = 0; j < T; j++) rowDot += G[r + j] * A[r + j];
-    for (let j = 0; j < T; j++) G[r + j] = A[r + j] * (G[r + j] - rowDot) * s;
+    for (let j = r; j < r + T; j++) rowDot += G[j] * A[j];
+    for (let j = r; j < r + T; j++) G[j] = A[j] * (G[j] - rowDot) * s;
   }
 }
