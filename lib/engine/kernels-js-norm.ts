@@ -1,0 +1,51 @@
+// The plain loops of LayerNorm's forward and backward (chapter 15), part of jsKernels (lib/engine/kernels-js.ts).
+// `tokens` blocks of n numbers, one after another; each block (one token's features) is normalised on its own:
+//   μ = (1/n)·Σⱼ xⱼ,  σ² = (1/n)·Σⱼ (xⱼ − μ)²,  invStd = 1/√(σ² + ε),  x̂ = (x − μ)·invStd,  y = γ ⊙ x̂ + β
+// Backward, with dx̂ = dy ⊙ γ:  dβ = Σ dy,  dγ = Σ dy ⊙ x̂ (over every token),
+//   dx = invStd·(dx̂ − (1/n)·Σₖ dx̂ₖ − x̂·(1/n)·Σₖ dx̂ₖ·x̂ₖ)
+// Sums are taken in float64 (the arrays may be float32 or float64).
+import type { FloatArray } from "./kernels";
+
+export const normLoops = {
+  layerNormForward(x: FloatArray, gamma: FloatArray, beta: FloatArray, xHat: FloatArray, y: FloatArray, invStd: FloatArray,
+                   tokens: number, n: number, eps: number): void {
+    for (let t = 0; t < tokens; t++) {
+      const o = t * n;
+      let sum = 0; //                                              μ = (1/n)·Σⱼ xⱼ
+      for (let j = o; j < o + n; j++) sum += x[j];
+      const mean = sum / n;
+      let sq = 0; //                                               σ² = (1/n)·Σⱼ (xⱼ − μ)²
+      for (let j = o; j < o + n; j++) {
+        const d = x[j] - mean;
+        sq += d * d;
+      }
+      const s = 1 / Math.sqrt(sq / n + eps);
+      invStd[t] = s;
+      for (let j = 0; j < n; j++) {
+        xHat[o + j] = (x[o + j] - mean) * s; //                    x̂ = (x − μ)/√(σ² + ε)
+        y[o + j] = gamma[j] * xHat[o + j] + beta[j]; //            y = γ ⊙ x̂ + β
+      }
+    }
+  },
+
+  layerNormBackward(dY: FloatArray, xHat: FloatArray, gamma: FloatArray, invStd: FloatArray, dX: FloatArray,
+                    dGamma: FloatArray, dBeta: FloatArray, tokens: number, n: number): void {
+    dGamma.fill(0, 0, n);
+    dBeta.fill(0, 0, n);
+    for (let t = 0; t < tokens; t++) {
+      const o = t * n;
+      let sumDxHat = 0, sumDxHatXHat = 0;
+      for (let j = 0; j < n; j++) {
+        const dxHat = dY[o + j] * gamma[j]; //                     dx̂ = dy ⊙ γ
+        sumDxHat += dxHat;
+        sumDxHatXHat += dxHat * xHat[o + j];
+        dBeta[j] += dY[o + j]; //                                  dβ = Σ dy
+        dGamma[j] += dY[o + j] * xHat[o + j]; //                   dγ = Σ dy ⊙ x̂
+      }
+      const meanDxHat = sumDxHat / n, meanDxHatXHat = sumDxHatXHat / n, s = invStd[t];
+      for (let j = 0; j < n; j++) { //                             dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂))/√(σ² + ε)
+        dX[o + j] = (dY[o + j] * gamma[j] - meanDxHat - xHat[o + j] * meanDxHatXHat) * s;
+      }
+    }
+  },
+};

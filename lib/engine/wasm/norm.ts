@@ -1,0 +1,54 @@
+// The WebAssembly side of LayerNorm (issue 31; lib/engine/kernels.ts's LayerNorm block; assembly/norm.ts: 4 features
+// at a time, sums in float32). It runs where x, x̂, y, invStd (forward) or dY, x̂, invStd, dX (backward) are float32 and
+// in WebAssembly memory (a LayerNorm's buffers are, while this backend is active). γ, β, dγ and dβ (one token's width)
+// are copied into scratch memory and back. Otherwise, and for float64, the plain loops do it.
+import type { FloatArray } from "../kernels";
+import { WasmGates } from "./gates";
+
+export class WasmNorm extends WasmGates {
+  layerNormForward(x: FloatArray, gamma: FloatArray, beta: FloatArray, xHat: FloatArray, y: FloatArray, invStd: FloatArray,
+                   tokens: number, n: number, eps: number): void {
+    const rows = tokens * n, big = this.addresses(rows, x, xHat, y), inv = this.addresses(tokens, invStd);
+    const small = big !== null && inv !== null ? this.copiedIn(n, gamma, beta, null, null) : -1;
+    if (big === null || inv === null || small < 0) return this.fallback.layerNormForward(x, gamma, beta, xHat, y, invStd, tokens, n, eps);
+    this.layerNormForwardFn(tokens, n, big[0], small, small + 4 * n, eps, big[1], big[2], inv[0]);
+  }
+
+  layerNormBackward(dY: FloatArray, xHat: FloatArray, gamma: FloatArray, invStd: FloatArray, dX: FloatArray,
+                    dGamma: FloatArray, dBeta: FloatArray, tokens: number, n: number): void {
+    const rows = tokens * n, big = this.addresses(rows, dY, xHat, dX), inv = this.addresses(tokens, invStd);
+    const small = big !== null && inv !== null && dGamma instanceof Float32Array && dBeta instanceof Float32Array
+      ? this.copiedIn(n, gamma, null, dGamma, dBeta) : -1;
+    if (big === null || inv === null || small < 0) return this.fallback.layerNormBackward(dY, xHat, gamma, invStd, dX, dGamma, dBeta, tokens, n);
+    this.layerNormBackwardFn(tokens, n, big[0], big[1], small, inv[0], big[2], small + 8 * n, small + 12 * n);
+    const f32 = this.heap.f32, at = small >> 2;
+    (dGamma as Float32Array).set(f32.subarray(at + 2 * n, at + 3 * n));
+    (dBeta as Float32Array).set(f32.subarray(at + 3 * n, at + 4 * n));
+  }
+
+  /** The addresses of float32 arrays in memory, each of at least `length` numbers; null if any is not. */
+  private addresses(length: number, ...arrays: FloatArray[]): number[] | null {
+    const at: number[] = [];
+    for (const a of arrays) {
+      if (a.length < length) throw new Error(`wasm LayerNorm: an array has ${a.length} numbers where ${length} are needed`);
+      const address = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
+      if (address < 0) return null;
+      at.push(address);
+    }
+    return at;
+  }
+
+  /** Scratch memory for four rows of n (γ, β, dγ, dβ), with γ and β copied in; its address, or −1. */
+  private copiedIn(n: number, gamma: FloatArray, beta: FloatArray | null, dGamma: FloatArray | null, dBeta: FloatArray | null): number {
+    if (!(gamma instanceof Float32Array) || (beta !== null && !(beta instanceof Float32Array))) return -1;
+    if (gamma.length < n || (beta !== null && beta.length < n) || (dGamma !== null && dGamma.length < n) || (dBeta !== null && dBeta.length < n)) {
+      throw new Error(`wasm LayerNorm: γ, β, dγ and dβ need ${n} numbers each`);
+    }
+    const at = this.scratch(16 * n);
+    if (at < 0) return -1;
+    const f32 = this.heap.f32;
+    f32.set(gamma.subarray(0, n), at >> 2);
+    if (beta !== null) f32.set(beta.subarray(0, n), (at >> 2) + n);
+    return at;
+  }
+}
