@@ -1,4 +1,4 @@
-// LayerNorm's kernels (issue 31; the LayerNorm block of the Kernels interface). The plain loops
+// LayerNorm's and the attention softmax's kernels (issue 31; the last block of the Kernels interface). The plain loops
 // (lib/engine/kernels-js-norm.ts) against a token worked out here and their backward against central differences of
 // their forward; the WebAssembly version (assembly/norm.ts, sums in float32) against the loops, within a few float32
 // roundings. The whole layer is checked against PyTorch in attention-torch.test.ts.
@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { jsKernels, wasmBackendKernels, Random } from "../lib/index";
 import type { FloatArray } from "../lib/engine/kernels";
 
-const wasm = wasmBackendKernels({ threads: 1 });
+const wasm = wasmBackendKernels({ threads: 1 })!; // (null only where WebAssembly cannot run: then these fail)
 
 function filled(make: (n: number) => FloatArray, n: number, rng: Random, mean = 0, sd = 1): FloatArray {
   const a = make(n);
@@ -90,5 +90,47 @@ describe("LayerNorm kernels, WebAssembly against the plain loops", () => {
       return [xHat, y, inv];
     };
     expect(out(wasm as unknown as typeof jsKernels)).toEqual(out(jsKernels));
+  });
+});
+
+describe("the attention softmax kernels", () => {
+  it("plain loops: a row worked out from the formula, and the backward against central differences (float64)", () => {
+    const n = 5, s = 0.5, rng = new Random(11);
+    const S = Float64Array.from({ length: 2 * n }, () => rng.normal(0, 3)), w = Float64Array.from({ length: 2 * n }, () => rng.normal());
+    const soft = (z: Float64Array) => { const a = z.slice(); jsKernels.attentionSoftmax(a, 2, n, s); return a; };
+    const A = soft(S);
+    for (let r = 0; r < 2; r++) {
+      const e = Array.from(S.subarray(r * n, r * n + n), (v) => Math.exp(s * v)), t = e.reduce((x, y) => x + y, 0);
+      for (let j = 0; j < n; j++) expect(A[r * n + j]).toBeCloseTo(e[j] / t, 14);
+    }
+    const dS = w.slice(); // L = Σ w ⊙ A: dA = w, and the backward turns it into dL/dS
+    jsKernels.attentionSoftmaxBackward(A, dS, 2, n, s);
+    const h = 1e-6;
+    for (let i = 0; i < S.length; i++) {
+      const up = S.slice(), down = S.slice();
+      up[i] += h; down[i] -= h;
+      const L = (z: Float64Array) => soft(z).reduce((acc, v, k) => acc + v * w[k], 0);
+      expect(dS[i]).toBeCloseTo((L(up) - L(down)) / (2 * h), 7);
+    }
+  });
+
+  it("WebAssembly against the plain loops: 8192 rows of 16 (float32, in memory), within a few float32 roundings", () => {
+    const rows = 8192, n = 16, s = 0.25, rng = new Random(12), big = (k: number) => wasm.longLivedArray(k);
+    const S = filled(big, rows * n, rng, 0, 4), G = filled(big, rows * n, rng);
+    S[3] = 80; S[4] = -80; // a row with large scores
+    const A1 = big(rows * n), A2 = new Float32Array(rows * n), G1 = big(rows * n), G2 = new Float32Array(rows * n);
+    A1.set(S); A2.set(S); G1.set(G); G2.set(G);
+    wasm.attentionSoftmax(A1, rows, n, s);
+    jsKernels.attentionSoftmax(A2, rows, n, s);
+    wasm.attentionSoftmaxBackward(A1, G1, rows, n, s);
+    jsKernels.attentionSoftmaxBackward(A2, G2, rows, n, s);
+    let worstA = 0, worstG = 0;
+    for (let i = 0; i < rows * n; i++) {
+      worstA = Math.max(worstA, Math.abs(A1[i] - A2[i]) / Math.max(A2[i], 2 ** -126));
+      worstG = Math.max(worstG, Math.abs(G1[i] - G2[i]) / (s * 4 * A2[i] + 2 ** -126));
+    }
+    expect(worstA).toBeLessThan(2 ** -24 * 16);
+    expect(worstG).toBeLessThan(2 ** -24 * 64);
+    expect(A1[3]).toBeCloseTo(1, 6);
   });
 });

@@ -1,4 +1,5 @@
-// The plain loops of LayerNorm's forward and backward (chapter 15), part of jsKernels (lib/engine/kernels-js.ts).
+// The plain loops of LayerNorm's forward and backward and of the attention heads' softmax (chapter 15), part of
+// jsKernels (lib/engine/kernels-js.ts).
 // `tokens` blocks of n numbers, one after another; each block (one token's features) is normalised on its own:
 //   μ = (1/n)·Σⱼ xⱼ,  σ² = (1/n)·Σⱼ (xⱼ − μ)²,  invStd = 1/√(σ² + ε),  x̂ = (x − μ)·invStd,  y = γ ⊙ x̂ + β
 // Backward, with dx̂ = dy ⊙ γ:  dβ = Σ dy,  dγ = Σ dy ⊙ x̂ (over every token),
@@ -46,6 +47,33 @@ export const normLoops = {
       for (let j = 0; j < n; j++) { //                             dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂))/√(σ² + ε)
         dX[o + j] = (dY[o + j] * gamma[j] - meanDxHat - xHat[o + j] * meanDxHatXHat) * s;
       }
+    }
+  },
+
+  // In place, each of `rows` rows of n: A[j] = exp(s·(S[j] − max))/Σ_k exp(s·(S[k] − max)), max = max_k S[k]  (s > 0)
+  attentionSoftmax(a: FloatArray, rows: number, n: number, s: number): void {
+    const end = rows * n;
+    for (let r = 0; r < end; r += n) {
+      let max = a[r];
+      for (let j = r + 1; j < r + n; j++) if (a[j] > max) max = a[j];
+      let sum = 0;
+      for (let j = r; j < r + n; j++) {
+        const e = Math.exp(s * (a[j] - max));
+        a[j] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let j = r; j < r + n; j++) a[j] *= inv;
+    }
+  },
+
+  // In place over dA, each row: dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k])
+  attentionSoftmaxBackward(a: FloatArray, dA: FloatArray, rows: number, n: number, s: number): void {
+    const end = rows * n;
+    for (let r = 0; r < end; r += n) {
+      let rowDot = 0;
+      for (let j = r; j < r + n; j++) rowDot += dA[j] * a[j];
+      for (let j = r; j < r + n; j++) dA[j] = a[j] * (dA[j] - rowDot) * s;
     }
   },
 };

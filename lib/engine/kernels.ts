@@ -102,7 +102,7 @@ export interface Kernels {
   adamUpdate(w: FloatArray, dw: FloatArray, m: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number,
              eps: number, c1: number, c2: number, l2: number, l1: number): void;
 
-  // --- LayerNorm (chapter 15; issue 31): `tokens` blocks of n numbers, each normalised over its own n ----------------
+  // --- LayerNorm and attention's softmax (chapter 15; issue 31): `tokens` blocks of n numbers, each normalised over its own n ----------------
   // Float32 kernels may sum in float32: within a few float32 roundings of the plain loops (which sum in float64).
   /** μ, σ² of each block; invStd[t] = 1/√(σ² + ε),  x̂ = (x − μ)·invStd,  y = γ ⊙ x̂ + β  (γ, β: n numbers) */
   layerNormForward(x: FloatArray, gamma: FloatArray, beta: FloatArray, xHat: FloatArray, y: FloatArray, invStd: FloatArray,
@@ -110,6 +110,11 @@ export interface Kernels {
   /** dβ = Σ dy,  dγ = Σ dy ⊙ x̂ (over all tokens, overwritten),  dx = invStd·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)), dx̂ = dy ⊙ γ */
   layerNormBackward(dY: FloatArray, xHat: FloatArray, gamma: FloatArray, invStd: FloatArray, dX: FloatArray,
                     dGamma: FloatArray, dBeta: FloatArray, tokens: number, n: number): void;
+  // The attention heads' softmax (chapter 15), in place over `rows` rows of n; float32 kernels may use their own e^x.
+  /** A[j] = exp(s·(S[j] − max))/Σ_k exp(s·(S[k] − max)), max = max_k S[k], each row (s > 0) */
+  attentionSoftmax(a: FloatArray, rows: number, n: number, s: number): void;
+  /** dA ← dS:  dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k]), each row */
+  attentionSoftmaxBackward(a: FloatArray, dA: FloatArray, rows: number, n: number, s: number): void;
 }
 
 /** The sizes of k×k windows over C×H×W images (lib/nn/im2col.ts's ConvGeometry has this shape). */
@@ -132,5 +137,5 @@ export const KERNEL_METHODS = [
   "matmulBatched", // batched small products
   "lstmGatesForward", "lstmGatesBackward", // the LSTM's gates
   "adamUpdate", // the optimizer updates
-  "layerNormForward", "layerNormBackward", // LayerNorm (issue 31)
+  "layerNormForward", "layerNormBackward", "attentionSoftmax", "attentionSoftmaxBackward", // LayerNorm, attention's softmax (issue 31)
 ] as const;

@@ -12,6 +12,7 @@
 import type { DType, Matrix } from "../core/matrix";
 import { matmulBatched } from "../core/ops";
 import { Buffers } from "../core/buffers";
+import { activeKernels } from "../engine/active";
 
 type Name = "q" | "k" | "v" | "o" | "dO" | "dA" | "dq" | "dk" | "dv";
 
@@ -36,7 +37,7 @@ export class AttentionHeads {
     const qh = toHeads(q, this.get("q", rows, d, dt), T, D, H), kh = toHeads(k, this.get("k", rows, d, dt), T, D, H);
     const vh = toHeads(v, this.get("v", rows, d, dt), T, D, H);
     matmulBatched(qh, kh, n * H, "A·Bᵀ", attn); //                      S = Q_h·K_hᵀ
-    softmaxScaledRows(attn, 1 / Math.sqrt(d)); //                       A = softmax_rows(S/√d)
+    activeKernels().attentionSoftmax(attn.data, attn.rows, T, 1 / Math.sqrt(d)); // A = softmax_rows(S/√d)
     const oh = matmulBatched(attn, vh, n * H, "A·B", this.get("o", rows, d, dt)); // O_h = A·V_h
     fromHeads(oh, c, T, D, H);
     this.n = n;
@@ -50,7 +51,7 @@ export class AttentionHeads {
     const vh = this.get("v", rows, d, dt), qh = this.get("q", rows, d, dt), kh = this.get("k", rows, d, dt);
     const dA = matmulBatched(dOh, vh, n * H, "A·Bᵀ", this.get("dA", rows, T, dt)); //        dA = dO_h·V_hᵀ
     fromHeads(matmulBatched(attn, dOh, n * H, "Aᵀ·B", this.get("dv", rows, d, dt)), dV, T, D, H); // dV_h = Aᵀ·dO_h
-    softmaxBackwardRows(attn, dA, 1 / Math.sqrt(d)); //                 dS = A ⊙ (dA − rowsum(dA ⊙ A))/√d, over dA
+    activeKernels().attentionSoftmaxBackward(attn.data, dA.data, attn.rows, T, 1 / Math.sqrt(d)); // dS = A ⊙ (dA − rowsum(dA ⊙ A))/√d, over dA
     fromHeads(matmulBatched(dA, kh, n * H, "A·B", this.get("dq", rows, d, dt)), dQ, T, D, H); //   dQ_h = dS·K_h
     fromHeads(matmulBatched(dA, qh, n * H, "Aᵀ·B", this.get("dk", rows, d, dt)), dK, T, D, H); //  dK_h = dSᵀ·Q_h
   }
@@ -82,31 +83,4 @@ export function fromHeads(xh: Matrix, out: Matrix, T: number, D: number, H: numb
     }
   }
   return out;
-}
-
-/** In place, each row: A[j] = exp(s·(S[j] − max))/Σ_k exp(s·(S[k] − max)), max = max_k S[k] (s > 0, so s·max is the largest s·S[k]). */
-function softmaxScaledRows(m: Matrix, s: number): void {
-  const A = m.data, T = m.cols, end = m.rows * T;
-  for (let r = 0; r < end; r += T) {
-    let max = A[r];
-    for (let j = r + 1; j < r + T; j++) if (A[j] > max) max = A[j];
-    let sum = 0;
-    for (let j = r; j < r + T; j++) {
-      const e = Math.exp(s * (A[j] - max));
-      A[j] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
-    for (let j = r; j < r + T; j++) A[j] *= inv;
-  }
-}
-
-/** In place over dA, each row: dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k]). */
-function softmaxBackwardRows(attn: Matrix, dA: Matrix, s: number): void {
-  const A = attn.data, G = dA.data, T = attn.cols, end = attn.rows * T;
-  for (let r = 0; r < end; r += T) {
-    let rowDot = 0;
-    for (let j = r; j < r + T; j++) rowDot += G[j] * A[j];
-    for (let j = r; j < r + T; j++) G[j] = A[j] * (G[j] - rowDot) * s;
-  }
 }

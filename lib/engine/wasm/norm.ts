@@ -1,5 +1,6 @@
-// The WebAssembly side of LayerNorm (issue 31; lib/engine/kernels.ts's LayerNorm block; assembly/norm.ts: 4 features
-// at a time, sums in float32). It runs where x, x̂, y, invStd (forward) or dY, x̂, invStd, dX (backward) are float32 and
+// The WebAssembly side of LayerNorm and of the attention softmax (issue 31; lib/engine/kernels.ts's last block;
+// assembly/norm.ts: 4 numbers at a time, sums in float32, its own e^x). The softmax runs on rows of a multiple of 4,
+// float32 and in memory; LayerNorm runs where x, x̂, y, invStd (forward) or dY, x̂, invStd, dX (backward) are float32 and
 // in WebAssembly memory (a LayerNorm's buffers are, while this backend is active). γ, β, dγ and dβ (one token's width)
 // are copied into scratch memory and back. Otherwise, and for float64, the plain loops do it.
 import type { FloatArray } from "../kernels";
@@ -26,11 +27,25 @@ export class WasmNorm extends WasmGates {
     (dBeta as Float32Array).set(f32.subarray(at + 3 * n, at + 4 * n));
   }
 
+  /** In place, each of `rows` rows of n: the softmax of s·S (lib/engine/kernels.ts) */
+  attentionSoftmax(a: FloatArray, rows: number, n: number, s: number): void {
+    const at = n % 4 === 0 ? this.addresses(rows * n, a) : null;
+    if (at === null) return this.fallback.attentionSoftmax(a, rows, n, s);
+    this.attentionSoftmaxFn(rows, n, at[0], s);
+  }
+
+  /** In place over dA: dS = s·A ⊙ (dA − rowsum(dA ⊙ A)) */
+  attentionSoftmaxBackward(a: FloatArray, dA: FloatArray, rows: number, n: number, s: number): void {
+    const at = n % 4 === 0 ? this.addresses(rows * n, a, dA) : null;
+    if (at === null) return this.fallback.attentionSoftmaxBackward(a, dA, rows, n, s);
+    this.attentionSoftmaxBackwardFn(rows, n, at[0], at[1], s);
+  }
+
   /** The addresses of float32 arrays in memory, each of at least `length` numbers; null if any is not. */
   private addresses(length: number, ...arrays: FloatArray[]): number[] | null {
     const at: number[] = [];
     for (const a of arrays) {
-      if (a.length < length) throw new Error(`wasm LayerNorm: an array has ${a.length} numbers where ${length} are needed`);
+      if (a.length < length) throw new Error(`wasm LayerNorm/softmax: an array has ${a.length} numbers where ${length} are needed`);
       const address = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
       if (address < 0) return null;
       at.push(address);

@@ -1,7 +1,10 @@
-// LayerNorm forward and backward (chapter 15; issue 31), compiled into gemm.wasm with the products.
+// LayerNorm forward and backward, and the softmax of the attention heads with its backward (chapter 15; issue 31),
+// compiled into gemm.wasm with the products.
 // `tokens` blocks of n float32 numbers; each block normalised over its own n (lib/engine/kernels-js-norm.ts has the
 // formulas and the plain loops). Here 4 features at a time (f32x4), the sums in float32: within a few float32
 // roundings of the loops, which sum in float64. Addresses are bytes in linear memory.
+
+import { exp4 } from "./gates";
 
 /** The four lanes of v added: ((v0 + v1) + (v2 + v3)). */
 @inline
@@ -83,6 +86,51 @@ export function layerNormBackward(tokens: i32, n: i32, dY: usize, xHat: usize, g
       const o = <usize>j << 2;
       const dh = load<f32>(gr + o) * load<f32>(gamma + o);
       store<f32>(dr + o, (dh - ma - load<f32>(hr + o) * mb) * s);
+    }
+  }
+}
+
+/**
+ * In place, each of `rows` rows of n (a multiple of 4): A[j] = exp(s·(S[j] − max))/Σ_k exp(s·(S[k] − max)), max = max_k S[k]
+ * (s > 0). e^x is gates.ts's exp4, within ~2 float32 roundings of Math.exp.
+ */
+export function attentionSoftmax(rows: i32, n: i32, a: usize, s: f32): void {
+  const rowBytes = <usize>n << 2, s4 = f32x4.splat(s);
+  for (let r = 0; r < rows; r++) {
+    const ar = a + <usize>r * rowBytes;
+    let mv = v128.load(ar);
+    for (let j = 4; j < n; j += 4) mv = f32x4.max(mv, v128.load(ar + (<usize>j << 2)));
+    const m4 = f32x4.splat(Mathf.max(Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+                                     Mathf.max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3))));
+    let sum = f32x4.splat(0);
+    for (let j = 0; j < n; j += 4) {
+      const o = ar + (<usize>j << 2);
+      const e = exp4(f32x4.mul(s4, f32x4.sub(v128.load(o), m4))); //  e^{s·(S − max)}
+      v128.store(o, e);
+      sum = f32x4.add(sum, e);
+    }
+    const inv = f32x4.splat(<f32>1 / lanes(sum));
+    for (let j = 0; j < n; j += 4) {
+      const o = ar + (<usize>j << 2);
+      v128.store(o, f32x4.mul(v128.load(o), inv));
+    }
+  }
+}
+
+/** In place over dA, each of `rows` rows of n (a multiple of 4): dS[j] = A[j]·(dA[j] − Σ_k dA[k]·A[k])·s */
+export function attentionSoftmaxBackward(rows: i32, n: i32, a: usize, g: usize, s: f32): void {
+  const rowBytes = <usize>n << 2, s4 = f32x4.splat(s);
+  for (let r = 0; r < rows; r++) {
+    const ar = a + <usize>r * rowBytes, gr = g + <usize>r * rowBytes;
+    let dv = f32x4.splat(0);
+    for (let j = 0; j < n; j += 4) {
+      const o = <usize>j << 2;
+      dv = f32x4.add(dv, f32x4.mul(v128.load(gr + o), v128.load(ar + o)));
+    }
+    const dot = f32x4.splat(lanes(dv));
+    for (let j = 0; j < n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(gr + o, f32x4.mul(f32x4.mul(v128.load(ar + o), f32x4.sub(v128.load(gr + o), dot)), s4));
     }
   }
 }
