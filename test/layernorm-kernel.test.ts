@@ -134,3 +134,39 @@ describe("the attention softmax kernels", () => {
     expect(A1[3]).toBeCloseTo(1, 6);
   });
 });
+
+describe("the heads' rearrangement kernels", () => {
+  it("plain loops: splitHeads puts head h of token i of example b at row (b·H + h)·T + i; mergeHeads undoes it", () => {
+    const n = 2, T = 3, H = 2, d = 2, x = Float64Array.from({ length: n * T * H * d }, (_, i) => i), out = new Float64Array(x.length);
+    jsKernels.splitHeads(x, out, n, T, H, d);
+    // example 0: tokens [0 1 | 2 3], [4 5 | 6 7], [8 9 | 10 11]; head 0 first, then head 1; then example 1
+    expect(Array.from(out.subarray(0, 12))).toEqual([0, 1, 4, 5, 8, 9, 2, 3, 6, 7, 10, 11]);
+    const back = new Float64Array(x.length);
+    jsKernels.mergeHeads(out, back, n, T, H, d);
+    expect(back).toEqual(x);
+  });
+
+  for (const d of [16, 7]) {
+    it(`WebAssembly gives the loops' numbers bit for bit (128 examples, 16 tokens, 4 heads of ${d}, in memory)`, () => {
+      const n = 128, T = 16, H = 4, len = n * T * H * d, rng = new Random(d), big = (k: number) => wasm.longLivedArray(k);
+      const x = filled(big, len, rng);
+      x[5] = NaN; x[6] = -0;
+      const ours = big(len), loops = new Float32Array(len), oursBack = big(len), loopsBack = new Float32Array(len);
+      wasm.splitHeads(x, ours, n, T, H, d);
+      jsKernels.splitHeads(x, loops, n, T, H, d);
+      const differ = (a: Float32Array, b: Float32Array) => { // positions whose bits differ
+        const u = new Uint32Array(a.buffer, a.byteOffset, len), v = new Uint32Array(b.buffer, b.byteOffset, len);
+        let count = 0;
+        for (let i = 0; i < len; i++) if (u[i] !== v[i]) count++;
+        return count;
+      };
+      expect(differ(ours, loops)).toBe(0);
+      expect(differ(ours, x as Float32Array)).toBeGreaterThan(0); // (it did move them)
+      wasm.mergeHeads(ours, oursBack, n, T, H, d);
+      jsKernels.mergeHeads(loops, loopsBack, n, T, H, d);
+      expect(differ(oursBack, loopsBack)).toBe(0);
+      expect(differ(oursBack, x as Float32Array)).toBe(0);
+      expect(Object.is(oursBack[6], -0)).toBe(true);
+    });
+  }
+});

@@ -1,4 +1,5 @@
-// The plain loops of LayerNorm's forward and backward and of the attention heads' softmax (chapter 15), part of
+// The plain loops of LayerNorm's forward and backward, of the attention heads' softmax and of the rearrangements
+// between token-major and head-major (chapter 15), part of
 // jsKernels (lib/engine/kernels-js.ts).
 // `tokens` blocks of n numbers, one after another; each block (one token's features) is normalised on its own:
 //   μ = (1/n)·Σⱼ xⱼ,  σ² = (1/n)·Σⱼ (xⱼ − μ)²,  invStd = 1/√(σ² + ε),  x̂ = (x − μ)·invStd,  y = γ ⊙ x̂ + β
@@ -74,6 +75,32 @@ export const normLoops = {
       let rowDot = 0;
       for (let j = r; j < r + n; j++) rowDot += dA[j] * a[j];
       for (let j = r; j < r + n; j++) dA[j] = a[j] * (dA[j] - rowDot) * s;
+    }
+  },
+
+  // out[(b·H + h)·T + i, c] = X[b·T + i, h·d + c]:  token-major (n·T) × (H·d) → head-major (n·H·T) × d
+  splitHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void {
+    const D = H * d;
+    for (let b = 0; b < n; b++) {
+      for (let h = 0; h < H; h++) {
+        for (let i = 0; i < T; i++) {
+          const from = (b * T + i) * D + h * d, to = ((b * H + h) * T + i) * d;
+          for (let c = 0; c < d; c++) out[to + c] = x[from + c];
+        }
+      }
+    }
+  },
+
+  // out[b·T + i, h·d + c] = X[(b·H + h)·T + i, c]:  head-major back to token-major
+  mergeHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void {
+    const D = H * d;
+    for (let b = 0; b < n; b++) {
+      for (let h = 0; h < H; h++) {
+        for (let i = 0; i < T; i++) {
+          const from = ((b * H + h) * T + i) * d, to = (b * T + i) * D + h * d;
+          for (let c = 0; c < d; c++) out[to + c] = x[from + c];
+        }
+      }
     }
   },
 };

@@ -59,28 +59,12 @@ export class AttentionHeads {
 
 /** X ((N·T) × D, token-major) → head-major ((N·H·T) × d):  out[(b·H + h)·T + i, c] = X[b·T + i, h·d + c]. */
 export function toHeads(x: Matrix, out: Matrix, T: number, D: number, H: number): Matrix {
-  const d = D / H, n = x.rows / T, X = x.data, Y = out.data;
-  for (let b = 0; b < n; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        const from = (b * T + i) * D + h * d, to = ((b * H + h) * T + i) * d;
-        for (let c = 0; c < d; c++) Y[to + c] = X[from + c];
-      }
-    }
-  }
+  activeKernels().splitHeads(x.data, out.data, x.rows / T, T, H, D / H); // (lib/engine/kernels-js-norm.ts has the loop)
   return out;
 }
 
 /** The inverse of toHeads: head-major ((N·H·T) × d) → token-major ((N·T) × D). */
 export function fromHeads(xh: Matrix, out: Matrix, T: number, D: number, H: number): Matrix {
-  const d = D / H, n = out.rows / T, X = xh.data, Y = out.data;
-  for (let b = 0; b < n; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        const from = ((b * H + h) * T + i) * d, to = (b * T + i) * D + h * d;
-        for (let c = 0; c < d; c++) Y[to + c] = X[from + c];
-      }
-    }
-  }
+  activeKernels().mergeHeads(xh.data, out.data, out.rows / T, T, H, D / H);
   return out;
 }

@@ -1,4 +1,4 @@
-// The WebAssembly side of LayerNorm and of the attention softmax (issue 31; lib/engine/kernels.ts's last block;
+// The WebAssembly side of LayerNorm, of the attention softmax and of the heads' rearrangement (issue 31; lib/engine/kernels.ts's last block;
 // assembly/norm.ts: 4 numbers at a time, sums in float32, its own e^x). The softmax runs on rows of a multiple of 4,
 // float32 and in memory; LayerNorm runs where x, x̂, y, invStd (forward) or dY, x̂, invStd, dX (backward) are float32 and
 // in WebAssembly memory (a LayerNorm's buffers are, while this backend is active). γ, β, dγ and dβ (one token's width)
@@ -39,6 +39,20 @@ export class WasmNorm extends WasmGates {
     const at = n % 4 === 0 ? this.addresses(rows * n, a, dA) : null;
     if (at === null) return this.fallback.attentionSoftmaxBackward(a, dA, rows, n, s);
     this.attentionSoftmaxBackwardFn(rows, n, at[0], at[1], s);
+  }
+
+  /** Token-major → head-major (lib/engine/kernels.ts) */
+  splitHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void {
+    const at = this.addresses(n * T * H * d, x, out);
+    if (at === null) return this.fallback.splitHeads(x, out, n, T, H, d);
+    this.moveHeadsFn(1, n, T, H, d, at[0], at[1]);
+  }
+
+  /** Head-major → token-major */
+  mergeHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void {
+    const at = this.addresses(n * T * H * d, x, out);
+    if (at === null) return this.fallback.mergeHeads(x, out, n, T, H, d);
+    this.moveHeadsFn(0, n, T, H, d, at[0], at[1]);
   }
 
   /** The addresses of float32 arrays in memory, each of at least `length` numbers; null if any is not. */

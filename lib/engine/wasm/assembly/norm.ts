@@ -1,4 +1,5 @@
-// LayerNorm forward and backward, and the softmax of the attention heads with its backward (chapter 15; issue 31),
+// LayerNorm forward and backward, the softmax of the attention heads with its backward, and the rearrangement
+// between token-major and head-major (chapter 15; issue 31),
 // compiled into gemm.wasm with the products.
 // `tokens` blocks of n float32 numbers; each block normalised over its own n (lib/engine/kernels-js-norm.ts has the
 // formulas and the plain loops). Here 4 features at a time (f32x4), the sums in float32: within a few float32
@@ -131,6 +132,25 @@ export function attentionSoftmaxBackward(rows: i32, n: i32, a: usize, g: usize, 
     for (let j = 0; j < n; j += 4) {
       const o = <usize>j << 2;
       v128.store(gr + o, f32x4.mul(f32x4.mul(v128.load(ar + o), f32x4.sub(v128.load(gr + o), dot)), s4));
+    }
+  }
+}
+
+/**
+ * The heads' rearrangement, copies only: toHeads 1: out[(b·H + h)·T + i, c] = x[b·T + i, h·d + c] (token-major →
+ * head-major); 0: the inverse. n examples of T tokens, H heads of d numbers.
+ */
+export function moveHeads(toHeads: i32, n: i32, T: i32, H: i32, d: i32, x: usize, out: usize): void {
+  const dBytes = <usize>d << 2, d4 = d & ~3, DBytes = <usize>(H * d) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < T; i++) {
+        const tokenAt = <usize>(b * T + i) * DBytes + <usize>h * dBytes, headAt = <usize>((b * H + h) * T + i) * dBytes;
+        const from = x + (toHeads ? tokenAt : headAt), to = out + (toHeads ? headAt : tokenAt);
+        let c = 0;
+        for (; c < d4; c += 4) v128.store(to + (<usize>c << 2), v128.load(from + (<usize>c << 2)));
+        for (; c < d; c++) store<f32>(to + (<usize>c << 2), load<f32>(from + (<usize>c << 2)));
+      }
     }
   }
 }
