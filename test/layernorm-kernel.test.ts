@@ -1,7 +1,8 @@
-// LayerNorm's and the attention softmax's kernels (issue 31; the last block of the Kernels interface). The plain loops
-// (lib/engine/kernels-js-norm.ts) against a token worked out here and their backward against central differences of
-// their forward; the WebAssembly version (assembly/norm.ts, sums in float32) against the loops, within a few float32
-// roundings. The whole layer is checked against PyTorch in attention-torch.test.ts.
+// Chapter 15's kernels of issue 31 (the last block of the Kernels interface): LayerNorm, the attention heads' softmax
+// and the heads' rearrangement. The plain loops (lib/engine/kernels-js-norm.ts) against cases worked out here and their
+// backward against central differences of their forward; the WebAssembly versions (assembly/norm.ts: sums in float32,
+// gates.ts's e^x) against the loops, within a few float32 roundings (the rearrangement bit for bit). The whole layers
+// are checked against PyTorch in attention-torch.test.ts.
 import { describe, expect, it } from "vitest";
 import { jsKernels, wasmBackendKernels, Random } from "../lib/index";
 import type { FloatArray } from "../lib/engine/kernels";
