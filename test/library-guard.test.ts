@@ -25,9 +25,10 @@ exports.api = { Thing: function Thing(v) { if (!new.target) throw new Error("nee
 class WasmKernels { im2col(x) { return x + 3; } matmul() { return 8; } }
 exports.WasmKernels = WasmKernels;`,
   "lib/engine/kernels-js-gates.js": `exports.gateLoops = { lstmGatesForward(x) { return x + 4; } }; // a kernels object with neither matmul nor im2col`,
+  "lib/engine/kernels-js-norm.js": `exports.normLoops = { layerNormForward(x) { return x + 5; }, layerNormBackward(x) { return x + 6; } }; // LayerNorm's loops alone`,
   "lib/train/stop.js": `class EarlyStopping { afterEpoch() { return "stop"; } }\nexports.EarlyStopping = EarlyStopping;`,
   // re-exports as TypeScript compiles `export * from`: getters
-  "lib/index.js": ["nn/layers", "nn/im2col", "nn/conv", "core/ops", "engine/gemm", "engine/kernels-js", "engine/kernels-js-gates", "train/stop"]
+  "lib/index.js": ["nn/layers", "nn/im2col", "nn/conv", "core/ops", "engine/gemm", "engine/kernels-js", "engine/kernels-js-gates", "engine/kernels-js-norm", "train/stop"]
     .map((m) => `{ const m = require("./${m}"); for (const k of Object.keys(m)) Object.defineProperty(exports, k, { enumerable: true, get: () => m[k] }); }`)
     .join("\n"),
   "student.js": `const lib = require("./lib/index");
@@ -61,6 +62,10 @@ const liftGates = guard.block({ exercise: "14.2", why: "write the gates yourself
 out.gates = [run(() => lib.gateLoops.lstmGatesForward(1))];
 liftGates();
 out.gates.push(lib.gateLoops.lstmGatesForward(1));
+const liftNorm = guard.block({ exercise: "15.3", why: "write the normalisation's gradient yourself", names: ["Kernels.layerNormBackward"] });
+out.norm = [run(() => lib.normLoops.layerNormBackward(1)), lib.normLoops.layerNormForward(1)];
+liftNorm();
+out.norm.push(lib.normLoops.layerNormBackward(1));
 out.after = [im2col(1), kept(1), new lib.Scale().forward(1), new Mine().backward(1), lib.softmaxRows(), lib.gemm(), guard.active()];
 out.instance = new Mine() instanceof lib.Scale && new lib.Scale() instanceof lib.Layer;
 out.intactBefore = guard.intact();
@@ -125,6 +130,9 @@ describe("the library guard", () => {
   });
   it("blocks the LSTM's gates kernels too (an engine object with lstmGatesForward, without matmul or im2col), for 14.2", () => {
     expect(out.gates).toEqual(["ERR the kernel lstmGatesForward (lib/engine/kernels-js-gates) is off limits in exercise 14.2: write the gates yourself", 5]);
+  });
+  it("blocks LayerNorm's kernels too (an engine object with layerNormForward alone), for 15.3", () => {
+    expect(out.norm).toEqual(["ERR the kernel layerNormBackward (lib/engine/kernels-js-norm) is off limits in exercise 15.3: write the normalisation's gradient yourself", 6, 7]);
   });
   it("tells when a notebook replaced one of JavaScript's or the library's functions", () => {
     expect(out.intactBefore).toBe(null);

@@ -5,6 +5,7 @@ import type { FloatArray } from "./kernels";
 import { blockedProducts, simpleProducts } from "./gemm";
 import { convLoops } from "./kernels-js-conv";
 import { gateLoops } from "./kernels-js-gates";
+import { normLoops } from "./kernels-js-norm"; // issue 31: LayerNorm (chapter 15)
 
 /** Whether all arrays are float32: then the products take the blocked loops, compiled for that one type. */
 function allFloat32(a: FloatArray, b: FloatArray, c: FloatArray): boolean {
@@ -128,6 +129,8 @@ export const jsKernels = {
   },
   // the LSTM's gates, one time step forward and backward (lib/engine/kernels-js-gates.ts)
   ...gateLoops,
+  // LayerNorm forward and backward (issue 31; lib/engine/kernels-js-norm.ts)
+  ...normLoops,
 };
 
 /** The plain kernels with the simple (unblocked) product loops for every dtype: a baseline for benchmarks. */

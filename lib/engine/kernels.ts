@@ -101,6 +101,24 @@ export interface Kernels {
    */
   adamUpdate(w: FloatArray, dw: FloatArray, m: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number,
              eps: number, c1: number, c2: number, l2: number, l1: number): void;
+
+  // --- LayerNorm, attention's softmax and heads (chapter 15; issue 31): `tokens` blocks of n numbers, each normalised over its own n ----------------
+  // Float32 kernels may sum in float32: within a few float32 roundings of the plain loops (which sum in float64).
+  /** μ, σ² of each block; invStd[t] = 1/√(σ² + ε),  x̂ = (x − μ)·invStd,  y = γ ⊙ x̂ + β  (γ, β: n numbers) */
+  layerNormForward(x: FloatArray, gamma: FloatArray, beta: FloatArray, xHat: FloatArray, y: FloatArray, invStd: FloatArray,
+                   tokens: number, n: number, eps: number): void;
+  /** dβ = Σ dy,  dγ = Σ dy ⊙ x̂ (over all tokens, overwritten),  dx = invStd·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)), dx̂ = dy ⊙ γ */
+  layerNormBackward(dY: FloatArray, xHat: FloatArray, gamma: FloatArray, invStd: FloatArray, dX: FloatArray,
+                    dGamma: FloatArray, dBeta: FloatArray, tokens: number, n: number): void;
+  // The attention heads' softmax (chapter 15), in place over `rows` rows of n; float32 kernels may use their own e^x.
+  /** A[j] = exp(s·(S[j] − max))/Σ_k exp(s·(S[k] − max)), max = max_k S[k], each row (s > 0) */
+  attentionSoftmax(a: FloatArray, rows: number, n: number, s: number): void;
+  /** dA ← dS:  dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k]), each row */
+  attentionSoftmaxBackward(a: FloatArray, dA: FloatArray, rows: number, n: number, s: number): void;
+  /** X ((n·T) × (H·d), token-major) → head-major ((n·H·T) × d):  out[(b·H + h)·T + i, c] = X[b·T + i, h·d + c]  (copies only) */
+  splitHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void;
+  /** The inverse of splitHeads:  out[b·T + i, h·d + c] = X[(b·H + h)·T + i, c]  (copies only) */
+  mergeHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void;
 }
 
 /** The sizes of k×k windows over C×H×W images (lib/nn/im2col.ts's ConvGeometry has this shape). */
@@ -122,5 +140,6 @@ export const KERNEL_METHODS = [
   "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices",
   "matmulBatched", // batched small products
   "lstmGatesForward", "lstmGatesBackward", // the LSTM's gates
-  "adamUpdate", // the optimizer updates (the last block of the interface)
+  "adamUpdate", // the optimizer updates
+  "layerNormForward", "layerNormBackward", "attentionSoftmax", "attentionSoftmaxBackward", "splitHeads", "mergeHeads", // chapter 15 (issue 31)
 ] as const;

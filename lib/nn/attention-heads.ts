@@ -12,6 +12,7 @@
 import type { DType, Matrix } from "../core/matrix";
 import { matmulBatched } from "../core/ops";
 import { Buffers } from "../core/buffers";
+import { activeKernels } from "../engine/active";
 
 type Name = "q" | "k" | "v" | "o" | "dO" | "dA" | "dq" | "dk" | "dv";
 
@@ -36,7 +37,7 @@ export class AttentionHeads {
     const qh = toHeads(q, this.get("q", rows, d, dt), T, D, H), kh = toHeads(k, this.get("k", rows, d, dt), T, D, H);
     const vh = toHeads(v, this.get("v", rows, d, dt), T, D, H);
     matmulBatched(qh, kh, n * H, "A·Bᵀ", attn); //                      S = Q_h·K_hᵀ
-    softmaxScaledRows(attn, 1 / Math.sqrt(d)); //                       A = softmax_rows(S/√d)
+    activeKernels().attentionSoftmax(attn.data, attn.rows, T, 1 / Math.sqrt(d)); // A = softmax_rows(S/√d)
     const oh = matmulBatched(attn, vh, n * H, "A·B", this.get("o", rows, d, dt)); // O_h = A·V_h
     fromHeads(oh, c, T, D, H);
     this.n = n;
@@ -50,7 +51,7 @@ export class AttentionHeads {
     const vh = this.get("v", rows, d, dt), qh = this.get("q", rows, d, dt), kh = this.get("k", rows, d, dt);
     const dA = matmulBatched(dOh, vh, n * H, "A·Bᵀ", this.get("dA", rows, T, dt)); //        dA = dO_h·V_hᵀ
     fromHeads(matmulBatched(attn, dOh, n * H, "Aᵀ·B", this.get("dv", rows, d, dt)), dV, T, D, H); // dV_h = Aᵀ·dO_h
-    softmaxBackwardRows(attn, dA, 1 / Math.sqrt(d)); //                 dS = A ⊙ (dA − rowsum(dA ⊙ A))/√d, over dA
+    activeKernels().attentionSoftmaxBackward(attn.data, dA.data, attn.rows, T, 1 / Math.sqrt(d)); // dS = A ⊙ (dA − rowsum(dA ⊙ A))/√d, over dA
     fromHeads(matmulBatched(dA, kh, n * H, "A·B", this.get("dq", rows, d, dt)), dQ, T, D, H); //   dQ_h = dS·K_h
     fromHeads(matmulBatched(dA, qh, n * H, "Aᵀ·B", this.get("dk", rows, d, dt)), dK, T, D, H); //  dK_h = dSᵀ·Q_h
   }
@@ -58,54 +59,12 @@ export class AttentionHeads {
 
 /** X ((N·T) × D, token-major) → head-major ((N·H·T) × d):  out[(b·H + h)·T + i, c] = X[b·T + i, h·d + c]. */
 export function toHeads(x: Matrix, out: Matrix, T: number, D: number, H: number): Matrix {
-  const d = D / H, n = x.rows / T, X = x.data, Y = out.data;
-  for (let b = 0; b < n; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        const from = (b * T + i) * D + h * d, to = ((b * H + h) * T + i) * d;
-        for (let c = 0; c < d; c++) Y[to + c] = X[from + c];
-      }
-    }
-  }
+  activeKernels().splitHeads(x.data, out.data, x.rows / T, T, H, D / H); // (lib/engine/kernels-js-norm.ts has the loop)
   return out;
 }
 
 /** The inverse of toHeads: head-major ((N·H·T) × d) → token-major ((N·T) × D). */
 export function fromHeads(xh: Matrix, out: Matrix, T: number, D: number, H: number): Matrix {
-  const d = D / H, n = out.rows / T, X = xh.data, Y = out.data;
-  for (let b = 0; b < n; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        const from = ((b * H + h) * T + i) * d, to = (b * T + i) * D + h * d;
-        for (let c = 0; c < d; c++) Y[to + c] = X[from + c];
-      }
-    }
-  }
+  activeKernels().mergeHeads(xh.data, out.data, out.rows / T, T, H, D / H);
   return out;
-}
-
-/** In place, each row: A[j] = exp(s·S[j] − max)/Σ_k exp(s·S[k] − max), max = max_k s·S[k]. */
-function softmaxScaledRows(m: Matrix, s: number): void {
-  const A = m.data, T = m.cols;
-  for (let r = 0; r < m.rows * T; r += T) {
-    let max = -Infinity;
-    for (let j = 0; j < T; j++) if (s * A[r + j] > max) max = s * A[r + j];
-    let sum = 0;
-    for (let j = 0; j < T; j++) {
-      const e = Math.exp(s * A[r + j] - max);
-      A[r + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < T; j++) A[r + j] /= sum;
-  }
-}
-
-/** In place over dA, each row: dS[j] = s·A[j]·(dA[j] − Σ_k dA[k]·A[k]). */
-function softmaxBackwardRows(attn: Matrix, dA: Matrix, s: number): void {
-  const A = attn.data, G = dA.data, T = attn.cols;
-  for (let r = 0; r < attn.rows * T; r += T) {
-    let rowDot = 0;
-    for (let j = 0; j < T; j++) rowDot += G[r + j] * A[r + j];
-    for (let j = 0; j < T; j++) G[r + j] = A[r + j] * (G[r + j] - rowDot) * s;
-  }
 }

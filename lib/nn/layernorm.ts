@@ -9,6 +9,8 @@
 //   dβ = Σ dy,   dγ = Σ dy ⊙ x̂,   dxⱼ = (1/√(σ² + ε))·(dx̂ⱼ − (1/n)·Σₖ dx̂ₖ − x̂ⱼ·(1/n)·Σₖ dx̂ₖ·x̂ₖ)
 // the same formula as BatchNorm's, taken along the features of one token instead of down the batch.
 import { type Matrix, type DType } from "../core/matrix";
+import { Buffers } from "../core/buffers";
+import { activeKernels } from "../engine/active";
 import { type LayerConfig } from "./layers";
 import { Normalisation } from "./normalisation";
 
@@ -24,7 +26,8 @@ export interface LayerNormOptions {
 /** LayerNorm over each block of `features` values of a row; γ (gamma) starts at 1, β (beta) at 0. */
 export class LayerNorm extends Normalisation {
   readonly name = "LayerNorm";
-  private invStd: Float64Array = new Float64Array(0); // 1/√(σ² + ε) of each token of the last forward
+  private invStd: Matrix | null = null; // 1/√(σ² + ε) of each token of the last forward (tokens × 1)
+  private readonly invStdBuffers = new Buffers();
 
   constructor(options: LayerNormOptions) {
     super("LayerNorm", options.features, options.eps, options.dtype);
@@ -37,51 +40,20 @@ export class LayerNorm extends Normalisation {
     }
     const tokens = (x.rows * x.cols) / n;
     const xHat = this.xHatBuffers.get(x.rows, x.cols, this.dtype), y = this.yBuffers.get(x.rows, x.cols, this.dtype);
-    if (this.invStd.length < tokens) this.invStd = new Float64Array(tokens);
-    const X = x.data, H = xHat.data, Y = y.data, g = this.gamma.data, b = this.beta.data, inv = this.invStd, eps = this.eps;
-    for (let t = 0; t < tokens; t++) {
-      const o = t * n;
-      let sum = 0; //                                              μ = (1/n)·Σⱼ xⱼ
-      for (let j = 0; j < n; j++) sum += X[o + j];
-      const mean = sum / n;
-      let sq = 0; //                                               σ² = (1/n)·Σⱼ (xⱼ − μ)²
-      for (let j = 0; j < n; j++) {
-        const d = X[o + j] - mean;
-        sq += d * d;
-      }
-      const s = 1 / Math.sqrt(sq / n + eps);
-      inv[t] = s;
-      for (let j = 0; j < n; j++) {
-        H[o + j] = (X[o + j] - mean) * s; //                       x̂ = (x − μ)/√(σ² + ε)
-        Y[o + j] = g[j] * H[o + j] + b[j]; //                      y = γ ⊙ x̂ + β
-      }
-    }
+    const inv = (this.invStd = this.invStdBuffers.get(tokens, 1, this.dtype));
+    // one kernel call for every token (lib/engine/kernels-js-norm.ts): μ, σ², x̂ = (x − μ)/√(σ² + ε), y = γ ⊙ x̂ + β
+    activeKernels().layerNormForward(x.data, this.gamma.data, this.beta.data, xHat.data, y.data, inv.data, tokens, n, this.eps);
     this.xHat = xHat;
     return y;
   }
 
   backward(dY: Matrix): Matrix {
-    const xHat = this.savedXHat(dY);
+    const xHat = this.savedXHat(dY), inv = this.invStd;
+    if (inv === null) throw new Error(`${this.describe()}.backward: call forward first`);
     const n = this.features, tokens = (xHat.rows * xHat.cols) / n;
     const dX = this.dXBuffers.get(xHat.rows, xHat.cols, this.dtype);
-    const G = dY.data, H = xHat.data, D = dX.data, g = this.gamma.data, dG = this.dGamma.data, dB = this.dBeta.data, inv = this.invStd;
-    dG.fill(0);
-    dB.fill(0);
-    for (let t = 0; t < tokens; t++) {
-      const o = t * n;
-      let sumDxHat = 0, sumDxHatXHat = 0;
-      for (let j = 0; j < n; j++) {
-        const dxHat = G[o + j] * g[j]; //                          dx̂ = dy ⊙ γ
-        sumDxHat += dxHat;
-        sumDxHatXHat += dxHat * H[o + j];
-        dB[j] += G[o + j]; //                                      dβ = Σ dy
-        dG[j] += G[o + j] * H[o + j]; //                           dγ = Σ dy ⊙ x̂
-      }
-      const meanDxHat = sumDxHat / n, meanDxHatXHat = sumDxHatXHat / n;
-      for (let j = 0; j < n; j++) { //                             dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂))/√(σ² + ε)
-        D[o + j] = (G[o + j] * g[j] - meanDxHat - H[o + j] * meanDxHatXHat) * inv[t];
-      }
-    }
+    // dβ = Σ dy,  dγ = Σ dy ⊙ x̂,  dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂))/√(σ² + ε),  dx̂ = dy ⊙ γ
+    activeKernels().layerNormBackward(dY.data, xHat.data, this.gamma.data, inv.data, dX.data, this.dGamma.data, this.dBeta.data, tokens, n);
     return dX;
   }
 

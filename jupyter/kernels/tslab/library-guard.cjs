@@ -137,9 +137,10 @@ function wrapClass(cls, moduleKey, name) {
  * "Kernels.<method>" ("Kernels.im2col"), whichever kernels object the student reached (activeKernels(), jsKernels).
  */
 function wrapKernelMethods(owner, label) {
-  // only kernels (their products, rearrangements or the LSTM's gates): never another object an engine file exports (wasmApi is
-  // JavaScript's own WebAssembly, whose constructors must stay as they are)
-  if (typeof owner.matmul !== "function" && typeof owner.im2col !== "function" && typeof owner.lstmGatesForward !== "function") return;
+  // only kernels (their products, rearrangements, the LSTM's gates or LayerNorm): never another object an engine file exports
+  // (wasmApi is JavaScript's own WebAssembly, whose constructors must stay as they are)
+  if (typeof owner.matmul !== "function" && typeof owner.im2col !== "function" && typeof owner.lstmGatesForward !== "function" &&
+      typeof owner.layerNormForward !== "function") return;
   for (const key of Object.getOwnPropertyNames(owner)) {
     const d = getOwn(owner, key);
     if (key === "constructor" || !d || typeof d.value !== "function" || !d.configurable || d.value[GUARDED] || isClass(d.value)) continue;

@@ -67,6 +67,8 @@ function checkLayerNormBackward(f: unknown): true | string {
 
 registerExercises("15", [
   { id: "15.1", answer: "attentionParams", digest: "b85002861c1aba6132cba603261a3cafd942ca1c808777681cc7646c7cbf439f", hint: "four dim × dim matrices (Wq, Wk, Wv, Wo) and four biases of dim; the number of heads does not change it" },
-  { id: "15.2", answer: "mySoftmaxBackward", test: checkSoftmaxBackward, offLimits: { why: "write the softmax gradient yourself", layers: true, modules: ["nn/activations", "nn/losses", "nn/attention", "nn/attention-heads", "autograd/tensor"] }, hint: "∂a_k/∂s_j = a_k·(1[k = j] − a_j), so dS_j = Σ_k dA_k·a_k·(1[k = j] − a_j)" },
-  { id: "15.3", answer: "myLayerNormBackward", test: checkLayerNormBackward, offLimits: { why: "write the normalisation's gradient yourself", layers: true, modules: ["nn/layernorm", "nn/vit", "nn/residual", "nn/batchnorm"] }, hint: "with dx̂ = dy ⊙ γ: dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂))/√(σ² + ε)" },
+  { id: "15.2", answer: "mySoftmaxBackward", test: checkSoftmaxBackward, offLimits: { why: "write the softmax gradient yourself", layers: true, modules: ["nn/activations", "nn/losses", "nn/attention", "nn/attention-heads", "autograd/tensor"],
+    names: ["Kernels.attentionSoftmax", "Kernels.attentionSoftmaxBackward"] }, hint: "∂a_k/∂s_j = a_k·(1[k = j] − a_j), so dS_j = Σ_k dA_k·a_k·(1[k = j] − a_j)" },
+  { id: "15.3", answer: "myLayerNormBackward", test: checkLayerNormBackward, offLimits: { why: "write the normalisation's gradient yourself", layers: true, modules: ["nn/layernorm", "nn/vit", "nn/residual", "nn/batchnorm"],
+    names: ["Kernels.layerNormForward", "Kernels.layerNormBackward"] }, hint: "with dx̂ = dy ⊙ γ: dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂))/√(σ² + ε)" },
 ]);

@@ -17,7 +17,7 @@
 import type { Kernels, FloatArray } from "../kernels";
 import { MR, DEPTH_SEGMENT, LONG_SUM_MAX_C, type WasmKernelsOptions } from "./machine";
 import { RELU, RELU_BACK } from "./rearrange";
-import { WasmGates } from "./gates"; // (WasmGates extends WasmRearrangements: the LSTM's gates, then the conv's rearrangements)
+import { WasmNorm } from "./norm"; // (WasmNorm extends WasmGates: LayerNorm (issue 31); WasmGates extends WasmRearrangements: the LSTM's gates, then the conv's rearrangements)
 import type { WasmModule } from "./api";
 import { align } from "./heap";
 
@@ -29,7 +29,7 @@ type Fallback = Kernels;
 /** Updates shorter than this stay in the plain loop (a call into WebAssembly costs more than it saves). */
 const ADD_SCALED_MIN = 4096;
 
-export class WasmKernels extends WasmGates implements Kernels {
+export class WasmKernels extends WasmNorm implements Kernels {
   readonly name = "wasm";
 
   constructor(module: WasmModule, fallback: Fallback, options: WasmKernelsOptions = {}) {

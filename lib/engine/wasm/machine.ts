@@ -64,6 +64,12 @@ export class WasmMachine {
   // the LSTM's gates (assembly/gates.ts; lib/engine/wasm/gates.ts calls them)
   protected readonly lstmGatesForwardFn: (rows: number, hidden: number, gates: number, zh: number, cPrev: number, c: number, tc: number, h: number) => void;
   protected readonly lstmGatesBackwardFn: (rows: number, hidden: number, gates: number, cPrev: number, tc: number, dh: number, dc: number, dz: number) => number;
+  // LayerNorm, the attention softmax and heads (issue 31; assembly/norm.ts; lib/engine/wasm/norm.ts calls them)
+  protected readonly layerNormForwardFn: (tokens: number, n: number, x: number, gamma: number, beta: number, eps: number, xHat: number, y: number, invStd: number) => void;
+  protected readonly layerNormBackwardFn: (tokens: number, n: number, dY: number, xHat: number, gamma: number, invStd: number, dX: number, dGamma: number, dBeta: number) => void;
+  protected readonly attentionSoftmaxFn: (rows: number, n: number, a: number, s: number) => void;
+  protected readonly attentionSoftmaxBackwardFn: (rows: number, n: number, a: number, g: number, s: number) => void;
+  protected readonly moveHeadsFn: (toHeads: number, n: number, T: number, H: number, d: number, x: number, out: number) => void;
   protected readonly workBytes: number;
   protected scratchAt = -1; // a heap block for copied operands, kept from call to call
   protected scratchBytes = 0;
@@ -101,6 +107,11 @@ export class WasmMachine {
     this.gemmBatchedFn = fns.gemmBatched as GemmBatchedFn;
     this.lstmGatesForwardFn = fns.lstmGatesForward as WasmMachine["lstmGatesForwardFn"]; //   the LSTM's gates
     this.lstmGatesBackwardFn = fns.lstmGatesBackward as WasmMachine["lstmGatesBackwardFn"];
+    this.layerNormForwardFn = fns.layerNormForward as WasmMachine["layerNormForwardFn"]; //   LayerNorm (issue 31)
+    this.layerNormBackwardFn = fns.layerNormBackward as WasmMachine["layerNormBackwardFn"];
+    this.attentionSoftmaxFn = fns.attentionSoftmax as WasmMachine["attentionSoftmaxFn"];
+    this.attentionSoftmaxBackwardFn = fns.attentionSoftmaxBackward as WasmMachine["attentionSoftmaxBackwardFn"];
+    this.moveHeadsFn = fns.moveHeads as WasmMachine["moveHeadsFn"];
     this.pool = this.threads > 1 ? new WorkerPool(module, this.memory, this.threads - 1, this.slots) : null;
   }
 

@@ -22,9 +22,9 @@ const EXP_MIN: f32 = -87.0; // 2^n stays a normal float32 (n ≥ −126)…
 const EXP_MAX: f32 = 88.0; //  …and finite (n ≤ 127); σ and tanh are flat long before either
 const TANH_SMALL: f32 = 0.625; // below it, tanh by its odd polynomial
 
-/** e^x in each lane (x clamped to [−87, 88]; a NaN stays NaN) */
+/** e^x in each lane (x clamped to [−87, 88]; a NaN stays NaN); norm.ts's attention softmax uses it too */
 @inline
-function exp4(x: v128): v128 {
+export function exp4(x: v128): v128 {
   x = f32x4.min(f32x4.max(x, f32x4.splat(EXP_MIN)), f32x4.splat(EXP_MAX));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));

@@ -333,3 +333,5 @@ export { convPart } from "./conv";
 export { gemmBatched } from "./batched";
 // The LSTM's gates, one time step forward or backward (chapter 14), are in gates.ts.
 export { lstmGatesForward, lstmGatesBackward } from "./gates";
+// LayerNorm and the attention softmax, forward and backward, and the heads' rearrangement (chapter 15; issue 31) are in norm.ts.
+export { layerNormForward, layerNormBackward, attentionSoftmax, attentionSoftmaxBackward, moveHeads } from "./norm";
