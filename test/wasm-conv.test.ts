@@ -136,8 +136,10 @@ describe("ReLU forward and backward shared between threads by ranges of numbers"
 
 describe("a direct convolution (convForward: conv 1 without im2col), in WebAssembly and in the plain loops", () => {
   const cases = [
-    { n: 64, channels: 1, height: 28, width: 28, kernel: 5, F: 16 }, // the course's first layer (threads share it)
+    { n: 64, channels: 1, height: 28, width: 28, kernel: 5, F: 16, large: true }, // the course's first layer (threads share it)
+    { n: 8, channels: 16, height: 12, width: 12, kernel: 5, F: 32 }, // its second
     { n: 3, channels: 2, height: 9, width: 11, kernel: 3, F: 6 }, //    tails: 9 columns (8 + 1), 6 filters (4 + 2)
+    { n: 2, channels: 3, height: 5, width: 16, kernel: 3, F: 4 }, //    14 columns (8 + 6)
     { n: 2, channels: 2, height: 7, width: 8, kernel: 3, stride: 2, padding: 1, F: 5 }, // padding and stride: the loops
   ];
   for (const s of cases) {
@@ -172,6 +174,13 @@ describe("a direct convolution (convForward: conv 1 without im2col), in WebAssem
         }
       }
       same(results[2][3], results[1][3], "two threads against one");
+      if ("large" in s) { // one k block of gemm (25 terms): the same sums as im2col, the product (in WebAssembly) and channelsFirst
+        const c32 = one.longLivedArray(N * P * K), zT = one.longLivedArray(N * P * F), z = one.longLivedArray(N * F * P);
+        one.im2col(x, c32, N, g);
+        one.matmulTransB(c32, w, zT, N * P, K, F);
+        one.channelsFirst(zT, b, z, N, F, P);
+        same(results[1][3], z, "convForward against im2col·Wᵀ + b");
+      }
     });
   }
 });
