@@ -6,7 +6,7 @@
 //   Z[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · X[n, c, oy·s − p + ky, ox·s − p + kx].
 // As matrices (cols = im2col(X), one k×k window of all channels a row; Z' the output one window position a row):
 //   forward:   Z' = cols·Wᵀ,       Z = Z' rearranged channel-first, + b
-//              (one input channel: Z summed directly from X (convDirect), and cols made in backward, when needed)
+//              (one input channel, stride 1, no padding: Z summed directly from X (convDirect); cols made in backward)
 //   backward:  dW = dZ'ᵀ·cols,     db = Σ_rows dZ',     dcols = dZ'·W,     dX = col2im(dcols)
 // The three products run on the library's kernels (WebAssembly and threads when available).
 import { longLived, type DType, type Matrix } from "../core/matrix";
@@ -83,7 +83,7 @@ export class Conv2D extends Layer {
     if (x.cols !== this.inputSize()) {
       throw new Error(`${this.describe()}: input is ${x.shape} but images of ${g.channels}×${g.height}×${g.width} need ${this.inputSize()} columns`);
     }
-    if (g.channels === 1) { // a thin product (k·k terms a sum): summed directly, without im2col and the layout
+    if (g.channels === 1 && g.stride === 1 && g.padding === 0) { // a thin product (k·k terms): summed directly, no im2col
       this.cols = null;
       this.input = x;
       return convDirect(x, this.weights, this.bias, g, this.zBuffers.get(N, F * P, this.dtype));
