@@ -133,3 +133,54 @@ describe("ReLU forward and backward shared between threads by ranges of numbers"
     }
   });
 });
+
+describe("a direct convolution (convForward: conv 1 without im2col), in WebAssembly and in the plain loops", () => {
+  const cases = [
+    { n: 64, channels: 1, height: 28, width: 28, kernel: 5, F: 16, large: true }, // the course's first layer (threads share it)
+    { n: 8, channels: 16, height: 12, width: 12, kernel: 5, F: 32 }, // its second
+    { n: 3, channels: 2, height: 9, width: 11, kernel: 3, F: 6 }, //    tails: 9 columns (8 + 1), 6 filters (4 + 2)
+    { n: 2, channels: 3, height: 5, width: 16, kernel: 3, F: 4 }, //    14 columns (8 + 6)
+    { n: 2, channels: 2, height: 7, width: 8, kernel: 3, stride: 2, padding: 1, F: 5 }, // padding and stride: the loops
+  ];
+  for (const s of cases) {
+    const g = convGeometry("test", s), P = g.outHeight * g.outWidth, K = s.channels * s.kernel * s.kernel, N = s.n, F = s.F;
+    it(`${N}×${s.channels}×${s.height}×${s.width}, ${F} filters ${s.kernel}×${s.kernel}, s ${g.stride}, p ${g.padding}: b + im2col(X)·Wᵀ to float32 rounding; one thread and two the same`, () => {
+      const x = fill(one.longLivedArray(N * s.channels * s.height * s.width), 8);
+      const w = fill(new Float32Array(F * K), 9), b = fill(new Float32Array(F), 10);
+      const cols = new Float64Array(N * P * K);
+      jsKernels.im2col(Float64Array.from(x), cols, N, g); // checked against a direct convolution in test/conv.test.ts
+      const want = new Float64Array(N * F * P), scale = new Float64Array(N * F * P);
+      for (let i = 0; i < N; i++) {
+        for (let f = 0; f < F; f++) {
+          for (let q = 0; q < P; q++) {
+            let sum = b[f], abs = Math.abs(b[f]);
+            for (let p = 0; p < K; p++) { const t = cols[(i * P + q) * K + p] * w[f * K + p]; sum += t; abs += Math.abs(t); }
+            want[(i * F + f) * P + q] = sum;
+            scale[(i * F + f) * P + q] = abs;
+          }
+        }
+      }
+      const x2 = two.longLivedArray(x.length);
+      x2.set(x);
+      const results = [
+        ["loops", jsKernels, x, new Float32Array(N * F * P)],
+        ["1 thread", one, x, one.longLivedArray(N * F * P).fill(NaN)],
+        ["2 threads", two, x2, two.longLivedArray(N * F * P).fill(NaN)],
+      ] as const;
+      for (const [what, kernels, input, z] of results) {
+        kernels.convForward(input, w, b, z, N, F, g);
+        for (let i = 0; i < want.length; i++) {
+          if (!(Math.abs(z[i] - want[i]) <= 1e-6 * scale[i] + 1e-30)) expect(z[i], `${what}, Z[${i}]`).toBe(want[i]);
+        }
+      }
+      same(results[2][3], results[1][3], "two threads against one");
+      if ("large" in s) { // one k block of gemm (25 terms): the same sums as im2col, the product (in WebAssembly) and channelsFirst
+        const c32 = one.longLivedArray(N * P * K), zT = one.longLivedArray(N * P * F), z = one.longLivedArray(N * F * P);
+        one.im2col(x, c32, N, g);
+        one.matmulTransB(c32, w, zT, N * P, K, F);
+        one.channelsFirst(zT, b, z, N, F, P);
+        same(results[1][3], z, "convForward against im2col·Wᵀ + b");
+      }
+    });
+  }
+});

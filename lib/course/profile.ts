@@ -24,7 +24,10 @@ export interface ProfileLine {
 const GROUP: Record<string, string> = {
   matmul: "products", matmulTransA: "products", matmulTransB: "products",
   im2col: "im2col", col2im: "col2im", channelsFirst: "layout+bias", channelsLast: "layout",
-  maxPool: "pooling", maxPoolBackward: "pooling",
+  maxPool: "pooling", maxPoolBackward: "pooling", convForward: "direct conv", matmulBatched: "products",
+  adamUpdate: "update", layerNormForward: "layer norm", layerNormBackward: "layer norm",
+  attentionSoftmax: "softmax", attentionSoftmaxBackward: "softmax", splitHeads: "layout", mergeHeads: "layout",
+  lstmGatesForward: "gates", lstmGatesBackward: "gates",
 };
 
 /**

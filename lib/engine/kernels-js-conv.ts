@@ -99,6 +99,32 @@ export const convLoops = {
     for (let o = 0; o < dY.length; o++) dX[winners[o]] += dY[o];
   },
 
+  // Z[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, (c·k + ky)·k + kx] · X[n, c, oy·s − p + ky, ox·s − p + kx]
+  convForward(x: FloatArray, weights: FloatArray, bias: FloatArray, z: FloatArray, n: number, filters: number, g: WindowShape): void {
+    const { channels: C, height: H, width: W, kernel: k, stride: s, padding: p, outHeight: OH, outWidth: OW } = g;
+    const K = C * k * k, P = OH * OW;
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < filters; f++) {
+        for (let oy = 0; oy < OH; oy++) {
+          for (let ox = 0; ox < OW; ox++) {
+            let sum = 0;
+            for (let c = 0; c < C; c++) {
+              for (let ky = 0; ky < k; ky++) {
+                const y = oy * s - p + ky;
+                if (y < 0 || y >= H) continue; // a row of padding
+                for (let kx = 0; kx < k; kx++) {
+                  const xx = ox * s - p + kx;
+                  if (xx >= 0 && xx < W) sum += weights[f * K + (c * k + ky) * k + kx] * x[((i * C + c) * H + y) * W + xx];
+                }
+              }
+            }
+            z[(i * filters + f) * P + oy * OW + ox] = sum + bias[f];
+          }
+        }
+      }
+    }
+  },
+
   // plain memory: an ordinary array
   longLivedIndices(length: number): Int32Array {
     return new Int32Array(length);

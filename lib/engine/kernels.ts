@@ -64,6 +64,12 @@ export interface Kernels {
   maxPoolBackward(dY: FloatArray, winners: Int32Array, dX: FloatArray): void;
   /** A zero-filled Int32Array for indices that are kept (pooling's winners), placed as longLivedArray places numbers. */
   longLivedIndices(length: number): Int32Array;
+  /**
+   * A direct convolution, the one kernel here that does arithmetic (issue 31: conv 1's thin product without im2col):
+   * Z[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, (c·k + ky)·k + kx] · X[n, c, oy·s − p + ky, ox·s − p + kx] (0 in the
+   * padding), W F×(C·k·k); the sum from (c, ky, kx) = 0 up, then + b[f]. Float32 kernels round as a product does.
+   */
+  convForward(x: FloatArray, weights: FloatArray, bias: FloatArray, z: FloatArray, n: number, filters: number, g: WindowShape): void;
 
   // --- Batched small products (chapter 15's attention heads: one product per head and example) -----------------
   /**
@@ -137,7 +143,7 @@ export interface WindowShape {
 export const KERNEL_METHODS = [
   "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
-  "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices",
+  "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices", "convForward",
   "matmulBatched", // batched small products
   "lstmGatesForward", "lstmGatesBackward", // the LSTM's gates
   "adamUpdate", // the optimizer updates

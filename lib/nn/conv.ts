@@ -6,6 +6,7 @@
 //   Z[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · X[n, c, oy·s − p + ky, ox·s − p + kx].
 // As matrices (cols = im2col(X), one k×k window of all channels a row; Z' the output one window position a row):
 //   forward:   Z' = cols·Wᵀ,       Z = Z' rearranged channel-first, + b
+//              (one input channel, stride 1, no padding: Z summed directly from X (convDirect); cols made in backward)
 //   backward:  dW = dZ'ᵀ·cols,     db = Σ_rows dZ',     dcols = dZ'·W,     dX = col2im(dcols)
 // The three products run on the library's kernels (WebAssembly and threads when available).
 import { longLived, type DType, type Matrix } from "../core/matrix";
@@ -13,7 +14,7 @@ import { matmul, matmulTransA, matmulTransB, sumRows } from "../core/ops";
 import { Layer, weightAndBias, type BackwardOptions, type LayerConfig, type Param } from "./layers";
 import { Buffers } from "../core/buffers";
 import { Random } from "../core/random";
-import { convGeometry, im2col, col2im, channelsFirst, channelsLast, imageFloats, windowPositions, type ConvGeometry } from "./im2col";
+import { convGeometry, im2col, col2im, channelsFirst, channelsLast, convDirect, imageFloats, windowPositions, type ConvGeometry } from "./im2col";
 
 export interface Conv2DOptions {
   inChannels: number; //  C
@@ -43,6 +44,7 @@ export class Conv2D extends Layer {
   readonly db: Matrix; //      ∂L/∂b: 1 × F
 
   private cols: Matrix | null = null; // im2col of the last forward's input, kept for backward
+  private input: Matrix | null = null; // the last forward's input, when cols is made in backward (one channel)
   private readonly colsBuffers = new Buffers(); //  cols:  (N·OH·OW) × (C·k·k)
   private readonly zTBuffers = new Buffers(); //    Z':    (N·OH·OW) × F
   private readonly zBuffers = new Buffers(); //     Z:     N × (F·OH·OW)
@@ -81,8 +83,14 @@ export class Conv2D extends Layer {
     if (x.cols !== this.inputSize()) {
       throw new Error(`${this.describe()}: input is ${x.shape} but images of ${g.channels}×${g.height}×${g.width} need ${this.inputSize()} columns`);
     }
+    if (g.channels === 1 && g.stride === 1 && g.padding === 0) { // a thin product (k·k terms): summed directly, no im2col
+      this.cols = null;
+      this.input = x;
+      return convDirect(x, this.weights, this.bias, g, this.zBuffers.get(N, F * P, this.dtype));
+    }
     const cols = im2col(x, g, this.colsBuffers.get(N * P, this.weights.cols, this.dtype));
     this.cols = cols;
+    this.input = null;
     const zT = matmulTransB(cols, this.weights, this.zTBuffers.get(N * P, F, this.dtype));
     return channelsFirst(zT, this.bias, this.zBuffers.get(N, F * P, this.dtype));
   }
@@ -91,7 +99,7 @@ export class Conv2D extends Layer {
   backward(dZ: Matrix, options: BackwardOptions): Matrix | null;
   backward(dZ: Matrix, options: BackwardOptions = {}): Matrix | null {
     // dW = dZ'ᵀ·cols,  db = Σ_rows dZ',  dcols = dZ'·W,  dX = col2im(dcols)
-    const cols = this.cols;
+    const x = this.input, cols = x === null ? this.cols : im2col(x, this.geometry, this.colsBuffers.get(x.rows * windowPositions(this.geometry), this.weights.cols, this.dtype));
     if (cols === null) throw new Error(`${this.describe()}.backward: call forward first`);
     const g = this.geometry, F = this.outChannels, P = g.outHeight * g.outWidth, N = cols.rows / P;
     if (dZ.rows !== N || dZ.cols !== F * P) {

@@ -107,3 +107,17 @@ export function channelsLast(dZ: Matrix, filters: number, out: Matrix): Matrix {
   activeKernels().channelsLast(dZ.data, out.data, N, F, P); // dZ'[n·P + q, f] = dZ[n, f, q]
   return out;
 }
+
+/**
+ * Z = b + the convolution of X by W, summed directly, without im2col (issue 31): for a thin product such as
+ * one input channel, where im2col's copies and the layout cost more than the sums.  X: N × (C·H·W),
+ * W: F × (C·k·k), b: 1 × F, out: N × (F·OH·OW), the same numbers as channelsFirst(im2col(X)·Wᵀ, b) up to rounding.
+ */
+export function convDirect(x: Matrix, weights: Matrix, bias: Matrix, g: ConvGeometry, out: Matrix): Matrix {
+  const F = weights.rows, N = x.rows, P = g.outHeight * g.outWidth;
+  if (x.cols !== g.channels * g.height * g.width || weights.cols !== g.channels * g.kernel * g.kernel || bias.cols !== F || out.rows !== N || out.cols !== F * P) {
+    throw new Error(`convDirect: X is ${x.shape}, W ${weights.shape}, b ${bias.shape}, out ${out.shape}: expected N×${g.channels * g.height * g.width}, F×${g.channels * g.kernel * g.kernel}, 1×F and N×(F·${P})`);
+  }
+  activeKernels().convForward(x.data, weights.data, bias.data, out.data, N, F, g); // Z[n, f, q] = b[f] + Σ W[f, ·]·window q of X[n]
+  return out;
+}

@@ -14,6 +14,7 @@ import type { WasmModule } from "./api";
 const IM2COL = 1, COL2IM = 2, CHANNELS_FIRST = 3, CHANNELS_LAST = 4, MAX_POOL = 5, MAX_POOL_BACK = 6;
 /** ReLU forward and backward (lib/engine/wasm/kernels.ts), shared between the threads by ranges of numbers. */
 export const RELU = 7, RELU_BACK = 8;
+const CONV_FORWARD = 9; // a direct convolution (lib/engine/wasm/assembly/conv-direct.ts)
 
 export class WasmRearrangements extends WasmMachine {
   constructor(module: WasmModule, protected readonly fallback: Kernels, options: WasmKernelsOptions = {}) {
@@ -68,6 +69,24 @@ export class WasmRearrangements extends WasmMachine {
     // one part (no threads) unless the caller's planes are known: the outputs and inputs are in whole planes
     // only as the pooling layer lays them out, which this kernel cannot see; so the work stays on one thread
     this.convPart(MAX_POOL_BACK, 0, 1, gAt, wAt, dAt, 1, dX.length, dY.length, 0, 0, 0, 0, 0);
+  }
+
+  /** Z = the convolution of X by W, + b, summed directly (no im2col); stride 1 and no padding, else the loops */
+  convForward(x: FloatArray, weights: FloatArray, bias: FloatArray, z: FloatArray, n: number, filters: number, g: WindowShape): void {
+    const K = g.channels * g.kernel * g.kernel, P = g.outHeight * g.outWidth;
+    const [xAt, zAt] = this.places([x, n * g.channels * g.height * g.width], [z, n * filters * P]);
+    // the weights and biases are small (not in memory below HEAP_MIN_FLOATS): copied to scratch, side by side
+    let [wAt, bAt] = this.places([weights, filters * K], [bias, filters]);
+    if ((wAt < 0 || bAt < 0) && xAt >= 0 && weights instanceof Float32Array && bias instanceof Float32Array && weights.length >= filters * K && bias.length >= filters) {
+      const at = this.scratch(4 * (filters * K + filters));
+      if (at >= 0) {
+        this.heap.f32.set(weights.subarray(0, filters * K), at >> 2);
+        this.heap.f32.set(bias.subarray(0, filters), (at >> 2) + filters * K);
+        wAt = at; bAt = at + 4 * filters * K;
+      }
+    }
+    if (xAt < 0 || wAt < 0 || bAt < 0 || zAt < 0 || g.stride !== 1 || g.padding !== 0) return this.fallback.convForward(x, weights, bias, z, n, filters, g);
+    this.rearrange(CONV_FORWARD, n, n * filters * P * K, [xAt, wAt, bAt, zAt, n, g.channels, g.height, g.width, g.kernel, filters]);
   }
 
   /** Indices kept from call to call (pooling's winners): in WebAssembly memory when large enough. */

@@ -16,8 +16,10 @@ export const MAX_POOL: i32 = 5; //       x, y, winners, planes, H, W, s, OH, OW
 export const MAX_POOL_BACK: i32 = 6; //  dY, winners, dX, planes, H·W, OH·OW
 export const RELU: i32 = 7; //           n, z, a             (element-wise, shared by ranges of numbers: elementwise.ts)
 export const RELU_BACK: i32 = 8; //      n, g, a, d
+export const CONV_FORWARD: i32 = 9; //   x, w, b, z, N, C, H, W, k, F   (stride 1, no padding: a direct convolution)
 
 import { reluForward, reluBackward } from "./elementwise";
+import { convForward } from "./conv-direct";
 
 @inline
 function at(base: usize, index: i32): usize {
@@ -245,6 +247,8 @@ export function convPart(op: i32, part: i32, parts: i32, a0: i32, a1: i32, a2: i
     const lo = partStart(a0, part, parts), hi = partStart(a0, part + 1, parts), from = <usize>lo << 2;
     if (op == RELU) reluForward(hi - lo, <usize>a1 + from, <usize>a2 + from);
     else reluBackward(hi - lo, <usize>a1 + from, <usize>a2 + from, <usize>a3 + from);
+  } else if (op == CONV_FORWARD) {
+    convForward(<usize>a0, <usize>a1, <usize>a2, <usize>a3, partStart(a4, part, parts), partStart(a4, part + 1, parts), a5, a6, a7, a8, a9);
   } else if (op == MAX_POOL_BACK) {
     maxPoolBack(<usize>a0, <usize>a1, <usize>a2, partStart(a3, part, parts), partStart(a3, part + 1, parts), a4, a5);
   }
