@@ -99,7 +99,7 @@ export class Conv2D extends Layer {
   backward(dZ: Matrix, options: BackwardOptions): Matrix | null;
   backward(dZ: Matrix, options: BackwardOptions = {}): Matrix | null {
     // dW = dZ'ᵀ·cols,  db = Σ_rows dZ',  dcols = dZ'·W,  dX = col2im(dcols)
-    const x = this.input, cols = x === null ? this.cols : im2col(x, this.geometry, this.colsBuffers.get(x.rows * windowPositions(this.geometry), this.weights.cols, this.dtype));
+    const cols = this.savedCols();
     if (cols === null) throw new Error(`${this.describe()}.backward: call forward first`);
     const g = this.geometry, F = this.outChannels, P = g.outHeight * g.outWidth, N = cols.rows / P;
     if (dZ.rows !== N || dZ.cols !== F * P) {
@@ -123,6 +123,13 @@ export class Conv2D extends Layer {
       type: "conv2d", inChannels: g.channels, outChannels: this.outChannels, kernel: g.kernel,
       stride: g.stride, padding: g.padding, height: g.height, width: g.width,
     };
+  }
+
+  /** The last forward's cols: kept, or made now from its input where the forward summed directly. */
+  private savedCols(): Matrix | null {
+    const x = this.input;
+    if (x === null) return this.cols;
+    return im2col(x, this.geometry, this.colsBuffers.get(x.rows * windowPositions(this.geometry), this.weights.cols, this.dtype));
   }
 
   inputSize(): number {

@@ -114,9 +114,9 @@ export function channelsLast(dZ: Matrix, filters: number, out: Matrix): Matrix {
  * W: F × (C·k·k), b: 1 × F, out: N × (F·OH·OW), the same numbers as channelsFirst(im2col(X)·Wᵀ, b) up to rounding.
  */
 export function convDirect(x: Matrix, weights: Matrix, bias: Matrix, g: ConvGeometry, out: Matrix): Matrix {
-  const F = weights.rows, N = x.rows, P = g.outHeight * g.outWidth;
-  if (x.cols !== g.channels * g.height * g.width || weights.cols !== g.channels * g.kernel * g.kernel || bias.cols !== F || out.rows !== N || out.cols !== F * P) {
-    throw new Error(`convDirect: X is ${x.shape}, W ${weights.shape}, b ${bias.shape}, out ${out.shape}: expected N×${g.channels * g.height * g.width}, F×${g.channels * g.kernel * g.kernel}, 1×F and N×(F·${P})`);
+  const F = weights.rows, N = x.rows, P = windowPositions(g), image = imageFloats(g);
+  if (x.cols !== image || weights.cols !== g.channels * g.kernel * g.kernel || bias.cols !== F || out.rows !== N || out.cols !== F * P) {
+    throw new Error(`convDirect: X is ${x.shape}, W ${weights.shape}, b ${bias.shape}, out ${out.shape}: expected N×${image}, F×${g.channels * g.kernel * g.kernel}, 1×F and N×(F·${P})`);
   }
   activeKernels().convForward(x.data, weights.data, bias.data, out.data, N, F, g); // Z[n, f, q] = b[f] + Σ W[f, ·]·window q of X[n]
   return out;

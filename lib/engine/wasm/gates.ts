@@ -33,9 +33,6 @@ export class WasmGates extends WasmRearrangements {
 
   /** at[slot] = the address of a (which must hold `length` numbers); false unless it is float32 and in memory. */
   private place(a: FloatArray, length: number, slot: number): boolean {
-    if (a.length < length) throw new Error(`wasm LSTM gates: an array has ${a.length} numbers where the step needs ${length}`);
-    const address = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
-    this.at[slot] = address;
-    return address >= 0;
+    return (this.at[slot] = this.residentAt("LSTM gates", a, length)) >= 0;
   }
 }

@@ -140,6 +140,12 @@ export class WasmMachine {
     return array instanceof Float32Array && this.heap.addressOf(array) >= 0;
   }
 
+  /** The address of `array` if it is float32 and lives in memory, else −1; throws (naming `what`) if it holds fewer than `length` numbers. */
+  protected residentAt(what: string, array: Float32Array | Float64Array, length: number): number {
+    if (array.length < length) throw new Error(`wasm ${what}: an array has ${array.length} numbers where ${length} are needed`);
+    return array instanceof Float32Array ? this.heap.addressOf(array) : -1;
+  }
+
 
   /** Bytes of WebAssembly memory in all and in matrices, and threads ready now. */
   stats(): { memoryBytes: number; heapBytes: number; threads: number; workersReady: number } {

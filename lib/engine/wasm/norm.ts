@@ -59,8 +59,7 @@ export class WasmNorm extends WasmGates {
   private addresses(length: number, ...arrays: FloatArray[]): number[] | null {
     const at: number[] = [];
     for (const a of arrays) {
-      if (a.length < length) throw new Error(`wasm LayerNorm/softmax: an array has ${a.length} numbers where ${length} are needed`);
-      const address = a instanceof Float32Array ? this.heap.addressOf(a) : -1;
+      const address = this.residentAt("LayerNorm/softmax", a, length);
       if (address < 0) return null;
       at.push(address);
     }
