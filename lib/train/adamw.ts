@@ -7,9 +7,8 @@
 // m ← β₁·m + (1−β₁)·g,  s ← β₂·s + (1−β₂)·g²,  m̂ = m/(1−β₁ᵗ),  ŝ = s/(1−β₂ᵗ)  as in adam (lib/train/optimizers.ts).
 // Only "weight" parameters are decayed (not biases, LayerNorm's γ and β, or positions) unless decayBiases.
 // This is PyTorch's torch.optim.AdamW.
-import type { Param } from "../nn/layers";
 import { StateStore, zerosLike, type DecayOptions, type Optimizer } from "./optimizer-types";
-import { checkCommon, checkEps, checkRange, checkShapes, decayFor, stepLr } from "./optimizer-checks";
+import { checkCommon, checkEps, checkRange, decayFor, perParameter } from "./optimizer-checks";
 
 export interface AdamWOptions extends DecayOptions {
   lr: number;
@@ -27,27 +26,16 @@ export function adamw(options: AdamWOptions): Optimizer {
   const beta2 = checkRange(options.beta2 ?? 0.999, "beta2", 0, 1, true, where);
   const eps = checkEps(options.eps, where);
   const moments = new StateStore((p) => ({ m: zerosLike(p), s: zerosLike(p), t: 0 }));
-  return {
-    name: where,
-    lr: lr0,
-    step(params: Param[], lr?: number): void {
-      const a = stepLr(lr0, lr, where);
-      for (const p of params) {
-        checkShapes(p, where);
-        const st = moments.get(p);
-        st.t += 1;
-        const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
-        const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, shrink = a * decayFor(p, decay).l2;
-        for (let i = 0; i < w.length; i++) {
-          const g = dw[i];
-          m[i] = beta1 * m[i] + (1 - beta1) * g; //                m ← β₁·m + (1−β₁)·g
-          s[i] = beta2 * s[i] + (1 - beta2) * g * g; //            s ← β₂·s + (1−β₂)·g²
-          w[i] -= shrink * w[i] + (a * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps); // W ← W − α·(m̂/(√ŝ + ε) + λ·W)
-        }
-      }
-    },
-    reset(): void {
-      moments.clear();
-    },
-  };
+  return perParameter(where, lr0, (p, a) => {
+    const st = moments.get(p);
+    st.t += 1;
+    const c1 = 1 - Math.pow(beta1, st.t), c2 = 1 - Math.pow(beta2, st.t); // bias corrections
+    const w = p.value.data, dw = p.grad.data, m = st.m, s = st.s, shrink = a * decayFor(p, decay).l2;
+    for (let i = 0; i < w.length; i++) {
+      const g = dw[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g; //                m ← β₁·m + (1−β₁)·g
+      s[i] = beta2 * s[i] + (1 - beta2) * g * g; //            s ← β₂·s + (1−β₂)·g²
+      w[i] -= shrink * w[i] + (a * (m[i] / c1)) / (Math.sqrt(s[i] / c2) + eps); // W ← W − α·(m̂/(√ŝ + ε) + λ·W)
+    }
+  }, () => moments.clear());
 }
