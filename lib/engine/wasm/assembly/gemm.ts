@@ -127,11 +127,9 @@ function listNonZeros(mc: i32, kc: i32, packedA: usize, lists: usize, counts: us
   for (let panel = 0; panel * MR < mc; panel++) {
     const ap = addr(packedA, panel * kc * MR), list = addr(lists, panel * KC);
     let count = 0;
-    for (let p = 0; p < kc; p++) {
-      if (v128.any_true(v128.load(addr(ap, p * MR)))) {
-        store<i32>(addr(list, count), p);
-        count++;
-      }
+    for (let p = 0; p < kc; p++) { // without a branch: p is always written, and kept (count + 1) only if not all 0
+      store<i32>(addr(list, count), p);
+      count += <i32>v128.any_true(v128.load(addr(ap, p * MR)));
     }
     store<i32>(addr(counts, panel), count);
   }
