@@ -158,7 +158,9 @@ export interface BatchOptions {
  * itself). Copy what you keep (x.clone(), labels.slice()). The returned iterable can be iterated again
  * for every epoch (a new shuffle each time) and keeps the same buffers: create it once, loop over it
  * each epoch; an epoch then allocates nothing. The full set in stored order (batchSize = n, no rng) is
- * yielded as the data set itself, no copy.
+ * yielded as the data set itself, no copy; a data set still held as bytes (see Dataset) is scaled on the first
+ * epoch into a buffer lent by the pool, which the next epochs find as it was unless another batches() or an
+ * evaluation of that shape borrowed it meanwhile (then it is scaled again).
  *
  * The images buffer goes back to a shared pool when an epoch ends (or its loop is left early), and the
  * next epoch of any batches() of the same batch size and width takes it from there: a notebook that calls
@@ -181,16 +183,20 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
     const taker = {}; // this iterable, as the pool knows it
     return {
       *[Symbol.iterator]() {
-        const p = pixelBytes(d); // still bytes: X = bytes / 255 in a lent buffer, scaled again only if another took it
-        const lent = p === undefined ? null : takeBuffer(n, cols, dtype, taker);
-        if (p !== undefined && !lent!.holdsWhatTakerWrote) scaleBytesInto(p.bytes, 0, n * cols, lent!.buffer.data, 0);
-        const x = lent === null ? d.images : lent.buffer;
+        const p = pixelBytes(d);
+        let lent: Matrix | null = null;
+        if (p !== undefined) { // still bytes: X = bytes / 255 in a lent buffer, scaled again only if another took it meanwhile
+          const { buffer, holdsWhatTakerWrote } = takeBuffer(n, cols, dtype, taker);
+          if (!holdsWhatTakerWrote) scaleBytesInto(p.bytes, 0, n * cols, buffer.data, 0);
+          lent = buffer;
+        }
+        const x = lent ?? d.images;
         try {
           whole ??= { x, y: oneHot(d.labels, classes, Matrix.zeros(n, classes, dtype)), labels: d.labels, index: 0, start: 0 };
           whole.x = x;
           yield whole;
         } finally {
-          if (lent !== null) giveBuffer(lent.buffer);
+          if (lent !== null) giveBuffer(lent);
         }
       },
     };
