@@ -42,24 +42,22 @@ export function byteDataset(bytes: Uint8Array, cols: number, labels: Uint8Array,
   if (!Number.isInteger(cols) || cols < 1 || bytes.length !== labels.length * cols) {
     throw new Error(`byteDataset: expected ${labels.length} labels × ${cols} pixels = ${labels.length * cols} bytes, found ${bytes.length}`);
   }
-  let images: Matrix | undefined;
-  const d = { labels } as Dataset;
-  Object.defineProperty(d, "images", {
-    enumerable: true,
-    configurable: true,
-    get(): Matrix {
+  let kept: Matrix | undefined; // the images once read
+  const d: Dataset = {
+    labels,
+    get images(): Matrix {
       const p = unread.get(d);
       if (p !== undefined) {
-        images = new Matrix(p.bytes.length / p.cols, p.cols, scalePixels(p.bytes, p.dtype)); // the first read: x = byte / 255
-        unread.delete(d); //                                                          the bytes can go
+        kept = new Matrix(p.bytes.length / p.cols, p.cols, scalePixels(p.bytes, p.dtype)); // the first read: x = byte / 255
+        unread.delete(d); //                                                        the bytes can go
       }
-      return images!;
+      return kept!;
     },
-    set(m: Matrix) {
-      images = m;
+    set images(m: Matrix) {
+      kept = m;
       unread.delete(d);
     },
-  });
+  };
   unread.set(d, { bytes, cols, dtype });
   return d;
 }
