@@ -138,6 +138,22 @@ describe("a data set held as bytes", () => {
     expect(describeDataset(lazy)).toBe(describeDataset(twin));
   });
 
+  it("odd widths and odd offsets (no two pixels at a time) scale as the eager set, in float32 and float64", () => {
+    const cols = 5, n = 41;
+    const rng = new Random(6);
+    const bytes = Uint8Array.from({ length: n * cols }, () => Math.floor(rng.next() * 256));
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+    for (const dtype of ["float32", "float64"] as const) {
+      const round = dtype === "float32" ? Math.fround : (v: number) => v;
+      const { train: lazy } = splitDev(byteDataset(bytes, cols, labels, dtype), 3); // starts at byte 15: an odd offset
+      const want = Array.from(bytes.subarray(3 * cols), (b) => round(b / 255));
+      const got: number[] = [];
+      for (const b of batches(lazy, 7)) got.push(...b.x.data);
+      expect(got).toEqual(want);
+      expect(Array.from(lazy.images.data)).toEqual(want);
+    }
+  });
+
   for (const backend of BACKENDS) {
     it(`trains and evaluates number for number as the eager set (${backend})`, () => {
       setBackend(backend);

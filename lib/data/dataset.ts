@@ -3,7 +3,7 @@
 // loop imports this file, not that one.)
 import { Matrix, longLived, type DType, type FloatArray } from "../core/matrix";
 import { Random } from "../core/random";
-import { pixelTable, scaleBytesInto } from "./pixels";
+import { pixelTable, scaleRows } from "./pixels";
 import { giveBuffer, takeBuffer } from "./pool";
 import { byteDataset, imagesShape, pixelBytes, type Dataset } from "./images";
 
@@ -118,14 +118,14 @@ export function splitDev(d: Dataset, devSize: number): { train: Dataset; dev: Da
 
 /** X_out[r] = X[order[from + r]] and labels_out[r] = labels[order[from + r]], for r = 0..count−1 (X: bytes scaled, or images). */
 function gatherRows(d: Dataset, order: ArrayLike<number>, from: number, count: number, x: FloatArray, labels: Uint8Array): void {
+  for (let r = 0; r < count; r++) labels[r] = d.labels[order[from + r]];
   const p = pixelBytes(d);
-  const cols = p?.cols ?? d.images.cols;
-  const src = p === undefined ? d.images.data : null;
+  if (p !== undefined) return scaleRows(p.bytes, p.cols, order, from, count, x); // row r of X_out = row i of the bytes / 255
+  const cols = d.images.cols;
+  const src = d.images.data;
   for (let r = 0; r < count; r++) {
     const i = order[from + r];
-    if (src !== null) x.set(src.subarray(i * cols, (i + 1) * cols), r * cols); // row r of X_out = row i of X (a memcpy: 2× a loop)
-    else scaleBytesInto(p!.bytes, i * cols, cols, x, r * cols); //                  … = row i of the bytes / 255
-    labels[r] = d.labels[i];
+    x.set(src.subarray(i * cols, (i + 1) * cols), r * cols); // row r of X_out = row i of X (a memcpy: 2× a loop)
   }
 }
 
@@ -187,7 +187,7 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
         let lent: Matrix | null = null;
         if (p !== undefined) { // still bytes: X = bytes / 255 in a lent buffer, scaled again only if another took it meanwhile
           const { buffer, holdsWhatTakerWrote } = takeBuffer(n, cols, dtype, taker);
-          if (!holdsWhatTakerWrote) scaleBytesInto(p.bytes, 0, n * cols, buffer.data, 0);
+          if (!holdsWhatTakerWrote) scaleRows(p.bytes, cols, null, 0, n, buffer.data);
           lent = buffer;
         }
         const x = lent ?? d.images;

@@ -2,7 +2,7 @@
 // float32) until some code reads `images`. What is done with a data set (batches, shuffles, splits) is in
 // ./dataset.ts, which reads the bytes while they are bytes through pixelBytes.
 import { Matrix, type DType } from "../core/matrix";
-import { checkPixelDType, scaleBytesInto, scalePixels } from "./pixels";
+import { checkPixelDType, scalePixels, scaleRows } from "./pixels";
 import { giveBuffer, takeBuffer } from "./pool";
 
 /**
@@ -85,7 +85,7 @@ export function imageChunks(d: Dataset, chunkRows: number): { rows: number; shap
     rowRange(start, end) {
       buffer ??= takeBuffer(Math.min(chunkRows, rows), p.cols, p.dtype).buffer;
       const x = end - start === buffer.rows ? buffer : buffer.rowRange(0, end - start);
-      scaleBytesInto(p.bytes, start * p.cols, (end - start) * p.cols, x.data, 0); // X_chunk = rows start…end−1, scaled
+      scaleRows(p.bytes, p.cols, null, start, end - start, x.data); // X_chunk = rows start…end−1 of the bytes / 255
       return x;
     },
     done: () => buffer !== undefined && giveBuffer(buffer),
