@@ -14,7 +14,7 @@
 // Kaggle's 42,000 rows take about a second. Every error names the file, the line (the header is line 1),
 // the column and what was found.
 import { Matrix, type DType } from "../core/matrix";
-import { scalePixels } from "./mnist";
+import { scalePixels } from "./pixels";
 import type { Dataset } from "./dataset";
 import { readFileBounded, reason } from "../files";
 

@@ -1,14 +1,13 @@
 // A data set and what training does with it, whatever the images are: one-hot targets, class counts,
 // shuffling, a dev split, and the mini-batches of an epoch. (Loading MNIST is in ./mnist.ts; the training
 // loop imports this file, not that one.)
-import { Matrix, longLived, type FloatArray } from "../core/matrix";
+import { Matrix, longLived, type DType, type FloatArray } from "../core/matrix";
 import { Random } from "../core/random";
+import { pixelTable, scaleRows } from "./pixels";
+import { giveBuffer, takeBuffer } from "./pool";
+import { byteDataset, imagesShape, pixelBytes, type Dataset } from "./images";
 
-/** A labelled set of images. images: n × 784 (one image a row, pixels in [0, 1]); labels: n digits 0–9. */
-export interface Dataset {
-  images: Matrix;
-  labels: Uint8Array;
-}
+export { byteDataset, imagesShape, imageChunks, type Dataset } from "./images";
 
 /** The number of classes of the digits 0–9: the default width of one-hot targets. */
 export const CLASSES = 10;
@@ -44,22 +43,31 @@ export function classCounts(labels: ArrayLike<number>, classes: number = CLASSES
 
 /** One line about a data set: its size, shape, dtype, pixel range and examples per class. */
 export function describeDataset(d: Dataset): string {
-  checkDataset(d, "describeDataset");
-  const x = d.images.data;
+  const { rows, cols, dtype } = checkDataset(d, "describeDataset");
+  const p = pixelBytes(d);
+  const table = pixelTable(dtype);
+  const [lo, hi] = p === undefined ? range(d.images.data) : p.bytes.length === 0 ? range([]) : range(p.bytes).map((v) => table[v]); // x = byte / 255
+  const perClass = classCounts(d.labels).map((n, c) => `${c}:${n}`).join(" ");
+  return `${d.labels.length} examples, images ${rows}×${cols} ${dtype} in [${lo}, ${hi}], per class ${perClass}`;
+}
+
+/** [smallest, largest] of x (Infinity, −Infinity when x is empty). */
+function range(x: ArrayLike<number>): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
     if (x[i] < lo) lo = x[i];
     if (x[i] > hi) hi = x[i];
   }
-  const perClass = classCounts(d.labels).map((n, c) => `${c}:${n}`).join(" ");
-  return `${d.labels.length} examples, images ${d.images.shape} ${d.images.dtype} in [${lo}, ${hi}], per class ${perClass}`;
+  return [lo, hi];
 }
 
-function checkDataset(d: Dataset, where: string): void {
-  if (d.images.rows !== d.labels.length) {
-    throw new Error(`${where}: the data set has ${d.images.rows} images but ${d.labels.length} labels`);
+function checkDataset(d: Dataset, where: string): { rows: number; cols: number; dtype: DType } {
+  const shape = imagesShape(d);
+  if (shape.rows !== d.labels.length) {
+    throw new Error(`${where}: the data set has ${shape.rows} images but ${d.labels.length} labels`);
   }
+  return shape;
 }
 
 function randomFrom(seedOrRng: number | Random): Random {
@@ -68,17 +76,26 @@ function randomFrom(seedOrRng: number | Random): Random {
 
 /** A shuffled copy: image i and label i move together. The input is left as it was. */
 export function shuffleDataset(d: Dataset, seedOrRng: number | Random): Dataset {
-  checkDataset(d, "shuffleDataset");
+  const { cols, dtype } = checkDataset(d, "shuffleDataset");
   const n = d.labels.length;
   const order = randomFrom(seedOrRng).permutation(n);
-  const out: Dataset = { images: longLived(n, d.images.cols, d.images.dtype), labels: new Uint8Array(n) };
+  const labels = new Uint8Array(n);
+  const p = pixelBytes(d);
+  if (p !== undefined) { // still bytes: a shuffled copy of the bytes
+    const bytes = new Uint8Array(n * cols);
+    for (let r = 0; r < n; r++) bytes.set(p.bytes.subarray(order[r] * cols, (order[r] + 1) * cols), r * cols);
+    for (let r = 0; r < n; r++) labels[r] = d.labels[order[r]];
+    return byteDataset(bytes, cols, labels, dtype);
+  }
+  const out: Dataset = { images: longLived(n, cols, dtype), labels };
   gatherRows(d, order, 0, n, out.images.data, out.labels);
   return out;
 }
 
 /**
  * Hold out the first `devSize` examples as a dev set, the rest is for training (shuffle first!).
- * Both halves are views sharing the input's memory: no copy.
+ * Both halves are views sharing the input's memory: no copy (of its bytes, for a data set still held as bytes:
+ * each half then becomes its own Matrix when read).
  */
 export function splitDev(d: Dataset, devSize: number): { train: Dataset; dev: Dataset } {
   checkDataset(d, "splitDev");
@@ -86,20 +103,29 @@ export function splitDev(d: Dataset, devSize: number): { train: Dataset; dev: Da
   if (!Number.isInteger(devSize) || devSize < 1 || devSize >= n) {
     throw new Error(`splitDev: devSize must be a whole number from 1 to ${n - 1} (the data set has ${n} examples), got ${devSize}`);
   }
+  const p = pixelBytes(d);
+  if (p !== undefined) {
+    return {
+      dev: byteDataset(p.bytes.subarray(0, devSize * p.cols), p.cols, d.labels.subarray(0, devSize), p.dtype),
+      train: byteDataset(p.bytes.subarray(devSize * p.cols), p.cols, d.labels.subarray(devSize), p.dtype),
+    };
+  }
   return {
     dev: { images: d.images.rowRange(0, devSize), labels: d.labels.subarray(0, devSize) },
     train: { images: d.images.rowRange(devSize, n), labels: d.labels.subarray(devSize) },
   };
 }
 
-/** X_out[r] = X[order[from + r]] and labels_out[r] = labels[order[from + r]], for r = 0..count−1. */
+/** X_out[r] = X[order[from + r]] and labels_out[r] = labels[order[from + r]], for r = 0..count−1 (X: bytes scaled, or images). */
 function gatherRows(d: Dataset, order: ArrayLike<number>, from: number, count: number, x: FloatArray, labels: Uint8Array): void {
+  for (let r = 0; r < count; r++) labels[r] = d.labels[order[from + r]];
+  const p = pixelBytes(d);
+  if (p !== undefined) return scaleRows(p.bytes, p.cols, order, from, count, x); // row r of X_out = row i of the bytes / 255
   const cols = d.images.cols;
   const src = d.images.data;
   for (let r = 0; r < count; r++) {
     const i = order[from + r];
     x.set(src.subarray(i * cols, (i + 1) * cols), r * cols); // row r of X_out = row i of X (a memcpy: 2× a loop)
-    labels[r] = d.labels[i];
   }
 }
 
@@ -132,7 +158,9 @@ export interface BatchOptions {
  * itself). Copy what you keep (x.clone(), labels.slice()). The returned iterable can be iterated again
  * for every epoch (a new shuffle each time) and keeps the same buffers: create it once, loop over it
  * each epoch; an epoch then allocates nothing. The full set in stored order (batchSize = n, no rng) is
- * yielded as the data set itself, no copy.
+ * yielded as the data set itself, no copy; a data set still held as bytes (see Dataset) is scaled on the first
+ * epoch into a buffer lent by the pool, which the next epochs find as it was unless another batches() or an
+ * evaluation of that shape borrowed it meanwhile (then it is scaled again).
  *
  * The images buffer goes back to a shared pool when an epoch ends (or its loop is left early), and the
  * next epoch of any batches() of the same batch size and width takes it from there: a notebook that calls
@@ -148,15 +176,28 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
     throw new Error(`batches: batch size must be a whole number from 1 to ${n} (the number of examples), got ${batchSize}`);
   }
   const { rng, classes = CLASSES } = options;
-  const dtype = d.images.dtype;
-  const cols = d.images.cols;
+  const { cols, dtype } = imagesShape(d);
 
   if (batchSize === n && rng === undefined) {
-    let whole: Batch | undefined; // the data set itself and its one-hot targets, made on the first epoch
+    let whole: Batch | undefined; // the data set (or its bytes scaled) and its one-hot targets, made on the first epoch
+    const taker = {}; // this iterable, as the pool knows it
     return {
       *[Symbol.iterator]() {
-        whole ??= { x: d.images, y: oneHot(d.labels, classes, Matrix.zeros(n, classes, dtype)), labels: d.labels, index: 0, start: 0 };
-        yield whole;
+        const p = pixelBytes(d);
+        let lent: Matrix | null = null;
+        if (p !== undefined) { // still bytes: X = bytes / 255 in a lent buffer, scaled again only if another took it meanwhile
+          const { buffer, holdsWhatTakerWrote } = takeBuffer(n, cols, dtype, taker);
+          if (!holdsWhatTakerWrote) scaleRows(p.bytes, cols, null, 0, n, buffer.data);
+          lent = buffer;
+        }
+        const x = lent ?? d.images;
+        try {
+          whole ??= { x, y: oneHot(d.labels, classes, Matrix.zeros(n, classes, dtype)), labels: d.labels, index: 0, start: 0 };
+          whole.x = x;
+          yield whole;
+        } finally {
+          if (lent !== null) giveBuffer(lent);
+        }
       },
     };
   }
@@ -169,7 +210,7 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
   const rest = n % batchSize;
   return {
     *[Symbol.iterator]() {
-      const x = takeBuffer(batchSize, cols, dtype);
+      const x = takeBuffer(batchSize, cols, dtype).buffer;
       try {
         if (full === undefined || full.x !== x) {
           full ??= { x, y: Matrix.zeros(batchSize, classes, dtype), labels: new Uint8Array(batchSize), index: 0, start: 0 };
@@ -191,29 +232,4 @@ export function batches(d: Dataset, batchSize: number, options: BatchOptions = {
       }
     },
   };
-}
-
-// The pool of batch buffers not in use, by shape. It holds them weakly: a buffer no epoch has taken back by the
-// time the garbage collector looks is collected as before (and its WebAssembly block given back). Within one
-// turn of the event loop (a notebook cell) a buffer given back stays alive (WeakRef's rule), so it is reused.
-const pool = new Map<string, WeakRef<Matrix>[]>();
-const POOL_SHAPES = 16; // shapes remembered; past this the empty entries are dropped
-
-function takeBuffer(rows: number, cols: number, dtype: Matrix["dtype"]): Matrix {
-  const kept = pool.get(`${rows}x${cols} ${dtype}`);
-  while (kept !== undefined && kept.length > 0) {
-    const m = kept.pop()!.deref();
-    if (m !== undefined) return m;
-  }
-  return longLived(rows, cols, dtype);
-}
-
-function giveBuffer(m: Matrix): void {
-  const key = `${m.rows}x${m.cols} ${m.dtype}`;
-  let kept = pool.get(key);
-  if (kept === undefined) {
-    if (pool.size >= POOL_SHAPES) for (const [k, refs] of pool) if (refs.every((r) => r.deref() === undefined)) pool.delete(k);
-    pool.set(key, (kept = []));
-  }
-  if (kept.length < 4) kept.push(new WeakRef(m));
 }

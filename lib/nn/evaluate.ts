@@ -10,6 +10,9 @@ export interface Inferable {
   infer(x: Matrix): Matrix;
 }
 
+/** What evaluate reads of its x: the size, and the rows a chunk at a time (a Matrix, or lib/data's imageChunks). */
+export type RowChunks = Pick<Matrix, "rows" | "shape" | "rowRange">;
+
 /** Rows evaluated at once by predict, accuracy and evaluate: big enough to be fast, small enough to fit. */
 export const EVAL_BATCH_SIZE = 1000;
 
@@ -37,7 +40,7 @@ export function accuracy(net: Inferable, x: Matrix, labels: ArrayLike<number>, b
 /** The mean loss and the accuracy over a whole data set, batchSize rows at a time. Labels default to the argmax of each target row. */
 export function evaluate(
   net: Inferable,
-  x: Matrix,
+  x: RowChunks,
   targets: Matrix,
   loss: LossFn,
   labels: ArrayLike<number> | undefined,
@@ -71,6 +74,6 @@ function checkBatchSize(op: string, batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${op}: batchSize must be a whole number ≥ 1, got ${batchSize}`);
 }
 
-function checkLabels(op: string, x: Matrix, labels: ArrayLike<number>): void {
+function checkLabels(op: string, x: RowChunks, labels: ArrayLike<number>): void {
   if (labels.length !== x.rows) throw new Error(`${op}: x has ${x.rows} rows (${x.shape}) but there are ${labels.length} labels`);
 }

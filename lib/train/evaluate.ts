@@ -1,14 +1,15 @@
 // A network on a whole Dataset, with the loss train() uses: the train and test columns of every epoch's record.
 import { Matrix, longLived, type DType } from "../core/matrix";
 import { crossEntropy, mse, softmaxCrossEntropy, type LossFn } from "../nn/losses";
-import { EVAL_BATCH_SIZE } from "../nn/evaluate";
+import { EVAL_BATCH_SIZE, evaluate } from "../nn/evaluate";
 import type { Sequential } from "../nn/sequential";
 import { outputWidth } from "../nn/chain";
-import { CLASSES, oneHot, type Dataset } from "../data/dataset";
+import { CLASSES, imageChunks, imagesShape, oneHot, type Dataset } from "../data/dataset";
 
 /**
  * Mean loss and accuracy of `net` over a whole dataset, evaluated in chunks of `batchSize` rows
  * (default EVAL_BATCH_SIZE) without training: Sequential.evaluate with the loss train() would use (default "ce").
+ * A data set still held as bytes is scaled one chunk at a time into a lent buffer: its images stay unread.
  */
 export function evaluateDataset(
   net: Sequential,
@@ -17,8 +18,14 @@ export function evaluateDataset(
   options: { batchSize?: number; targets?: Matrix } = {},
 ): { loss: number; accuracy: number } {
   const lossFn = resolveLoss(loss, net);
-  const targets = options.targets ?? oneHotMatrix(data.labels, outputWidth(net) ?? CLASSES, data.images.dtype);
-  return net.evaluate(data.images, targets, lossFn, data.labels, options.batchSize ?? EVAL_BATCH_SIZE);
+  const targets = options.targets ?? oneHotMatrix(data.labels, outputWidth(net) ?? CLASSES, imagesShape(data).dtype);
+  const batchSize = options.batchSize ?? EVAL_BATCH_SIZE;
+  const chunks = imageChunks(data, batchSize); // views of data.images, or its bytes scaled chunk by chunk
+  try {
+    return evaluate(net, chunks, targets, lossFn, data.labels, batchSize);
+  } finally {
+    chunks.done();
+  }
 }
 
 /** The loss function train() uses for "ce" (the default) / "mse" on this network (see TrainOptions.loss). */

@@ -4,7 +4,7 @@
 import type { Sequential } from "../nn/sequential";
 import type { LossFn } from "../nn/losses";
 import type { Optimizer, Schedule } from "./optimizers";
-import type { Dataset } from "../data/dataset";
+import { imagesShape, pixelBytes, type Dataset } from "../data/images";
 import type { BatchTransform, History, TrainCallback } from "./callbacks";
 import { checkChain } from "../nn/chain";
 import { EVAL_BATCH_SIZE } from "../nn/evaluate";
@@ -103,7 +103,7 @@ export function checkTrainOptions(net: Sequential, options: TrainOptions): Train
 
   checkDataset(data, "training set", widths);
   if (test !== undefined) checkDataset(test, "test set", widths);
-  const n = data.images.rows;
+  const n = data.labels.length;
 
   if (!optimizer || typeof optimizer.step !== "function") throw new Error("train: expected an optimizer (gd, momentum, adam …) with a step(params, lr) method");
   if (optimizer.lr !== undefined) checkLearningRate(optimizer.lr, "train", ` (optimizer ${optimizer.name})`);
@@ -164,15 +164,15 @@ function checkCallbacks(callbacks: TrainCallback[] | undefined): void {
 }
 
 function checkDataset(d: Dataset | undefined, what: string, widths: { input?: number }): void {
-  if (!d || !d.images || !d.labels) throw new Error(`train: the ${what} must be a Dataset { images, labels }, found ${show(d)}`);
-  const rows = d.images.rows;
+  if (!d || !(pixelBytes(d) ?? d.images) || !d.labels) throw new Error(`train: the ${what} must be a Dataset { images, labels }, found ${show(d)}`);
+  const { rows, cols } = imagesShape(d); // without reading images that are still bytes
   if (rows === 0) throw new Error(`train: the ${what} is empty (0 rows)`);
   if (d.labels.length !== rows) {
     throw new Error(`train: the ${what} has ${rows} image rows but ${d.labels.length} labels; expected one label per row`);
   }
-  if (widths.input !== undefined && d.images.cols !== widths.input) {
+  if (widths.input !== undefined && cols !== widths.input) {
     throw new Error(
-      `train: the ${what}'s images have ${d.images.cols} columns but the first layer (dense ${widths.input}→…) expects ${widths.input} inputs`,
+      `train: the ${what}'s images have ${cols} columns but the first layer (dense ${widths.input}→…) expects ${widths.input} inputs`,
     );
   }
 }

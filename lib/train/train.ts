@@ -16,7 +16,7 @@
 import type { Matrix } from "../core/matrix";
 import { argmaxRows } from "../core/ops";
 import type { Sequential } from "../nn/sequential";
-import { batches } from "../data/dataset";
+import { batches, imagesShape } from "../data/dataset";
 import { Random } from "../core/random";
 import type { EpochRecord, History } from "./callbacks";
 import { checkTrainOptions, divergence, type TrainOptions } from "./train-checks";
@@ -34,11 +34,12 @@ export function train(net: Sequential, options: TrainOptions): History {
   const { train: data, test, optimizer, n, batchSize, epochs, classes, loss: lossFn, callbacks, transform } = plan;
   for (const c of callbacks) c.beforeFit?.({ net, epochs, test });
   const params = net.params();
-  const trainY = oneHotMatrix(data.labels, classes, data.images.dtype); // Y: n × classes, for evaluation
-  const testY = test ? oneHotMatrix(test.labels, classes, data.images.dtype) : null;
+  const { dtype } = imagesShape(data); // (a data set still held as bytes stays bytes: lib/data/images.ts)
+  const trainY = oneHotMatrix(data.labels, classes, dtype); // Y: n × classes, for evaluation
+  const testY = test ? oneHotMatrix(test.labels, classes, dtype) : null;
   const evaluation = (d: typeof data, targets: Matrix) => evaluateDataset(net, d, lossFn, { targets, batchSize: plan.evalBatchSize });
   // Every example once an epoch, reshuffled each epoch with the seed (lib/data/dataset.ts); the batch
-  // buffers are reused. Full batch: the whole set in stored order, no copy.
+  // buffers are reused. Full batch: the whole set in stored order (its images, or its bytes scaled once).
   const full = batchSize === n;
   const epochBatches = batches(data, batchSize, { rng: full ? undefined : new Random(plan.seed), classes });
   const stepsPerEpoch = Math.ceil(n / batchSize);
