@@ -137,6 +137,7 @@ export async function run(): Promise<void> {
   const notes: string[] = [];
   const before = getBackend();
   const data = loadMnist("train");
+  void data.images; // the images as float32 in memory, as the reference holds them (loadMnist keeps bytes until they are read)
   const n = data.labels.length;
   const threads = backendInfo().wasmAvailable ? Math.max(1, setBackend("wasm").threads) : 1;
   console.log(`CNN conv5×5×${FILTERS[0]}, pool 2, conv5×5×${FILTERS[1]}, pool 2, dense ${HIDDEN}, dense 10; Adam α = ${LR}, batches of ${BATCH}, ` +

@@ -92,6 +92,7 @@ export async function run(): Promise<void> {
   const reps = options.repsGiven ? options.reps : 2;
   const before = getBackend();
   const data = loadMnist("train");
+  void data.images; // the images as float32 in memory, as the reference holds them (loadMnist keeps bytes until they are read)
   const n = data.labels.length;
   const threadCounts = cpus().length > 1 ? [1, 2] : [1];
   const missing: string[] = [];

@@ -164,6 +164,7 @@ export async function run(): Promise<void> {
   let data: Dataset;
   try {
     data = loadMnist("train");
+    void data.images; // the images as float32 in memory, as NumPy holds them (loadMnist keeps bytes until they are read)
   } catch (e) {
     notes.push(`MNIST not found (${(e as Error).message}); random data of the same shape instead`);
     const rng = new Random(SEED), n = 60_000;
