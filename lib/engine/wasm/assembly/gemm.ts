@@ -12,37 +12,29 @@
 //   Aᵀ·B   A k×m:  ais = 1, aps = m          B k×n:  bps = n, bjs = 1
 //   A·Bᵀ   A m×k:  ais = k, aps = 1          B n×k:  bps = 1, bjs = k
 //
-// How it is fast (the same plan as the BLAS libraries, in ~250 lines):
+// How it is fast (the same plan as the BLAS libraries, in ~350 lines with sparse.ts):
 //   1. Blocking for the caches: C is computed in blocks; the slice of B in use (KC×NC) and of A (MC×KC)
 //      are copied ("packed") into contiguous scratch memory in exactly the order the inner loop reads them.
 //   2. Register blocking: the inner "micro-kernel" keeps a 4×8 tile of C in 8 SIMD registers and, for each
 //      p, adds A(i..i+3, p) · B(p, j..j+7): 6 loads for 32 multiply-adds.
 //   3. SIMD: each f32x4 instruction multiplies or adds 4 floats at once. Every multiply-add is madd (madd.ts):
 //      a multiply then an add in gemm.wasm, one fused multiply-add in gemm-relaxed.wasm (relaxed SIMD).
-//   4. Zeros: MNIST images are ~80% black pixels. When packing A we list, per 4-row panel, the p whose
-//      four values are not all zero; a sparse panel then only visits those p. Skipping a term 0·b leaves a
-//      float sum exactly as it was, so the result is bit-for-bit the same (as in the JS loops, a NaN or ∞
-//      in B times a 0 in A is skipped instead of giving NaN).
+//   4. Zeros (sparse.ts): MNIST images are ~80% black pixels, a ReLU's output about half zeros. When packing A we
+//      list, per 4-row panel, the p whose four values are not all zero, and a sparse panel only visits those p;
+//      a panel whose rows are sparse each on their own goes row by row, each row over its own p (rowKernel).
+//      Skipping a term 0·b changes no bit of the sum, so every path gives the same result.
+//   5. A tall C whose B fits in the packed-B buffer whole (the full batch's X·W) is finished block by block of
+//      rows over all of k while that block is in the cache, instead of being read and written once per k block.
 // The caller (lib/engine/wasm/kernels.ts) splits large products between threads: each thread calls gemm on
 // its own block of rows or columns of C, with its own scratch memory (`work`).
 
 import { madd, madd1 } from "./madd";
+import { MR, NR, KC, MC, NC, PANELS, LIST, RP, addr } from "./tiles";
+import { fillPositions, listNonZeros, rowKernel } from "./sparse";
 
-const MR: i32 = 4; //    rows of the C tile kept in registers
-const NR: i32 = 8; //    columns of the C tile (two f32x4 registers per row)
-const KC: i32 = 256; //  depth of a packed block:            B panel KC×NR = 8 KB stays in L1
-const MC: i32 = 128; //  rows of a packed block of A:        MC×KC = 128 KB stays in L2
-const NC: i32 = 1024; // columns of a packed block of B:     KC×NC = 1 MB stays in L3
-
-const PANELS: i32 = MC / MR; // panels of packed A
-
-/** Bytes of scratch memory one call of gemm needs: packed A, packed B, one edge tile, the non-zero lists of A's panels. */
-export const WORK_BYTES: i32 = (MC * KC + KC * NC + MR * NR + PANELS * KC + PANELS) * 4;
-
-@inline
-function addr(base: usize, index: i32): usize {
-  return base + (<usize>index << 2); // 4 bytes per float32
-}
+/** Bytes of scratch memory one call of gemm needs: packed A, packed B, one edge tile, the lengths of the lists of
+ * non-zero p of A's panels and rows, a table to make them, and the lists (u16). */
+export const WORK_BYTES: i32 = (MC * KC + KC * NC + MR * NR + PANELS + MC + 32) * 4 + (PANELS + MC) * LIST * 2;
 
 // ---------------------------------------------------------------------------------------------------
 // Packing. A block of op(A) (mc×kc) becomes panels of MR rows; inside a panel, for each p, the MR values
@@ -122,19 +114,6 @@ function packB(kc: i32, nc: i32, b: usize, bps: i32, bjs: i32, dst: usize): void
   }
 }
 
-/** For each MR-row panel of packed A: the p where A(i..i+3, p) are not all 0 (into lists) and how many (into counts). */
-function listNonZeros(mc: i32, kc: i32, packedA: usize, lists: usize, counts: usize): void {
-  for (let panel = 0; panel * MR < mc; panel++) {
-    const ap = addr(packedA, panel * kc * MR), list = addr(lists, panel * KC);
-    let count = 0;
-    for (let p = 0; p < kc; p++) { // without a branch: p is always written, and kept (count + 1) only if not all 0
-      store<i32>(addr(list, count), p);
-      count += <i32>v128.any_true(v128.load(addr(ap, p * MR)));
-    }
-    store<i32>(addr(counts, panel), count);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The micro-kernel: a 4×8 tile of C, held in 8 registers of 4 floats, for one packed panel pair.
 //   tile(i, j) = Σ_p Ap(i, p)·Bp(p, j)      then   C = tile   or   C = C + tile   (add)
@@ -146,7 +125,7 @@ function microKernel(sparse: bool, steps: i32, list: usize, ap: usize, bp: usize
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let t = 0; t < steps; t++) {
-    const p = sparse ? load<i32>(addr(list, t)) : t;
+    const p = sparse ? <i32>load<u16>(list + (<usize>t << 1)) : t;
     const a = addr(ap, p * MR), b = addr(bp, p * NR);
     const b0 = v128.load(b), b1 = v128.load(b, 16); // B(p, j..j+3), B(p, j+4..j+7)
     let x = v128.load32_splat(a); //                  A(i, p) in all 4 lanes
@@ -247,12 +226,78 @@ function rowTimesBt4(kc: i32, ai: usize, aps: i32, b0: usize, bjs: i32, cj: usiz
   v128.store(cj, s);
 }
 
+/** The 4×8 tile of C at (ic + ir, jc + jr) from the packed panels: dense, or over the panel's non-zero p. */
+@inline
+function tile(ir: i32, jr: i32, mc: i32, nc: i32, kc: i32, ic: i32, jc: i32, packedA: usize, packedB: usize, lists: usize,
+              counts: usize, edge: usize, c: usize, ldc: i32, add: bool): void {
+  const ldcBytes = <usize>ldc << 2;
+  const mr = min(MR, mc - ir), nr = min(NR, nc - jr);
+  const bp = addr(packedB, jr * kc);
+  const ap = addr(packedA, ir * kc);
+  const cp = addr(c, (ic + ir) * ldc + jc + jr);
+  const list = lists + (<usize>((ir / MR) * LIST) << 1), count = load<i32>(addr(counts, ir / MR));
+  const sparse = count * 8 < kc * 7; // fewer than 7/8 of the p left: worth the indirection
+  if (mr == MR && nr == NR) {
+    if (sparse) microKernel(true, count, list, ap, bp, cp, ldcBytes, add);
+    else microKernel(false, kc, list, ap, bp, cp, ldcBytes, add);
+  } else {
+    if (sparse) microKernel(true, count, list, ap, bp, edge, NR << 2, false);
+    else microKernel(false, kc, list, ap, bp, edge, NR << 2, false);
+    for (let i = 0; i < mr; i++) {
+      for (let j = 0; j < nr; j++) {
+        const dst = cp + <usize>i * ldcBytes + (<usize>j << 2);
+        const v = load<f32>(addr(edge, i * NR + j));
+        store<f32>(dst, add ? load<f32>(dst) + v : v);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 /** The depth of the k blocks for a sum over k terms: equal blocks of at most KC (784 → 4 × 196, not 3 × 256 + 16). */
 export function kBlock(k: i32): i32 {
   if (k <= 0) return 1;
   const blocks = (k + KC - 1) / KC;
   return (k + blocks - 1) / blocks;
+}
+
+/** One block of rows of C (ic…ic+MC−1) and of the sum (pc…pc+kc−1), B's block already packed at packedB. */
+function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, a: usize, ais: i32, aps: i32, packedB: usize,
+               c: usize, ldc: i32, add: bool, rows: bool, work: usize): void {
+  const packedA = work;
+  const edge = addr(packedA, MC * KC + KC * NC); // a 4×8 tile for the edges of C, copied out element by element
+  const counts = addr(edge, MR * NR); //    per panel of A: how many p with a non-zero value
+  const rowCounts = addr(counts, PANELS); // per row of A: how many
+  const table = addr(rowCounts, MC); //     listNonZeros's table (16 × u64)
+  const lists = addr(table, 32); //          per panel of A: those p (u16, LIST apart)
+  const rowLists = lists + (<usize>(PANELS * LIST) << 1); // per row of A: 32·p for those p (u16, LIST apart)
+  if (ic == 0 && pc == 0) fillPositions(table);
+  const mc = min(MC, m - ic), kc = min(kcStep, k - pc);
+  packA(mc, kc, addr(a, ic * ais + pc * aps), ais, aps, packedA);
+  // two calls, so that the optimizer keeps listNonZeros a function of its own (one call would be inlined)
+  if (rows) listNonZeros(mc, kc, packedA, lists, counts, true, rowLists, rowCounts, table);
+  else listNonZeros(mc, kc, packedA, lists, counts, false, rowLists, rowCounts, table);
+  let jr = 0;
+  for (; rows && jr + RP * NR <= nc; jr += RP * NR) { // 24 columns at a time: by rows where that skips more zeros
+    const bp = addr(packedB, jr * kc), panel = <usize>(kc * NR) << 2; // a packed panel of B: kc·NR floats
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const ap = addr(packedA, ir * kc);
+      const rc = addr(rowCounts, ir);
+      const byRows = load<i32>(rc) + load<i32>(rc, 4) + load<i32>(rc, 8) + load<i32>(rc, 12);
+      if (mr == MR && 5 * byRows < 4 * RP * load<i32>(addr(counts, ir / MR))) { // a fifth fewer steps by rows (a step there costs a little more)
+        for (let i = 0; i < MR; i++) {
+          const steps = load<i32>(addr(rc, i)), list = rowLists + (<usize>((ir + i) * LIST) << 1), ci = addr(c, (ic + ir + i) * ldc + jc + jr);
+          rowKernel(steps, list, addr(ap, i), bp, bp + panel, bp + 2 * panel, ci, add);
+        }
+      } else {
+        for (let q = 0; q < RP; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
+      }
+    }
+  }
+  for (; jr < nc; jr += NR) {
+    for (let ir = 0; ir < mc; ir += MR) tile(ir, jr, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -277,45 +322,24 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
     fewRows(m, n, k, kcStep, a, ais, aps, b, bps, bjs, c, ldc, accumulate != 0);
     return;
   }
-  const packedA = work;
-  const packedB = addr(packedA, MC * KC);
-  const edge = addr(packedB, KC * NC); // a 4×8 tile for the edges of C, copied out element by element
-  const lists = addr(edge, MR * NR); //    per panel of A: the p with a non-zero value
-  const counts = addr(lists, PANELS * KC); // per panel of A: how many
+  const packedB = addr(work, MC * KC);
+  const rows = n >= RP * NR; // the row kernel needs RP panels of B
   for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += kcStep) {
-      const kc = min(kcStep, k - pc);
-      const add = accumulate != 0 || pc > 0; // later k blocks add to what the first one stored
-      packB(kc, nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
+    const nc = min(NC, n - jc), ncPadded = (nc + NR - 1) / NR * NR;
+    if (k * ncPadded <= KC * NC) {
+      // All of B's k blocks fit in packed B at once: pack them all, then finish each block of rows of C over
+      // every k block while it is in the cache (a tall C, like a full batch's, is then read and written once).
+      for (let pc = 0; pc < k; pc += kcStep) packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, addr(packedB, pc * ncPadded));
       for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        packA(mc, kc, addr(a, ic * ais + pc * aps), ais, aps, packedA);
-        listNonZeros(mc, kc, packedA, lists, counts);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = addr(packedB, jr * kc);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const ap = addr(packedA, ir * kc);
-            const cp = addr(c, (ic + ir) * ldc + jc + jr);
-            const list = addr(lists, (ir / MR) * KC), count = load<i32>(addr(counts, ir / MR));
-            const sparse = count * 8 < kc * 7; // fewer than 7/8 of the p left: worth the indirection
-            if (mr == MR && nr == NR) {
-              if (sparse) microKernel(true, count, list, ap, bp, cp, ldcBytes, add);
-              else microKernel(false, kc, list, ap, bp, cp, ldcBytes, add);
-            } else {
-              if (sparse) microKernel(true, count, list, ap, bp, edge, NR << 2, false);
-              else microKernel(false, kc, list, ap, bp, edge, NR << 2, false);
-              for (let i = 0; i < mr; i++) {
-                for (let j = 0; j < nr; j++) {
-                  const dst = cp + <usize>i * ldcBytes + (<usize>j << 2);
-                  const v = load<f32>(addr(edge, i * NR + j));
-                  store<f32>(dst, add ? load<f32>(dst) + v : v);
-                }
-              }
-            }
-          }
+        for (let pc = 0; pc < k; pc += kcStep) {
+          block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, rows, work);
+        }
+      }
+    } else {
+      for (let pc = 0; pc < k; pc += kcStep) {
+        packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
+        for (let ic = 0; ic < m; ic += MC) {
+          block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, rows, work);
         }
       }
     }

@@ -1,0 +1,102 @@
+// Zeros in A, for gemm.ts (AssemblyScript): which p each panel and each row of packed A needs, and the kernel that
+// computes one row of C over its own non-zero p only.
+//
+// MNIST's images are ~80% black pixels, and a ReLU's output about half zeros. A term 0·b leaves a float sum exactly
+// as it was, so skipping it changes no bit of the result (as in the JS loops, a NaN or ∞ in B times a 0 in A is
+// skipped instead of giving NaN). gemm.ts's 4×8 micro-kernel skips the p where all 4 rows of its panel are 0; a
+// panel of sparse rows goes row by row instead, each row over its own p: MNIST's rows are ~19% non-zero, but the
+// union of 4 images ~39%.
+
+import { madd } from "./madd";
+import { MR, NR, KC, LIST, RP, addr } from "./tiles";
+
+/** Fills the 16-entry table listNonZeros uses: for each 4-bit mask, the positions of its 1 bits as four u16 (lowest first). */
+export function fillPositions(table: usize): void {
+  for (let mask = 0; mask < 16; mask++) {
+    let entry: u64 = 0, k: u64 = 0;
+    for (let j = 0; j < 4; j++) {
+      if ((mask >> j) & 1) { entry |= <u64>j << (16 * k); k++; }
+    }
+    store<u64>(table + (<usize>mask << 3), entry);
+  }
+}
+
+/**
+ * For each MR-row panel of packed A: the p where A(i..i+3, p) are not all 0 (u16, into lists, LIST apart) and how
+ * many (into counts). With `rows`, also for each row i of the block: 32·p for the p where A(i, p) ≠ 0 (u16, into
+ * rowLists, LIST apart: 32·p is where row p of a packed panel of B starts) and how many (into rowCounts).
+ * Four p at a time and without a branch: a 4-bit mask of the non-zeros picks their positions from `table`, all
+ * four are written, and the list grows by the number of 1 bits.
+ */
+export function listNonZeros(mc: i32, kc: i32, packedA: usize, lists: usize, counts: usize, rows: bool, rowLists: usize,
+                      rowCounts: usize, table: usize): void {
+  const spread: u64 = 0x0001000100010001; // p·spread: p in each of four u16
+  const zero = f32x4.splat(0);
+  for (let panel = 0; panel * MR < mc; panel++) {
+    const ap = addr(packedA, panel * kc * MR), list = lists + (<usize>(panel * LIST) << 1);
+    const l0 = rowLists + (<usize>(panel * MR * LIST) << 1), l1 = l0 + (LIST << 1), l2 = l1 + (LIST << 1), l3 = l2 + (LIST << 1);
+    let count = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const q = addr(ap, p * MR);
+      const nz01 = i16x8.narrow_i32x4_s(f32x4.ne(v128.load(q), zero), f32x4.ne(v128.load(q, 16), zero));
+      const nz23 = i16x8.narrow_i32x4_s(f32x4.ne(v128.load(q, 32), zero), f32x4.ne(v128.load(q, 48), zero));
+      // byte 4j + i says whether A(i, p + j) ≠ 0; regrouped by row, bits 4i … 4i + 3 of the mask are row i's
+      const byRow = i8x16.shuffle(i8x16.narrow_i16x8_s(nz01, nz23), zero, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+      const bits = i8x16.bitmask(byRow);
+      const m0 = bits & 15, m1 = (bits >> 4) & 15, m2 = (bits >> 8) & 15, m3 = bits >> 12, any = m0 | m1 | m2 | m3;
+      const base = <u64>p * spread;
+      store<u64>(list + (<usize>count << 1), base + load<u64>(table + (<usize>any << 3)));
+      count += popcnt(any);
+      if (rows) {
+        store<u64>(l0 + (<usize>n0 << 1), (base + load<u64>(table + (<usize>m0 << 3))) << 5); n0 += popcnt(m0);
+        store<u64>(l1 + (<usize>n1 << 1), (base + load<u64>(table + (<usize>m1 << 3))) << 5); n1 += popcnt(m1);
+        store<u64>(l2 + (<usize>n2 << 1), (base + load<u64>(table + (<usize>m2 << 3))) << 5); n2 += popcnt(m2);
+        store<u64>(l3 + (<usize>n3 << 1), (base + load<u64>(table + (<usize>m3 << 3))) << 5); n3 += popcnt(m3);
+      }
+    }
+    for (; p < kc; p++) { // the last few p, one at a time
+      const nz = f32x4.ne(v128.load(addr(ap, p * MR)), zero); // −1 in the lanes that are not 0
+      store<u16>(list + (<usize>count << 1), p);
+      count += <i32>v128.any_true(nz);
+      if (rows) {
+        store<u16>(l0 + (<usize>n0 << 1), p << 5); n0 -= i32x4.extract_lane(nz, 0);
+        store<u16>(l1 + (<usize>n1 << 1), p << 5); n1 -= i32x4.extract_lane(nz, 1);
+        store<u16>(l2 + (<usize>n2 << 1), p << 5); n2 -= i32x4.extract_lane(nz, 2);
+        store<u16>(l3 + (<usize>n3 << 1), p << 5); n3 -= i32x4.extract_lane(nz, 3);
+      }
+    }
+    store<i32>(addr(counts, panel), count);
+    if (rows) {
+      const rc = addr(rowCounts, panel * MR);
+      store<i32>(rc, n0); store<i32>(rc, n1, 4); store<i32>(rc, n2, 8); store<i32>(rc, n3, 12);
+    }
+  }
+}
+
+// One row of C across RP panels of B (24 columns), for sparse rows: only the p where this row's A(i, p) ≠ 0.
+//   C(i, j..j+23) (+)= Σ_p A(i, p)·B(p, j..j+23)
+// Each entry is summed over the same p in the same order as by microKernel (which also visits the p where only
+// the panel's other rows are non-zero, adding 0·b, which changes nothing), so the two give the same bits.
+// MNIST's rows are ~19% non-zero, but a panel of 4 images ~39%: here each row does only its own.
+// (24 columns, not 32: 6 sums, 6 loads of B and A(i, p) fit in the 15 registers V8 gives WebAssembly on x64.)
+@inline
+export function rowKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: usize, bp2: usize, c: usize, add: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+  const end = list + (<usize>steps << 1);
+  for (let t = list; t < end; t += 2) {
+    const o = <usize>load<u16>(t); //             32·p: row p of each packed panel of B (NR floats per p)
+    const x = v128.load32_splat(ap + (o >> 1)); // A(i, p): MR floats per p in the packed panel of A
+    s0 = madd(x, v128.load(bp0 + o), s0); s1 = madd(x, v128.load(bp0 + o, 16), s1);
+    s2 = madd(x, v128.load(bp1 + o), s2); s3 = madd(x, v128.load(bp1 + o, 16), s3);
+    s4 = madd(x, v128.load(bp2 + o), s4); s5 = madd(x, v128.load(bp2 + o, 16), s5);
+  }
+  if (add) {
+    s0 = f32x4.add(s0, v128.load(c)); s1 = f32x4.add(s1, v128.load(c, 16));
+    s2 = f32x4.add(s2, v128.load(c, 32)); s3 = f32x4.add(s3, v128.load(c, 48));
+    s4 = f32x4.add(s4, v128.load(c, 64)); s5 = f32x4.add(s5, v128.load(c, 80));
+  }
+  v128.store(c, s0); v128.store(c, s1, 16); v128.store(c, s2, 32); v128.store(c, s3, 48);
+  v128.store(c, s4, 64); v128.store(c, s5, 80);
+}
