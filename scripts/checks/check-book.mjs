@@ -35,6 +35,8 @@ import { CHAPTER5, checkRunnableChapter, checkRunnableMarkup } from "../lib/book
 import { printVerdict } from "../lib/verdict.mjs";
 
 const WAIT_MS = 30_000;
+/** The longest time between two reported results (a page, or a step of the runnable cells) before the check gives up. */
+const WATCHDOG_MS = 10 * 60_000;
 const PLAYGROUND_TARGET = 85; // percent
 const PLAYGROUND_TIMEOUT_MS = Number(process.env.PLAYGROUND_TIMEOUT_S ?? 240) * 1000;
 
@@ -424,7 +426,18 @@ async function main() {
   let failed = 0;
   const ready = {}; // page → ms to DOMContentLoaded
   const axeFound = {}; // page → elements axe flagged
+  // A browser that stops answering would otherwise hold the check (and CI) until an outer limit: fail after
+  // WATCHDOG_MS of no reported result, saying what came last.
+  let last = "the first page";
+  const watchdog = () => setTimeout(() => {
+    console.error(`check-book: no result for ${WATCHDOG_MS / 60_000} minutes after ${last}: the browser stopped answering`);
+    process.exit(1);
+  }, WATCHDOG_MS).unref();
+  let timer = watchdog();
   const report = (name, problems, line) => {
+    last = name;
+    clearTimeout(timer);
+    timer = watchdog();
     if (problems.length) {
       failed++;
       console.error(`✗ ${name}`);

@@ -48,7 +48,14 @@ export async function scrollThrough(page) {
     const step = Math.max(200, Math.floor(window.innerHeight * 0.8));
     for (let y = 0; y < document.documentElement.scrollHeight; y += step) {
       window.scrollTo(0, y);
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 30)));
+      // the next frame, or 250 ms if no frame comes (headless Chromium here sometimes stops sending frames to a
+      // page that is not being looked at; a chart that then fails to draw is reported by the caller, not waited for)
+      await new Promise((r) => {
+        let done = false;
+        const go = () => { if (!done) { done = true; setTimeout(r, 30); } };
+        requestAnimationFrame(go);
+        setTimeout(go, 250);
+      });
     }
     window.scrollTo(0, 0);
   });
