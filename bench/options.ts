@@ -1,5 +1,6 @@
 // bench's command line, parsed once by the scripts' one parser (scripts/lib/cli.mjs): bench/run.ts checks it before
-// any section starts, and the sections read --reps and --simple from here.
+// any section starts, and the sections read --reps and --simple from here; and the load averages they print.
+import { loadavg } from "os";
 import { parseCommandLine, wholeNumber } from "../scripts/lib/cli.mjs";
 
 export const SECTIONS = ["matmul", "data", "train", "cnn", "models", "seq", "first-cell", "kernel-memory", "classroom"];
@@ -33,4 +34,9 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
   const reps = values.reps === undefined ? 3 : wholeNumber("bench", "--reps", String(values.reps), 1, 1000);
   parsed = { sections: positionals, reps, repsGiven: values.reps !== undefined, simple: values.simple === true };
   return parsed;
+}
+
+/** The 1-, 5- and 15-minute load averages, as printed beside a bench's figures: "0.52 0.78 1.06". */
+export function loadAverages(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(" ");
 }

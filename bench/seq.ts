@@ -24,7 +24,7 @@ import {
 } from "../lib/index";
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
-import { benchOptions } from "./options";
+import { benchOptions, loadAverages } from "./options";
 import { findTorch, referenceEnv } from "./models/torch";
 
 const SEED = 1;
@@ -136,7 +136,7 @@ export async function run(): Promise<void> {
   const data = loadMnist("train"), n = data.labels.length, reps = benchOptions().reps;
   void data.images; // the images as float32 in memory, as the reference holds them (loadMnist keeps bytes until they are read)
   console.log(`${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; float32, ${n.toLocaleString("en")} images; ` +
-    `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    `load average ${loadAverages()}`);
   for (const m of MODELS) {
     console.log(`${m.name}: ${m.title}; ${m.batches} batches timed after ${WARMUP} warm-up, the epoch (${Math.ceil(n / m.batch)} batches) extrapolated`);
   }
@@ -186,6 +186,6 @@ export async function run(): Promise<void> {
     const losses = mine("ours").concat(mine("PyTorch")).map((r) => `${r.who} ${r.loss.toFixed(5)}`);
     console.log(`  ${m.name.padEnd(5)} mean losses: ${[...new Set(losses)].join(", ")}`);
   }
-  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(`load average at the end ${loadAverages()}`);
   for (const note of notes) console.log(`note: ${note}`);
 }

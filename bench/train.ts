@@ -18,10 +18,10 @@
 // Run: npm run bench -- train
 import { spawnSync } from "child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "fs";
-import { cpus, loadavg, tmpdir } from "os";
+import { cpus, tmpdir } from "os";
 import { findNumpy, describeNumpy, numpyEnv, type NumpyPython } from "../lib/course/numpy";
 import { join } from "path";
-import { benchOptions } from "./options";
+import { benchOptions, loadAverages } from "./options";
 import {
   Matrix,
   Random,
@@ -183,7 +183,7 @@ export async function run(): Promise<void> {
   const threads = backendInfo().wasmAvailable ? Math.max(1, setBackend("wasm").threads) : 1;
   const fma = backendInfo().fma; // the default wasm kernels fuse multiply-adds where the engine has relaxed SIMD
   console.log(`784-256-10 ReLU, softmax cross-entropy, gradient descent α = ${LR}, float32, ${n.toLocaleString("en")} images; ` +
-    `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load average ${loadAverages()}`);
 
   const reps = benchOptions().reps;
   const py = findNumpy().best;
@@ -262,7 +262,7 @@ export async function run(): Promise<void> {
   }
   ratioLine("float64");
   ratioLine("float32");
-  console.log(`Medians of ${reps} interleaved repetitions (the JS loops: one). Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}.`);
+  console.log(`Medians of ${reps} interleaved repetitions (the JS loops: one). Load average at the end: ${loadAverages()}.`);
   console.log(`* JS loops timed on ${JS_EPOCH_BATCHES} of ${Math.ceil(n / BATCH)} batches, ${JS_FULL_ROWS.toLocaleString("en")} of ` +
     `${n.toLocaleString("en")} rows and ${JS_SGD_STEPS} of ${SGD_STEPS} steps, then scaled.`);
   console.log("Losses: mean over the epoch's batches, and the first full-batch loss; same start and order everywhere, so they must agree.");
