@@ -5,8 +5,7 @@
 // products; and it must be the exact sum to float32 rounding.
 import { afterAll, describe, expect, it } from "vitest";
 import { Random, wasmBackendKernels } from "../lib/index";
-
-type Op = "matmul" | "matmulTransA" | "matmulTransB";
+import { expectNearExact, type ProductOp as Op } from "./exact-product";
 
 function sparseRow(k: number, rng: Random, zeros: number): Float32Array {
   return Float32Array.from({ length: k }, () => (rng.next() < zeros ? 0 : rng.uniform(-1, 1)));
@@ -53,18 +52,7 @@ describe("gemm.wasm on sparse rows: row by row or by panel, the same numbers", (
             kernels[op](a, b, c, m, k, n);
             expect(Buffer.from(c.buffer, 0, 4 * n).equals(Buffer.from(c.buffer, 4 * 4 * n, 4 * n)), "row 0 against row 4").toBe(true);
             expect(Array.from(c.subarray(3 * n, 4 * n))).toEqual(new Array(n).fill(0)); // a row of zeros
-            for (let i = 0; i < m; i++) {
-              for (let j = 0; j < n; j++) {
-                let sum = 0, scale = 0;
-                for (let p = 0; p < k; p++) {
-                  const t = rows[i][p] * (op === "matmulTransB" ? b[j * k + p] : b[p * n + j]);
-                  sum += t;
-                  scale += Math.abs(t);
-                }
-                // a float32 sum of k products is within k·2⁻²⁴·Σ|a·b| of the exact one; 2k allowed, as in wasm.test.ts
-                expect(Math.abs(c[i * n + j] - sum)).toBeLessThanOrEqual(2 * k * 2 ** -24 * scale + 1e-30);
-              }
-            }
+            expectNearExact(kernels.name, op, a, b, c, m, k, n);
           }
         });
       }

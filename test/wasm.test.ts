@@ -30,8 +30,8 @@ import { activeKernels } from "../lib/engine/active";
 import { findWasmFile } from "../lib/engine/wasm/load";
 import { buildGemmWasm, WASM_OUTPUT, WASM_RELAXED_OUTPUT } from "../scripts/generate/build-wasm";
 import { compileToCommonJs } from "./commonjs";
+import { exact, expectNearExact, type ProductOp as Op } from "./exact-product";
 
-type Op = "matmul" | "matmulTransA" | "matmulTransB";
 const OPS: Op[] = ["matmul", "matmulTransA", "matmulTransB"];
 const root = join(__dirname, "..");
 
@@ -56,41 +56,12 @@ function randomArray(n: number, rng: Random, zeros = 0): Float32Array {
   return a;
 }
 
-/** Entry (i, j) of op(A)·op(B) summed exactly enough (float64), and Σ_p |A(i,p)|·|B(p,j)|, the scale of its rounding error. */
-function exact(op: Op, a: Float32Array, b: Float32Array, m: number, k: number, n: number) {
-  const value = new Float64Array(m * n), scale = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0, t = 0;
-      for (let p = 0; p < k; p++) {
-        const x = op === "matmulTransA" ? a[p * m + i] : a[i * k + p];
-        const y = op === "matmulTransB" ? b[j * k + p] : b[p * n + j];
-        s += x * y;
-        t += Math.abs(x * y);
-      }
-      value[i * n + j] = s;
-      scale[i * n + j] = t;
-    }
-  }
-  return { value, scale };
-}
-
-/**
- * Runs op with the kernels and checks each entry against the exact sum: a float32 sum of k products is
- * within about k·2⁻²⁴·Σ|a·b| of it (the classic bound); we allow 2k units.
- */
+/** Runs op with the kernels on random A and B (a share `zeros` of A's entries 0) and checks C against the exact sum. */
 function checkKernel(kernels: Kernels, op: Op, m: number, k: number, n: number, rng: Random, zeros = 0): Float32Array {
   const a = randomArray(m * k, rng, zeros), b = randomArray(k * n, rng);
   const c = new Float32Array(m * n).fill(NaN); // the kernel must overwrite every entry
   kernels[op](a, b, c, m, k, n);
-  const { value, scale } = exact(op, a, b, m, k, n);
-  const u = 2 ** -24;
-  for (let i = 0; i < m * n; i++) {
-    const bound = 2 * Math.max(k, 1) * u * scale[i] + 1e-30;
-    if (!(Math.abs(c[i] - value[i]) <= bound)) {
-      throw new Error(`${kernels.name} ${op} ${m}×${k}×${n}: entry ${i} is ${c[i]}, exact ${value[i]}, allowed error ${bound}`);
-    }
-  }
+  expectNearExact(kernels.name, op, a, b, c, m, k, n);
   return c;
 }
 
