@@ -279,7 +279,7 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
   else listNonZeros(mc, kc, packedA, lists, counts, false, rowLists, rowCounts, table);
   let jr = 0;
   for (; rows && jr + RP * NR <= nc; jr += RP * NR) { // 24 columns at a time: by rows where that skips more zeros
-    const bp = addr(packedB, jr * kc), panel = <usize>(kc * NR) << 2; // a packed panel of B: kc·NR floats
+    const bp = addr(packedB, jr * kc), bPanel = <usize>(kc * NR) << 2; // bytes of a packed panel of B: kc·NR floats
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       const ap = addr(packedA, ir * kc);
@@ -288,7 +288,7 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
       if (mr == MR && 5 * byRows < 4 * RP * load<i32>(addr(counts, ir / MR))) { // a fifth fewer steps by rows (a step there costs a little more)
         for (let i = 0; i < MR; i++) {
           const steps = load<i32>(addr(rc, i)), list = rowLists + (<usize>((ir + i) * LIST) << 1), ci = addr(c, (ic + ir + i) * ldc + jc + jr);
-          rowKernel(steps, list, addr(ap, i), bp, bp + panel, bp + 2 * panel, ci, add);
+          rowKernel(steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, ci, add);
         }
       } else {
         for (let q = 0; q < RP; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
