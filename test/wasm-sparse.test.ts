@@ -41,8 +41,9 @@ describe("gemm.wasm on sparse rows: row by row or by panel, the same numbers", (
   for (const { fma, single, threaded } of builds) {
     for (const op of ["matmul", "matmulTransA", "matmulTransB"] as Op[]) {
       // n = 56: two groups of 24 columns (the row kernel's width) and 8 left over; k = 783: four blocks of the sum,
-      // the last 195 long (not a multiple of 4); k = 60: one block
-      for (const [k, n] of [[783, 56], [60, 30]] as const) {
+      // the last 195 long (not a multiple of 4); k = 60: one block. n = 16 and 10: by pairs of rows (the pair kernel's
+      // 16 columns; 10 through the edge tile)
+      for (const [k, n] of [[783, 56], [60, 30], [783, 16], [301, 10]] as const) {
         it(`${op}, k = ${k}, n = ${n}, ${fma ? "fused" : "unfused"}: row 0 gives the same bits in either panel, and the exact sum`, () => {
           const rng = new Random(k + n);
           const rows = rowsOfA(k, rng), m = rows.length;

@@ -21,7 +21,8 @@
 //      a multiply then an add in gemm.wasm, one fused multiply-add in gemm-relaxed.wasm (relaxed SIMD).
 //   4. Zeros (sparse.ts): MNIST images are ~80% black pixels, a ReLU's output about half zeros. When packing A we
 //      list, per 4-row panel, the p whose four values are not all zero, and a sparse panel only visits those p;
-//      a panel whose rows are sparse each on their own goes row by row, each row over its own p (rowKernel).
+//      a panel whose rows are sparse each on their own goes row by row, each row over its own p (rowKernel), or
+//      a whole block by pairs of rows (pairKernel, 2×16), whichever its lists say takes fewer steps.
 //      Skipping a term 0·b changes no bit of the sum, so every path gives the same result.
 //   5. A tall C whose B fits in the packed-B buffer whole (the full batch's X·W) is finished block by block of
 //      rows over all of k while that block is in the cache, instead of being read and written once per k block.
@@ -30,11 +31,11 @@
 
 import { madd, madd1 } from "./madd";
 import { MR, NR, KC, MC, NC, PANELS, LIST, RP, addr } from "./tiles";
-import { fillPositions, listNonZeros, rowKernel } from "./sparse";
+import { fillPositions, listNonZeros, rowKernel, pairKernel } from "./sparse";
 
 /** Bytes of scratch memory one call of gemm needs: packed A, packed B, one edge tile, the lengths of the lists of
- * non-zero p of A's panels and rows, a table to make them, and the lists (u16). */
-export const WORK_BYTES: i32 = (MC * KC + KC * NC + MR * NR + PANELS + MC + 32) * 4 + (PANELS + MC) * LIST * 2;
+ * non-zero p of A's panels, rows and pairs of rows, a table to make them, and the lists (u16). */
+export const WORK_BYTES: i32 = (MC * KC + KC * NC + MR * NR + PANELS + MC + MC / 2 + 32) * 4 + (PANELS + MC + MC / 2) * LIST * 2;
 
 // ---------------------------------------------------------------------------------------------------
 // Packing. A block of op(A) (mc×kc) becomes panels of MR rows; inside a panel, for each p, the MR values
@@ -261,25 +262,64 @@ export function kBlock(k: i32): i32 {
   return (k + blocks - 1) / blocks;
 }
 
-/** One block of rows of C (ic…ic+MC−1) and of the sum (pc…pc+kc−1), B's block already packed at packedB. */
+// How a block's panels of A go (sparse.ts): by rows where that skips more zeros than the panel (24 columns a step),
+// or by pairs of rows (16 columns a step), or by panels only (n < 16). The first block of a call lists all three and
+// chooses (DECIDE); the later ones list only what the choice needs. Every way gives the same bits.
+const DECIDE = 0, BY_ROWS = 1, BY_PAIRS = 2, BY_PANELS = 3;
+
+/**
+ * One block of rows of C (ic…ic+MC−1) and of the sum (pc…pc+kc−1), B's block already packed at packedB; `mode`
+ * says how its panels go (DECIDE: choose now). Returns the mode it used.
+ */
 function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, a: usize, ais: i32, aps: i32, packedB: usize,
-               c: usize, ldc: i32, add: bool, rows: bool, work: usize): void {
+               c: usize, ldc: i32, add: bool, mode: i32, work: usize): i32 {
   const packedA = work;
   const edge = addr(packedA, MC * KC + KC * NC); // a 4×8 tile for the edges of C, copied out element by element
-  const counts = addr(edge, MR * NR); //    per panel of A: how many p with a non-zero value
+  const counts = addr(edge, MR * NR); //     per panel of A: how many p with a non-zero value
   const rowCounts = addr(counts, PANELS); // per row of A: how many
-  const table = addr(rowCounts, MC); //     listNonZeros's table (16 × u64)
+  const pairCounts = addr(rowCounts, MC); // per pair of rows of A: how many
+  const table = addr(pairCounts, MC / 2); // listNonZeros's table (16 × u64)
   const lists = addr(table, 32); //          per panel of A: those p (u16, LIST apart)
   const rowLists = lists + (<usize>(PANELS * LIST) << 1); // per row of A: 32·p for those p (u16, LIST apart)
+  const pairLists = rowLists + (<usize>(MC * LIST) << 1); // per pair of rows: 32·p for those p
   if (ic == 0 && pc == 0) fillPositions(table);
   const mc = min(MC, m - ic), kc = min(kcStep, k - pc);
   packA(mc, kc, addr(a, ic * ais + pc * aps), ais, aps, packedA);
+  const pairs = mode == DECIDE || mode == BY_PAIRS;
   // two calls, so that the optimizer keeps listNonZeros a function of its own (one call would be inlined)
-  if (rows) listNonZeros(mc, kc, packedA, lists, counts, true, rowLists, rowCounts, table);
-  else listNonZeros(mc, kc, packedA, lists, counts, false, rowLists, rowCounts, table);
+  if (mode == DECIDE || mode == BY_ROWS) listNonZeros(mc, kc, packedA, lists, counts, true, rowLists, rowCounts, pairs, pairLists, pairCounts, table);
+  else listNonZeros(mc, kc, packedA, lists, counts, false, rowLists, rowCounts, pairs, pairLists, pairCounts, table);
+  if (mode == DECIDE) mode = byPairs(mc, nc, counts, rowCounts, pairCounts) ? BY_PAIRS : BY_ROWS;
+  const ldcBytes = <usize>ldc << 2, bPanel = <usize>(kc * NR) << 2; // bytes of a packed panel of B: kc·NR floats
   let jr = 0;
-  for (; rows && jr + RP * NR <= nc; jr += RP * NR) { // 24 columns at a time: by rows where that skips more zeros
-    const bp = addr(packedB, jr * kc), bPanel = <usize>(kc * NR) << 2; // bytes of a packed panel of B: kc·NR floats
+  for (; mode == BY_PAIRS && nc - jr > NR; jr += 2 * NR) { // 16 columns at a time (the last 9–15 too), two rows at a time
+    const bp = addr(packedB, jr * kc), nr = min(2 * NR, nc - jr);
+    for (let ir = 0; ir < mc; ir += MR) {
+      if (mc - ir < MR) { // the last rows of C: by panel
+        for (let q = 0; q < 2; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
+        continue;
+      }
+      const ap = addr(packedA, ir * kc), hc = addr(pairCounts, ir / 2), list = pairLists + (<usize>(ir / 2 * LIST) << 1);
+      const ci = addr(c, (ic + ir) * ldc + jc + jr);
+      for (let h = 0; h < 2; h++) {
+        const steps = load<i32>(addr(hc, h)), hl = list + (<usize>(h * LIST) << 1), ah = ap + (<usize>h << 3), ch = ci + 2 * <usize>h * ldcBytes;
+        if (nr == 2 * NR) {
+          pairKernel(steps, hl, ah, bp, bp + bPanel, ch, ldcBytes, add);
+          continue;
+        }
+        pairKernel(steps, hl, ah, bp, bp + bPanel, edge, 2 * NR << 2, false); // C has fewer columns: through edge
+        for (let i = 0; i < 2; i++) {
+          for (let j = 0; j < nr; j++) {
+            const dst = ch + <usize>i * ldcBytes + (<usize>j << 2);
+            const v = load<f32>(addr(edge, i * 2 * NR + j));
+            store<f32>(dst, add ? load<f32>(dst) + v : v);
+          }
+        }
+      }
+    }
+  }
+  for (; mode == BY_ROWS && jr + RP * NR <= nc; jr += RP * NR) { // 24 columns at a time: by rows where that skips more zeros
+    const bp = addr(packedB, jr * kc);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       const ap = addr(packedA, ir * kc);
@@ -298,6 +338,26 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
   for (; jr < nc; jr += NR) {
     for (let ir = 0; ir < mc; ir += MR) tile(ir, jr, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
   }
+  return mode;
+}
+
+/**
+ * Whether a block costs less by pairs of rows than by rows (and panels where those are denser), from the lengths
+ * of its lists. In the time of one step of microKernel (8 multiply-adds): a step of a 4×8 tile or of a pair (2 × 16)
+ * costs 1, of a row (1 × 24, 6 multiply-adds but latency-bound) 1.25; the columns left over go by tiles.
+ */
+function byPairs(mc: i32, nc: i32, counts: usize, rowCounts: usize, pairCounts: usize): bool {
+  let rows = 0, pairs = 0, tiles = 0; // steps × 4, for one group of columns
+  for (let ir = 0; ir + MR <= mc; ir += MR) {
+    const u = load<i32>(addr(counts, ir / MR)), rc = addr(rowCounts, ir), hc = addr(pairCounts, ir / 2);
+    const byRows = load<i32>(rc) + load<i32>(rc, 4) + load<i32>(rc, 8) + load<i32>(rc, 12);
+    rows += min(5 * byRows, 4 * RP * u); //       24 columns: rows or 3 tiles, as block chooses
+    pairs += 4 * (load<i32>(hc) + load<i32>(hc, 4)); // 16 columns
+    tiles += 4 * u; //                            8 columns
+  }
+  const groups24 = nc / (RP * NR), left24 = (nc - groups24 * RP * NR + NR - 1) / NR;
+  const rest16 = nc % (2 * NR), groups16 = nc / (2 * NR) + (rest16 > NR ? 1 : 0), left16 = rest16 > NR ? 0 : (rest16 + NR - 1) / NR;
+  return <i64>groups16 * pairs + <i64>left16 * tiles < <i64>groups24 * rows + <i64>left24 * tiles;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -323,7 +383,7 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
     return;
   }
   const packedB = addr(work, MC * KC);
-  const rows = n >= RP * NR; // the row kernel needs RP panels of B
+  let mode = n > NR ? DECIDE : BY_PANELS; // the pair kernel needs 2 panels of B (the row kernel RP)
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc), ncPadded = (nc + NR - 1) / NR * NR;
     if (k * ncPadded <= KC * NC) {
@@ -332,14 +392,14 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
       for (let pc = 0; pc < k; pc += kcStep) packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, addr(packedB, pc * ncPadded));
       for (let ic = 0; ic < m; ic += MC) {
         for (let pc = 0; pc < k; pc += kcStep) {
-          block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, rows, work);
+          mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
       }
     } else {
       for (let pc = 0; pc < k; pc += kcStep) {
         packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
         for (let ic = 0; ic < m; ic += MC) {
-          block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, rows, work);
+          mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
       }
     }
