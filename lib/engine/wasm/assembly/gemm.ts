@@ -263,7 +263,7 @@ export function kBlock(k: i32): i32 {
 }
 
 // How a block's panels of A go (sparse.ts): by rows where that skips more zeros than the panel (24 columns a step),
-// or by pairs of rows (16 columns a step), or by panels only (n < 16). The first block of a call lists all three and
+// or by pairs of rows (16 columns a step), or by panels only (n ≤ 8). The first block of a call lists all three and
 // chooses (DECIDE); the later ones list only what the choice needs. Every way gives the same bits.
 const DECIDE = 0, BY_ROWS = 1, BY_PAIRS = 2, BY_PANELS = 3;
 
