@@ -227,6 +227,18 @@ function rowTimesBt4(kc: i32, ai: usize, aps: i32, b0: usize, bjs: i32, cj: usiz
   v128.store(cj, s);
 }
 
+/** C (+)= the rows × cols corner of the tile computed into `edge` (edgeCols floats a row), at dst (C's rows ldcBytes apart). */
+@inline
+function copyEdge(edge: usize, edgeCols: i32, rows: i32, cols: i32, dst: usize, ldcBytes: usize, add: bool): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const d = dst + <usize>i * ldcBytes + (<usize>j << 2);
+      const v = load<f32>(addr(edge, i * edgeCols + j));
+      store<f32>(d, add ? load<f32>(d) + v : v);
+    }
+  }
+}
+
 /** The 4×8 tile of C at (ic + ir, jc + jr) from the packed panels: dense, or over the panel's non-zero p. */
 @inline
 function tile(ir: i32, jr: i32, mc: i32, nc: i32, kc: i32, ic: i32, jc: i32, packedA: usize, packedB: usize, lists: usize,
@@ -244,13 +256,7 @@ function tile(ir: i32, jr: i32, mc: i32, nc: i32, kc: i32, ic: i32, jc: i32, pac
   } else {
     if (sparse) microKernel(true, count, list, ap, bp, edge, NR << 2, false);
     else microKernel(false, kc, list, ap, bp, edge, NR << 2, false);
-    for (let i = 0; i < mr; i++) {
-      for (let j = 0; j < nr; j++) {
-        const dst = cp + <usize>i * ldcBytes + (<usize>j << 2);
-        const v = load<f32>(addr(edge, i * NR + j));
-        store<f32>(dst, add ? load<f32>(dst) + v : v);
-      }
-    }
+    copyEdge(edge, NR, mr, nr, cp, ldcBytes, add);
   }
 }
 
@@ -289,7 +295,8 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
   // two calls, so that the optimizer keeps listNonZeros a function of its own (one call would be inlined)
   if (mode == DECIDE || mode == BY_ROWS) listNonZeros(mc, kc, packedA, lists, counts, true, rowLists, rowCounts, pairs, pairLists, pairCounts, table);
   else listNonZeros(mc, kc, packedA, lists, counts, false, rowLists, rowCounts, pairs, pairLists, pairCounts, table);
-  if (mode == DECIDE) mode = byPairs(mc, nc, counts, rowCounts, pairCounts) ? BY_PAIRS : BY_ROWS;
+  // (by rows needs 24 columns: a narrower C that is cheaper by rows than by pairs goes by panels, and lists no rows)
+  if (mode == DECIDE) mode = byPairs(mc, nc, counts, rowCounts, pairCounts) ? BY_PAIRS : nc >= RP * NR ? BY_ROWS : BY_PANELS;
   const ldcBytes = <usize>ldc << 2, bPanel = <usize>(kc * NR) << 2; // bytes of a packed panel of B: kc·NR floats
   let jr = 0;
   for (; mode == BY_PAIRS && nc - jr > NR; jr += 2 * NR) { // 16 columns at a time (the last 9–15 too), two rows at a time
@@ -308,13 +315,7 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
           continue;
         }
         pairKernel(steps, hl, ah, bp, bp + bPanel, edge, 2 * NR << 2, false); // C has fewer columns: through edge
-        for (let i = 0; i < 2; i++) {
-          for (let j = 0; j < nr; j++) {
-            const dst = ch + <usize>i * ldcBytes + (<usize>j << 2);
-            const v = load<f32>(addr(edge, i * 2 * NR + j));
-            store<f32>(dst, add ? load<f32>(dst) + v : v);
-          }
-        }
+        copyEdge(edge, 2 * NR, 2, nr, ch, ldcBytes, add);
       }
     }
   }
