@@ -42,21 +42,38 @@ export function violationCount(violations) {
   return violations.reduce((n, v) => n + v.nodes.length, 0);
 }
 
-/** Scroll the page from top to bottom so that what draws when it comes into view (the charts) draws. */
-export async function scrollThrough(page) {
-  await page.evaluate(async () => {
+/**
+ * Scroll the page from top to bottom so that what draws when it comes into view (the charts) draws.
+ * A busy machine can scroll past a chart between two frames, so that its IntersectionObserver never sees it: a
+ * second pass brings each chart not yet drawn (div.nn-plot without plotly's svg) into the middle of the screen and
+ * waits for it, as a reader who stops at it would, for up to `settleMs` in all. The caller still checks that
+ * every chart drew and reports those that did not.
+ */
+export async function scrollThrough(page, { settleMs = 20_000 } = {}) {
+  await page.evaluate(async (settleMs) => {
+    // the next frame, or 250 ms if no frame comes (headless Chromium here sometimes stops sending frames to a
+    // page that is not being looked at; a chart that then fails to draw is reported by the caller, not waited for)
+    const frame = () => new Promise((r) => {
+      let done = false;
+      const go = () => { if (!done) { done = true; setTimeout(r, 30); } };
+      requestAnimationFrame(go);
+      setTimeout(go, 250);
+    });
     const step = Math.max(200, Math.floor(window.innerHeight * 0.8));
     for (let y = 0; y < document.documentElement.scrollHeight; y += step) {
       window.scrollTo(0, y);
-      // the next frame, or 250 ms if no frame comes (headless Chromium here sometimes stops sending frames to a
-      // page that is not being looked at; a chart that then fails to draw is reported by the caller, not waited for)
-      await new Promise((r) => {
-        let done = false;
-        const go = () => { if (!done) { done = true; setTimeout(r, 30); } };
-        requestAnimationFrame(go);
-        setTimeout(go, 250);
-      });
+      await frame();
+    }
+    const undrawn = () => [...document.querySelectorAll("div.nn-plot")].filter((d) => !d.querySelector("svg.main-svg"));
+    const until = Date.now() + settleMs;
+    for (let left = undrawn(); left.length > 0 && Date.now() < until; left = undrawn()) {
+      for (const chart of left) {
+        chart.scrollIntoView({ block: "center" });
+        const t0 = Date.now();
+        await frame();
+        while (!chart.querySelector("svg.main-svg") && Date.now() - t0 < 2_000 && Date.now() < until) await frame();
+      }
     }
     window.scrollTo(0, 0);
-  });
+  }, settleMs);
 }
