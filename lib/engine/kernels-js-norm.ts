@@ -1,5 +1,5 @@
 // The plain loops of LayerNorm's forward and backward, of the attention heads' softmax and of the rearrangements
-// between token-major and head-major (chapter 15), part of
+// between token-major and head-major (chapter 15), and of the softmax cross-entropy loss, part of
 // jsKernels (lib/engine/kernels-js.ts).
 // `tokens` blocks of n numbers, one after another; each block (one token's features) is normalised on its own:
 //   μ = (1/n)·Σⱼ xⱼ,  σ² = (1/n)·Σⱼ (xⱼ − μ)²,  invStd = 1/√(σ² + ε),  x̂ = (x − μ)·invStd,  y = γ ⊙ x̂ + β
@@ -103,4 +103,34 @@ export const normLoops = {
       }
     }
   },
+
+  // Softmax cross-entropy (lib/nn/losses.ts), each row in float64: e^(zⱼ − max) once for the sum and for p.
+  softmaxCrossEntropy(z: FloatArray, y: FloatArray, g: FloatArray, m: number, n: number): number {
+    const e = expRow(n);
+    let total = 0;
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      let max = -Infinity;
+      for (let j = r; j < r + n; j++) if (z[j] > max) max = z[j];
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += e[j] = Math.exp(z[r + j] - max);
+      const lse = max + Math.log(sum); // log Σⱼ e^(zⱼ)
+      let loss = 0;
+      for (let j = 0; j < n; j++) {
+        const yj = y[r + j];
+        if (yj !== 0) loss += yj * (lse - z[r + j]); // −yⱼ·log pⱼ,  log pⱼ = zⱼ − lse
+        g[r + j] = (e[j] / sum - yj) / m; //          (pⱼ − yⱼ)/m
+      }
+      total += loss;
+    }
+    return total;
+  },
 };
+
+let expScratch = new Float64Array(16);
+
+/** A float64 scratch row of at least n numbers (kept between calls: a loss allocates nothing). */
+function expRow(n: number): Float64Array {
+  if (expScratch.length < n) expScratch = new Float64Array(n);
+  return expScratch;
+}

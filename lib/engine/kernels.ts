@@ -125,6 +125,14 @@ export interface Kernels {
   splitHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void;
   /** The inverse of splitHeads:  out[b·T + i, h·d + c] = X[(b·H + h)·T + i, c]  (copies only) */
   mergeHeads(x: FloatArray, out: FloatArray, n: number, T: number, H: number, d: number): void;
+
+  // --- The loss (issue 31): softmax cross-entropy over m rows of n logits ------------------------------------
+  /**
+   * Each row i, in float64: max = maxⱼ zⱼ, lse = max + log Σⱼ e^(zⱼ − max), gᵢⱼ = (e^(zⱼ − lse) − yᵢⱼ)/m (stored in g);
+   * returns Σᵢ Σⱼ yᵢⱼ·(lse − zᵢⱼ), summed row by row (the caller divides by m). Float32 kernels may use their own
+   * e^x and log, within about an ulp of float64.
+   */
+  softmaxCrossEntropy(z: FloatArray, y: FloatArray, g: FloatArray, m: number, n: number): number;
 }
 
 /** The sizes of k×k windows over C×H×W images (lib/nn/im2col.ts's ConvGeometry has this shape). */
@@ -148,4 +156,5 @@ export const KERNEL_METHODS = [
   "lstmGatesForward", "lstmGatesBackward", // the LSTM's gates
   "adamUpdate", // the optimizer updates
   "layerNormForward", "layerNormBackward", "attentionSoftmax", "attentionSoftmaxBackward", "splitHeads", "mergeHeads", // chapter 15 (issue 31)
+  "softmaxCrossEntropy", // the loss (issue 31)
 ] as const;

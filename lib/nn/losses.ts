@@ -5,7 +5,7 @@
 // Each takes an optional `gradOut` buffer (the shape of the output) so a training loop allocates nothing.
 import { Matrix, type FloatArray } from "../core/matrix";
 import { sharesMemory } from "../core/ops";
-import { rowMax } from "../core/ops";
+import { activeKernels } from "../engine/active";
 
 export interface LossResult {
   loss: number;
@@ -24,32 +24,10 @@ export type LossFn = (output: Matrix, targets: Matrix, gradOut?: Matrix) => Loss
 export function softmaxCrossEntropy(logits: Matrix, targets: Matrix, gradOut?: Matrix): LossResult {
   checkShapes("softmaxCrossEntropy", "logits", logits, targets);
   const grad = gradBuffer("softmaxCrossEntropy", logits, gradOut);
-  const m = logits.rows, n = logits.cols;
-  const Z = logits.data, Y = targets.data, G = grad.data;
-  const e = expRow(n); // e^(z_j − max) of the row, computed once (in float64) for the sum and for p
-  let total = 0;
-  for (let i = 0; i < m; i++) {
-    const r = i * n;
-    const max = rowMax(Z, r, n);
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += e[j] = Math.exp(Z[r + j] - max);
-    const lse = max + Math.log(sum); // log Σ_j e^(z_j)
-    for (let j = 0; j < n; j++) {
-      const y = Y[r + j];
-      if (y !== 0) total += y * (lse - Z[r + j]); // −y_j · log p_j,  log p_j = z_j − lse
-      const p = e[j] / sum; // softmax(z)_j
-      G[r + j] = (p - y) / m; // (p_j − y_j)/m
-    }
-  }
-  return { loss: total / m, grad };
-}
-
-let expScratch = new Float64Array(16);
-
-/** A float64 scratch row of at least n numbers (kept between calls: a loss allocates nothing). */
-function expRow(n: number): Float64Array {
-  if (expScratch.length < n) expScratch = new Float64Array(n);
-  return expScratch;
+  // each row: max = maxⱼ zⱼ, lse = max + log Σⱼ e^(zⱼ − max), loss += Σⱼ yⱼ·(lse − zⱼ), g = (p − y)/m
+  // (lib/engine/kernels-js-norm.ts has the loop; the WebAssembly kernels share the rows of a large batch between threads)
+  const total = activeKernels().softmaxCrossEntropy(logits.data, targets.data, grad.data, logits.rows, logits.cols);
+  return { loss: total / logits.rows, grad };
 }
 
 /** The smallest probability crossEntropy takes the log of: log(0) would be −∞. */

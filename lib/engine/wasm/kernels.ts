@@ -16,7 +16,7 @@
 // Threads, and the memory itself, are the machine's (lib/engine/wasm/machine.ts), which this class extends.
 import type { Kernels, FloatArray } from "../kernels";
 import { MR, DEPTH_SEGMENT, LONG_SUM_MAX_C, type WasmKernelsOptions } from "./machine";
-import { RELU, RELU_BACK } from "./rearrange";
+import { RELU, RELU_BACK, ADD_ROW, SUM_ROWS } from "./rearrange";
 import { WasmNorm } from "./norm"; // (WasmNorm extends WasmGates: LayerNorm (issue 31); WasmGates extends WasmRearrangements: the LSTM's gates, then the conv's rearrangements)
 import type { WasmModule } from "./api";
 import { align } from "./heap";
@@ -171,7 +171,7 @@ export class WasmKernels extends WasmNorm implements Kernels {
     if (aAt < 0 || outAt < 0 || a.length < m * n || out.length < m * n || b.length < n) return false;
     const bAt = this.placeSmall(b, n);
     if (bAt < 0) return false;
-    this.addRowVectorFn(m, n, aAt, bAt, outAt);
+    this.rearrange(ADD_ROW, m, m * n, [m, n, aAt, bAt, outAt]); // shared between the threads by rows when large
     return true;
   }
 
@@ -182,7 +182,7 @@ export class WasmKernels extends WasmNorm implements Kernels {
     const outHome = this.heap.addressOf(out);
     const outAt = outHome >= 0 ? outHome : this.placeSmall(null, n);
     if (outAt < 0) return false;
-    this.sumRowsFn(m, n, aAt, outAt);
+    this.rearrange(SUM_ROWS, Math.ceil(n / 64), m * n, [m, n, aAt, outAt]); // by blocks of 64 columns: each summed as on one thread
     if (outHome < 0) out.set(this.heap.f32.subarray(outAt >> 2, (outAt >> 2) + n));
     return true;
   }

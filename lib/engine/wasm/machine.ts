@@ -57,8 +57,6 @@ export class WasmMachine {
   protected readonly kBlock: (k: number) => number;
   protected readonly addScaledFn: AddScaledFn;
   protected readonly adamFn: AdamFn;
-  protected readonly addRowVectorFn: (m: number, n: number, a: number, b: number, out: number) => void;
-  protected readonly sumRowsFn: (m: number, n: number, a: number, out: number) => void;
   protected readonly convPart: ConvPartFn;
   protected readonly gemmBatchedFn: GemmBatchedFn;
   // the LSTM's gates (assembly/gates.ts; lib/engine/wasm/gates.ts calls them)
@@ -101,8 +99,6 @@ export class WasmMachine {
     this.kBlock = fns.kBlock as (k: number) => number;
     this.addScaledFn = fns.addScaled as AddScaledFn;
     this.adamFn = fns.adamUpdate as AdamFn;
-    this.addRowVectorFn = fns.addRowVector as (m: number, n: number, a: number, b: number, out: number) => void;
-    this.sumRowsFn = fns.sumRows as (m: number, n: number, a: number, out: number) => void;
     this.convPart = fns.convPart as ConvPartFn;
     this.gemmBatchedFn = fns.gemmBatched as GemmBatchedFn;
     this.lstmGatesForwardFn = fns.lstmGatesForward as WasmMachine["lstmGatesForwardFn"]; //   the LSTM's gates

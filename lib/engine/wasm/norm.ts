@@ -1,10 +1,16 @@
-// The WebAssembly side of LayerNorm, of the attention softmax and of the heads' rearrangement (issue 31; lib/engine/kernels.ts's last block;
+// The WebAssembly side of LayerNorm, of the attention softmax and of the heads' rearrangement, and of the softmax
+// cross-entropy loss (issue 31; lib/engine/kernels.ts's last blocks;
 // assembly/norm.ts: 4 numbers at a time, sums in float32, its own e^x). The softmax runs on rows of a multiple of 4,
 // float32 and in memory; LayerNorm runs where x, x̂, y, invStd (forward) or dY, x̂, invStd, dX (backward) are float32 and
 // in WebAssembly memory (a LayerNorm's buffers are, while this backend is active). γ, β, dγ and dβ (one token's width)
 // are copied into scratch memory and back. Otherwise, and for float64, the plain loops do it.
 import type { FloatArray } from "../kernels";
 import { WasmGates } from "./gates";
+import { LOSS } from "./rearrange";
+import { align } from "./heap";
+
+/** Smaller batches of logits (a mini-batch's 64×10) stay in the plain loop: a call into WebAssembly costs more than it saves. */
+const LOSS_MIN_FLOATS = 4096;
 
 export class WasmNorm extends WasmGates {
   layerNormForward(x: FloatArray, gamma: FloatArray, beta: FloatArray, xHat: FloatArray, y: FloatArray, invStd: FloatArray,
@@ -53,6 +59,39 @@ export class WasmNorm extends WasmGates {
     const at = this.addresses(n * T * H * d, x, out);
     if (at === null) return this.fallback.mergeHeads(x, out, n, T, H, d);
     this.moveHeadsFn(0, n, T, H, d, at[0], at[1]);
+  }
+
+  /**
+   * Softmax cross-entropy over m rows of n (lib/engine/kernels.ts; assembly/loss.ts) for float32 batches of at least
+   * LOSS_MIN_FLOATS logits, the rows shared between the threads when large. z, y or g outside memory (a batch's targets,
+   * a new gradient) go through scratch memory. Each row's loss goes to scratch and is added here in row order, so the
+   * total does not depend on the number of threads.
+   */
+  softmaxCrossEntropy(z: FloatArray, y: FloatArray, g: FloatArray, m: number, n: number): number {
+    const len = m * n;
+    if (len < LOSS_MIN_FLOATS || !(z instanceof Float32Array && y instanceof Float32Array && g instanceof Float32Array)) {
+      return this.fallback.softmaxCrossEntropy(z, y, g, m, n);
+    }
+    const homes = [z, y, g].map((a) => this.residentAt("softmaxCrossEntropy", a, len));
+    const rowBytes = align(8 * m), eBytes = align(8 * n * this.threads), copyBytes = align(4 * len);
+    const copies = homes.filter((h) => h < 0).length;
+    const scratch = this.scratch(rowBytes + eBytes + copies * copyBytes);
+    if (scratch < 0) return this.fallback.softmaxCrossEntropy(z, y, g, m, n);
+    const f32 = this.heap.f32;
+    let next = scratch + rowBytes + eBytes;
+    const at = homes.map((h, i) => {
+      if (h >= 0) return h;
+      const place = next;
+      next += copyBytes;
+      if (i < 2) f32.set((i === 0 ? z : y).subarray(0, len), place >> 2); // z and y are read; g is only written
+      return place;
+    });
+    this.rearrange(LOSS, m, len, [m, n, m, at[0], at[1], at[2], scratch, scratch + rowBytes]);
+    if (homes[2] < 0) g.set(f32.subarray(at[2] >> 2, (at[2] >> 2) + len));
+    const rows = new Float64Array(this.memory.buffer, scratch, m);
+    let total = 0;
+    for (let i = 0; i < m; i++) total += rows[i];
+    return total;
   }
 
   /** The addresses of float32 arrays in memory, each of at least `length` numbers; null if any is not. */

@@ -14,6 +14,8 @@ import type { WasmModule } from "./api";
 const IM2COL = 1, COL2IM = 2, CHANNELS_FIRST = 3, CHANNELS_LAST = 4, MAX_POOL = 5, MAX_POOL_BACK = 6;
 /** ReLU forward and backward (lib/engine/wasm/kernels.ts), shared between the threads by ranges of numbers. */
 export const RELU = 7, RELU_BACK = 8;
+/** Softmax cross-entropy by rows (lib/engine/wasm/norm.ts), a bias by rows and Σ over rows by columns (kernels.ts). */
+export const LOSS = 10, ADD_ROW = 11, SUM_ROWS = 12;
 const CONV_FORWARD = 9; // a direct convolution (lib/engine/wasm/assembly/conv-direct.ts)
 
 export class WasmRearrangements extends WasmMachine {

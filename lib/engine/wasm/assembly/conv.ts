@@ -17,8 +17,12 @@ export const MAX_POOL_BACK: i32 = 6; //  dY, winners, dX, planes, H·W, OH·OW
 export const RELU: i32 = 7; //           n, z, a             (element-wise, shared by ranges of numbers: elementwise.ts)
 export const RELU_BACK: i32 = 8; //      n, g, a, d
 export const CONV_FORWARD: i32 = 9; //   x, w, b, z, N, C, H, W, k, F   (stride 1, no padding: a direct convolution)
+export const LOSS: i32 = 10; //          rows, n, m, z, y, g, rowLoss, e   (softmax cross-entropy by rows: loss.ts)
+export const ADD_ROW: i32 = 11; //       rows, n, a, b, out    (a bias: out = a + b on each row, by rows: elementwise.ts)
+export const SUM_ROWS: i32 = 12; //      rows, n, a, out       (Σ over rows, by blocks of 64 columns: elementwise.ts)
 
-import { reluForward, reluBackward } from "./elementwise";
+import { reluForward, reluBackward, addRowVector, sumColumns } from "./elementwise";
+import { softmaxCrossEntropyRows } from "./loss";
 import { convForward } from "./conv-direct";
 
 @inline
@@ -251,5 +255,14 @@ export function convPart(op: i32, part: i32, parts: i32, a0: i32, a1: i32, a2: i
     convForward(<usize>a0, <usize>a1, <usize>a2, <usize>a3, partStart(a4, part, parts), partStart(a4, part + 1, parts), a5, a6, a7, a8, a9);
   } else if (op == MAX_POOL_BACK) {
     maxPoolBack(<usize>a0, <usize>a1, <usize>a2, partStart(a3, part, parts), partStart(a3, part + 1, parts), a4, a5);
+  } else if (op == LOSS) { // each part has its own n float64 of scratch for e^(z − max)
+    softmaxCrossEntropyRows(partStart(a0, part, parts), partStart(a0, part + 1, parts), a1, a2, <usize>a3, <usize>a4, <usize>a5,
+                            <usize>a6, <usize>a7 + (<usize>(part * a1) << 3));
+  } else if (op == ADD_ROW) {
+    const lo = partStart(a0, part, parts), hi = partStart(a0, part + 1, parts), from = <usize>(lo * a1) << 2;
+    addRowVector(hi - lo, a1, <usize>a2 + from, <usize>a3, <usize>a4 + from);
+  } else if (op == SUM_ROWS) { // each column is summed whole by one part, in the same order: the same bits
+    const blocks = (a1 + 63) / 64;
+    sumColumns(a0, a1, <usize>a2, <usize>a3, partStart(blocks, part, parts) * 64, min(a1, partStart(blocks, part + 1, parts) * 64));
   }
 }

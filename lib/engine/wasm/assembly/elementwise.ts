@@ -41,9 +41,14 @@ export function addRowVector(m: i32, n: i32, a: usize, b: usize, out: usize): vo
  * does: 4 columns per instruction, in blocks of 64 columns whose running sums stay in 16 registers.
  */
 export function sumRows(m: i32, n: i32, a: usize, out: usize): void {
+  sumColumns(m, n, a, out, 0, n);
+}
+
+/** sumRows for the columns j0 ≤ j < j1 only (j0 a multiple of 64; the threads share a wide matrix that way). */
+export function sumColumns(m: i32, n: i32, a: usize, out: usize, j0: i32, j1: i32): void {
   const rowBytes = <usize>n << 2;
-  let j = 0;
-  for (; j + 64 <= n; j += 64) {
+  let j = j0;
+  for (; j + 64 <= j1; j += 64) {
     const col = a + (<usize>j << 2);
     let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
     let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
@@ -66,7 +71,7 @@ export function sumRows(m: i32, n: i32, a: usize, out: usize): void {
     v128.store(o, s8, 128); v128.store(o, s9, 144); v128.store(o, sa, 160); v128.store(o, sb, 176);
     v128.store(o, sc, 192); v128.store(o, sd, 208); v128.store(o, se, 224); v128.store(o, sf, 240);
   }
-  for (; j + 16 <= n; j += 16) { // a narrow matrix (conv 1's dZ': 16 columns) in one pass, not one per 4 columns
+  for (; j + 16 <= j1; j += 16) { // a narrow matrix (conv 1's dZ': 16 columns) in one pass, not one per 4 columns
     const col = a + (<usize>j << 2);
     let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
     for (let i = 0; i < m; i++) {
@@ -77,13 +82,13 @@ export function sumRows(m: i32, n: i32, a: usize, out: usize): void {
     const o = out + (<usize>j << 2);
     v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
   }
-  for (; j + 4 <= n; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     const col = a + (<usize>j << 2);
     let s = f32x4.splat(0);
     for (let i = 0; i < m; i++) s = f32x4.add(s, v128.load(col + <usize>i * rowBytes));
     v128.store(out + (<usize>j << 2), s);
   }
-  for (; j < n; j++) {
+  for (; j < j1; j++) {
     let s: f32 = 0;
     for (let i = 0; i < m; i++) s += load<f32>(addr(a, i * n + j));
     store<f32>(addr(out, j), s);

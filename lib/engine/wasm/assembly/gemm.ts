@@ -408,9 +408,11 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The element-wise kernels (the parameter update, a layer's bias, ReLU) are in elementwise.ts.
-export { addScaled, addRowVector, sumRows, reluForward, reluBackward, adamUpdate } from "./elementwise";
-// The rearrangements of a convolution and of max-pooling (im2col, col2im, the channel layouts, pooling) are in conv.ts.
+// The element-wise kernels (the parameter update, a layer's bias, ReLU, Σ over rows) are in elementwise.ts; the bias,
+// ReLU and Σ over rows are reached through convPart, which shares them between the threads.
+export { addScaled, reluForward, reluBackward, adamUpdate } from "./elementwise";
+// The rearrangements of a convolution and of max-pooling (im2col, col2im, the channel layouts, pooling) are in conv.ts,
+// with convPart, the one entry of the threads (also for the softmax cross-entropy of loss.ts).
 export { convPart } from "./conv";
 // The batched small products (attention heads) are in batched.ts.
 export { gemmBatched } from "./batched";
