@@ -1,6 +1,6 @@
 // gemm.wasm's two ways through a sparse A (lib/engine/wasm/assembly/gemm.ts): a panel of 4 rows visits every p
 // where any of its rows is non-zero (microKernel); a panel of sparse rows goes row by row, each over its own
-// non-zero p only (rowKernel). Which one a panel takes depends on its rows' zeros, so the same row can go either
+// non-zero p only (rowKernel, rowKernel28), or by pairs of rows (pairKernel). Which one a panel takes depends on its rows' zeros, so the same row can go either
 // way: its result must not depend on that, bit for bit, in both builds, one thread or three, for all three
 // products; and it must be the exact sum to float32 rounding.
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,10 +40,10 @@ afterAll(() => {
 describe("gemm.wasm on sparse rows: row by row or by panel, the same numbers", () => {
   for (const { fma, single, threaded } of builds) {
     for (const op of ["matmul", "matmulTransA", "matmulTransB"] as Op[]) {
-      // n = 56: two groups of 24 columns (the row kernel's width) and 8 left over; k = 783: four blocks of the sum,
-      // the last 195 long (not a multiple of 4); k = 60: one block. n = 16 and 10: by pairs of rows (the pair kernel's
-      // 16 columns; 10 through the edge tile)
-      for (const [k, n] of [[783, 56], [60, 30], [783, 16], [301, 10]] as const) {
+      // n = 56: one group of 56 columns (two halves of 28, rowKernel28); n = 100: 56, then 24 (rowKernel), then 20 by
+      // tiles; n = 30: 24 and 6 left over; k = 783: four blocks of the sum, the last 195 long (not a multiple of 4);
+      // k = 60: one block. n = 16 and 10: by pairs of rows (the pair kernel's 16 columns; 10 through the edge tile)
+      for (const [k, n] of [[783, 56], [783, 100], [60, 30], [783, 16], [301, 10]] as const) {
         it(`${op}, k = ${k}, n = ${n}, ${fma ? "fused" : "unfused"}: row 0 gives the same bits in either panel, and the exact sum`, () => {
           const rng = new Random(k + n);
           const rows = rowsOfA(k, rng), m = rows.length;

@@ -94,7 +94,8 @@ export function listNonZeros(mc: i32, kc: i32, packedA: usize, lists: usize, cou
 // Each entry is summed over the same p in the same order as by microKernel (which also visits the p where only
 // the panel's other rows are non-zero, adding 0·b, which changes nothing), so the two give the same bits.
 // MNIST's rows are ~19% non-zero, but a panel of 4 images ~39%: here each row does only its own.
-// (24 columns, not 32: 6 sums, 6 loads of B and A(i, p) fit in the 15 registers V8 gives WebAssembly on x64.)
+// (rowKernel28 below does 28 columns with 7 sums; 32 columns would need 17 registers of the 15 V8 gives WebAssembly on
+// x64, and the spilled sums made it 17 % slower.)
 @inline
 export function rowKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: usize, bp2: usize, c: usize, add: bool): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
@@ -114,6 +115,41 @@ export function rowKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: u
   }
   v128.store(c, s0); v128.store(c, s1, 16); v128.store(c, s2, 32); v128.store(c, s3, 48);
   v128.store(c, s4, 64); v128.store(c, s5, 80);
+}
+
+// One row of C across 28 columns (7 sums): half of a group of 7 panels of B (56 columns). The first half starts at
+// the beginning of panel 0 (vectors 0a 0b 1a 1b 2a 2b 3a), the second in the middle of panel 3 (3b 4a 4b 5a 5b 6a 6b):
+// `second` shifts the pattern by half a panel, bp0…bp3 are the four panels it reads. 7 sums, 7 loads of B and A(i, p)
+// fill V8's 15 registers: one sum more than rowKernel, so a step that waits on the multiply-add's latency does 7.
+@inline
+export function rowKernel28(second: bool, steps: i32, list: usize, ap: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize,
+                            c: usize, add: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0);
+  const end = list + (<usize>steps << 1);
+  for (let t = list; t < end; t += 2) {
+    const o = <usize>load<u16>(t); //             32·p
+    const x = v128.load32_splat(ap + (o >> 1)); // A(i, p)
+    if (second) {
+      s0 = madd(x, v128.load(bp0 + o, 16), s0);
+      s1 = madd(x, v128.load(bp1 + o), s1); s2 = madd(x, v128.load(bp1 + o, 16), s2);
+      s3 = madd(x, v128.load(bp2 + o), s3); s4 = madd(x, v128.load(bp2 + o, 16), s4);
+      s5 = madd(x, v128.load(bp3 + o), s5); s6 = madd(x, v128.load(bp3 + o, 16), s6);
+    } else {
+      s0 = madd(x, v128.load(bp0 + o), s0); s1 = madd(x, v128.load(bp0 + o, 16), s1);
+      s2 = madd(x, v128.load(bp1 + o), s2); s3 = madd(x, v128.load(bp1 + o, 16), s3);
+      s4 = madd(x, v128.load(bp2 + o), s4); s5 = madd(x, v128.load(bp2 + o, 16), s5);
+      s6 = madd(x, v128.load(bp3 + o), s6);
+    }
+  }
+  if (add) {
+    s0 = f32x4.add(s0, v128.load(c)); s1 = f32x4.add(s1, v128.load(c, 16));
+    s2 = f32x4.add(s2, v128.load(c, 32)); s3 = f32x4.add(s3, v128.load(c, 48));
+    s4 = f32x4.add(s4, v128.load(c, 64)); s5 = f32x4.add(s5, v128.load(c, 80));
+    s6 = f32x4.add(s6, v128.load(c, 96));
+  }
+  v128.store(c, s0); v128.store(c, s1, 16); v128.store(c, s2, 32); v128.store(c, s3, 48);
+  v128.store(c, s4, 64); v128.store(c, s5, 80); v128.store(c, s6, 96);
 }
 
 // Two rows of C (i, i+1) across two panels of B (16 columns), over the p where either row is non-zero: 8 sums, the
