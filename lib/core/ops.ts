@@ -17,6 +17,21 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   return c;
 }
 
+/**
+ * A·B + b, b added to each row (a Dense layer's Z = X·W + b).  A: m×k, B: k×n, b: 1×n → m×n.  The same numbers as
+ * matmul then addRowVector, in one call: the kernels may add b to each block of rows while it is in the cache.
+ */
+export function matmulBias(a: Matrix, b: Matrix, bias: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.rows) throw new Error(`matmulBias: cannot multiply ${a.shape} by ${b.shape}`);
+  if (bias.rows !== 1 || bias.cols !== b.cols) {
+    throw new Error(`matmulBias: cannot add ${bias.shape} to each row of the ${a.rows}×${b.cols} product: expected a 1×${b.cols} row vector`);
+  }
+  const c = prepareOut("matmulBias", out, a.rows, b.cols, a, b, "A·B + b");
+  if (overlaps(c.data, bias.data)) throw new Error(`matmulBias: out (${c.shape}) shares memory with the bias; pass a separate output matrix`);
+  activeKernels().matmulBias(a.data, b.data, bias.data, c.data, a.rows, a.cols, b.cols); // C[i,j] = Σ_p A[i,p]·B[p,j] + b[j]
+  return c;
+}
+
 /** Aᵀ·B without building Aᵀ.  A: k×m, B: k×n → m×n */
 export function matmulTransA(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.rows !== b.rows) {

@@ -29,6 +29,11 @@ export const jsKernels = {
   matmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
     products(a, b, c).matmulTransB(a, b, c, m, k, n);
   },
+  // C = A·B + b on each row: the product, then the bias
+  matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    jsKernels.matmul(a, b, c, m, k, n);
+    jsKernels.addRowVector(c, bias, c, m, n);
+  },
 
   // Y[i,j] = X[i,j] + b[j]
   addRowVector(x: FloatArray, b: FloatArray, y: FloatArray, m: number, n: number): void {

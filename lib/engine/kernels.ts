@@ -20,6 +20,11 @@ export interface Kernels {
   matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
   /** C[m×n] = A·Bᵀ, A m×k, B stored n×k:  C[i,j] = Σ_p A[i,p]·B[j,p] */
   matmulTransB(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
+  /**
+   * C[m×n] = A[m×k]·B[k×n] + b on each row:  C[i,j] = Σ_p A[i,p]·B[p,j] + b[j]  (a Dense layer's Z = X·W + b), the same
+   * numbers as matmul then addRowVector; a kernel may add b to each block of C while it is in the cache.
+   */
+  matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
   /** Y[i,j] = X[i,j] + b[j], X and Y m×n (Y may be X) */
   addRowVector(x: FloatArray, b: FloatArray, y: FloatArray, m: number, n: number): void;
   /** s[j] = Σ_i X[i,j], X m×n, summed from row 0 down */
@@ -149,7 +154,7 @@ export interface WindowShape {
 
 /** The methods every Kernels object must have (useKernels checks them). */
 export const KERNEL_METHODS = [
-  "matmul", "matmulTransA", "matmulTransB", "addRowVector", "sumRows", "relu", "reluBackward",
+  "matmul", "matmulTransA", "matmulTransB", "matmulBias", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
   "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices", "convForward",
   "matmulBatched", // batched small products

@@ -10,7 +10,7 @@
 // only for a batch size (or dtype) not among the last three used. The returned matrices are those buffers:
 // the next forward/backward overwrites them, so clone() a result you want to keep.
 import { Matrix, longLived, type DType } from "../core/matrix";
-import { matmul, matmulTransA, matmulTransB, addRowVector, sumRows } from "../core/ops";
+import { matmulBias, matmulTransA, matmulTransB, sumRows } from "../core/ops";
 import { Buffers } from "../core/buffers";
 import { Random } from "../core/random";
 
@@ -158,8 +158,7 @@ export class Dense extends Layer {
     }
     this.x = x;
     const z = this.zBuffers.get(x.rows, this.outputs, this.dtype);
-    matmul(x, this.weights, z);
-    return addRowVector(z, this.bias, z);
+    return matmulBias(x, this.weights, this.bias, z); // the product and the bias in one call (lib/core/ops.ts)
   }
 
   backward(dZ: Matrix): Matrix;

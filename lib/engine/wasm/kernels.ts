@@ -48,6 +48,16 @@ export class WasmKernels extends WasmNorm implements Kernels {
     if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1)) this.fallback.matmul(a, b, c, m, k, n);
   }
 
+  /** C[m×n] = A[m×k]·B[k×n] + b on each row: the bias added to each block of rows of C as its sum completes */
+  matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && bias instanceof Float32Array)) {
+      return this.fallback.matmulBias(a, b, bias, c, m, k, n);
+    }
+    if (bias.length < n) throw new Error(`wasm matmulBias: the bias has ${bias.length} numbers, C has ${n} columns`);
+    if (!this.checked("matmulBias", a, m * k, b, k * n, c, m * n, k)) return this.addRowVector(c, bias, c, m, n); // (k = 0: C = 0 + b)
+    if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1, bias)) this.fallback.matmulBias(a, b, bias, c, m, k, n);
+  }
+
   /** C[m×n] = Aᵀ·B, A stored k×m, B k×n */
   matmulTransA(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
     if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) return this.fallback.matmulTransA(a, b, c, m, k, n);
@@ -221,20 +231,21 @@ export class WasmKernels extends WasmNorm implements Kernels {
   }
 
   /**
-   * A·B (bps = n, bjs = 1) and A·Bᵀ (bps = 1, bjs = k); A is m×k row-major (ais = k, aps = 1).
-   * Operands in memory are used in place. Otherwise B is copied once, and A and C go through in chunks of rows.
+   * A·B (bps = n, bjs = 1) and A·Bᵀ (bps = 1, bjs = k); A is m×k row-major (ais = k, aps = 1). With `bias`, C = op(A)·op(B) + bias.
+   * Operands in memory are used in place. Otherwise B (and the bias) are copied once, and A and C go through in chunks of rows.
    */
   private byRows(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-                 ais: number, aps: number, bps: number, bjs: number): boolean {
+                 ais: number, aps: number, bps: number, bjs: number, bias: Float32Array | null = null): boolean {
     const heap = this.heap;
-    const aHome = heap.addressOf(a), bHome = heap.addressOf(b), cHome = heap.addressOf(c);
-    const bCopy = bHome < 0 ? k * n : 0, perRow = (aHome < 0 ? k : 0) + (cHome < 0 ? n : 0);
-    const rows = perRow === 0 ? m : chunkLength(this.chunkFloats, m, bCopy, perRow, MR);
+    const aHome = heap.addressOf(a), bHome = heap.addressOf(b), cHome = heap.addressOf(c), biasHome = bias === null ? 0 : heap.addressOf(bias);
+    const bCopy = bHome < 0 ? k * n : 0, perRow = (aHome < 0 ? k : 0) + (cHome < 0 ? n : 0), biasBytes = biasHome < 0 ? align(4 * n) : 0;
+    const rows = perRow === 0 ? m : chunkLength(this.chunkFloats - biasBytes / 4, m, bCopy, perRow, MR);
     const bBytes = align(4 * bCopy), aBytes = aHome < 0 ? align(4 * rows * k) : 0;
-    const base = this.scratch(bBytes + aBytes + (cHome < 0 ? 4 * rows * n : 0));
+    const base = this.scratch(biasBytes + bBytes + aBytes + (cHome < 0 ? 4 * rows * n : 0));
     if (base < 0) return false;
     const f32 = heap.f32, kc = this.kBlock(k);
-    const bAt = bHome >= 0 ? bHome : base, aBuf = base + bBytes, cBuf = aBuf + aBytes;
+    const biasAt = biasHome < 0 ? base : biasHome, bAt = bHome >= 0 ? bHome : base + biasBytes, aBuf = base + biasBytes + bBytes, cBuf = aBuf + aBytes;
+    if (biasHome < 0) f32.set(bias!.subarray(0, n), biasAt >> 2);
     if (bHome < 0) f32.set(b.subarray(0, k * n), bAt >> 2);
     for (let r0 = 0; r0 < m; r0 += rows) {
       const r1 = Math.min(m, r0 + rows);
@@ -244,7 +255,7 @@ export class WasmKernels extends WasmNorm implements Kernels {
         aAt = aBuf;
       }
       const cAt = cHome >= 0 ? cHome + 4 * r0 * n : cBuf;
-      this.compute(r1 - r0, n, k, kc, aAt, ais, aps, bAt, bps, bjs, cAt, n, 0);
+      this.compute(r1 - r0, n, k, kc, aAt, ais, aps, bAt, bps, bjs, cAt, n, 0, biasAt);
       if (cHome < 0) c.set(f32.subarray(cBuf >> 2, (cBuf >> 2) + (r1 - r0) * n), r0 * n);
     }
     return true;

@@ -260,6 +260,19 @@ function tile(ir: i32, jr: i32, mc: i32, nc: i32, kc: i32, ic: i32, jc: i32, pac
   }
 }
 
+/** C(i, j) += bias(j) for rows × cols of C (rows ldcBytes apart): float32 adds, as lib/engine/wasm/assembly/elementwise.ts's addRowVector. */
+function addBias(rows: i32, cols: i32, c: usize, ldcBytes: usize, bias: usize): void {
+  for (let i = 0; i < rows; i++) {
+    const ci = c + <usize>i * ldcBytes;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(ci + o, f32x4.add(v128.load(ci + o), v128.load(bias + o)));
+    }
+    for (; j < cols; j++) store<f32>(addr(ci, j), load<f32>(addr(ci, j)) + load<f32>(addr(bias, j)));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 /** The depth of the k blocks for a sum over k terms: equal blocks of at most KC (784 → 4 × 196, not 3 × 256 + 16). */
 export function kBlock(k: i32): i32 {
@@ -387,21 +400,25 @@ function byPairs(mc: i32, nc: i32, counts: usize, rowCounts: usize, pairCounts: 
  * C (+)= op(A)·op(B) for an m×n block of C with row stride ldc (in floats); accumulate ≠ 0 adds to C.
  * The sum over k goes in blocks of kcStep (≤ KC; give kBlock(K) of the whole product when a caller splits
  * k itself, so the blocks, hence the roundings, are the same). `work` points to WORK_BYTES of scratch
- * memory that no other thread uses at the same time.
+ * memory that no other thread uses at the same time. `bias` ≠ 0: the address of n floats added to each row of C
+ * once its sum is complete, while the block is in the cache (a Dense layer's Z = X·W + b; the same bits as adding
+ * them afterwards).
  */
 export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
                      a: usize, ais: i32, aps: i32,
                      b: usize, bps: i32, bjs: i32,
-                     c: usize, ldc: i32, accumulate: i32, work: usize): void {
+                     c: usize, ldc: i32, accumulate: i32, work: usize, bias: usize): void {
   if (m <= 0 || n <= 0) return;
   const ldcBytes = <usize>ldc << 2;
   if (k <= 0) { // an empty sum: C = 0 (or C unchanged)
     if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
+    if (bias != 0) addBias(m, n, c, ldcBytes, bias);
     return;
   }
   if (kcStep <= 0 || kcStep > KC) kcStep = kBlock(k);
   if (m < MR) {
     fewRows(m, n, k, kcStep, a, ais, aps, b, bps, bjs, c, ldc, accumulate != 0);
+    if (bias != 0) addBias(m, n, c, ldcBytes, bias);
     return;
   }
   const packedB = addr(work, MC * KC);
@@ -416,12 +433,14 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
         for (let pc = 0; pc < k; pc += kcStep) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
+        if (bias != 0) addBias(min(MC, m - ic), nc, addr(c, ic * ldc + jc), ldcBytes, addr(bias, jc));
       }
     } else {
       for (let pc = 0; pc < k; pc += kcStep) {
         packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
         for (let ic = 0; ic < m; ic += MC) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, mode, work);
+          if (bias != 0 && pc + kcStep >= k) addBias(min(MC, m - ic), nc, addr(c, ic * ldc + jc), ldcBytes, addr(bias, jc));
         }
       }
     }

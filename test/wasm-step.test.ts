@@ -1,9 +1,10 @@
-// The softmax cross-entropy kernel (issue 31: a full batch's loss in WebAssembly, its rows shared between threads) and
-// the bias and Σ over rows shared between threads. The loss's plain loop (lib/engine/kernels-js-norm.ts) against cases
+// The kernels of a full-batch step besides the products (issue 31): the softmax cross-entropy in WebAssembly, its rows
+// shared between threads; the bias added inside the product (matmulBias) and on its own, and Σ over rows, on threads. The loss's plain loop (lib/engine/kernels-js-norm.ts) against cases
 // worked out here and its gradient against central differences; the WebAssembly kernel (assembly/loss.ts, its own e^x
 // and log) against the loop: the gradient within an ulp of float32 and the loss within a few ulps of float64, with 1
 // and 2 threads, with the batch in memory and outside it. The bias and Σ over rows on 2 threads against the loops, bit
-// for bit (each row, each column, is still computed whole by one thread).
+// for bit (each row, each column, is still computed whole by one thread); matmulBias against matmul then addRowVector,
+// bit for bit, however the product is cut (rows or columns between threads, chunks, a few rows, an empty sum).
 import { describe, expect, it } from "vitest";
 import { jsKernels, wasmBackendKernels, Random } from "../lib/index";
 import type { FloatArray } from "../lib/engine/kernels";
@@ -113,4 +114,34 @@ describe("the bias and Σ over rows on 2 threads", () => {
       expect(Array.from(sums)).toEqual(Array.from(wantSums));
     });
   }
+});
+
+describe("matmulBias: the bias added inside the product gives the bits of matmul then addRowVector", () => {
+  const threaded = wasmBackendKernels({ threads: 3, minThreadFlops: 1, chunkFloats: 1 << 14 })!;
+  // 600×300·300×256: by rows on threads; 16×40·40×700: C wide and short, by columns; 3 rows: the few-rows path;
+  // k = 0: an empty sum, C = b; 2000×784·784×100: a tall C whose B fits whole, finished block by block
+  for (const [m, k, n] of [[600, 300, 256], [16, 40, 700], [3, 50, 33], [40, 0, 20], [2000, 784, 100]] as const) {
+    for (const [name, kernels] of [["1 thread", one], ["3 threads, small chunks", threaded]] as const) {
+      for (const inMemory of [true, false]) {
+        it(`${m}×${k}·${k}×${n}, ${name}, ${inMemory ? "operands in memory" : "ordinary arrays"}`, () => {
+          const rng = new Random(m + k + n), make = inMemory ? (len: number) => kernels.longLivedArray(len) : (len: number) => new Float32Array(len);
+          const a = make(m * k), b = make(k * n), bias = new Float32Array(n); // (a bias of one layer is never in memory: < 1,024 numbers)
+          for (let i = 0; i < m * k; i++) a[i] = rng.next() < 0.6 ? 0 : rng.normal(0, 1); // zeros, as after a ReLU or in an image
+          for (let i = 0; i < k * n; i++) b[i] = rng.normal(0, 1);
+          for (let j = 0; j < n; j++) bias[j] = rng.normal(0, 1);
+          const want = make(m * n), got = make(m * n).fill(NaN);
+          kernels.matmul(a, b, want, m, k, n);
+          kernels.addRowVector(want, bias, want, m, n);
+          kernels.matmulBias(a, b, bias, got, m, k, n);
+          expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+          const js = new Float32Array(m * n);
+          jsKernels.matmulBias(a, b, bias, js, m, k, n);
+          let worst = 0; // the plain loops sum in another order (4×4 blocks): within float32 rounding of the sum
+          for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(got[i] - js[i]) / (1 + Math.abs(js[i])));
+          expect(worst).toBeLessThan(1e-4);
+        });
+      }
+    }
+  }
+  it("threads shut down", () => threaded.shutdown());
 });
