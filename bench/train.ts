@@ -42,6 +42,7 @@ import {
 } from "../lib/index";
 import { mnistFiles } from "../lib/data/mnist";
 import { startThreads } from "../lib/engine/backend";
+import { Buffers } from "../lib/core/buffers";
 
 const SEED = 1;
 const BATCH = 64;
@@ -69,12 +70,12 @@ function network(): Sequential {
 /** Up to maxSteps updates over the given batches; seconds, and the mean loss per example. */
 function runSteps(net: Sequential, source: Iterable<{ x: Matrix; y: Matrix }>, maxSteps: number): { seconds: number; loss: number; steps: number } {
   const optimizer = gd({ lr: LR });
-  const params = net.params();
+  const params = net.params(), grads = new Buffers(); // dŶ's buffer, reused as lib/train/train.ts does
   let steps = 0, rows = 0, lossSum = 0;
   const t0 = performance.now();
   for (const { x, y } of source) {
     const out = net.forward(x, true); //             Ŷ = net(X)
-    const { loss, grad } = softmaxCrossEntropy(out, y); // L, dŶ = (P − Y)/m
+    const { loss, grad } = softmaxCrossEntropy(out, y, grads.get(out.rows, out.cols, out.dtype)); // L, dŶ = (P − Y)/m
     net.backward(grad); //                            dW, db of every layer
     optimizer.step(params); //                        W ← W − α·dW
     lossSum += loss * x.rows;

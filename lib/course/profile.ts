@@ -7,6 +7,7 @@ import { activeKernels, useKernels } from "../engine/active";
 import { KERNEL_METHODS, type Kernels } from "../engine/kernels";
 import { Random } from "../core/random";
 import { batches, type Dataset } from "../data/dataset";
+import { Buffers } from "../core/buffers";
 import { softmaxCrossEntropy } from "../nn/losses";
 import type { Sequential } from "../nn/sequential";
 import type { Optimizer } from "../train/optimizer-types";
@@ -75,12 +76,12 @@ export function profileSteps(net: Sequential, optimizer: Optimizer, data: Datase
   });
   useKernels(wrapped as unknown as Kernels);
   try {
-    const params = net.params();
+    const params = net.params(), grads = new Buffers(); // dŶ's buffer, reused as lib/train/train.ts does
     let n = 0;
     for (const { x, y } of batches(data, batchSize, { rng: new Random(seed) })) {
       timing = n >= warmUp;
       const out = net.forward(x, true);
-      const { grad } = timed("loss", () => softmaxCrossEntropy(out, y));
+      const { grad } = timed("loss", () => softmaxCrossEntropy(out, y, grads.get(out.rows, out.cols, out.dtype)));
       net.backward(grad);
       timed(`update (${optimizer.name})`, () => optimizer.step(params));
       if (++n === warmUp + steps) break;
