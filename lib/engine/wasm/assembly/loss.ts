@@ -25,6 +25,31 @@ function expNonPositive(x: f64): f64 {
   return p * reinterpret<f64>(<i64>(<i32>k + 1023) << 52); // · 2^k (k ≥ −1021: a normal number)
 }
 
+/** expNonPositive on two numbers at once (the same operations lane by lane, so the same bits). */
+@inline
+function expNonPositive2(x: v128): v128 {
+  const inRange = f64x2.gt(x, f64x2.splat(-708)); //            false for NaN too
+  const xc = f64x2.max(x, f64x2.splat(-708)); //                  (lanes out of range are replaced below)
+  const k = f64x2.floor(f64x2.add(f64x2.mul(xc, f64x2.splat(LOG2E)), f64x2.splat(0.5)));
+  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(k, f64x2.splat(LN2_HI))), f64x2.mul(k, f64x2.splat(LN2_LO)));
+  const r2 = f64x2.mul(r, r), r4 = f64x2.mul(r2, r2), r8 = f64x2.mul(r4, r4);
+  const q0 = f64x2.add(f64x2.splat(1.0), r);
+  const q1 = f64x2.add(f64x2.splat(0.5), f64x2.mul(r, f64x2.splat(1.0 / 6.0)));
+  const q2 = f64x2.add(f64x2.splat(1.0 / 24.0), f64x2.mul(r, f64x2.splat(1.0 / 120.0)));
+  const q3 = f64x2.add(f64x2.splat(1.0 / 720.0), f64x2.mul(r, f64x2.splat(1.0 / 5040.0)));
+  const q4 = f64x2.add(f64x2.splat(1.0 / 40320.0), f64x2.mul(r, f64x2.splat(1.0 / 362880.0)));
+  const q5 = f64x2.add(f64x2.splat(1.0 / 3628800.0), f64x2.mul(r, f64x2.splat(1.0 / 39916800.0)));
+  const q6 = f64x2.add(f64x2.splat(1.0 / 479001600.0), f64x2.mul(r, f64x2.splat(1.0 / 6227020800.0)));
+  const lowHalf = f64x2.add(f64x2.add(q0, f64x2.mul(r2, q1)), f64x2.mul(r4, f64x2.add(q2, f64x2.mul(r2, q3))));
+  const highHalf = f64x2.add(f64x2.add(q4, f64x2.mul(r2, q5)), f64x2.mul(r4, q6));
+  const p = f64x2.add(lowHalf, f64x2.mul(r8, highHalf));
+  const k64 = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)); // k as two i64
+  const scale = i64x2.shl(i64x2.add(k64, i64x2.splat(1023)), 52); //        2^k
+  const e = f64x2.mul(p, scale);
+  const outOfRange = v128.and(x, f64x2.ne(x, x)); //                          NaN stays NaN, the rest 0
+  return v128.bitselect(e, outOfRange, inRange);
+}
+
 /** log s for s ≥ 1 (a sum of e^(zⱼ − max), one of them e⁰): s = 2^e·m, √½ ≤ m < √2, log m = 2·atanh(f/(2 + f)), f = m − 1. */
 @inline
 function logAtLeastOne(s: f64): f64 {
@@ -65,18 +90,34 @@ export function softmaxCrossEntropyRows(lo: i32, hi: i32, n: i32, m: i32, z: usi
       if (v > max) max = v;
     }
     let sum: f64 = 0;
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    const max2 = f64x2.splat(max);
+    for (; j + 2 <= n; j += 2) { // two e^(zⱼ − max) at a time, added to the sum one after the other
+      const e2 = expNonPositive2(f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(zi + (<usize>j << 2))), max2));
+      v128.store(e + (<usize>j << 3), e2);
+      sum += f64x2.extract_lane(e2, 0);
+      sum += f64x2.extract_lane(e2, 1);
+    }
+    for (; j < n; j++) {
       const ej = expNonPositive(<f64>load<f32>(zi + (<usize>j << 2)) - max);
       store<f64>(e + (<usize>j << 3), ej);
       sum += ej;
     }
     const lse = max + logAtLeastOne(sum); // log Σⱼ e^(zⱼ)
     let loss: f64 = 0;
-    for (let j = 0; j < n; j++) {
+    for (j = 0; j < n; j++) {
       const yj = <f64>load<f32>(yi + (<usize>j << 2));
       if (yj != 0) loss += yj * (lse - <f64>load<f32>(zi + (<usize>j << 2))); // −yⱼ·log pⱼ
-      const p = load<f64>(e + (<usize>j << 3)) / sum;
-      store<f32>(gi + (<usize>j << 2), <f32>((p - yj) / mf));
+    }
+    const sum2 = f64x2.splat(sum), m2 = f64x2.splat(mf);
+    for (j = 0; j + 2 <= n; j += 2) { // gⱼ = (eⱼ/Σ − yⱼ)/m, two at a time
+      const y2 = f64x2.promote_low_f32x4(v128.load64_zero(yi + (<usize>j << 2)));
+      const g2 = f64x2.div(f64x2.sub(f64x2.div(v128.load(e + (<usize>j << 3)), sum2), y2), m2);
+      v128.store64_lane(gi + (<usize>j << 2), f32x4.demote_f64x2_zero(g2), 0);
+    }
+    for (; j < n; j++) {
+      const yj = <f64>load<f32>(yi + (<usize>j << 2));
+      store<f32>(gi + (<usize>j << 2), <f32>((load<f64>(e + (<usize>j << 3)) / sum - yj) / mf));
     }
     store<f64>(rowLoss + (<usize>i << 3), loss);
   }
