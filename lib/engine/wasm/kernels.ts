@@ -50,11 +50,9 @@ export class WasmKernels extends WasmNorm implements Kernels {
 
   /** C[m×n] = A[m×k]·B[k×n] + b on each row: the bias added to each block of rows of C as its sum completes */
   matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
-    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && bias instanceof Float32Array)) {
-      return this.fallback.matmulBias(a, b, bias, c, m, k, n);
-    }
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && bias instanceof Float32Array)) return this.fallback.matmulBias(a, b, bias, c, m, k, n);
     if (bias.length < n) throw new Error(`wasm matmulBias: the bias has ${bias.length} numbers, C has ${n} columns`);
-    if (!this.checked("matmulBias", a, m * k, b, k * n, c, m * n, k)) return this.addRowVector(c, bias, c, m, n); // (k = 0: C = 0 + b)
+    if (!this.checked("matmulBias", a, m * k, b, k * n, c, m * n, k)) return this.addRowVector(c, bias, c, m, n); // C = 0 + b (k = 0), or an empty C
     if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1, bias)) this.fallback.matmulBias(a, b, bias, c, m, k, n);
   }
 
@@ -212,7 +210,6 @@ export class WasmKernels extends WasmNorm implements Kernels {
     this.rearrange(RELU_BACK, d.length, d.length, [d.length, gAt, aAt, dAt]);
     return true;
   }
-
 
   // --- the three layouts ------------------------------------------------------------------------------
 
