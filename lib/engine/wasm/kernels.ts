@@ -105,14 +105,12 @@ export class WasmKernels extends WasmNorm implements Kernels {
 
   /** out[i, j] = a[i, j] + b[j] for an m×n a */
   addRowVector(a: FloatArray, b: FloatArray, out: FloatArray, m: number, n: number): void {
-    const done = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && this.addRowVectorInMemory(a, b, out, m, n);
-    if (!done) this.fallback.addRowVector(a, b, out, m, n);
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && this.addRowVectorInMemory(a, b, out, m, n))) this.fallback.addRowVector(a, b, out, m, n);
   }
 
   /** out[j] = Σ_i a[i, j] for an m×n a */
   sumRows(a: FloatArray, out: FloatArray, m: number, n: number): void {
-    const done = a instanceof Float32Array && out instanceof Float32Array && this.sumRowsInMemory(a, out, m, n);
-    if (!done) this.fallback.sumRows(a, out, m, n);
+    if (!(a instanceof Float32Array && out instanceof Float32Array && this.sumRowsInMemory(a, out, m, n))) this.fallback.sumRows(a, out, m, n);
   }
 
   /** a = max(0, z) */
