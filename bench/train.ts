@@ -269,6 +269,6 @@ export async function run(): Promise<void> {
   console.log("Losses: mean over the epoch's batches, and the first full-batch loss; same start and order everywhere, so they must agree.");
   console.log(`Ours: WebAssembly SIMD (lib/engine/wasm${fma ? ", fused multiply-add: relaxed SIMD" : ", multiply then add"}) ` +
     "for the products and the bias, ReLU and Σ-rows passes, on matrices kept in WebAssembly memory;");
-  console.log("TypeScript for softmax, the loss and gathering batches. Each workload's fastest NumPy row is the reference.");
+  console.log("the loss of a large batch too (a full batch: lib/engine/wasm/assembly/loss.ts); TypeScript for the loss of a mini-batch and gathering batches. Each workload's fastest NumPy row is the reference.");
   for (const note of notes) console.log(`note: ${note}`);
 }
