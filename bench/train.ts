@@ -70,7 +70,7 @@ function network(): Sequential {
 /** Up to maxSteps updates over the given batches; seconds, and the mean loss per example. */
 function runSteps(net: Sequential, source: Iterable<{ x: Matrix; y: Matrix }>, maxSteps: number): { seconds: number; loss: number; steps: number } {
   const optimizer = gd({ lr: LR });
-  const params = net.params(), grads = new Buffers(); // dŶ's buffer, reused as lib/train/train.ts does
+  const params = net.params(), grads = new Buffers(); // dŶ's buffer, reused as train() does (lib/train/evaluate.ts's withGradBuffer)
   let steps = 0, rows = 0, lossSum = 0;
   const t0 = performance.now();
   for (const { x, y } of source) {

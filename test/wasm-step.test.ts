@@ -11,6 +11,7 @@ import type { FloatArray } from "../lib/engine/kernels";
 
 const one = wasmBackendKernels({ threads: 1 })!; // (null only where WebAssembly cannot run: then these fail)
 const two = wasmBackendKernels({ threads: 2 })!;
+two.warmUp(10_000); // the worker started and ready, so that a large enough call is really shared (checked below)
 
 /** Logits of m rows of n, some rows far apart (±60 around 0), and one-hot targets. */
 function batch(make: (k: number) => FloatArray, m: number, n: number, seed: number): { z: FloatArray; y: FloatArray } {
@@ -72,8 +73,10 @@ describe("softmax cross-entropy, WebAssembly against the plain loop", () => {
     }
   }
 
+  it("threads are ready, so the 2-thread cases are shared", () => expect(two.stats().workersReady).toBe(1));
+
   it("logits of ±1000 and −∞ give a finite loss; a NaN gives a NaN loss, as in the loop", () => {
-    const m = 1000, n = 5, z = two.longLivedArray(m * n), y = two.longLivedArray(m * n);
+    const m = 8000, n = 5, z = two.longLivedArray(m * n), y = two.longLivedArray(m * n);
     for (let i = 0; i < m; i++) {
       z.set([1000, -1000, 0, i % 2 === 0 ? -Infinity : 999, -1e-30], i * n);
       y[i * n + (i % n === 3 ? 2 : i % n)] = 1;
@@ -118,6 +121,8 @@ describe("the bias and Σ over rows on 2 threads", () => {
 
 describe("matmulBias: the bias added inside the product gives the bits of matmul then addRowVector", () => {
   const threaded = wasmBackendKernels({ threads: 3, minThreadFlops: 1, chunkFloats: 1 << 14 })!;
+  threaded.warmUp(10_000);
+  it("threads are ready, so the threaded cases are shared", () => expect(threaded.stats().workersReady).toBe(2));
   // 600×300·300×256: by rows on threads; 16×40·40×700: C wide and short, by columns; 3 rows: the few-rows path;
   // k = 0: an empty sum, C = b; 2000×784·784×100: a tall C whose B fits whole, finished block by block
   for (const [m, k, n] of [[600, 300, 256], [16, 40, 700], [3, 50, 33], [40, 0, 20], [2000, 784, 100]] as const) {

@@ -28,7 +28,7 @@ const GROUP: Record<string, string> = {
   maxPool: "pooling", maxPoolBackward: "pooling", convForward: "direct conv", matmulBatched: "products",
   adamUpdate: "update", layerNormForward: "layer norm", layerNormBackward: "layer norm",
   attentionSoftmax: "softmax", attentionSoftmaxBackward: "softmax", splitHeads: "layout", mergeHeads: "layout",
-  lstmGatesForward: "gates", lstmGatesBackward: "gates",
+  lstmGatesForward: "gates", lstmGatesBackward: "gates", softmaxCrossEntropy: "loss",
 };
 
 /**
@@ -76,7 +76,7 @@ export function profileSteps(net: Sequential, optimizer: Optimizer, data: Datase
   });
   useKernels(wrapped as unknown as Kernels);
   try {
-    const params = net.params(), grads = new Buffers(); // dŶ's buffer, reused as lib/train/train.ts does
+    const params = net.params(), grads = new Buffers(); // dŶ's buffer, reused as train() does (lib/train/evaluate.ts's withGradBuffer)
     let n = 0;
     for (const { x, y } of batches(data, batchSize, { rng: new Random(seed) })) {
       timing = n >= warmUp;

@@ -31,8 +31,8 @@ export const jsKernels = {
   },
   // C = A·B + b on each row: the product, then the bias
   matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
-    jsKernels.matmul(a, b, c, m, k, n);
-    jsKernels.addRowVector(c, bias, c, m, n);
+    this.matmul(a, b, c, m, k, n); // (this: a kernel set made from these with its own matmul multiplies with that)
+    this.addRowVector(c, bias, c, m, n);
   },
 
   // Y[i,j] = X[i,j] + b[j]

@@ -133,7 +133,7 @@ export interface Kernels {
 
   // --- The loss (issue 31): softmax cross-entropy over m rows of n logits ------------------------------------
   /**
-   * Each row i, in float64: max = maxⱼ zⱼ, lse = max + log Σⱼ e^(zⱼ − max), gᵢⱼ = (e^(zⱼ − lse) − yᵢⱼ)/m (stored in g);
+   * Each row i, in float64: max = maxⱼ zⱼ, eⱼ = e^(zⱼ − max), lse = max + log Σⱼ eⱼ, gᵢⱼ = (eⱼ/Σₖ eₖ − yᵢⱼ)/m (stored in g);
    * returns Σᵢ Σⱼ yᵢⱼ·(lse − zᵢⱼ), summed row by row (the caller divides by m). Float32 kernels may use their own
    * e^x and log, within about an ulp of float64.
    */

@@ -15,7 +15,6 @@
 // stopping (./early-stopping.ts) and the epoch lines (./log.ts) are callbacks; augmentation is a transform.
 import type { Matrix } from "../core/matrix";
 import { argmaxRows } from "../core/ops";
-import { Buffers } from "../core/buffers";
 import type { Sequential } from "../nn/sequential";
 import { batches, imagesShape } from "../data/dataset";
 import { Random } from "../core/random";
@@ -45,7 +44,6 @@ export function train(net: Sequential, options: TrainOptions): History {
   const epochBatches = batches(data, batchSize, { rng: full ? undefined : new Random(plan.seed), classes });
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const predicted = new Int32Array(batchSize); // argmax of each row, for the running accuracy
-  const grads = new Buffers(); // dŶ, written by the loss batch after batch (a full batch's lives in the kernels' memory)
 
   const history: History = { epochs: [], stopped: null };
   let updates = 0;
@@ -66,7 +64,7 @@ export function train(net: Sequential, options: TrainOptions): History {
 
     for (const { x, y, labels, index: step } of epochBatches) {
       const out = net.forward(transform ? transform.apply(x) : x, true); // Ŷ = net(X)   X: B × 784 (transformed)
-      const { loss, grad } = lossFn(out, y, grads.get(out.rows, out.cols, out.dtype)); // L = loss(Ŷ, Y),  dŶ = ∂L/∂Ŷ   Y: B × 10 one-hot
+      const { loss, grad } = lossFn(out, y); //      L = loss(Ŷ, Y),  dŶ = ∂L/∂Ŷ   Y: B × 10 one-hot
       maxLoss ??= 1e4 * Math.max(1, loss);
       if (!(loss <= maxLoss)) return stop(divergence(e + 1, step + 1, updates, loss, maxLoss, lr)); // NaN, ∞, exploding
       net.backward(grad); //                        dW, db for every layer

@@ -45,9 +45,9 @@ export function violationCount(violations) {
 /**
  * Scroll the page from top to bottom so that what draws when it comes into view (the charts) draws.
  * A busy machine can scroll past a chart between two frames, so that its IntersectionObserver never sees it: a
- * second pass brings each chart not yet drawn (div.nn-plot without plotly's svg) into the middle of the screen and
- * waits for it, as a reader who stops at it would, for up to `settleMs` in all. The caller still checks that
- * every chart drew and reports those that did not.
+ * second pass brings each chart not yet drawn (a div.nn-plot, or a div handed to Plotly.newPlot, without plotly's
+ * svg) into the middle of the screen and waits for it, as a reader who stops at it would, for up to `settleMs` in
+ * all. The caller still checks that every chart drew and reports those that did not.
  */
 export async function scrollThrough(page, { settleMs = 20_000 } = {}) {
   await page.evaluate(async (settleMs) => {
@@ -64,7 +64,8 @@ export async function scrollThrough(page, { settleMs = 20_000 } = {}) {
       window.scrollTo(0, y);
       await frame();
     }
-    const undrawn = () => [...document.querySelectorAll("div.nn-plot")].filter((d) => !d.querySelector("svg.main-svg"));
+    const undrawn = () => [...new Set([...document.querySelectorAll("div.nn-plot"), ...(window.__plotTargets ?? [])])]
+      .filter((d) => d.isConnected && !d.querySelector("svg.main-svg"));
     const until = Date.now() + settleMs;
     for (let left = undrawn(); left.length > 0 && Date.now() < until; left = undrawn()) {
       for (const chart of left) {

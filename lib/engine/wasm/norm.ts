@@ -1,6 +1,6 @@
-// The WebAssembly side of LayerNorm, of the attention softmax and of the heads' rearrangement, and of the softmax
-// cross-entropy loss (issue 31; lib/engine/kernels.ts's last blocks;
-// assembly/norm.ts: 4 numbers at a time, sums in float32, its own e^x). The softmax runs on rows of a multiple of 4,
+// The WebAssembly side of LayerNorm, of the attention softmax and of the heads' rearrangement (issue 31;
+// assembly/norm.ts: 4 numbers at a time, sums in float32, its own e^x), and of the softmax cross-entropy loss
+// (assembly/loss.ts: float64, its own e^x and log). The softmax runs on rows of a multiple of 4,
 // float32 and in memory; LayerNorm runs where x, x̂, y, invStd (forward) or dY, x̂, invStd, dX (backward) are float32 and
 // in WebAssembly memory (a LayerNorm's buffers are, while this backend is active). γ, β, dγ and dβ (one token's width)
 // are copied into scratch memory and back. Otherwise, and for float64, the plain loops do it.

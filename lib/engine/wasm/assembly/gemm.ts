@@ -333,40 +333,31 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
       }
     }
   }
-  for (; mode == BY_ROWS && jr + 7 * NR <= nc; jr += 7 * NR) { // 56 columns at a time, in two halves of 28: by rows where that skips more zeros
+  // By rows, where that skips more zeros than the panels: 56 columns at a time (two halves of 28, rowKernel28), then 24
+  // (rowKernel). A row step costs 5/4 of a tile step (it waits on its sums): rows when 5·(their steps) < 4·(the tiles').
+  while (mode == BY_ROWS && jr + RP * NR <= nc) {
+    const wide = jr + 7 * NR <= nc, panels = wide ? 7 : RP; // panels of B (8 columns each) in this group
     const bp = addr(packedB, jr * kc);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       const ap = addr(packedA, ir * kc);
       const rc = addr(rowCounts, ir);
       const byRows = load<i32>(rc) + load<i32>(rc, 4) + load<i32>(rc, 8) + load<i32>(rc, 12);
-      if (mr == MR && 10 * byRows < 28 * load<i32>(addr(counts, ir / MR))) {
+      if (mr == MR && 5 * byRows * (wide ? 2 : 1) < 4 * panels * load<i32>(addr(counts, ir / MR))) {
         for (let i = 0; i < MR; i++) {
           const steps = load<i32>(addr(rc, i)), list = rowLists + (<usize>((ir + i) * LIST) << 1), ci = addr(c, (ic + ir + i) * ldc + jc + jr);
-          rowKernel28(false, steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, bp + 3 * bPanel, ci, add);
-          rowKernel28(true, steps, list, addr(ap, i), bp + 3 * bPanel, bp + 4 * bPanel, bp + 5 * bPanel, bp + 6 * bPanel, ci + 112, add);
+          if (wide) {
+            rowKernel28(false, steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, bp + 3 * bPanel, ci, add);
+            rowKernel28(true, steps, list, addr(ap, i), bp + 3 * bPanel, bp + 4 * bPanel, bp + 5 * bPanel, bp + 6 * bPanel, ci + 112, add);
+          } else {
+            rowKernel(steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, ci, add);
+          }
         }
       } else {
-        for (let q = 0; q < 7; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
+        for (let q = 0; q < panels; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
       }
     }
-  }
-  for (; mode == BY_ROWS && jr + RP * NR <= nc; jr += RP * NR) { // 24 columns at a time: by rows where that skips more zeros
-    const bp = addr(packedB, jr * kc);
-    for (let ir = 0; ir < mc; ir += MR) {
-      const mr = min(MR, mc - ir);
-      const ap = addr(packedA, ir * kc);
-      const rc = addr(rowCounts, ir);
-      const byRows = load<i32>(rc) + load<i32>(rc, 4) + load<i32>(rc, 8) + load<i32>(rc, 12);
-      if (mr == MR && 5 * byRows < 4 * RP * load<i32>(addr(counts, ir / MR))) { // a fifth fewer steps by rows (a step there costs a little more)
-        for (let i = 0; i < MR; i++) {
-          const steps = load<i32>(addr(rc, i)), list = rowLists + (<usize>((ir + i) * LIST) << 1), ci = addr(c, (ic + ir + i) * ldc + jc + jr);
-          rowKernel(steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, ci, add);
-        }
-      } else {
-        for (let q = 0; q < RP; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
-      }
-    }
+    jr += panels * NR;
   }
   for (; jr < nc; jr += NR) {
     for (let ir = 0; ir < mc; ir += MR) tile(ir, jr, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
