@@ -260,7 +260,7 @@ export function convPart(op: i32, part: i32, parts: i32, a0: i32, a1: i32, a2: i
                             <usize>a6, <usize>a7 + (<usize>(part * a1) << 3));
   } else if (op == ADD_ROW) {
     const lo = partStart(a0, part, parts), hi = partStart(a0, part + 1, parts), from = <usize>(lo * a1) << 2;
-    addRowVector(hi - lo, a1, <usize>a2 + from, <usize>a3, <usize>a4 + from);
+    addRowVector(hi - lo, a1, <usize>a2 + from, <usize>a3, <usize>a4 + from, <usize>a1 << 2);
   } else if (op == SUM_ROWS) { // each column is summed whole by one part, in the same order: the same bits
     const blocks = (a1 + 63) / 64;
     sumColumns(a0, a1, <usize>a2, <usize>a3, partStart(blocks, part, parts) * 64, min(a1, partStart(blocks, part + 1, parts) * 64));

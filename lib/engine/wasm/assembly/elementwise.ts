@@ -22,10 +22,13 @@ export function addScaled(n: i32, a: usize, b: usize, s: f32, out: usize): void 
   for (; i < n; i++) store<f32>(addr(out, i), load<f32>(addr(a, i)) + s * load<f32>(addr(b, i)));
 }
 
-/** out[i, j] = a[i, j] + b[j]   (Z = X·W + b: the bias added to each of the m rows of n columns) */
-export function addRowVector(m: i32, n: i32, a: usize, b: usize, out: usize): void {
+/**
+ * out[i, j] = a[i, j] + b[j]   (Z = X·W + b: the bias added to each of the m rows of n columns), the rows of a and out
+ * rowBytes apart (n·4 for a whole matrix; more for a block of a wider one, as gemm.ts adds a bias to a block of C).
+ */
+export function addRowVector(m: i32, n: i32, a: usize, b: usize, out: usize, rowBytes: usize): void {
   for (let i = 0; i < m; i++) {
-    const row = <usize>i * <usize>n << 2;
+    const row = <usize>i * rowBytes;
     const ai = a + row, oi = out + row;
     let j = 0;
     for (; j + 4 <= n; j += 4) {
@@ -37,14 +40,10 @@ export function addRowVector(m: i32, n: i32, a: usize, b: usize, out: usize): vo
 }
 
 /**
- * out[j] = Σ_i a[i, j]   (db = Σ_rows dZ). Each column is summed from row 0 down, in float32, as the JS loop
- * does: 4 columns per instruction, in blocks of 64 columns whose running sums stay in 16 registers.
+ * out[j] = Σ_i a[i, j]   (db = Σ_rows dZ) for the columns j0 ≤ j < j1 of an m×n a (j0 a multiple of 64: the threads
+ * share a wide matrix that way). Each column is summed from row 0 down, in float32, as the JS loop does: 4 columns per
+ * instruction, in blocks of 64 columns whose running sums stay in 16 registers.
  */
-export function sumRows(m: i32, n: i32, a: usize, out: usize): void {
-  sumColumns(m, n, a, out, 0, n);
-}
-
-/** sumRows for the columns j0 ≤ j < j1 only (j0 a multiple of 64; the threads share a wide matrix that way). */
 export function sumColumns(m: i32, n: i32, a: usize, out: usize, j0: i32, j1: i32): void {
   const rowBytes = <usize>n << 2;
   let j = j0;

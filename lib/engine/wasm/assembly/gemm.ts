@@ -32,6 +32,7 @@
 import { madd, madd1 } from "./madd";
 import { MR, NR, KC, MC, NC, PANELS, LIST, RP, addr } from "./tiles";
 import { fillPositions, listNonZeros, rowKernel, rowKernel28, pairKernel } from "./sparse";
+import { addRowVector } from "./elementwise";
 
 /** Bytes of scratch memory one call of gemm needs: packed A, packed B, one edge tile, the lengths of the lists of
  * non-zero p of A's panels, rows and pairs of rows, a table to make them, and the lists (u16). */
@@ -260,19 +261,6 @@ function tile(ir: i32, jr: i32, mc: i32, nc: i32, kc: i32, ic: i32, jc: i32, pac
   }
 }
 
-/** C(i, j) += bias(j) for rows × cols of C (rows ldcBytes apart): float32 adds, as lib/engine/wasm/assembly/elementwise.ts's addRowVector. */
-function addBias(rows: i32, cols: i32, c: usize, ldcBytes: usize, bias: usize): void {
-  for (let i = 0; i < rows; i++) {
-    const ci = c + <usize>i * ldcBytes;
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(ci + o, f32x4.add(v128.load(ci + o), v128.load(bias + o)));
-    }
-    for (; j < cols; j++) store<f32>(addr(ci, j), load<f32>(addr(ci, j)) + load<f32>(addr(bias, j)));
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 /** The depth of the k blocks for a sum over k terms: equal blocks of at most KC (784 → 4 × 196, not 3 × 256 + 16). */
 export function kBlock(k: i32): i32 {
@@ -282,10 +270,22 @@ export function kBlock(k: i32): i32 {
 }
 
 // How a block's panels of A go (sparse.ts): by rows where that skips more zeros than the panel (56 columns in two steps
-// of 28, then 24),
-// or by pairs of rows (16 columns a step), or by panels only (n ≤ 8). The first block of a call lists all three and
+// of 28, then 24), or by pairs of rows (16 columns a step), or by panels only (n ≤ 8). The first block of a call lists all three and
 // chooses (DECIDE); the later ones list only what the choice needs. Every way gives the same bits.
 const DECIDE = 0, BY_ROWS = 1, BY_PAIRS = 2, BY_PANELS = 3;
+/** Panels of B in a wide group by rows: 56 columns, two halves of 28 (rowKernel28); the narrow group is RP (rowKernel). */
+const WIDE: i32 = 7;
+
+// The cost of a group of `panels` panels of B for one panel of A, in quarters of a tile step (microKernel, 8 multiply-adds):
+// by rows, 5 a row step (it waits on its sums; a wide group takes two a p), by tiles 4 a step of each panel's tile.
+@inline
+function byRowsCost(rowSteps: i32, panels: i32): i32 {
+  return 5 * rowSteps * (panels == WIDE ? 2 : 1);
+}
+@inline
+function byTilesCost(panelSteps: i32, panels: i32): i32 {
+  return 4 * panels * panelSteps;
+}
 
 /**
  * One block of rows of C (ic…ic+MC−1) and of the sum (pc…pc+kc−1), B's block already packed at packedB; `mode`
@@ -333,17 +333,17 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
       }
     }
   }
-  // By rows, where that skips more zeros than the panels: 56 columns at a time (two halves of 28, rowKernel28), then 24
-  // (rowKernel). A row step costs 5/4 of a tile step (it waits on its sums): rows when 5·(their steps) < 4·(the tiles').
+  // By rows, where that costs less than by tiles (byRowsCost): 56 columns at a time (two halves of 28, rowKernel28),
+  // then 24 (rowKernel).
   while (mode == BY_ROWS && jr + RP * NR <= nc) {
-    const wide = jr + 7 * NR <= nc, panels = wide ? 7 : RP; // panels of B (8 columns each) in this group
+    const wide = jr + WIDE * NR <= nc, panels = wide ? WIDE : RP; // panels of B (8 columns each) in this group
     const bp = addr(packedB, jr * kc);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       const ap = addr(packedA, ir * kc);
       const rc = addr(rowCounts, ir);
       const byRows = load<i32>(rc) + load<i32>(rc, 4) + load<i32>(rc, 8) + load<i32>(rc, 12);
-      if (mr == MR && 5 * byRows * (wide ? 2 : 1) < 4 * panels * load<i32>(addr(counts, ir / MR))) {
+      if (mr == MR && byRowsCost(byRows, panels) < byTilesCost(load<i32>(addr(counts, ir / MR)), panels)) {
         for (let i = 0; i < MR; i++) {
           const steps = load<i32>(addr(rc, i)), list = rowLists + (<usize>((ir + i) * LIST) << 1), ci = addr(c, (ic + ir + i) * ldc + jc + jr);
           if (wide) {
@@ -376,12 +376,12 @@ function byPairs(mc: i32, nc: i32, counts: usize, rowCounts: usize, pairCounts: 
   for (let ir = 0; ir + MR <= mc; ir += MR) {
     const u = load<i32>(addr(counts, ir / MR)), rc = addr(rowCounts, ir), hc = addr(pairCounts, ir / 2);
     const byRows = load<i32>(rc) + load<i32>(rc, 4) + load<i32>(rc, 8) + load<i32>(rc, 12);
-    rows56 += min(10 * byRows, 4 * 7 * u); //      56 columns: rows (two steps of 28) or 7 tiles, as block chooses
-    rows24 += min(5 * byRows, 4 * RP * u); //      24 columns: rows or 3 tiles
-    pairs += 4 * (load<i32>(hc) + load<i32>(hc, 4)); // 16 columns
-    tiles += 4 * u; //                            8 columns
+    rows56 += min(byRowsCost(byRows, WIDE), byTilesCost(u, WIDE)); // 56 columns: rows or 7 tiles, as block chooses
+    rows24 += min(byRowsCost(byRows, RP), byTilesCost(u, RP)); //     24 columns: rows or 3 tiles
+    pairs += 4 * (load<i32>(hc) + load<i32>(hc, 4)); //               16 columns: a pair step costs a tile step
+    tiles += byTilesCost(u, 1); //                                     8 columns
   }
-  const groups56 = nc / (7 * NR), rest = nc - groups56 * 7 * NR, groups24 = rest / (RP * NR), left24 = (rest - groups24 * RP * NR + NR - 1) / NR;
+  const groups56 = nc / (WIDE * NR), rest = nc - groups56 * WIDE * NR, groups24 = rest / (RP * NR), left24 = (rest - groups24 * RP * NR + NR - 1) / NR;
   const rest16 = nc % (2 * NR), groups16 = nc / (2 * NR) + (rest16 > NR ? 1 : 0), left16 = rest16 > NR ? 0 : (rest16 + NR - 1) / NR;
   return <i64>groups16 * pairs + <i64>left16 * tiles < <i64>groups56 * rows56 + <i64>groups24 * rows24 + <i64>left24 * tiles;
 }
@@ -403,13 +403,13 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
   const ldcBytes = <usize>ldc << 2;
   if (k <= 0) { // an empty sum: C = 0 (or C unchanged)
     if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
-    if (bias != 0) addBias(m, n, c, ldcBytes, bias);
+    if (bias != 0) addRowVector(m, n, c, bias, c, ldcBytes);
     return;
   }
   if (kcStep <= 0 || kcStep > KC) kcStep = kBlock(k);
   if (m < MR) {
     fewRows(m, n, k, kcStep, a, ais, aps, b, bps, bjs, c, ldc, accumulate != 0);
-    if (bias != 0) addBias(m, n, c, ldcBytes, bias);
+    if (bias != 0) addRowVector(m, n, c, bias, c, ldcBytes);
     return;
   }
   const packedB = addr(work, MC * KC);
@@ -424,14 +424,16 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
         for (let pc = 0; pc < k; pc += kcStep) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
-        if (bias != 0) addBias(min(MC, m - ic), nc, addr(c, ic * ldc + jc), ldcBytes, addr(bias, jc));
+        const cb = addr(c, ic * ldc + jc); // this block of C, finished: its bias now
+        if (bias != 0) addRowVector(min(MC, m - ic), nc, cb, addr(bias, jc), cb, ldcBytes);
       }
     } else {
       for (let pc = 0; pc < k; pc += kcStep) {
         packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
         for (let ic = 0; ic < m; ic += MC) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, mode, work);
-          if (bias != 0 && pc + kcStep >= k) addBias(min(MC, m - ic), nc, addr(c, ic * ldc + jc), ldcBytes, addr(bias, jc));
+          const cb = addr(c, ic * ldc + jc); // this block of C, finished at the last k block: its bias then
+          if (bias != 0 && pc + kcStep >= k) addRowVector(min(MC, m - ic), nc, cb, addr(bias, jc), cb, ldcBytes);
         }
       }
     }
