@@ -7,7 +7,7 @@
 // ── Numbers: the Matrix and the operations on it (lib/core/) ───────────────────────────────────────────────
 export { Matrix, longLived, type DType } from "./core/matrix";
 export {
-  matmul, matmulTransA, matmulTransB, matmulBias, transpose, addRowVector, sumRows, relu, reluBackward, map, add, sub,
+  matmul, matmulTransA, matmulTransB, matmulBias, matmulBiasRelu, matmulTransBMask, transpose, addRowVector, sumRows, relu, reluBackward, map, add, sub,
   hadamard, scale, addScaled, copy, argmaxRows, softmaxRows,
 } from "./core/ops";
 export { Random } from "./core/random";

@@ -6,8 +6,10 @@
 // Every operation takes an optional `out` matrix and writes into it, so a training loop can keep its
 // buffers and allocate nothing per batch. A mismatch throws an error that names the operation and both
 // shapes ("matmul: cannot multiply 64×784 by 256×10").
-import { Matrix, type DType, type FloatArray } from "./matrix";
+import { Matrix, type FloatArray } from "./matrix";
 import { activeKernels } from "../engine/active";
+import { overlaps, prepareOut, prepareElementwiseOut, elementwise } from "./checks";
+export { sharesMemory } from "./checks";
 
 /** A·B.  A: m×k, B: k×n → m×n */
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
@@ -32,6 +34,21 @@ export function matmulBias(a: Matrix, b: Matrix, bias: Matrix, out?: Matrix): Ma
   return c;
 }
 
+/**
+ * max(0, A·B + b): a Dense layer and the ReLU after it in one call (the same numbers as matmulBias then relu; the kernels
+ * may finish each block of rows while it is in the cache).  A: m×k, B: k×n, b: 1×n → m×n.
+ */
+export function matmulBiasRelu(a: Matrix, b: Matrix, bias: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.rows) throw new Error(`matmulBiasRelu: cannot multiply ${a.shape} by ${b.shape}`);
+  if (bias.rows !== 1 || bias.cols !== b.cols) {
+    throw new Error(`matmulBiasRelu: cannot add ${bias.shape} to each row of the ${a.rows}×${b.cols} product: expected a 1×${b.cols} row vector`);
+  }
+  const c = prepareOut("matmulBiasRelu", out, a.rows, b.cols, a, b, "max(0, A·B + b)");
+  if (overlaps(c.data, bias.data)) throw new Error(`matmulBiasRelu: out (${c.shape}) shares memory with the bias; pass a separate output matrix`);
+  activeKernels().matmulBiasRelu(a.data, b.data, bias.data, c.data, a.rows, a.cols, b.cols); // C[i,j] = max(0, Σ_p A[i,p]·B[p,j] + b[j])
+  return c;
+}
+
 /** Aᵀ·B without building Aᵀ.  A: k×m, B: k×n → m×n */
 export function matmulTransA(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   if (a.rows !== b.rows) {
@@ -49,6 +66,23 @@ export function matmulTransB(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   }
   const c = prepareOut("matmulTransB", out, a.rows, b.rows, a, b, "A·Bᵀ");
   activeKernels().matmulTransB(a.data, b.data, c.data, a.rows, a.cols, b.rows); // C[i,j] = Σ_p A[i,p]·B[j,p]
+  return c;
+}
+
+/**
+ * (A·Bᵀ) ⊙ 1[M > 0]: the gradient back through a Dense layer and the ReLU before it, dZ = (dY·Wᵀ) ⊙ 1[A > 0], in one
+ * call (the same numbers as matmulTransB then reluBackward).  A: m×k, B: n×k, M: m×n (the ReLU's output A) → m×n.
+ */
+export function matmulTransBMask(a: Matrix, b: Matrix, mask: Matrix, out?: Matrix): Matrix {
+  if (a.cols !== b.cols) {
+    throw new Error(`matmulTransBMask: cannot multiply ${a.shape} by (${b.shape})ᵀ: A·Bᵀ needs A and B to have the same number of columns`);
+  }
+  if (mask.rows !== a.rows || mask.cols !== b.rows) {
+    throw new Error(`matmulTransBMask: the mask is ${mask.shape} but A·Bᵀ is ${a.rows}×${b.rows}; they must have the same shape`);
+  }
+  const c = prepareOut("matmulTransBMask", out, a.rows, b.rows, a, b, "A·Bᵀ");
+  if (overlaps(c.data, mask.data)) throw new Error(`matmulTransBMask: out (${c.shape}) shares memory with the mask; pass a separate output matrix`);
+  activeKernels().matmulTransBMask(a.data, b.data, mask.data, c.data, a.rows, a.cols, b.rows); // C[i,j] = Σ_p A[i,p]·B[j,p] · 1[M[i,j] > 0]
   return c;
 }
 
@@ -218,58 +252,4 @@ export function rowMax(x: FloatArray, start: number, n: number): number {
   let max = -Infinity;
   for (let j = start; j < start + n; j++) if (x[j] > max) max = x[j];
   return max;
-}
-
-// --- helpers -----------------------------------------------------------------------------------------
-
-/** The dtype of a result: float64 if any input is float64. */
-function resultType(a: Matrix, b: Matrix): DType {
-  return a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32";
-}
-
-/** Whether two matrices share any memory (a view of the other, or the same array). */
-export function sharesMemory(a: Matrix, b: Matrix): boolean {
-  return overlaps(a.data, b.data);
-}
-
-function overlaps(x: FloatArray, y: FloatArray): boolean {
-  if (x.buffer !== y.buffer) return false;
-  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
-}
-
-function sameStorage(x: FloatArray, y: FloatArray): boolean {
-  return x.buffer === y.buffer && x.byteOffset === y.byteOffset && x.length === y.length;
-}
-
-/** For products: out must have the result's shape and must not share memory with an input. */
-function prepareOut(op: string, out: Matrix | undefined, rows: number, cols: number, a: Matrix, b: Matrix, what: string): Matrix {
-  if (out === undefined) return Matrix.zeros(rows, cols, resultType(a, b));
-  if (out.rows !== rows || out.cols !== cols) {
-    throw new Error(`${op}: out is ${out.shape} but ${what} is ${rows}×${cols}`);
-  }
-  if (overlaps(out.data, a.data) || overlaps(out.data, b.data)) {
-    throw new Error(`${op}: out (${out.shape}) shares memory with an input; pass a separate output matrix`);
-  }
-  return out;
-}
-
-/** For entry-by-entry operations: out has A's shape and may be an input itself, but not overlap one partially. */
-function prepareElementwiseOut(op: string, out: Matrix | undefined, a: Matrix, b: Matrix): Matrix {
-  if (out === undefined) return Matrix.zeros(a.rows, a.cols, resultType(a, b));
-  if (out.rows !== a.rows || out.cols !== a.cols) {
-    throw new Error(`${op}: out is ${out.shape} but the result is ${a.shape}`);
-  }
-  for (const input of [a.data, b.data]) {
-    if (overlaps(out.data, input) && !sameStorage(out.data, input)) {
-      throw new Error(`${op}: out (${out.shape}) partly overlaps an input; pass the input itself or a separate matrix`);
-    }
-  }
-  return out;
-}
-
-function elementwise(op: string, a: Matrix, b: Matrix, out: Matrix | undefined): Matrix {
-  if (a.rows !== b.rows || a.cols !== b.cols) {
-    throw new Error(`${op}: shapes differ: ${a.shape} and ${b.shape}`);
-  }
-  return prepareElementwiseOut(op, out, a, b);
 }

@@ -23,7 +23,7 @@ export interface ProfileLine {
 
 /** The kernel calls grouped under a few names a reader knows. */
 const GROUP: Record<string, string> = {
-  matmul: "products", matmulTransA: "products", matmulTransB: "products", matmulBias: "products",
+  matmul: "products", matmulTransA: "products", matmulTransB: "products", matmulBias: "products", matmulBiasRelu: "products", matmulTransBMask: "products",
   im2col: "im2col", col2im: "col2im", channelsFirst: "layout+bias", channelsLast: "layout",
   maxPool: "pooling", maxPoolBackward: "pooling", convForward: "direct conv", matmulBatched: "products",
   adamUpdate: "update", layerNormForward: "layer norm", layerNormBackward: "layer norm",

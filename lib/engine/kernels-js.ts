@@ -34,6 +34,18 @@ export const jsKernels = {
     this.matmul(a, b, c, m, k, n); // (this: a kernel set made from these with its own matmul multiplies with that)
     this.addRowVector(c, bias, c, m, n);
   },
+  // C = max(0, A·B + b): the product and the bias, then the ReLU
+  matmulBiasRelu(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    this.matmulBias(a, b, bias, c, m, k, n);
+    const z = c.subarray(0, m * n);
+    this.relu(z, z);
+  },
+  // C = (A·Bᵀ) ⊙ 1[M > 0]: the product, then the ReLU's backward
+  matmulTransBMask(a: FloatArray, b: FloatArray, mask: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
+    this.matmulTransB(a, b, c, m, k, n);
+    const g = c.subarray(0, m * n);
+    this.reluBackward(g, mask, g);
+  },
 
   // Y[i,j] = X[i,j] + b[j]
   addRowVector(x: FloatArray, b: FloatArray, y: FloatArray, m: number, n: number): void {

@@ -25,6 +25,13 @@ export interface Kernels {
    * numbers as matmul then addRowVector; a kernel may add b to each block of C while it is in the cache.
    */
   matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
+  /** C = max(0, A·B + b): a Dense layer and the ReLU after it; the same numbers as matmulBias then relu */
+  matmulBiasRelu(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
+  /**
+   * C[m×n] = (A·Bᵀ) ⊙ 1[M > 0], A m×k, B stored n×k, M m×n: the gradient back through a Dense layer and the ReLU before
+   * it, dZ = (dY·Wᵀ) ⊙ 1[A > 0]; the same numbers as matmulTransB then reluBackward
+   */
+  matmulTransBMask(a: FloatArray, b: FloatArray, mask: FloatArray, c: FloatArray, m: number, k: number, n: number): void;
   /** Y[i,j] = X[i,j] + b[j], X and Y m×n (Y may be X) */
   addRowVector(x: FloatArray, b: FloatArray, y: FloatArray, m: number, n: number): void;
   /** s[j] = Σ_i X[i,j], X m×n, summed from row 0 down */
@@ -154,7 +161,7 @@ export interface WindowShape {
 
 /** The methods every Kernels object must have (useKernels checks them). */
 export const KERNEL_METHODS = [
-  "matmul", "matmulTransA", "matmulTransB", "matmulBias", "addRowVector", "sumRows", "relu", "reluBackward",
+  "matmul", "matmulTransA", "matmulTransB", "matmulBias", "matmulBiasRelu", "matmulTransBMask", "addRowVector", "sumRows", "relu", "reluBackward",
   "addScaled", "add", "sub", "hadamard", "scale", "transpose", "longLivedArray",
   "im2col", "col2im", "channelsFirst", "channelsLast", "maxPool", "maxPoolBackward", "longLivedIndices", "convForward",
   "matmulBatched", // batched small products

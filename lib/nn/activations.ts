@@ -54,6 +54,21 @@ export class ReLU extends Activation {
     const a = this.savedOutput(dA);
     return reluBackward(dA, a, this.gradFor(a));
   }
+
+  /**
+   * For a Dense layer that computed A = max(0, X·W + b) itself (Sequential: a Dense layer, then this ReLU, in one pass):
+   * keeps `a` as this layer's output, as forward would have, and returns it.
+   */
+  keep(a: Matrix): Matrix {
+    this.a = a;
+    return a;
+  }
+
+  /** The output A of the last forward (or keep): a Dense layer's backward through this ReLU masks with it. */
+  get output(): Matrix {
+    if (this.a === null) throw new Error(`${this.name}.backward: call forward first`);
+    return this.a;
+  }
 }
 
 /** Sigmoid: A = σ(Z) = 1 / (1 + e^(−Z)). */

@@ -10,7 +10,7 @@
 // only for a batch size (or dtype) not among the last three used. The returned matrices are those buffers:
 // the next forward/backward overwrites them, so clone() a result you want to keep.
 import { Matrix, longLived, type DType } from "../core/matrix";
-import { matmulBias, matmulTransA, matmulTransB, sumRows } from "../core/ops";
+import { matmulBias, matmulBiasRelu, matmulTransA, matmulTransB, matmulTransBMask, sumRows } from "../core/ops";
 import { Buffers } from "../core/buffers";
 import { Random } from "../core/random";
 
@@ -41,6 +41,12 @@ export interface LayerConfig {
 export interface BackwardOptions {
   /** false: the caller needs no ∂L/∂input (default true) */
   inputGrad?: boolean;
+}
+
+/** Dense's backward can also go back through the ReLU before it (Sequential does this): dX = (dZ·Wᵀ) ⊙ 1[A > 0]. */
+export interface DenseBackwardOptions extends BackwardOptions {
+  /** the output A of the ReLU layer just before this one (the same shape as dX) */
+  reluOutput?: Matrix;
 }
 
 export abstract class Layer {
@@ -149,7 +155,11 @@ export class Dense extends Layer {
     return this.weights.dtype;
   }
 
-  forward(x: Matrix): Matrix {
+  /**
+   * Z = X·W + b. With { relu: true }, A = max(0, X·W + b): this layer and a ReLU after it in one pass over the output
+   * (Sequential does this for a Dense layer followed by a ReLU; the same numbers as the two layers one after the other).
+   */
+  forward(x: Matrix, _training = false, options: { relu?: boolean } = {}): Matrix {
     // Z = X·W + b
     if (x.cols !== this.inputs) {
       throw new Error(
@@ -158,13 +168,14 @@ export class Dense extends Layer {
     }
     this.x = x;
     const z = this.zBuffers.get(x.rows, this.outputs, this.dtype);
+    if (options.relu === true) return matmulBiasRelu(x, this.weights, this.bias, z); //   and max(0, ·), in the same call
     return matmulBias(x, this.weights, this.bias, z); // the product and the bias in one call (lib/core/ops.ts)
   }
 
   backward(dZ: Matrix): Matrix;
-  backward(dZ: Matrix, options: BackwardOptions): Matrix | null;
-  backward(dZ: Matrix, options: BackwardOptions = {}): Matrix | null {
-    // dW = Xᵀ·dZ,  db = Σ_rows dZ,  dX = dZ·Wᵀ
+  backward(dZ: Matrix, options: DenseBackwardOptions): Matrix | null;
+  backward(dZ: Matrix, options: DenseBackwardOptions = {}): Matrix | null {
+    // dW = Xᵀ·dZ,  db = Σ_rows dZ,  dX = dZ·Wᵀ   (with reluOutput A: dX = (dZ·Wᵀ) ⊙ 1[A > 0], back through that ReLU too)
     const x = this.x;
     if (x === null) throw new Error(`${this.describe()}.backward: call forward first`);
     if (dZ.rows !== x.rows || dZ.cols !== this.outputs) {
@@ -173,7 +184,9 @@ export class Dense extends Layer {
     matmulTransA(x, dZ, this.dW);
     sumRows(dZ, this.db);
     if (options.inputGrad === false) return null; // the data needs no gradient
-    return matmulTransB(dZ, this.weights, this.dXBuffers.get(x.rows, this.inputs, this.dtype));
+    const dX = this.dXBuffers.get(x.rows, this.inputs, this.dtype);
+    if (options.reluOutput !== undefined) return matmulTransBMask(dZ, this.weights, options.reluOutput, dX);
+    return matmulTransB(dZ, this.weights, dX);
   }
 
   params(): Param[] {

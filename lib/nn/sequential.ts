@@ -5,7 +5,8 @@
 // (mlp, mnistCnn) in ./models.ts.
 import type { Matrix } from "../core/matrix";
 import { Random } from "../core/random";
-import type { Layer, LayerConfig, Param, DenseOptions } from "./layers";
+import { Dense, type Layer, type LayerConfig, type Param, type DenseOptions } from "./layers";
+import { ReLU } from "./activations";
 import { layerFromConfig } from "./layer-config";
 import { checkChain } from "./chain";
 import type { LossFn } from "./losses";
@@ -60,8 +61,18 @@ export class Sequential {
   }
 
   private run(x: Matrix, training: boolean): Matrix {
+    const layers = this.layers;
     let a = x;
-    for (const layer of this.layers) a = layer.forward(a, training);
+    for (let i = 0; i < layers.length; i++) {
+      if (exactly(layers[i], Dense) && exactly(layers[i + 1], ReLU)) {
+        // a Dense layer and the ReLU after it in one pass: A = max(0, X·W + b), each block of rows finished while it is
+        // in the cache (the same numbers as the two layers one after the other); the ReLU keeps A for its backward
+        a = (layers[i + 1] as ReLU).keep((layers[i] as Dense).forward(a, training, { relu: true }));
+        i++;
+      } else {
+        a = layers[i].forward(a, training);
+      }
+    }
     return a;
   }
 
@@ -78,9 +89,18 @@ export class Sequential {
               "the last forward, reusing them); call forward on the training batch again, then backward",
       );
     }
+    const layers = this.layers;
     let g = dOut;
-    for (let i = this.layers.length - 1; i > 0; i--) g = this.layers[i].backward(g);
-    return this.layers[0].backward(g, { inputGrad: this.inputGrad }); // null when the first layer skipped ∂L/∂X
+    for (let i = layers.length - 1; i > 0; i--) {
+      if (i >= 2 && exactly(layers[i - 1], ReLU) && exactly(layers[i], Dense)) {
+        // back through a Dense layer and the ReLU before it in one pass: dZ = (dY·Wᵀ) ⊙ 1[A > 0]
+        g = (layers[i] as Dense).backward(g, { reluOutput: (layers[i - 1] as ReLU).output })!;
+        i--;
+      } else {
+        g = layers[i].backward(g);
+      }
+    }
+    return layers[0].backward(g, { inputGrad: this.inputGrad }); // null when the first layer skipped ∂L/∂X
   }
 
   /** Every learnable parameter, first layer first, named by position ("0.W", "0.b", "2.W", …); the same objects every call. */
@@ -125,4 +145,12 @@ export class Sequential {
   summary(): string {
     return summary(this.layers);
   }
+}
+
+/**
+ * Whether a layer is of exactly this class, not a subclass (which may compute something else): a Dense layer and a ReLU
+ * beside it run as one pass, forward and backward, only when both are exactly those.
+ */
+function exactly(layer: Layer | undefined, kind: typeof Dense | typeof ReLU): boolean {
+  return layer !== undefined && Object.getPrototypeOf(layer) === kind.prototype;
 }

@@ -173,14 +173,15 @@ export class WasmMachine {
 
   /**
    * One gemm call, split between the threads when it is large enough. All offsets are bytes in memory; `bias` (≠ 0)
-   * the address of n floats added to each row of C (a Dense layer's b).
+   * the address of n floats added to each row of C (a Dense layer's b); `relu` (≠ 0): C = max(0, C) after;
+   * `mask` (≠ 0): the address of a matrix laid out as C, C = C ⊙ 1[mask > 0] after (gemm.ts's finish).
    */
   protected compute(m: number, n: number, k: number, kc: number, a: number, ais: number, aps: number,
-                  b: number, bps: number, bjs: number, c: number, ldc: number, acc: number, bias = 0): void {
+                  b: number, bps: number, bjs: number, c: number, ldc: number, acc: number, bias = 0, relu = 0, mask = 0): void {
     const work0 = CONTROL_BYTES;
     const pool = this.pool;
     if (pool === null || 2 * m * n * k < this.minThreadFlops) {
-      this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0, bias);
+      this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0, bias, relu, mask);
       return;
     }
     if (!pool.started) pool.start();
@@ -193,7 +194,7 @@ export class WasmMachine {
     let parts = Math.min(units, threads);
     if (byRow && threads > 1) parts = Math.max(parts, Math.min(units, 4 * threads, Math.floor(size / 512)));
     if (parts < 2) {
-      this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0, bias);
+      this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0, bias, relu, mask);
       return;
     }
     const task = this.task;
@@ -201,13 +202,14 @@ export class WasmMachine {
     task[4] = a; task[5] = ais; task[6] = aps;
     task[7] = b; task[8] = bps; task[9] = bjs;
     task[10] = c; task[11] = ldc; task[12] = acc; task[13] = work0;
-    task[14] = parts; task[15] = byRow ? 1 : 0; task[16] = unit; task[17] = this.workBytes; task[18] = 0; task[19] = bias;
+    task[14] = parts; task[15] = byRow ? 1 : 0; task[16] = unit; task[17] = this.workBytes; task[18] = 0;
+    task[19] = bias; task[20] = relu; task[21] = mask;
     try {
       pool.run(task, this.gemm, this.convPart);
     } catch {
       // a worker failed: stop using threads and redo the whole product here
       pool.shutdown();
-      this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0, bias);
+      this.gemm(m, n, k, kc, a, ais, aps, b, bps, bjs, c, ldc, acc, work0, bias, relu, mask);
     }
   }
 

@@ -16,12 +16,12 @@ import type { WasmMemory, WasmModule } from "./api";
 
 // --- the control block: Int32 indices from the start of memory (bytes 0–4095) ---------------------------
 /**
- * The task being run: 14 of the 15 arguments of gemm, then how C is cut into parts (see runParts), the op (0) and
- * gemm's last argument, bias; or, when OP is not 0, one of the rearrangements of gemm.wasm's convPart (op OP, its 11
+ * The task being run: 14 of the 17 arguments of gemm, then how C is cut into parts (see runParts), the op (0) and
+ * gemm's last three, bias, relu and mask; or, when OP is not 0, one of the rearrangements of gemm.wasm's convPart (op OP, its 11
  * arguments first, split into `parts`).
  */
 const TASK = 16;
-export const TASK_INTS = 20; //   m n k kc a ais aps b bps bjs c ldc acc work | parts byRow unit workStride | op | bias
+export const TASK_INTS = 22; //   m n k kc a ais aps b bps bjs c ldc acc work | parts byRow unit workStride | op | bias relu mask
 const CLAIM = 40; //             the next part to claim (Atomics.add)
 const FIRST_SLOT = 64; //        the workers' slots, SLOT_INTS each
 const SLOT_INTS = 8;
@@ -38,7 +38,7 @@ const STOP = -1; // a job number that tells the worker to return
 
 /** gemm of lib/engine/wasm/assembly/gemm.ts. */
 export type GemmFn = (m: number, n: number, k: number, kc: number, a: number, ais: number, aps: number,
-  b: number, bps: number, bjs: number, c: number, ldc: number, accumulate: number, work: number, bias: number) => void;
+  b: number, bps: number, bjs: number, c: number, ldc: number, accumulate: number, work: number, bias: number, relu: number, mask: number) => void;
 /** convPart of lib/engine/wasm/assembly/conv.ts: part `part` of `parts` of a rearrangement, 11 arguments after. */
 export type ConvPartFn = (op: number, part: number, parts: number, a0: number, a1: number, a2: number, a3: number,
   a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number) => void;
@@ -65,18 +65,19 @@ export function runParts(ctl: Int32Array, gemm: GemmFn, thread: number, conv: Co
   const a = ctl[TASK + 4], ais = ctl[TASK + 5], aps = ctl[TASK + 6];
   const b = ctl[TASK + 7], bps = ctl[TASK + 8], bjs = ctl[TASK + 9];
   const c = ctl[TASK + 10], ldc = ctl[TASK + 11], acc = ctl[TASK + 12], work = ctl[TASK + 13] + thread * ctl[TASK + 17];
-  const parts = ctl[TASK + 14], byRow = ctl[TASK + 15] === 1, unit = ctl[TASK + 16], bias = ctl[TASK + 19]; // 0: no bias
+  const parts = ctl[TASK + 14], byRow = ctl[TASK + 15] === 1, unit = ctl[TASK + 16];
+  const bias = ctl[TASK + 19], relu = ctl[TASK + 20], mask = ctl[TASK + 21]; // 0: none (mask is laid out as C)
   const size = byRow ? m : n, units = Math.floor(size / unit);
   for (let t = Atomics.add(ctl, CLAIM, 1); t < parts; t = Atomics.add(ctl, CLAIM, 1)) {
     if (ctl[TASK + 15] === 2) { // by depth: part t sums terms [t·unit, …) of k into its own m×n block at c + t·m·n
       const p0 = t * unit, depth = Math.min(k, p0 + unit) - p0;
-      gemm(m, n, depth, kc, a + 4 * p0 * aps, ais, aps, b + 4 * p0 * bps, bps, bjs, c + 4 * t * m * n, n, 0, work, 0);
+      gemm(m, n, depth, kc, a + 4 * p0 * aps, ais, aps, b + 4 * p0 * bps, bps, bjs, c + 4 * t * m * n, n, 0, work, 0, 0, 0);
       continue;
     }
     const lo = unit * Math.floor((units * t) / parts);
     const hi = t === parts - 1 ? size : unit * Math.floor((units * (t + 1)) / parts);
-    if (byRow) gemm(hi - lo, n, k, kc, a + 4 * lo * ais, ais, aps, b, bps, bjs, c + 4 * lo * ldc, ldc, acc, work, bias);
-    else gemm(m, hi - lo, k, kc, a, ais, aps, b + 4 * lo * bjs, bps, bjs, c + 4 * lo, ldc, acc, work, bias === 0 ? 0 : bias + 4 * lo);
+    if (byRow) gemm(hi - lo, n, k, kc, a + 4 * lo * ais, ais, aps, b, bps, bjs, c + 4 * lo * ldc, ldc, acc, work, bias, relu, mask === 0 ? 0 : mask + 4 * lo * ldc);
+    else gemm(m, hi - lo, k, kc, a, ais, aps, b + 4 * lo * bjs, bps, bjs, c + 4 * lo, ldc, acc, work, bias === 0 ? 0 : bias + 4 * lo, relu, mask === 0 ? 0 : mask + 4 * lo);
   }
 }
 

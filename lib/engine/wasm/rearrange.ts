@@ -125,7 +125,7 @@ export class WasmRearrangements extends WasmMachine {
     }
     for (let t = 0; !done && t < segments; t++) {
       const p0 = t * DEPTH_SEGMENT, depth = Math.min(k, p0 + DEPTH_SEGMENT) - p0;
-      this.gemm(rows, cols, depth, kc, x + 4 * p0 * rows, 1, rows, y + 4 * p0 * cols, cols, 1, at + 4 * t * size, cols, 0, CONTROL_BYTES, 0);
+      this.gemm(rows, cols, depth, kc, x + 4 * p0 * rows, 1, rows, y + 4 * p0 * cols, cols, 1, at + 4 * t * size, cols, 0, CONTROL_BYTES, 0, 0, 0);
     }
     const f32 = this.heap.f32, base = at >> 2;
     for (let i = 0; i < m; i++) {

@@ -32,7 +32,7 @@
 import { madd, madd1 } from "./madd";
 import { MR, NR, KC, MC, NC, PANELS, LIST, RP, addr } from "./tiles";
 import { fillPositions, listNonZeros, rowKernel, rowKernel28, pairKernel } from "./sparse";
-import { addRowVector } from "./elementwise";
+import { addRowVector, reluForward, reluBackward } from "./elementwise";
 
 /** Bytes of scratch memory one call of gemm needs: packed A, packed B, one edge tile, the lengths of the lists of
  * non-zero p of A's panels, rows and pairs of rows, a table to make them, and the lists (u16). */
@@ -391,25 +391,27 @@ function byPairs(mc: i32, nc: i32, counts: usize, rowCounts: usize, pairCounts: 
  * C (+)= op(A)·op(B) for an m×n block of C with row stride ldc (in floats); accumulate ≠ 0 adds to C.
  * The sum over k goes in blocks of kcStep (≤ KC; give kBlock(K) of the whole product when a caller splits
  * k itself, so the blocks, hence the roundings, are the same). `work` points to WORK_BYTES of scratch
- * memory that no other thread uses at the same time. `bias` ≠ 0: the address of n floats added to each row of C
- * once its sum is complete, while the block is in the cache (a Dense layer's Z = X·W + b; the same bits as adding
- * them afterwards).
+ * memory that no other thread uses at the same time. Each block of rows of C, once its sum is complete and while it
+ * is in the cache, is finished (finish): `bias` ≠ 0, the address of n floats added to each row (a Dense layer's
+ * Z = X·W + b); `relu` ≠ 0, then C = max(0, C) (a ReLU after the Dense layer); `mask` ≠ 0, the address of a matrix laid
+ * out as C (rows ldc apart), then C = C ⊙ 1[mask > 0] (a ReLU's backward: dZ = dA ⊙ 1[A > 0]). The same bits as the
+ * separate passes afterwards.
  */
 export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
                      a: usize, ais: i32, aps: i32,
                      b: usize, bps: i32, bjs: i32,
-                     c: usize, ldc: i32, accumulate: i32, work: usize, bias: usize): void {
+                     c: usize, ldc: i32, accumulate: i32, work: usize, bias: usize, relu: i32, mask: usize): void {
   if (m <= 0 || n <= 0) return;
   const ldcBytes = <usize>ldc << 2;
   if (k <= 0) { // an empty sum: C = 0 (or C unchanged)
     if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
-    if (bias != 0) addRowVector(m, n, c, bias, c, ldcBytes);
+    finish(m, n, c, ldcBytes, bias, relu, mask);
     return;
   }
   if (kcStep <= 0 || kcStep > KC) kcStep = kBlock(k);
   if (m < MR) {
     fewRows(m, n, k, kcStep, a, ais, aps, b, bps, bjs, c, ldc, accumulate != 0);
-    if (bias != 0) addRowVector(m, n, c, bias, c, ldcBytes);
+    finish(m, n, c, ldcBytes, bias, relu, mask);
     return;
   }
   const packedB = addr(work, MC * KC);
@@ -424,19 +426,29 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
         for (let pc = 0; pc < k; pc += kcStep) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
-        const cb = addr(c, ic * ldc + jc); // this block of C, finished: its bias now
-        if (bias != 0) addRowVector(min(MC, m - ic), nc, cb, addr(bias, jc), cb, ldcBytes);
+        const cb = addr(c, ic * ldc + jc); // this block of C, finished: its bias (and ReLU or mask) now
+        finish(min(MC, m - ic), nc, cb, ldcBytes, bias == 0 ? 0 : addr(bias, jc), relu, mask == 0 ? 0 : mask + (cb - c));
       }
     } else {
       for (let pc = 0; pc < k; pc += kcStep) {
         packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
         for (let ic = 0; ic < m; ic += MC) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, mode, work);
-          const cb = addr(c, ic * ldc + jc); // this block of C, finished at the last k block: its bias then
-          if (bias != 0 && pc + kcStep >= k) addRowVector(min(MC, m - ic), nc, cb, addr(bias, jc), cb, ldcBytes);
+          const cb = addr(c, ic * ldc + jc); // this block of C, finished at the last k block: its bias (and ReLU or mask) then
+          if (pc + kcStep >= k) finish(min(MC, m - ic), nc, cb, ldcBytes, bias == 0 ? 0 : addr(bias, jc), relu, mask == 0 ? 0 : mask + (cb - c));
         }
       }
     }
+  }
+}
+
+/** The end of a finished block of C (rows × nc at cb, rows ldcBytes apart): + bias, then ReLU, or × 1[mask > 0] (see gemm). */
+function finish(rows: i32, nc: i32, cb: usize, ldcBytes: usize, bias: usize, relu: i32, mask: usize): void {
+  if (bias != 0) addRowVector(rows, nc, cb, bias, cb, ldcBytes);
+  for (let i = 0; relu != 0 && i < rows; i++) reluForward(nc, cb + <usize>i * ldcBytes, cb + <usize>i * ldcBytes);
+  for (let i = 0; mask != 0 && i < rows; i++) {
+    const row = <usize>i * ldcBytes;
+    reluBackward(nc, cb + row, mask + row, cb + row);
   }
 }
 
