@@ -71,8 +71,13 @@ export function profileSteps(net: Sequential, optimizer: Optimizer, data: Datase
   const originals = net.layers.map((layer) => ({ layer, forward: layer.forward, backward: layer.backward, own: Object.hasOwn(layer, "forward") }));
   originals.forEach(({ layer, forward, backward }, i) => {
     const name = `${i} ${layer.name}`; // the layer's position, as in the network's summary
-    layer.forward = (...a: Parameters<typeof forward>) => timed(`${name} forward`, () => forward.apply(layer, a));
-    layer.backward = ((...a: Parameters<typeof backward>) => timed(`${name} backward`, () => (backward as (...b: unknown[]) => unknown).apply(layer, a))) as typeof backward;
+    // a Dense layer that Sequential runs with the ReLU beside it, in one pass (its options say so), is one part: "0 Dense + 1 ReLU"
+    const withRelu = (options: unknown, key: string, at: number): string => {
+      const value = typeof options === "object" && options !== null ? (options as Record<string, unknown>)[key] : undefined;
+      return value === undefined || value === false ? name : `${name} + ${at} ReLU`;
+    };
+    layer.forward = (...a: Parameters<typeof forward>) => timed(`${withRelu((a as unknown[])[2], "relu", i + 1)} forward`, () => forward.apply(layer, a));
+    layer.backward = ((...a: unknown[]) => timed(`${withRelu(a[1], "reluOutput", i - 1)} backward`, () => (backward as (...b: unknown[]) => unknown).apply(layer, a))) as typeof backward;
   });
   useKernels(wrapped as unknown as Kernels);
   try {
