@@ -30,7 +30,7 @@
 // its own block of rows or columns of C, with its own scratch memory (`work`).
 
 import { madd, madd1 } from "./madd";
-import { MR, NR, KC, MC, NC, PANELS, LIST, RP, addr } from "./tiles";
+import { MR, NR, KC, MC, NC, PANELS, LIST, RP, PANEL_BYTES, addr } from "./tiles";
 import { fillPositions, listNonZeros, rowKernel, rowKernel28, pairKernel } from "./sparse";
 import { addRowVector, reluForward, reluBackward } from "./elementwise";
 
@@ -101,9 +101,10 @@ function packA(mc: i32, kc: i32, a: usize, ais: i32, aps: i32, dst: usize): void
   }
 }
 
-function packB(kc: i32, nc: i32, b: usize, bps: i32, bjs: i32, dst: usize): void {
+function packB(kc: i32, nc: i32, b: usize, bps: i32, bjs: i32, dst0: usize): void {
   for (let j0 = 0; j0 < nc; j0 += NR) {
     const cols = min(NR, nc - j0);
+    let dst = dst0 + <usize>(j0 / NR) * PANEL_BYTES; // panels PANEL_BYTES apart, whatever kc (the kernels' offsets are constants)
     let p = 0;
     if (cols == NR && bjs == 1) {
       // A·B, Aᵀ·B: the NR values for one p are contiguous
@@ -263,7 +264,7 @@ function tile(ir: i32, jr: i32, mc: i32, nc: i32, kc: i32, ic: i32, jc: i32, pac
               counts: usize, edge: usize, c: usize, ldc: i32, add: bool): void {
   const ldcBytes = <usize>ldc << 2;
   const mr = min(MR, mc - ir), nr = min(NR, nc - jr);
-  const bp = addr(packedB, jr * kc);
+  const bp = addr(packedB, jr * KC);
   const ap = addr(packedA, ir * kc);
   const cp = addr(c, (ic + ir) * ldc + jc + jr);
   const list = lists + (<usize>((ir / MR) * LIST) << 1), count = load<i32>(addr(counts, ir / MR));
@@ -328,10 +329,10 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
   else listNonZeros(mc, kc, packedA, lists, counts, false, rowLists, rowCounts, pairs, pairLists, pairCounts, table);
   // (by rows needs 24 columns: a narrower C that is cheaper by rows than by pairs goes by panels, and lists no rows)
   if (mode == DECIDE) mode = byPairs(mc, nc, counts, rowCounts, pairCounts) ? BY_PAIRS : nc >= RP * NR ? BY_ROWS : BY_PANELS;
-  const ldcBytes = <usize>ldc << 2, bPanel = <usize>(kc * NR) << 2; // bytes of a packed panel of B: kc·NR floats
+  const ldcBytes = <usize>ldc << 2; // (packed panels of B are PANEL_BYTES apart)
   let jr = 0;
   for (; mode == BY_PAIRS && nc - jr > NR; jr += 2 * NR) { // 16 columns at a time (the last 9–15 too), two rows at a time
-    const bp = addr(packedB, jr * kc), nr = min(2 * NR, nc - jr);
+    const bp = addr(packedB, jr * KC), nr = min(2 * NR, nc - jr);
     for (let ir = 0; ir < mc; ir += MR) {
       if (mc - ir < MR) { // the last rows of C: by panel
         for (let q = 0; q < 2; q++) tile(ir, jr + q * NR, mc, nc, kc, ic, jc, packedA, packedB, lists, counts, edge, c, ldc, add);
@@ -343,10 +344,10 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
         touch();
         const steps = load<i32>(addr(hc, h)), hl = list + (<usize>(h * LIST) << 1), ah = ap + (<usize>h << 3), ch = ci + 2 * <usize>h * ldcBytes;
         if (nr == 2 * NR) {
-          pairKernel(steps, hl, ah, bp, bp + bPanel, ch, ldcBytes, add);
+          pairKernel(steps, hl, ah, bp, ch, ldcBytes, add);
           continue;
         }
-        pairKernel(steps, hl, ah, bp, bp + bPanel, edge, 2 * NR << 2, false); // C has fewer columns: through edge
+        pairKernel(steps, hl, ah, bp, edge, 2 * NR << 2, false); // C has fewer columns: through edge
         copyEdge(edge, 2 * NR, 2, nr, ch, ldcBytes, add);
       }
     }
@@ -355,7 +356,7 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
   // then 24 (rowKernel).
   while (mode == BY_ROWS && jr + RP * NR <= nc) {
     const wide = jr + WIDE * NR <= nc, panels = wide ? WIDE : RP; // panels of B (8 columns each) in this group
-    const bp = addr(packedB, jr * kc);
+    const bp = addr(packedB, jr * KC);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       const ap = addr(packedA, ir * kc);
@@ -366,10 +367,10 @@ function block(ic: i32, pc: i32, m: i32, k: i32, kcStep: i32, nc: i32, jc: i32, 
           touch();
           const steps = load<i32>(addr(rc, i)), list = rowLists + (<usize>((ir + i) * LIST) << 1), ci = addr(c, (ic + ir + i) * ldc + jc + jr);
           if (wide) {
-            rowKernel28(false, steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, bp + 3 * bPanel, ci, add);
-            rowKernel28(true, steps, list, addr(ap, i), bp + 3 * bPanel, bp + 4 * bPanel, bp + 5 * bPanel, bp + 6 * bPanel, ci + 112, add);
+            rowKernel28(false, steps, list, addr(ap, i), bp, ci, add);
+            rowKernel28(true, steps, list, addr(ap, i), bp, ci + 112, add);
           } else {
-            rowKernel(steps, list, addr(ap, i), bp, bp + bPanel, bp + 2 * bPanel, ci, add);
+            rowKernel(steps, list, addr(ap, i), bp, ci, add);
           }
         }
       } else {
@@ -438,16 +439,17 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
   let mode = n > NR ? DECIDE : BY_PANELS; // the pair kernel needs 2 panels of B (the row kernel RP)
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc), ncPadded = (nc + NR - 1) / NR * NR;
-    if (k * ncPadded <= KC * NC) {
+    const kBlocks = (k + kcStep - 1) / kcStep;
+    if (kBlocks * ncPadded <= NC) {
       // All of B's k blocks fit in packed B at once: pack them all, then finish each block of rows of C over
       // every k block while it is in the cache (a tall C, like a full batch's, is then read and written once).
-      for (let pc = 0; pc < k; pc += kcStep) packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, addr(packedB, pc * ncPadded));
+      for (let pc = 0; pc < k; pc += kcStep) packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, addr(packedB, pc / kcStep * KC * ncPadded));
       for (let ic = 0; ic < m; ic += MC) {
         // A·B: the next block's rows of A, read ahead while this one is computed (touch)
         aheadAt = aps == 1 && ic + MC < m ? addr(a, (ic + MC) * ais) : 0;
         aheadEnd = aheadAt == 0 ? 0 : addr(a, (min(m, ic + 2 * MC) - 1) * ais + k);
         for (let pc = 0; pc < k; pc += kcStep) {
-          mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
+          mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc / kcStep * KC * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
         const cb = addr(c, ic * ldc + jc); // this block of C, finished: its bias (and ReLU or mask) now
         finish(min(MC, m - ic), nc, cb, ldcBytes, bias == 0 ? 0 : addr(bias, jc), relu, mask == 0 ? 0 : mask + (cb - c));

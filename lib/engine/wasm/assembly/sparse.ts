@@ -97,16 +97,17 @@ export function listNonZeros(mc: i32, kc: i32, packedA: usize, lists: usize, cou
 // (rowKernel28 below does 28 columns with 7 sums; 32 columns would need 17 registers of the 15 V8 gives WebAssembly on
 // x64, and the spilled sums made it 17 % slower.)
 @inline
-export function rowKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: usize, bp2: usize, c: usize, add: bool): void {
+export function rowKernel(steps: i32, list: usize, ap: usize, bp: usize, c: usize, add: bool): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   let s4 = f32x4.splat(0), s5 = f32x4.splat(0);
   const end = list + (<usize>steps << 1);
   for (let t = list; t < end; t += 2) {
     const o = <usize>load<u16>(t); //             32·p: row p of each packed panel of B (NR floats per p)
     const x = v128.load32_splat(ap + (o >> 1)); // A(i, p): MR floats per p in the packed panel of A
-    s0 = madd(x, v128.load(bp0 + o), s0); s1 = madd(x, v128.load(bp0 + o, 16), s1);
-    s2 = madd(x, v128.load(bp1 + o), s2); s3 = madd(x, v128.load(bp1 + o, 16), s3);
-    s4 = madd(x, v128.load(bp2 + o), s4); s5 = madd(x, v128.load(bp2 + o, 16), s5);
+    const b = bp + o; //                          row p of panel 0; panels PANEL_BYTES (8192) apart
+    s0 = madd(x, v128.load(b), s0); s1 = madd(x, v128.load(b, 16), s1);
+    s2 = madd(x, v128.load(b, 8192), s2); s3 = madd(x, v128.load(b, 8208), s3);
+    s4 = madd(x, v128.load(b, 16384), s4); s5 = madd(x, v128.load(b, 16400), s5);
   }
   if (add) {
     s0 = f32x4.add(s0, v128.load(c)); s1 = f32x4.add(s1, v128.load(c, 16));
@@ -119,27 +120,28 @@ export function rowKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: u
 
 // One row of C across 28 columns (7 sums): half of a group of 7 panels of B (56 columns). The first half starts at
 // the beginning of panel 0 (vectors 0a 0b 1a 1b 2a 2b 3a), the second in the middle of panel 3 (3b 4a 4b 5a 5b 6a 6b):
-// `second` shifts the pattern by half a panel, bp0…bp3 are the four panels it reads. 7 sums, 7 loads of B and A(i, p)
+// `second` shifts the pattern by half a panel (panels 3…6 of the group at bp). 7 sums, 7 loads of B and A(i, p)
 // fill V8's 15 registers: one sum more than rowKernel, so a step that waits on the multiply-add's latency does 7.
+// One address a step, b = bp + 32·p: the panels are PANEL_BYTES (8192) apart, so each load is b + a constant.
 @inline
-export function rowKernel28(second: bool, steps: i32, list: usize, ap: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize,
-                            c: usize, add: bool): void {
+export function rowKernel28(second: bool, steps: i32, list: usize, ap: usize, bp: usize, c: usize, add: bool): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0);
   const end = list + (<usize>steps << 1);
   for (let t = list; t < end; t += 2) {
     const o = <usize>load<u16>(t); //             32·p
     const x = v128.load32_splat(ap + (o >> 1)); // A(i, p)
-    if (second) {
-      s0 = madd(x, v128.load(bp0 + o, 16), s0);
-      s1 = madd(x, v128.load(bp1 + o), s1); s2 = madd(x, v128.load(bp1 + o, 16), s2);
-      s3 = madd(x, v128.load(bp2 + o), s3); s4 = madd(x, v128.load(bp2 + o, 16), s4);
-      s5 = madd(x, v128.load(bp3 + o), s5); s6 = madd(x, v128.load(bp3 + o, 16), s6);
-    } else {
-      s0 = madd(x, v128.load(bp0 + o), s0); s1 = madd(x, v128.load(bp0 + o, 16), s1);
-      s2 = madd(x, v128.load(bp1 + o), s2); s3 = madd(x, v128.load(bp1 + o, 16), s3);
-      s4 = madd(x, v128.load(bp2 + o), s4); s5 = madd(x, v128.load(bp2 + o, 16), s5);
-      s6 = madd(x, v128.load(bp3 + o), s6);
+    const b = bp + o;
+    if (second) { // panels 3 (its second half) to 6
+      s0 = madd(x, v128.load(b, 24592), s0);
+      s1 = madd(x, v128.load(b, 32768), s1); s2 = madd(x, v128.load(b, 32784), s2);
+      s3 = madd(x, v128.load(b, 40960), s3); s4 = madd(x, v128.load(b, 40976), s4);
+      s5 = madd(x, v128.load(b, 49152), s5); s6 = madd(x, v128.load(b, 49168), s6);
+    } else { //      panels 0 to 3 (its first half)
+      s0 = madd(x, v128.load(b), s0); s1 = madd(x, v128.load(b, 16), s1);
+      s2 = madd(x, v128.load(b, 8192), s2); s3 = madd(x, v128.load(b, 8208), s3);
+      s4 = madd(x, v128.load(b, 16384), s4); s5 = madd(x, v128.load(b, 16400), s5);
+      s6 = madd(x, v128.load(b, 24576), s6);
     }
   }
   if (add) {
@@ -158,7 +160,7 @@ export function rowKernel28(second: bool, steps: i32, list: usize, ap: usize, bp
 // non-zero over the images, four ~28 %). Same bits as microKernel and rowKernel: the p where only the other row
 // is non-zero add 0·b, which changes nothing.
 @inline
-export function pairKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: usize, c: usize, ldc: usize, add: bool): void {
+export function pairKernel(steps: i32, list: usize, ap: usize, bp: usize, c: usize, ldc: usize, add: bool): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0); // row i
   let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0); // row i + 1
   const end = list + (<usize>steps << 1);
@@ -166,7 +168,8 @@ export function pairKernel(steps: i32, list: usize, ap: usize, bp0: usize, bp1: 
     const o = <usize>load<u16>(t); //  32·p
     const a = ap + (o >> 1); //        A(i, p), then A(i + 1, p)
     const x = v128.load32_splat(a), y = v128.load32_splat(a, 4);
-    const b0 = v128.load(bp0 + o), b1 = v128.load(bp0 + o, 16), b2 = v128.load(bp1 + o), b3 = v128.load(bp1 + o, 16);
+    const b = bp + o; // row p of the first panel; the second is PANEL_BYTES (8192) further
+    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 8192), b3 = v128.load(b, 8208);
     s0 = madd(x, b0, s0); s1 = madd(x, b1, s1); s2 = madd(x, b2, s2); s3 = madd(x, b3, s3);
     t0 = madd(y, b0, t0); t1 = madd(y, b1, t1); t2 = madd(y, b2, t2); t3 = madd(y, b3, t3);
   }

@@ -8,6 +8,13 @@ export const NC: i32 = 1024; // columns of a packed block of B:     KC×NC = 1 M
 
 export const PANELS: i32 = MC / MR; // panels of packed A
 
+/**
+ * Bytes from one packed panel of B to the next: KC·NR floats, whatever the depth kc of the block (a panel of a shorter
+ * block leaves the rest unused), so that the kernels reach a row of several panels from one address with constant
+ * offsets (one address computation a step instead of one per panel). sparse.ts writes 8192 where it needs the number.
+ */
+export const PANEL_BYTES: usize = KC * NR * 4;
+
 /** Entries (u16) of one list of non-zero p: up to KC, and room for the last 4 written at once. */
 export const LIST: i32 = KC + 4;
 
