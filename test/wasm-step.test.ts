@@ -4,7 +4,8 @@
 // and log) against the loop: the gradient within an ulp of float32 and the loss within a few ulps of float64, with 1
 // and 2 threads, with the batch in memory and outside it. The bias and Σ over rows on 2 threads against the loops, bit
 // for bit (each row, each column, is still computed whole by one thread); matmulBias against matmul then addRowVector,
-// bit for bit, however the product is cut (rows or columns between threads, chunks, a few rows, an empty sum).
+// bit for bit, however the product is cut (rows or columns between threads, chunks, a few rows, an empty sum). A full
+// batch's dW = Xᵀ·dZ in four fixed segments: the same bits on 1, 2 and 3 threads and wherever C lives, near the loops'.
 import { describe, expect, it } from "vitest";
 import { jsKernels, wasmBackendKernels, Random } from "../lib/index";
 import type { FloatArray } from "../lib/engine/kernels";
@@ -149,4 +150,32 @@ describe("matmulBias: the bias added inside the product gives the bits of matmul
     }
   }
   it("threads shut down", () => threaded.shutdown());
+});
+
+describe("Aᵀ·B over a long sum with a large C (a full batch's dW = Xᵀ·dZ): four fixed segments, their partial sums added", () => {
+  const three = wasmBackendKernels({ threads: 3 })!;
+  three.warmUp(10_000);
+  const m = 300, n = 200, k = 20_000; // C has 60,000 numbers (> 4,096), the sum 20,000 terms (≥ 8 × 2,048): 4 segments of 5,000
+  const make = (kernels: typeof one, inMemory: boolean, len: number) => (inMemory ? kernels.longLivedArray(len) : new Float32Array(len));
+  const results: Float32Array[] = [];
+  for (const [name, kernels] of [["1 thread", one], ["2 threads", two], ["3 threads", three]] as const) {
+    for (const inMemory of [true, false]) {
+      it(`${name}, ${inMemory ? "in memory (the partial sums added in WebAssembly)" : "C an ordinary array (added in the JS loop)"}`, () => {
+        const rng = new Random(11), a = make(kernels, true, k * m), b = make(kernels, true, k * n), c = make(kernels, inMemory, m * n);
+        for (let i = 0; i < k * m; i++) a[i] = rng.next() < 0.8 ? 0 : rng.next(); // an image's zeros
+        for (let i = 0; i < k * n; i++) b[i] = rng.normal(0, 1);
+        kernels.matmulTransA(a, b, c, m, k, n);
+        const js = new Float32Array(m * n);
+        jsKernels.matmulTransA(a, b, js, m, k, n);
+        let worst = 0; // the plain loops sum in another order: within float32 rounding of sums of 20,000 terms
+        for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(c[i] - js[i]) / (1 + Math.abs(js[i])));
+        expect(worst).toBeLessThan(1e-4);
+        results.push(Float32Array.from(c));
+        // the same bits whatever the threads and wherever C lives: the segments depend on k alone
+        expect(Buffer.from(results[results.length - 1].buffer).equals(Buffer.from(results[0].buffer))).toBe(true);
+      });
+    }
+  }
+  it("threads are ready, so the 3-thread case was shared", () => expect(three.stats().workersReady).toBe(2));
+  it("threads shut down", () => three.shutdown());
 });

@@ -273,6 +273,8 @@ export const DEFAULT_MIN_THREAD_FLOPS = 4_000_000;
 
 /** The terms of one segment of longSum (and the least k, 4 segments, and the largest C for which byDepth uses it). */
 export const DEPTH_SEGMENT = 2048, LONG_SUM_MAX_C = 4096;
+/** A larger C over a sum of 8 segments or more (a full batch's dW = Xᵀ·dZ) goes by depth in this many equal segments. */
+export const LONG_SUM_PARTS = 4;
 
 /** Rearrangements moving fewer numbers than this stay on the main thread (~50 µs of copying). */
 const MIN_THREAD_FLOATS = 32_768;

@@ -4,7 +4,7 @@
 // its sum is complete, while it is in the cache: one pass over C instead of two or three, and the same bits.
 // How operands outside WebAssembly memory go through (copies, chunks) is described in ./kernels.ts.
 import type { FloatArray } from "../kernels";
-import { MR, DEPTH_SEGMENT, LONG_SUM_MAX_C } from "./machine";
+import { MR, DEPTH_SEGMENT, LONG_SUM_MAX_C, LONG_SUM_PARTS } from "./machine";
 import { WasmNorm } from "./norm"; // (WasmNorm extends WasmGates: LayerNorm (issue 31); WasmGates extends WasmRearrangements: the LSTM's gates, then the conv's rearrangements)
 import { align } from "./heap";
 
@@ -122,6 +122,8 @@ export abstract class WasmProducts extends WasmNorm {
     const heap = this.heap;
     const aHome = heap.addressOf(a), bHome = heap.addressOf(b), cHome = heap.addressOf(c);
     if (aHome >= 0 && bHome >= 0 && m * n <= LONG_SUM_MAX_C && k >= 4 * DEPTH_SEGMENT && this.longSum(m, n, k, aHome, bHome, c)) return true;
+    // a larger C over a long sum (a full batch's Xᵀ·dZ): by depth too, so that each thread packs only its share of B
+    if (aHome >= 0 && bHome >= 0 && m * n > LONG_SUM_MAX_C && k >= 8 * DEPTH_SEGMENT && this.longSum(m, n, k, aHome, bHome, c, Math.ceil(k / LONG_SUM_PARTS))) return true;
     const kc = this.kBlock(k); // chunks are whole k blocks, so the sums are grouped as without chunks
     const cCopy = cHome < 0 ? m * n : 0, perStep = (aHome < 0 ? m : 0) + (bHome < 0 ? n : 0);
     const depth = perStep === 0 ? k : chunkLength(this.chunkFloats, k, cCopy, perStep, kc);

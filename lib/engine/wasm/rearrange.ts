@@ -16,6 +16,8 @@ const IM2COL = 1, COL2IM = 2, CHANNELS_FIRST = 3, CHANNELS_LAST = 4, MAX_POOL = 
 export const RELU = 7, RELU_BACK = 8;
 /** Softmax cross-entropy by rows (lib/engine/wasm/norm.ts), a bias by rows and Σ over rows by columns (kernels.ts). */
 export const LOSS = 10, ADD_ROW = 11, SUM_ROWS = 12;
+/** longSum's partial sums added (below), shared between the threads by ranges of numbers. */
+const SUM_PARTS = 13;
 const CONV_FORWARD = 9; // a direct convolution (lib/engine/wasm/assembly/conv-direct.ts)
 
 export class WasmRearrangements extends WasmMachine {
@@ -98,21 +100,23 @@ export class WasmRearrangements extends WasmMachine {
   }
 
   /**
-   * C = Aᵀ·B (A stored k×m, B k×n, both in memory) for a long sum and a small C, like conv 1's dW = dZ'ᵀ·cols
-   * (16×25 over 36,864 terms): the sum in fixed segments of DEPTH_SEGMENT terms, each into its own partial C by
-   * whichever thread claims it, then the partials added in order. The segments are fixed by k alone, so C does
-   * not depend on the number of threads. False (nothing done) if scratch memory is full.
+   * C = Aᵀ·B (A stored k×m, B k×n, both in memory) for a long sum, like conv 1's dW = dZ'ᵀ·cols (16×25 over 36,864
+   * terms, segments of DEPTH_SEGMENT terms) or a full batch's dW = Xᵀ·dZ (784×256 over 60,000: 4 segments, so that
+   * each thread packs only its share of dZ and reads only its share of X): the sum in fixed segments, each into its own
+   * partial C by whichever thread claims it, then the partials added in order, in float64 and rounded once (in
+   * WebAssembly, SUM_PARTS, where C is in memory and not transposed). The segments are fixed by k (and `segment`)
+   * alone, so C does not depend on the number of threads. False (nothing done) if scratch memory is full.
    */
-  protected longSum(m: number, n: number, k: number, a: number, b: number, c: Float32Array): boolean {
-    const segments = Math.ceil(k / DEPTH_SEGMENT), size = m * n, at = this.scratch(4 * segments * size);
+  protected longSum(m: number, n: number, k: number, a: number, b: number, c: Float32Array, segment = DEPTH_SEGMENT): boolean {
+    const segments = Math.ceil(k / segment), size = m * n, at = this.scratch(4 * segments * size);
     if (at < 0) return false;
     // the partials as (Bᵀ·A), n×m, when that wastes less of gemm's 4×8 tiles (16×25 pads to 16×32, 25×16 to 28×16)
     const swap = tiles(n, m) < tiles(m, n), rows = swap ? n : m, cols = swap ? m : n, x = swap ? b : a, y = swap ? a : b;
-    const kc = this.kBlock(DEPTH_SEGMENT), pool = this.pool, task = this.task;
+    const kc = this.kBlock(segment), pool = this.pool, task = this.task;
     task.fill(0);
     task[0] = rows; task[1] = cols; task[2] = k; task[3] = kc; task[4] = x; task[5] = 1; task[6] = rows;
     task[7] = y; task[8] = cols; task[9] = 1; task[10] = at; task[11] = cols; task[13] = CONTROL_BYTES;
-    task[14] = segments; task[15] = 2; task[16] = DEPTH_SEGMENT; task[17] = this.workBytes;
+    task[14] = segments; task[15] = 2; task[16] = segment; task[17] = this.workBytes;
     let done = false;
     if (pool !== null) {
       if (!pool.started) pool.start();
@@ -124,8 +128,13 @@ export class WasmRearrangements extends WasmMachine {
       }
     }
     for (let t = 0; !done && t < segments; t++) {
-      const p0 = t * DEPTH_SEGMENT, depth = Math.min(k, p0 + DEPTH_SEGMENT) - p0;
+      const p0 = t * segment, depth = Math.min(k, p0 + segment) - p0;
       this.gemm(rows, cols, depth, kc, x + 4 * p0 * rows, 1, rows, y + 4 * p0 * cols, cols, 1, at + 4 * t * size, cols, 0, CONTROL_BYTES, 0, 0, 0);
+    }
+    const cAt = swap ? -1 : this.heap.addressOf(c);
+    if (cAt >= 0) {
+      this.rearrange(SUM_PARTS, size, size * segments, [size, at, segments, cAt]); // the loop below, shared by ranges
+      return true;
     }
     const f32 = this.heap.f32, base = at >> 2;
     for (let i = 0; i < m; i++) {

@@ -20,8 +20,9 @@ export const CONV_FORWARD: i32 = 9; //   x, w, b, z, N, C, H, W, k, F   (stride 
 export const LOSS: i32 = 10; //          rows, n, m, z, y, g, rowLoss, e   (softmax cross-entropy by rows: loss.ts)
 export const ADD_ROW: i32 = 11; //       rows, n, a, b, out    (a bias: out = a + b on each row, by rows: elementwise.ts)
 export const SUM_ROWS: i32 = 12; //      rows, n, a, out       (Σ over rows, by blocks of 64 columns: elementwise.ts)
+export const SUM_PARTS: i32 = 13; //     size, parts, count, out   (partial sums added, by ranges of numbers: elementwise.ts)
 
-import { reluForward, reluBackward, addRowVector, sumColumns } from "./elementwise";
+import { reluForward, reluBackward, addRowVector, sumColumns, sumParts } from "./elementwise";
 import { softmaxCrossEntropyRows } from "./loss";
 import { convForward } from "./conv-direct";
 
@@ -261,6 +262,8 @@ export function convPart(op: i32, part: i32, parts: i32, a0: i32, a1: i32, a2: i
   } else if (op == ADD_ROW) {
     const lo = partStart(a0, part, parts), hi = partStart(a0, part + 1, parts), from = <usize>(lo * a1) << 2;
     addRowVector(hi - lo, a1, <usize>a2 + from, <usize>a3, <usize>a4 + from, <usize>a1 << 2);
+  } else if (op == SUM_PARTS) {
+    sumParts(partStart(a0, part, parts), partStart(a0, part + 1, parts), a0, <usize>a1, a2, <usize>a3);
   } else if (op == SUM_ROWS) { // each column is summed whole by one part, in the same order: the same bits
     const blocks = (a1 + 63) / 64;
     sumColumns(a0, a1, <usize>a2, <usize>a3, partStart(blocks, part, parts) * 64, min(a1, partStart(blocks, part + 1, parts) * 64));

@@ -94,6 +94,24 @@ export function sumColumns(m: i32, n: i32, a: usize, out: usize, j0: i32, j1: i3
   }
 }
 
+/**
+ * out[e] = Σ_t parts[t·size + e] for lo ≤ e < hi and t < count: the partial sums of a product split by depth (longSum in
+ * lib/engine/wasm/rearrange.ts), added in float64 in the order t = 0, 1, … and rounded to float32 once, two at a time.
+ */
+export function sumParts(lo: i32, hi: i32, size: i32, parts: usize, count: i32, out: usize): void {
+  let e = lo;
+  for (; e + 2 <= hi; e += 2) {
+    let s = f64x2.promote_low_f32x4(v128.load64_zero(addr(parts, e)));
+    for (let t = 1; t < count; t++) s = f64x2.add(s, f64x2.promote_low_f32x4(v128.load64_zero(addr(parts, t * size + e))));
+    v128.store64_lane(addr(out, e), f32x4.demote_f64x2_zero(s), 0);
+  }
+  for (; e < hi; e++) {
+    let s = <f64>load<f32>(addr(parts, e));
+    for (let t = 1; t < count; t++) s += <f64>load<f32>(addr(parts, t * size + e));
+    store<f32>(addr(out, e), <f32>s);
+  }
+}
+
 /** a[i] = max(0, z[i])   (ReLU forward; max(0, −0) is 0 and a NaN stays NaN, as in the JS (z + |z|)/2) */
 export function reluForward(n: i32, z: usize, a: usize): void {
   const zero = f32x4.splat(0);
