@@ -42,34 +42,20 @@ export function addRowVector(m: i32, n: i32, a: usize, b: usize, out: usize, row
 /**
  * out[j] = Σ_i a[i, j]   (db = Σ_rows dZ) for the columns j0 ≤ j < j1 of an m×n a (j0 a multiple of 64: the threads
  * share a wide matrix that way). Each column is summed from row 0 down, in float32, as the JS loop does: 4 columns per
- * instruction, in blocks of 64 columns whose running sums stay in 16 registers.
+ * instruction, in blocks of 64 columns whose running sums stay in 16 registers, 256 rows of every block before the next
+ * 256 rows (each row's columns read together: a fifth less time for a full batch's 60,000 × 256 on two threads).
  */
 export function sumColumns(m: i32, n: i32, a: usize, out: usize, j0: i32, j1: i32): void {
   const rowBytes = <usize>n << 2;
-  let j = j0;
-  for (; j + 64 <= j1; j += 64) {
-    const col = a + (<usize>j << 2);
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-    let s8 = f32x4.splat(0), s9 = f32x4.splat(0), sa = f32x4.splat(0), sb = f32x4.splat(0);
-    let sc = f32x4.splat(0), sd = f32x4.splat(0), se = f32x4.splat(0), sf = f32x4.splat(0);
-    for (let i = 0; i < m; i++) {
-      const r = col + <usize>i * rowBytes;
-      s0 = f32x4.add(s0, v128.load(r)); s1 = f32x4.add(s1, v128.load(r, 16));
-      s2 = f32x4.add(s2, v128.load(r, 32)); s3 = f32x4.add(s3, v128.load(r, 48));
-      s4 = f32x4.add(s4, v128.load(r, 64)); s5 = f32x4.add(s5, v128.load(r, 80));
-      s6 = f32x4.add(s6, v128.load(r, 96)); s7 = f32x4.add(s7, v128.load(r, 112));
-      s8 = f32x4.add(s8, v128.load(r, 128)); s9 = f32x4.add(s9, v128.load(r, 144));
-      sa = f32x4.add(sa, v128.load(r, 160)); sb = f32x4.add(sb, v128.load(r, 176));
-      sc = f32x4.add(sc, v128.load(r, 192)); sd = f32x4.add(sd, v128.load(r, 208));
-      se = f32x4.add(se, v128.load(r, 224)); sf = f32x4.add(sf, v128.load(r, 240));
-    }
-    const o = out + (<usize>j << 2);
-    v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
-    v128.store(o, s4, 64); v128.store(o, s5, 80); v128.store(o, s6, 96); v128.store(o, s7, 112);
-    v128.store(o, s8, 128); v128.store(o, s9, 144); v128.store(o, sa, 160); v128.store(o, sb, 176);
-    v128.store(o, sc, 192); v128.store(o, sd, 208); v128.store(o, se, 224); v128.store(o, sf, 240);
+  if (m <= 0) { // sums of nothing
+    memory.fill(out + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
+    return;
   }
+  const wide = (j1 - j0) / 64 * 64; // the blocks of 64 columns: 256 rows at a time, each block's sums kept in out between
+  for (let i0 = 0; i0 < m; i0 += 256) { // (so that the rows' next 64 columns are read while their lines are in the cache)
+    for (let j = j0; j < j0 + wide; j += 64) sum64(min(256, m - i0), rowBytes, a + <usize>i0 * rowBytes + (<usize>j << 2), out + (<usize>j << 2), i0 > 0);
+  }
+  let j = j0 + wide;
   for (; j + 16 <= j1; j += 16) { // a narrow matrix (conv 1's dZ': 16 columns) in one pass, not one per 4 columns
     const col = a + (<usize>j << 2);
     let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
@@ -110,6 +96,36 @@ export function sumParts(lo: i32, hi: i32, size: i32, parts: usize, count: i32, 
     for (let t = 1; t < count; t++) s += <f64>load<f32>(addr(parts, t * size + e));
     store<f32>(addr(out, e), <f32>s);
   }
+}
+
+/** o[0..63] (+)= Σ_i col[i·rowBytes + 0..63] over `rows` rows: 64 columns' running sums, in 16 registers. */
+@inline
+function sum64(rows: i32, rowBytes: usize, col: usize, o: usize, add: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  let s8 = f32x4.splat(0), s9 = f32x4.splat(0), sa = f32x4.splat(0), sb = f32x4.splat(0);
+  let sc = f32x4.splat(0), sd = f32x4.splat(0), se = f32x4.splat(0), sf = f32x4.splat(0);
+  if (add) {
+    s0 = v128.load(o); s1 = v128.load(o, 16); s2 = v128.load(o, 32); s3 = v128.load(o, 48);
+    s4 = v128.load(o, 64); s5 = v128.load(o, 80); s6 = v128.load(o, 96); s7 = v128.load(o, 112);
+    s8 = v128.load(o, 128); s9 = v128.load(o, 144); sa = v128.load(o, 160); sb = v128.load(o, 176);
+    sc = v128.load(o, 192); sd = v128.load(o, 208); se = v128.load(o, 224); sf = v128.load(o, 240);
+  }
+  for (let i = 0; i < rows; i++) {
+    const r = col + <usize>i * rowBytes;
+    s0 = f32x4.add(s0, v128.load(r)); s1 = f32x4.add(s1, v128.load(r, 16));
+    s2 = f32x4.add(s2, v128.load(r, 32)); s3 = f32x4.add(s3, v128.load(r, 48));
+    s4 = f32x4.add(s4, v128.load(r, 64)); s5 = f32x4.add(s5, v128.load(r, 80));
+    s6 = f32x4.add(s6, v128.load(r, 96)); s7 = f32x4.add(s7, v128.load(r, 112));
+    s8 = f32x4.add(s8, v128.load(r, 128)); s9 = f32x4.add(s9, v128.load(r, 144));
+    sa = f32x4.add(sa, v128.load(r, 160)); sb = f32x4.add(sb, v128.load(r, 176));
+    sc = f32x4.add(sc, v128.load(r, 192)); sd = f32x4.add(sd, v128.load(r, 208));
+    se = f32x4.add(se, v128.load(r, 224)); sf = f32x4.add(sf, v128.load(r, 240));
+  }
+  v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48);
+  v128.store(o, s4, 64); v128.store(o, s5, 80); v128.store(o, s6, 96); v128.store(o, s7, 112);
+  v128.store(o, s8, 128); v128.store(o, s9, 144); v128.store(o, sa, 160); v128.store(o, sb, 176);
+  v128.store(o, sc, 192); v128.store(o, sd, 208); v128.store(o, se, 224); v128.store(o, sf, 240);
 }
 
 /** a[i] = max(0, z[i])   (ReLU forward; max(0, −0) is 0 and a NaN stays NaN, as in the JS (z + |z|)/2) */
