@@ -34,6 +34,17 @@ export function prepareOut(op: string, out: Matrix | undefined, rows: number, co
   return out;
 }
 
+/** For a product plus a bias row (A·B + b, and its ReLU): the shapes chain, b is 1×n, and out shares memory with none of them. */
+export function prepareBiasOut(op: string, a: Matrix, b: Matrix, bias: Matrix, out: Matrix | undefined, what: string): Matrix {
+  if (a.cols !== b.rows) throw new Error(`${op}: cannot multiply ${a.shape} by ${b.shape}`);
+  if (bias.rows !== 1 || bias.cols !== b.cols) {
+    throw new Error(`${op}: cannot add ${bias.shape} to each row of the ${a.rows}×${b.cols} product: expected a 1×${b.cols} row vector`);
+  }
+  const c = prepareOut(op, out, a.rows, b.cols, a, b, what);
+  if (overlaps(c.data, bias.data)) throw new Error(`${op}: out (${c.shape}) shares memory with the bias; pass a separate output matrix`);
+  return c;
+}
+
 /** For entry-by-entry operations: out has A's shape and may be an input itself, but not overlap one partially. */
 export function prepareElementwiseOut(op: string, out: Matrix | undefined, a: Matrix, b: Matrix): Matrix {
   if (out === undefined) return Matrix.zeros(a.rows, a.cols, resultType(a, b));

@@ -8,7 +8,7 @@
 // shapes ("matmul: cannot multiply 64×784 by 256×10").
 import { Matrix, type FloatArray } from "./matrix";
 import { activeKernels } from "../engine/active";
-import { overlaps, prepareOut, prepareElementwiseOut, elementwise } from "./checks";
+import { overlaps, prepareOut, prepareBiasOut, prepareElementwiseOut, elementwise } from "./checks";
 export { sharesMemory } from "./checks";
 
 /** A·B.  A: m×k, B: k×n → m×n */
@@ -24,12 +24,7 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * matmul then addRowVector, in one call: the kernels may add b to each block of rows while it is in the cache.
  */
 export function matmulBias(a: Matrix, b: Matrix, bias: Matrix, out?: Matrix): Matrix {
-  if (a.cols !== b.rows) throw new Error(`matmulBias: cannot multiply ${a.shape} by ${b.shape}`);
-  if (bias.rows !== 1 || bias.cols !== b.cols) {
-    throw new Error(`matmulBias: cannot add ${bias.shape} to each row of the ${a.rows}×${b.cols} product: expected a 1×${b.cols} row vector`);
-  }
-  const c = prepareOut("matmulBias", out, a.rows, b.cols, a, b, "A·B + b");
-  if (overlaps(c.data, bias.data)) throw new Error(`matmulBias: out (${c.shape}) shares memory with the bias; pass a separate output matrix`);
+  const c = prepareBiasOut("matmulBias", a, b, bias, out, "A·B + b");
   activeKernels().matmulBias(a.data, b.data, bias.data, c.data, a.rows, a.cols, b.cols); // C[i,j] = Σ_p A[i,p]·B[p,j] + b[j]
   return c;
 }
@@ -39,12 +34,7 @@ export function matmulBias(a: Matrix, b: Matrix, bias: Matrix, out?: Matrix): Ma
  * may finish each block of rows while it is in the cache).  A: m×k, B: k×n, b: 1×n → m×n.
  */
 export function matmulBiasRelu(a: Matrix, b: Matrix, bias: Matrix, out?: Matrix): Matrix {
-  if (a.cols !== b.rows) throw new Error(`matmulBiasRelu: cannot multiply ${a.shape} by ${b.shape}`);
-  if (bias.rows !== 1 || bias.cols !== b.cols) {
-    throw new Error(`matmulBiasRelu: cannot add ${bias.shape} to each row of the ${a.rows}×${b.cols} product: expected a 1×${b.cols} row vector`);
-  }
-  const c = prepareOut("matmulBiasRelu", out, a.rows, b.cols, a, b, "max(0, A·B + b)");
-  if (overlaps(c.data, bias.data)) throw new Error(`matmulBiasRelu: out (${c.shape}) shares memory with the bias; pass a separate output matrix`);
+  const c = prepareBiasOut("matmulBiasRelu", a, b, bias, out, "max(0, A·B + b)");
   activeKernels().matmulBiasRelu(a.data, b.data, bias.data, c.data, a.rows, a.cols, b.cols); // C[i,j] = max(0, Σ_p A[i,p]·B[p,j] + b[j])
   return c;
 }
