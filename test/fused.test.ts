@@ -31,7 +31,7 @@ describe("the fused kernels give the bits of the separate passes", () => {
     for (const [name, kernels] of [["1 thread", one], ["3 threads, small chunks", threaded]] as const) {
       for (const inMemory of [true, false]) {
         const make = inMemory ? (len: number) => kernels.longLivedArray(len) : (len: number) => new Float32Array(len);
-        const where = inMemory ? "operands in memory" : "ordinary arrays";
+        const where = inMemory ? "operands in memory" : "ordinary arrays (the separate passes)";
         it(`max(0, A·B + b), ${m}×${k}·${k}×${n}, ${name}, ${where}`, () => {
           const rng = new Random(m + k + n), a = make(m * k), b = make(k * n), bias = new Float32Array(n);
           for (let i = 0; i < m * k; i++) a[i] = rng.next() < 0.6 ? 0 : rng.normal(0, 1); // zeros, as in an image
@@ -65,10 +65,28 @@ describe("the fused kernels give the bits of the separate passes", () => {
           kernels.matmulTransBMask(a, b, mask, got, m, k, n);
           expect(sameBits(got, want)).toBe(true);
           if (k > 0) expect(want.filter((v) => v === 0).length).toBeGreaterThan(0.3 * m * n); // the mask did cut
+          const js = new Float32Array(m * n); // the plain loops (another order of the sums): within float32 rounding
+          jsKernels.matmulTransBMask(a, b, mask, js, m, k, n);
+          let worst = 0;
+          for (let i = 2 * n; i < m * n; i++) worst = Math.max(worst, Math.abs(got[i] - js[i]) / (1 + Math.abs(js[i])));
+          expect(worst).toBeLessThan(1e-4);
         });
       }
     }
   }
+
+  it("the mask read at each chunk's rows: A outside memory (copied in 16,384-float chunks), C and the mask in it", () => {
+    const m = 700, k = 64, n = 96, rng = new Random(3); // 256 rows a chunk of A: three chunks, the mask offset by each
+    const a = new Float32Array(m * k), b = threaded.longLivedArray(n * k), mask = threaded.longLivedArray(m * n);
+    for (let i = 0; i < m * k; i++) a[i] = rng.normal(0, 1);
+    for (let i = 0; i < n * k; i++) b[i] = rng.normal(0, 1);
+    for (let i = 0; i < m * n; i++) mask[i] = rng.next() < 0.5 ? 0 : 1;
+    const want = threaded.longLivedArray(m * n), got = threaded.longLivedArray(m * n).fill(NaN);
+    threaded.matmulTransB(a, b, want, m, k, n);
+    threaded.reluBackward(want, mask, want);
+    threaded.matmulTransBMask(a, b, mask, got, m, k, n);
+    expect(sameBits(got, want)).toBe(true);
+  });
 
   it("refuses an output that shares memory with the mask or the bias, and a mask of the wrong shape", () => {
     const a = Matrix.zeros(4, 3), w = Matrix.zeros(5, 3), mask = Matrix.zeros(4, 5);
@@ -115,4 +133,24 @@ describe("Sequential runs a Dense layer and the ReLU beside it as one pass", () 
       expect(fused.predict(x)).toEqual(apart.predict(x)); // evaluation (infer) goes through the fused pass too
     });
   }
+
+  it("a ReLU first (nothing to fuse forward) and a ReLU last (nothing to fuse backward): the same bits as apart", () => {
+    setBackend("wasm", { threads: 2 });
+    const rng = new Random(8), x = Matrix.zeros(200, 12);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal(0, 1);
+    const g = Matrix.zeros(200, 6);
+    for (let i = 0; i < g.data.length; i++) g.data[i] = rng.normal(0, 1);
+    for (const shape of ["ReLU first", "ReLU last"]) {
+      const build = (relu: () => ReLU) => shape === "ReLU first"
+        ? [relu(), new Dense(12, 9, { seed: 4 }), relu(), new Dense(9, 6, { seed: 5 })]
+        : [new Dense(12, 9, { seed: 4 }), relu(), new Dense(9, 6, { seed: 5 }), relu()];
+      const nets = [new Sequential(build(() => new ReLU()), { inputGrad: true }), new Sequential(build(() => new OwnReLU()), { inputGrad: true })];
+      const results = nets.map((net) => {
+        const out = Float32Array.from(net.forward(x, true).data);
+        const dX = Float32Array.from(net.backward(g)!.data);
+        return [out, dX, ...net.params().map((p) => Float32Array.from(p.grad.data))];
+      });
+      results[0].forEach((r, i) => expect(sameBits(r, results[1][i]), `${shape}, result ${i}`).toBe(true));
+    }
+  });
 });

@@ -176,6 +176,20 @@ describe("Aᵀ·B over a long sum with a large C (a full batch's dW = Xᵀ·dZ):
       });
     }
   }
+  it("is the four segments' partial sums, each a product of its own, added in float64 in order", () => {
+    const rng = new Random(12), a = two.longLivedArray(k * m), b = two.longLivedArray(k * n), c = two.longLivedArray(m * n);
+    for (let i = 0; i < k * m; i++) a[i] = rng.next() < 0.8 ? 0 : rng.next();
+    for (let i = 0; i < k * n; i++) b[i] = rng.normal(0, 1);
+    two.matmulTransA(a, b, c, m, k, n);
+    const segment = k / 4, partials = [0, 1, 2, 3].map((t) => { // each segment alone: 5,000 terms, a product of its own
+      const part = two.longLivedArray(m * n);
+      two.matmulTransA(a.subarray(t * segment * m, (t + 1) * segment * m), b.subarray(t * segment * n, (t + 1) * segment * n), part, m, segment, n);
+      return part;
+    });
+    const want = new Float32Array(m * n);
+    for (let e = 0; e < m * n; e++) want[e] = partials[0][e] + partials[1][e] + partials[2][e] + partials[3][e]; // float64, rounded once
+    expect(Buffer.from(c.buffer, c.byteOffset, c.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
+  });
   it("threads are ready, so the 3-thread case was shared", () => expect(three.stats().workersReady).toBe(2));
   it("threads shut down", () => three.shutdown());
 });

@@ -271,7 +271,7 @@ export class WasmMachine {
  */
 export const DEFAULT_MIN_THREAD_FLOPS = 4_000_000;
 
-/** The terms of one segment of longSum (and the least k, 4 segments, and the largest C for which byDepth uses it). */
+/** The terms of one segment of longSum for a small C (byDepth's choice: C of at most LONG_SUM_MAX_C numbers, k of 4 segments or more). */
 export const DEPTH_SEGMENT = 2048, LONG_SUM_MAX_C = 4096;
 /** A larger C over a sum of 8 segments or more (a full batch's dW = Xᵀ·dZ) goes by depth in this many equal segments. */
 export const LONG_SUM_PARTS = 4;

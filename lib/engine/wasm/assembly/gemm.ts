@@ -26,8 +26,8 @@
 //      Skipping a term 0·b changes no bit of the sum, so every path gives the same result.
 //   5. A tall C whose B fits in the packed-B buffer whole (the full batch's X·W) is finished block by block of
 //      rows over all of k while that block is in the cache, instead of being read and written once per k block.
-// The caller (lib/engine/wasm/kernels.ts) splits large products between threads: each thread calls gemm on
-// its own block of rows or columns of C, with its own scratch memory (`work`).
+// The caller (lib/engine/wasm/products.ts, through machine.ts's compute) splits large products between threads: each
+// thread calls gemm on its own block of rows or columns of C, or segment of the sum, with its own scratch memory (`work`).
 
 import { madd, madd1 } from "./madd";
 import { MR, NR, KC, MC, NC, PANELS, LIST, RP, PANEL_BYTES, addr } from "./tiles";

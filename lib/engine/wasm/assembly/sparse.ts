@@ -8,7 +8,11 @@
 // union of 4 images ~39%), or by pairs of rows (two neighbouring pixels of the images are ~22% non-zero, four ~28%).
 
 import { madd } from "./madd";
-import { MR, NR, KC, LIST, RP, addr } from "./tiles";
+import { MR, NR, KC, LIST, RP, PANEL_BYTES, addr } from "./tiles";
+
+// The kernels below reach panel q of B at the constant offset q·PANEL_BYTES, written out as numbers (8192, 16384, …:
+// a load's offset must be a literal). If the tile sizes change, the build stops here instead of the kernels going wrong.
+if (PANEL_BYTES != 8192) ERROR("sparse.ts: the kernels' load offsets assume PANEL_BYTES = 8192 (KC·NR·4); rewrite them");
 
 /** Fills the 16-entry table listNonZeros uses: for each 4-bit mask, the positions of its 1 bits as four u16 (lowest first). */
 export function fillPositions(table: usize): void {
