@@ -22,12 +22,17 @@ export abstract class Activation extends Layer {
 
   /** The saved output A, after checking dA has its shape. */
   protected savedOutput(dA: Matrix): Matrix {
-    const a = this.a;
-    if (a === null) throw new Error(`${this.name}.backward: call forward first`);
+    const a = this.lastOutput();
     if (dA.rows !== a.rows || dA.cols !== a.cols) {
       throw new Error(`${this.name}.backward: dA is ${dA.shape} but the output A was ${a.shape}`);
     }
     return a;
+  }
+
+  /** The output A of the last forward, for a backward. */
+  protected lastOutput(): Matrix {
+    if (this.a === null) throw new Error(`${this.name}.backward: call forward first`);
+    return this.a;
   }
 
   /** The buffer dZ is written into (the shape of A). */
@@ -66,8 +71,7 @@ export class ReLU extends Activation {
 
   /** The output A of the last forward (or keep): a Dense layer's backward through this ReLU masks with it. */
   get output(): Matrix {
-    if (this.a === null) throw new Error(`${this.name}.backward: call forward first`);
-    return this.a;
+    return this.lastOutput();
   }
 }
 

@@ -23,21 +23,12 @@ export abstract class WasmProducts extends WasmNorm {
 
   /** C[m×n] = A[m×k]·B[k×n] + b on each row: the bias added to each block of rows of C as its sum completes */
   matmulBias(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
-    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && bias instanceof Float32Array)) return this.fallback.matmulBias(a, b, bias, c, m, k, n);
-    if (bias.length < n) throw new Error(`wasm matmulBias: the bias has ${bias.length} numbers, C has ${n} columns`);
-    if (!this.checked("matmulBias", a, m * k, b, k * n, c, m * n, k)) return this.addRowVector(c, bias, c, m, n); // C = 0 + b (k = 0), or an empty C
-    if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1, bias)) this.fallback.matmulBias(a, b, bias, c, m, k, n);
+    this.withBias("matmulBias", a, b, bias, c, m, k, n, false);
   }
 
   /** C = max(0, A·B + b): a Dense layer and the ReLU after it; each block of rows of C is finished while in the cache */
   matmulBiasRelu(a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number): void {
-    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && bias instanceof Float32Array)) return this.fallback.matmulBiasRelu(a, b, bias, c, m, k, n);
-    if (bias.length < n) throw new Error(`wasm matmulBiasRelu: the bias has ${bias.length} numbers, C has ${n} columns`);
-    if (!this.checked("matmulBiasRelu", a, m * k, b, k * n, c, m * n, k)) { // C = max(0, 0 + b) (k = 0), or an empty C
-      this.addRowVector(c, bias, c, m, n);
-      return this.relu(c.subarray(0, m * n), c.subarray(0, m * n));
-    }
-    if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1, bias, true)) this.fallback.matmulBiasRelu(a, b, bias, c, m, k, n);
+    this.withBias("matmulBiasRelu", a, b, bias, c, m, k, n, true);
   }
 
   /** C[m×n] = Aᵀ·B, A stored k×m, B k×n */
@@ -64,6 +55,19 @@ export abstract class WasmProducts extends WasmNorm {
     }
     if (!this.checked("matmulTransBMask", a, m * k, b, n * k, c as Float32Array, m * n, k)) return; // 0 ⊙ anything: C = 0 (k = 0)
     if (!this.byRows(a, b, c as Float32Array, m, k, n, k, 1, 1, k, null, false, home(mask))) this.fallback.matmulTransBMask(a, b, mask, c, m, k, n);
+  }
+
+  /** matmulBias, and with `relu` matmulBiasRelu: A·B + b (then max(0, ·)), gemm finishing each block of rows of C. */
+  private withBias(op: string, a: FloatArray, b: FloatArray, bias: FloatArray, c: FloatArray, m: number, k: number, n: number, relu: boolean): void {
+    const loops = () => (relu ? this.fallback.matmulBiasRelu(a, b, bias, c, m, k, n) : this.fallback.matmulBias(a, b, bias, c, m, k, n));
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && bias instanceof Float32Array)) return loops();
+    if (bias.length < n) throw new Error(`wasm ${op}: the bias has ${bias.length} numbers, C has ${n} columns`);
+    if (!this.checked(op, a, m * k, b, k * n, c, m * n, k)) { // C = 0 + b (k = 0), then max(0, ·); or an empty C
+      this.addRowVector(c, bias, c, m, n);
+      if (relu) this.relu(c.subarray(0, m * n), c.subarray(0, m * n));
+      return;
+    }
+    if (!this.byRows(a, b, c, m, k, n, k, 1, n, 1, bias, relu)) loops();
   }
 
   // --- the three layouts ------------------------------------------------------------------------------

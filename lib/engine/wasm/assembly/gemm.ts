@@ -425,13 +425,13 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
   const ldcBytes = <usize>ldc << 2;
   if (k <= 0) { // an empty sum: C = 0 (or C unchanged)
     if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
-    finish(m, n, c, ldcBytes, bias, relu, mask);
+    finish(0, 0, m, n, c, ldc, bias, relu, mask);
     return;
   }
   if (kcStep <= 0 || kcStep > KC) kcStep = kBlock(k);
   if (m < MR) {
     fewRows(m, n, k, kcStep, a, ais, aps, b, bps, bjs, c, ldc, accumulate != 0);
-    finish(m, n, c, ldcBytes, bias, relu, mask);
+    finish(0, 0, m, n, c, ldc, bias, relu, mask);
     return;
   }
   const packedB = addr(work, MC * KC);
@@ -451,29 +451,31 @@ export function gemm(m: i32, n: i32, k: i32, kcStep: i32,
         for (let pc = 0; pc < k; pc += kcStep) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, addr(packedB, pc / kcStep * KC * ncPadded), c, ldc, accumulate != 0 || pc > 0, mode, work);
         }
-        const cb = addr(c, ic * ldc + jc); // this block of C, finished: its bias (and ReLU or mask) now
-        finish(min(MC, m - ic), nc, cb, ldcBytes, bias == 0 ? 0 : addr(bias, jc), relu, mask == 0 ? 0 : mask + (cb - c));
+        finish(ic, jc, min(MC, m - ic), nc, c, ldc, bias, relu, mask); // this block of C, finished: its bias (and ReLU or mask) now
       }
     } else {
       for (let pc = 0; pc < k; pc += kcStep) {
         packB(min(kcStep, k - pc), nc, addr(b, pc * bps + jc * bjs), bps, bjs, packedB);
         for (let ic = 0; ic < m; ic += MC) {
           mode = block(ic, pc, m, k, kcStep, nc, jc, a, ais, aps, packedB, c, ldc, accumulate != 0 || pc > 0, mode, work);
-          const cb = addr(c, ic * ldc + jc); // this block of C, finished at the last k block: its bias (and ReLU or mask) then
-          if (pc + kcStep >= k) finish(min(MC, m - ic), nc, cb, ldcBytes, bias == 0 ? 0 : addr(bias, jc), relu, mask == 0 ? 0 : mask + (cb - c));
+          if (pc + kcStep >= k) finish(ic, jc, min(MC, m - ic), nc, c, ldc, bias, relu, mask); // finished at the last k block
         }
       }
     }
   }
 }
 
-/** The end of a finished block of C (rows × nc at cb, rows ldcBytes apart): + bias, then ReLU, or × 1[mask > 0] (see gemm). */
-function finish(rows: i32, nc: i32, cb: usize, ldcBytes: usize, bias: usize, relu: i32, mask: usize): void {
-  if (bias != 0) addRowVector(rows, nc, cb, bias, cb, ldcBytes);
+/**
+ * The end of a finished block of C, rows × nc at row ic and column jc of C (rows ldc floats apart): + bias, then ReLU, or
+ * × 1[mask > 0], the bias at its column jc and the mask at the block's place in its own C-shaped matrix (see gemm).
+ */
+function finish(ic: i32, jc: i32, rows: i32, nc: i32, c: usize, ldc: i32, bias: usize, relu: i32, mask: usize): void {
+  const offset = <usize>(ic * ldc + jc) << 2, cb = c + offset, ldcBytes = <usize>ldc << 2;
+  if (bias != 0) addRowVector(rows, nc, cb, addr(bias, jc), cb, ldcBytes);
   for (let i = 0; relu != 0 && i < rows; i++) reluForward(nc, cb + <usize>i * ldcBytes, cb + <usize>i * ldcBytes);
   for (let i = 0; mask != 0 && i < rows; i++) {
     const row = <usize>i * ldcBytes;
-    reluBackward(nc, cb + row, mask + row, cb + row);
+    reluBackward(nc, cb + row, mask + offset + row, cb + row);
   }
 }
 
